@@ -1,0 +1,89 @@
+// The endpoints NIM for LLMs and NIM Proxy serve, and what each answers.
+import { SimulatorError, type ErrorStyle } from './errors.ts';
+import { sendJson, sleep, type Exchange } from './exchange.ts';
+import { chatResponse, completionResponse, planGeneration } from './generation.ts';
+import { toModelCard, type SimulatorModel } from './models.ts';
+import { parseGenerationRequest } from './requests.ts';
+import { streamPlan } from './stream.ts';
+
+export interface Settings {
+  tokenDelayMs: number;
+  latencyMs: number;
+  errorStyle: ErrorStyle;
+  apiKey: string | undefined;
+}
+
+export interface SimulatorState {
+  models: SimulatorModel[];
+  settings: Settings;
+  /** Unix seconds; models list it as `created`, as vLLM does with its start time. */
+  startedAt: number;
+}
+
+type Handler = (exchange: Exchange, state: SimulatorState) => Promise<void> | void;
+
+export interface Route {
+  method: 'GET' | 'POST';
+  handle: Handler;
+  /** Health routes stay open without the API key, as probes carry none. */
+  public?: boolean;
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  // NIM 1.14.1 and later accept parameters such as `; charset=utf-8`.
+  return value?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+function generationRoute(kind: 'completion' | 'chat'): Handler {
+  return async (exchange, state) => {
+    if (!isJsonContentType(exchange.req.headers['content-type'])) {
+      throw new SimulatorError(415, "Unsupported Media Type: Only 'application/json' is allowed", null);
+    }
+    if (!exchange.body.ok) throw new SimulatorError(400, `JSON decode error: ${exchange.body.reason}`, null);
+    const input = parseGenerationRequest(kind, exchange.body.value, state.models);
+    await sleep(state.settings.latencyMs, exchange.signal);
+    const plan = planGeneration(input);
+    if (input.stream) return streamPlan(exchange, plan, state.settings.tokenDelayMs);
+    sendJson(exchange, 200, kind === 'completion' ? completionResponse(plan) : chatResponse(plan));
+  };
+}
+
+export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
+  [
+    '/v1/models',
+    {
+      method: 'GET',
+      handle: (exchange, state) =>
+        sendJson(exchange, 200, { object: 'list', data: state.models.map((m) => toModelCard(m, state.startedAt)) }),
+    },
+  ],
+  ['/v1/completions', { method: 'POST', handle: generationRoute('completion') }],
+  ['/v1/chat/completions', { method: 'POST', handle: generationRoute('chat') }],
+  [
+    '/v1/health/ready',
+    {
+      method: 'GET',
+      public: true,
+      handle: (exchange) =>
+        sendJson(exchange, 200, { object: 'health.response', message: 'Service is ready.' }, { 'System-Health': 'True' }),
+    },
+  ],
+  [
+    '/v1/health/live',
+    {
+      method: 'GET',
+      public: true,
+      handle: (exchange) =>
+        sendJson(exchange, 200, { object: 'health.response', message: 'Service is live.' }, { 'System-Health': 'True' }),
+    },
+  ],
+  [
+    '/health',
+    {
+      method: 'GET',
+      public: true,
+      handle: (exchange) => sendJson(exchange, 200, { status: 'healthy', timestamp: new Date().toISOString() }),
+    },
+  ],
+  ['/v1/version', { method: 'GET', handle: (exchange) => sendJson(exchange, 200, { release: 'sim-1.0.0', api: '3.1.0' }) }],
+]);
