@@ -1,0 +1,49 @@
+// A small typed client: the operations in examples/operations, typed by GraphQL Code Generator.
+// Run: node examples/client.ts [http://localhost:4000/graphql]
+import { CompleteDocument, ModelsDocument, type TypedDocumentString } from './gql/graphql.ts';
+
+export interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+export async function execute<TResult, TVariables>(
+  endpoint: string,
+  document: TypedDocumentString<TResult, TVariables>,
+  ...[variables]: TVariables extends Record<string, never> ? [] : [TVariables]
+): Promise<TResult> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query: document.toString(), variables }),
+  });
+  const body = (await response.json()) as GraphQLResponse<TResult>;
+  if (body.errors?.length || !body.data) {
+    const first = body.errors?.[0];
+    throw new Error(`${first?.extensions?.code ?? response.status}: ${first?.message ?? 'no data'}`);
+  }
+  return body.data;
+}
+
+export async function tellAStory(endpoint: string): Promise<string> {
+  const { models } = await execute(endpoint, ModelsDocument);
+  const model = models.find((m) => m.parent === null) ?? models[0];
+  if (!model) throw new Error('the gateway serves no models');
+  const { complete } = await execute(endpoint, CompleteDocument, {
+    model: model.id,
+    prompt: 'Once upon a time',
+    maxTokens: 64,
+  });
+  switch (complete.__typename) {
+    case 'Completion':
+      return `${model.id}: Once upon a time${complete.text}\n(${complete.usage?.totalTokens ?? '?'} tokens, ${complete.choices[0]?.finishReason})`;
+    case 'ModelNotFoundError':
+      return `no such model; try one of ${complete.availableModels.join(', ')}`;
+    default:
+      return `${complete.code}: ${complete.message}`;
+  }
+}
+
+if (import.meta.main) {
+  console.log(await tellAStory(process.argv[2] ?? 'http://localhost:4000/graphql'));
+}

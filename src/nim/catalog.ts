@@ -1,0 +1,162 @@
+// The model list: one process-wide cache (TTL, single-flight refresh, stale on failure) and a
+// per-request view whose DataLoader reads it at most once per operation.
+import DataLoader from 'dataloader';
+import { NimError } from './errors.ts';
+import type { ModelCard } from './wire.ts';
+
+export interface ModelSource {
+  listModels(): Promise<ModelCard[]>;
+}
+
+export interface CatalogOptions {
+  ttlMs: number;
+  /** Unknown ids trigger a refresh at most this often, so bad ids cannot hammer the upstream. */
+  refreshMinIntervalMs: number;
+  now?: () => number;
+}
+
+export interface CatalogSnapshot {
+  models: readonly ModelCard[];
+  byId: ReadonlyMap<string, ModelCard>;
+  fetchedAt: number;
+}
+
+export interface CatalogStats {
+  hits: number;
+  misses: number;
+  refreshes: number;
+  refreshFailures: number;
+  staleServed: number;
+}
+
+export class ModelCatalog {
+  readonly stats: CatalogStats = { hits: 0, misses: 0, refreshes: 0, refreshFailures: 0, staleServed: 0 };
+  private snapshot: CatalogSnapshot | null = null;
+  private inflight: Promise<CatalogSnapshot> | null = null;
+  private readonly source: ModelSource;
+  private readonly options: CatalogOptions;
+  private readonly now: () => number;
+
+  constructor(source: ModelSource, options: CatalogOptions) {
+    this.source = source;
+    this.options = options;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The cached list while fresh; otherwise one shared refresh. A failed refresh serves the stale list. */
+  async current(): Promise<CatalogSnapshot> {
+    const snapshot = this.snapshot;
+    if (snapshot && this.now() - snapshot.fetchedAt < this.options.ttlMs) {
+      this.stats.hits++;
+      return snapshot;
+    }
+    this.stats.misses++;
+    try {
+      return await this.refresh();
+    } catch (error) {
+      if (!snapshot) throw error;
+      this.stats.staleServed++;
+      return snapshot;
+    }
+  }
+
+  /** Fetches the list now; concurrent callers share one upstream call. */
+  refresh(): Promise<CatalogSnapshot> {
+    this.inflight ??= this.fetch().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  /** The model, refreshing once when it is unknown (it may have just been deployed). */
+  async require(id: string): Promise<ModelCard> {
+    let snapshot = await this.current();
+    const recent = this.now() - snapshot.fetchedAt < this.options.refreshMinIntervalMs;
+    if (!snapshot.byId.has(id) && !recent) snapshot = await this.refresh();
+    const model = snapshot.byId.get(id);
+    if (model) return model;
+    throw new NimError({
+      kind: 'model_not_found',
+      model: id,
+      availableModels: snapshot.models.map((m) => m.id),
+      message: `The model \`${id}\` does not exist.`,
+    });
+  }
+
+  /** Forget the list, e.g. after the upstream said a listed model does not exist. */
+  invalidate(): void {
+    this.snapshot = null;
+  }
+
+  private async fetch(): Promise<CatalogSnapshot> {
+    this.stats.refreshes++;
+    try {
+      const models = await this.source.listModels();
+      const snapshot = { models, byId: new Map(models.map((m) => [m.id, m])), fetchedAt: this.now() };
+      this.snapshot = snapshot;
+      return snapshot;
+    } catch (error) {
+      this.stats.refreshFailures++;
+      throw error;
+    }
+  }
+}
+
+/** One request's view of the catalog: the list is read once per operation, ids batch through DataLoader. */
+export class RequestModels {
+  private readonly catalog: ModelCatalog;
+  private snapshot: Promise<CatalogSnapshot> | null = null;
+  private readonly loader: DataLoader<string, ModelCard | null>;
+
+  constructor(catalog: ModelCatalog) {
+    this.catalog = catalog;
+    this.loader = new DataLoader(async (ids) => {
+      const { byId } = await this.read();
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  }
+
+  async all(): Promise<readonly ModelCard[]> {
+    return (await this.read()).models;
+  }
+
+  load(id: string): Promise<ModelCard | null> {
+    return this.loader.load(id);
+  }
+
+  /** As `load`, but refreshes once for an unknown id and fails with model_not_found. */
+  async require(id: string): Promise<ModelCard> {
+    const model = await this.load(id);
+    if (model) return model;
+    const found = await this.catalog.require(id);
+    this.snapshot = null;
+    this.loader.clear(id).prime(id, found);
+    return found;
+  }
+
+  /**
+   * Runs a call routed by model id: unknown ids fail before the call, and an upstream
+   * "no such model" refreshes the catalog and names the models that are served now.
+   */
+  async withModel<T>(id: string, call: () => Promise<T>): Promise<T> {
+    await this.require(id);
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof NimError) || error.kind !== 'model_not_found') throw error;
+      const fresh = await this.catalog.refresh().catch(() => null);
+      throw new NimError({
+        kind: 'model_not_found',
+        status: error.status,
+        model: id,
+        availableModels: fresh?.models.map((m) => m.id) ?? [],
+        message: error.message,
+      });
+    }
+  }
+
+  private read(): Promise<CatalogSnapshot> {
+    this.snapshot ??= this.catalog.current();
+    return this.snapshot;
+  }
+}

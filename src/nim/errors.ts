@@ -1,0 +1,161 @@
+// NimError: every way a call to NIM Proxy can fail, classified once so that the schema can map
+// each kind to a typed GraphQL error without knowing HTTP.
+import { readErrorBody, type UpstreamErrorDetail } from './wire.ts';
+
+export type NimErrorKind =
+  | 'model_not_found'
+  | 'bad_request'
+  | 'context_length'
+  | 'rate_limited'
+  | 'timeout'
+  | 'unavailable'
+  | 'upstream';
+
+export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'total';
+
+export interface NimErrorInit {
+  kind: NimErrorKind;
+  message: string;
+  status?: number | null;
+  upstreamType?: string | null;
+  param?: string | null;
+  retryable?: boolean;
+  retryAfterSeconds?: number | null;
+  phase?: TimeoutPhase | null;
+  model?: string | null;
+  availableModels?: readonly string[];
+  cause?: unknown;
+}
+
+export class NimError extends Error {
+  readonly kind: NimErrorKind;
+  /** HTTP status from the upstream; null when no response arrived. */
+  readonly status: number | null;
+  readonly upstreamType: string | null;
+  /** The request field the upstream blamed, in wire spelling (`max_tokens`). */
+  readonly param: string | null;
+  readonly retryable: boolean;
+  readonly retryAfterSeconds: number | null;
+  readonly phase: TimeoutPhase | null;
+  readonly model: string | null;
+  readonly availableModels: readonly string[];
+
+  constructor(init: NimErrorInit) {
+    super(init.message, { cause: init.cause });
+    this.name = 'NimError';
+    this.kind = init.kind;
+    this.status = init.status ?? null;
+    this.upstreamType = init.upstreamType ?? null;
+    this.param = init.param ?? null;
+    this.retryable = init.retryable ?? false;
+    this.retryAfterSeconds = init.retryAfterSeconds ?? null;
+    this.phase = init.phase ?? null;
+    this.model = init.model ?? null;
+    this.availableModels = init.availableModels ?? [];
+  }
+}
+
+const CONTEXT_LENGTH = /maximum context length|context length (is|of)|reduce the length/i;
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return null;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim());
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+function describe(bodyText: string): UpstreamErrorDetail {
+  let json: unknown;
+  try {
+    json = JSON.parse(bodyText);
+  } catch {
+    json = undefined;
+  }
+  const detail = readErrorBody(json);
+  if (detail) return detail;
+  // Ingress pages (HTML 502/504) and plain text: keep a short, tag-free excerpt.
+  const text = bodyText.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return { message: text || 'no error body', type: null, param: null };
+}
+
+/** Classifies an upstream HTTP error response. */
+export function fromResponse(
+  status: number,
+  bodyText: string,
+  retryAfterHeader: string | string[] | undefined,
+  model: string | null,
+): NimError {
+  const detail = describe(bodyText);
+  const base = {
+    status,
+    upstreamType: detail.type,
+    param: detail.param,
+    model,
+    retryAfterSeconds: parseRetryAfter(retryAfterHeader),
+  };
+  const said = `upstream answered ${status}: ${detail.message}`;
+  if ((status === 400 || status === 422) && CONTEXT_LENGTH.test(detail.message)) {
+    return new NimError({ ...base, kind: 'context_length', message: detail.message });
+  }
+  if (status === 404 && model !== null) {
+    return new NimError({ ...base, kind: 'model_not_found', message: `The model \`${model}\` does not exist.` });
+  }
+  if (status === 400 || status === 422) {
+    if (detail.param === 'model') {
+      return new NimError({ ...base, kind: 'model_not_found', message: detail.message });
+    }
+    return new NimError({ ...base, kind: 'bad_request', message: detail.message });
+  }
+  if (status === 429) return new NimError({ ...base, kind: 'rate_limited', message: said, retryable: true });
+  if (status === 502 || status === 503 || status === 504) {
+    return new NimError({ ...base, kind: 'unavailable', message: said, retryable: true });
+  }
+  return new NimError({ ...base, kind: 'upstream', message: said, retryable: status >= 500 });
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+
+const TIMEOUT_PHASES: Record<string, TimeoutPhase> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connect',
+  UND_ERR_HEADERS_TIMEOUT: 'headers',
+  UND_ERR_BODY_TIMEOUT: 'body',
+};
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return errorCode((error as { cause?: unknown }).cause);
+}
+
+/** Classifies a failure that produced no usable HTTP response. */
+export function fromTransport(error: unknown, model: string | null): NimError {
+  if (error instanceof NimError) return error;
+  const code = errorCode(error);
+  const phase = code === undefined ? undefined : TIMEOUT_PHASES[code];
+  if (phase) {
+    return new NimError({ kind: 'timeout', phase, model, retryable: phase === 'connect', cause: error,
+      message: `upstream timed out (${phase} phase)` });
+  }
+  if (code !== undefined && UNREACHABLE.has(code)) {
+    return new NimError({ kind: 'unavailable', model, retryable: true, cause: error,
+      message: `upstream unreachable (${code})` });
+  }
+  return new NimError({ kind: 'upstream', model, cause: error, message: 'upstream request failed' });
+}
+
+export function totalTimeout(model: string | null, timeoutMs: number): NimError {
+  return new NimError({ kind: 'timeout', phase: 'total', model, message: `upstream took longer than ${timeoutMs} ms` });
+}

@@ -1,0 +1,161 @@
+// The typed errors of the schema, and the one place where NimError becomes GraphQL.
+import { GraphQLError } from 'graphql';
+import { NimError } from '../nim/errors.ts';
+import { builder } from './builder.ts';
+import {
+  ContextLengthExceededError,
+  ERROR_CODES,
+  GatewayFailure,
+  InvalidInputError,
+  ModelNotFoundError,
+  RateLimitedError,
+  TIMEOUT_PHASES,
+  UpstreamError,
+  UpstreamTimeoutError,
+  type ErrorCode,
+  type TimeoutPhaseName,
+} from './failures.ts';
+
+const CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
+  MODEL_NOT_FOUND: 'The model id is not served by NIM Proxy (after refreshing the model list).',
+  BAD_USER_INPUT: 'An argument is invalid; `argument` names it. Fix the request, do not retry it as is.',
+  CONTEXT_LENGTH_EXCEEDED: "Prompt plus maxTokens is longer than the model's context window.",
+  RATE_LIMITED: 'Too many requests; retry after `retryAfterSeconds` when given.',
+  UPSTREAM_TIMEOUT: 'NIM Proxy did not answer in time; `phase` says which timeout fired.',
+  UPSTREAM_UNAVAILABLE: 'NIM Proxy or the model deployment is unreachable or overloaded; safe to retry later.',
+  UPSTREAM_ERROR: 'NIM Proxy failed or answered something unexpected; `upstreamStatus` has its HTTP status.',
+};
+
+export const ErrorCodeEnum = builder.enumType('ErrorCode', {
+  description: 'Stable error codes: in `GatewayError.code` for mutations, in `extensions.code` for queries.',
+  values: Object.fromEntries(ERROR_CODES.map((code) => [code, { description: CODE_DESCRIPTIONS[code] }])) as Record<
+    ErrorCode,
+    { description: string }
+  >,
+});
+
+const PHASE_DESCRIPTIONS: Record<TimeoutPhaseName, string> = {
+  CONNECT: 'Opening the connection to NIM Proxy (UPSTREAM_CONNECT_TIMEOUT_MS).',
+  HEADERS: 'Waiting for the response headers (UPSTREAM_HEADERS_TIMEOUT_MS).',
+  BODY: 'Waiting between two pieces of the response body (UPSTREAM_BODY_TIMEOUT_MS).',
+  TOTAL: 'The whole call (UPSTREAM_TOTAL_TIMEOUT_MS).',
+};
+
+export const TimeoutPhaseEnum = builder.enumType('TimeoutPhase', {
+  description: 'Which upstream timeout fired.',
+  values: Object.fromEntries(TIMEOUT_PHASES.map((p) => [p, { description: PHASE_DESCRIPTIONS[p] }])) as Record<
+    TimeoutPhaseName,
+    { description: string }
+  >,
+});
+
+export const GatewayErrorRef = builder.interfaceRef<GatewayFailure>('GatewayError').implement({
+  description: 'Every typed error: switch on `__typename` or `code`, show `message`.',
+  fields: (t) => ({
+    code: t.field({ type: ErrorCodeEnum, description: 'Stable machine-readable code.', resolve: (e) => e.code }),
+    message: t.exposeString('message', { description: 'What went wrong, for people.' }),
+  }),
+});
+
+const gatewayError = { interfaces: [GatewayErrorRef] };
+
+builder.objectType(ModelNotFoundError, {
+  ...gatewayError,
+  name: 'ModelNotFoundError',
+  description: 'The requested model is not served.',
+  fields: (t) => ({
+    requestedModel: t.exposeString('model', { description: 'The model id that was asked for.' }),
+    availableModels: t.exposeStringList('availableModels', { description: 'Ids that are served right now.' }),
+  }),
+});
+
+builder.objectType(InvalidInputError, {
+  ...gatewayError,
+  name: 'InvalidInputError',
+  description: 'An argument is invalid.',
+  fields: (t) => ({
+    argument: t.exposeString('argument', { nullable: true, description: 'The argument at fault, when known.' }),
+  }),
+});
+
+builder.objectType(ContextLengthExceededError, {
+  ...gatewayError,
+  name: 'ContextLengthExceededError',
+  description: 'Prompt plus maxTokens exceeds the context window.',
+  fields: (t) => ({
+    maxContextLength: t.exposeInt('maxContextLength', {
+      nullable: true,
+      description: "The model's context window in tokens, when known.",
+    }),
+  }),
+});
+
+builder.objectType(RateLimitedError, {
+  ...gatewayError,
+  name: 'RateLimitedError',
+  description: 'Too many requests.',
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', {
+      nullable: true,
+      description: 'Seconds to wait before retrying, when known.',
+    }),
+  }),
+});
+
+builder.objectType(UpstreamTimeoutError, {
+  ...gatewayError,
+  name: 'UpstreamTimeoutError',
+  description: 'NIM Proxy did not answer in time.',
+  fields: (t) => ({
+    phase: t.field({ type: TimeoutPhaseEnum, description: 'The timeout that fired.', resolve: (e) => e.phase }),
+  }),
+});
+
+builder.objectType(UpstreamError, {
+  ...gatewayError,
+  name: 'UpstreamError',
+  description: 'NIM Proxy failed, was unreachable, or answered something unexpected.',
+  fields: (t) => ({
+    upstreamStatus: t.exposeInt('upstreamStatus', {
+      nullable: true,
+      description: 'HTTP status from NIM Proxy; null when no response arrived.',
+    }),
+    retryable: t.exposeBoolean('retryable', { description: 'Whether the same request may succeed later.' }),
+  }),
+});
+
+const snakeToCamel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function contextWindow(message: string): number | null {
+  const match = /maximum context length is (\d+)/i.exec(message);
+  return match ? Number(match[1]) : null;
+}
+
+/** NimError → the typed error a mutation returns. Anything else is rethrown (and masked). */
+export function toFailure(error: unknown): GatewayFailure {
+  if (error instanceof GatewayFailure) return error;
+  if (!(error instanceof NimError)) throw error;
+  switch (error.kind) {
+    case 'model_not_found':
+      return new ModelNotFoundError(error.model ?? '', error.availableModels, error.message);
+    case 'bad_request':
+      return new InvalidInputError(error.param ? snakeToCamel(error.param) : null, error.message);
+    case 'context_length':
+      return new ContextLengthExceededError(error.message, contextWindow(error.message));
+    case 'rate_limited':
+      return new RateLimitedError(error.message, error.retryAfterSeconds);
+    case 'timeout':
+      return new UpstreamTimeoutError(error.message, (error.phase ?? 'total').toUpperCase() as TimeoutPhaseName);
+    case 'unavailable':
+      return new UpstreamError('UPSTREAM_UNAVAILABLE', error.message, error.status, error.retryable);
+    case 'upstream':
+      return new UpstreamError('UPSTREAM_ERROR', error.message, error.status, error.retryable);
+  }
+}
+
+/** Queries raise the same codes as top-level errors, with the typed error's details in extensions. */
+export function toGraphQLError(error: unknown): GraphQLError {
+  const failure = toFailure(error);
+  const { message, code, name: _name, stack: _stack, ...details } = failure;
+  return new GraphQLError(message, { extensions: { code, ...details } });
+}

@@ -1,0 +1,88 @@
+// The errors resolvers throw and the errors plugin turns into union members. Plain classes,
+// no schema code, so the builder can name them without an import cycle.
+export const ERROR_CODES = [
+  'MODEL_NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONTEXT_LENGTH_EXCEEDED',
+  'RATE_LIMITED',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const TIMEOUT_PHASES = ['CONNECT', 'HEADERS', 'BODY', 'TOTAL'] as const;
+export type TimeoutPhaseName = (typeof TIMEOUT_PHASES)[number];
+
+export abstract class GatewayFailure extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+export class ModelNotFoundError extends GatewayFailure {
+  readonly code = 'MODEL_NOT_FOUND';
+  readonly model: string;
+  readonly availableModels: readonly string[];
+  constructor(model: string, availableModels: readonly string[], message?: string) {
+    super(message ?? `The model \`${model}\` does not exist.`);
+    this.model = model;
+    this.availableModels = availableModels;
+  }
+}
+
+export class InvalidInputError extends GatewayFailure {
+  readonly code = 'BAD_USER_INPUT';
+  /** The GraphQL argument at fault, when known. */
+  readonly argument: string | null;
+  constructor(argument: string | null, message: string) {
+    super(message);
+    this.argument = argument;
+  }
+}
+
+export class ContextLengthExceededError extends GatewayFailure {
+  readonly code = 'CONTEXT_LENGTH_EXCEEDED';
+  readonly maxContextLength: number | null;
+  constructor(message: string, maxContextLength: number | null) {
+    super(message);
+    this.maxContextLength = maxContextLength;
+  }
+}
+
+export class RateLimitedError extends GatewayFailure {
+  readonly code = 'RATE_LIMITED';
+  readonly retryAfterSeconds: number | null;
+  constructor(message: string, retryAfterSeconds: number | null) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class UpstreamTimeoutError extends GatewayFailure {
+  readonly code = 'UPSTREAM_TIMEOUT';
+  readonly phase: TimeoutPhaseName;
+  constructor(message: string, phase: TimeoutPhaseName) {
+    super(message);
+    this.phase = phase;
+  }
+}
+
+export class UpstreamError extends GatewayFailure {
+  readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR';
+  readonly upstreamStatus: number | null;
+  readonly retryable: boolean;
+  constructor(code: UpstreamError['code'], message: string, upstreamStatus: number | null, retryable: boolean) {
+    super(message);
+    this.code = code;
+    this.upstreamStatus = upstreamStatus;
+    this.retryable = retryable;
+  }
+}
+
+export const GENERATION_FAILURES = [
+  ModelNotFoundError,
+  InvalidInputError,
+  ContextLengthExceededError,
+  RateLimitedError,
+  UpstreamTimeoutError,
+  UpstreamError,
+];

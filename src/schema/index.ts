@@ -1,0 +1,7 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './errors.ts';
+import './models.ts';
+import './completions.ts';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

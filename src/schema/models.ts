@@ -1,0 +1,58 @@
+import type { ModelCard } from '../nim/wire.ts';
+import { builder } from './builder.ts';
+import { toGraphQLError } from './errors.ts';
+
+export const ModelRef = builder.objectRef<ModelCard>('Model');
+
+ModelRef.implement({
+  description: 'A model deployment that NIM Proxy routes to, as listed by `GET /v1/models`.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The id to pass as `model`, namespace included (e.g. `meta/llama-3.1-8b-instruct`).' }),
+    ownedBy: t.exposeString('owned_by', { nullable: true, description: 'Owner as reported upstream (NIM reports "system"; not meaningful).' }),
+    created: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the serving NIM started (not a model release date).',
+      resolve: (m) => (m.created === null ? null : new Date(m.created * 1000)),
+    }),
+    root: t.exposeString('root', { nullable: true, description: 'Base weights: served name or path; for a LoRA adapter, the adapter path.' }),
+    parentId: t.exposeID('parent', { nullable: true, description: 'For a LoRA adapter, the id of its base model; null otherwise.' }),
+    parent: t.field({
+      type: ModelRef,
+      nullable: true,
+      description: 'For a LoRA adapter, its base model when it is listed too.',
+      resolve: (m, _args, ctx) => (m.parent ? ctx.models.load(m.parent) : null),
+    }),
+    maxModelLength: t.exposeInt('max_model_len', {
+      nullable: true,
+      description: 'Context window in tokens (prompt + completion); null when not reported (e.g. adapters).',
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  models: t.field({
+    type: [ModelRef],
+    description: 'Every model NIM Proxy serves. Cached process-wide (MODELS_CACHE_TTL_MS).',
+    resolve: async (_root, _args, ctx) => {
+      try {
+        return await ctx.models.all();
+      } catch (error) {
+        throw toGraphQLError(error);
+      }
+    },
+  }),
+  model: t.field({
+    type: ModelRef,
+    nullable: true,
+    description: 'One model by id; null when NIM Proxy does not serve it.',
+    args: { id: t.arg.id({ required: true, description: 'Model id, e.g. `meta/llama-3.1-8b-instruct`.' }) },
+    resolve: async (_root, { id }, ctx) => {
+      try {
+        return await ctx.models.load(String(id));
+      } catch (error) {
+        throw toGraphQLError(error);
+      }
+    },
+  }),
+}));

@@ -1,0 +1,67 @@
+// createGateway(config): the Yoga app, its plugins and the process-wide services. Binds nothing.
+import { readFileSync } from 'node:fs';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, useExecutionCancellation, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import type { GatewayConfig } from './config.ts';
+import { createContext, type Context, type GatewayServices } from './context.ts';
+import { ModelCatalog } from './nim/catalog.ts';
+import { NimClient } from './nim/client.ts';
+import { schema } from './schema/index.ts';
+
+export interface GatewayOptions {
+  /** Model id GraphiQL's example operations start with. */
+  exampleModel?: string;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  services: GatewayServices;
+  close(): Promise<void>;
+}
+
+const operations = (name: string) => readFileSync(new URL(`../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
+
+function graphiqlTabs(exampleModel: string): GraphiQLOptions['defaultTabs'] {
+  return [
+    { query: operations('models') },
+    {
+      query: operations('complete'),
+      variables: JSON.stringify({ model: exampleModel, prompt: 'Once upon a time', maxTokens: 64 }, null, 2),
+    },
+  ];
+}
+
+export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  const nim = new NimClient(config.upstream);
+  const catalog = new ModelCatalog(nim, {
+    ttlMs: config.modelsCacheTtlMs,
+    refreshMinIntervalMs: config.modelsRefreshMinIntervalMs,
+  });
+  const services: GatewayServices = { nim, catalog, limits: config.limits };
+  // The inlined GraphiQL page is megabytes: render it once, not per request.
+  let graphiqlPage: string | undefined;
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    context: ({ request }) => createContext(services, request),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    logging: 'warn',
+    maskedErrors: { isDev: false },
+    graphiql: {
+      title: 'nim-graphql',
+      defaultTabs: graphiqlTabs(options.exampleModel ?? 'meta/llama-3.1-8b-instruct'),
+    },
+    renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
+    plugins: [useExecutionCancellation()],
+  });
+
+  return {
+    yoga,
+    services,
+    async close() {
+      await yoga.dispose();
+      await nim.close();
+    },
+  };
+}
