@@ -6,14 +6,16 @@ import { createGateway } from './yoga.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  let simulator: Simulator | undefined;
-  if (config.upstream.baseUrl === undefined) {
-    simulator = await startSimulator({ host: '127.0.0.1', port: 0, tokenDelayMs: config.simulatorTokenDelayMs });
+  const simulator: Simulator | undefined =
+    config.upstream.baseUrl === undefined
+      ? await startSimulator({ host: '127.0.0.1', port: 0, tokenDelayMs: config.simulatorTokenDelayMs })
+      : undefined;
+  if (simulator) {
     console.log(`nim-graphql: NIM_PROXY_BASE_URL is not set, so the built-in NIM simulator serves at ${simulator.url} (fake models, deterministic text)`);
   } else {
     console.log(`nim-graphql: using NIM Proxy at ${config.upstream.baseUrl}`);
   }
-  const upstream = config.upstream.baseUrl ?? (simulator as Simulator).url;
+  const upstream = simulator?.url ?? config.upstream.baseUrl ?? '';
   const gatewayConfig: GatewayConfig = { ...config, upstream: { ...config.upstream, baseUrl: upstream } };
   const exampleModel = simulator ? 'sim/lorem-8b-instruct' : undefined;
   const gateway = createGateway(gatewayConfig, exampleModel ? { exampleModel } : {});
