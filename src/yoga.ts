@@ -28,6 +28,14 @@ function graphiqlTabs(exampleModel: string): GraphiQLOptions['defaultTabs'] {
       query: operations('complete'),
       variables: JSON.stringify({ model: exampleModel, prompt: 'Once upon a time', maxTokens: 64 }, null, 2),
     },
+    {
+      query: operations('chat'),
+      variables: JSON.stringify(
+        { model: exampleModel, messages: [{ role: 'USER', content: 'Name three harbors.' }], maxTokens: 64 },
+        null,
+        2,
+      ),
+    },
   ];
 }
 

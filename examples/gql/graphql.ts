@@ -4,6 +4,25 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** One message of the conversation so far. */
+export type ChatMessageInput = {
+  /** What is said. */
+  content: string;
+  /** Who speaks it. */
+  role: ChatRole;
+};
+
+/** Who speaks a chat message. */
+export type ChatRole =
+  /** The model (earlier answers, when continuing a conversation). */
+  | 'ASSISTANT'
+  /** Instructions that frame the conversation. */
+  | 'SYSTEM'
+  /** The result of a tool call. */
+  | 'TOOL'
+  /** The person talking to the model. */
+  | 'USER';
+
 /** Stable error codes: in `GatewayError.code` for mutations, in `extensions.code` for queries. */
 export type ErrorCode =
   /** An argument is invalid; `argument` names it. Fix the request, do not retry it as is. */
@@ -44,6 +63,23 @@ export type TimeoutPhase =
   | 'HEADERS'
   /** The whole call (UPSTREAM_TOTAL_TIMEOUT_MS). */
   | 'TOTAL';
+
+export type ChatMutationVariables = Exact<{
+  model: string | number;
+  messages: Array<ChatMessageInput> | ChatMessageInput;
+  maxTokens?: number | null | undefined;
+}>;
+
+
+export type ChatMutation = { chat:
+    | { __typename: 'ChatCompletion', id: string, reply: { role: ChatRole, content: string }, choices: Array<{ index: number, finishReason: FinishReason | null }>, usage: { promptTokens: number, completionTokens: number, totalTokens: number } | null }
+    | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidInputError', code: ErrorCode, message: string, argument: string | null }
+    | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string, availableModels: Array<string> }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
+   };
 
 export type CompleteMutationVariables = Exact<{
   model: string | number;
@@ -86,6 +122,39 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const ChatDocument = new TypedDocumentString(`
+    mutation Chat($model: ID!, $messages: [ChatMessageInput!]!, $maxTokens: Int) {
+  chat(model: $model, messages: $messages, maxTokens: $maxTokens) {
+    __typename
+    ... on ChatCompletion {
+      id
+      reply {
+        role
+        content
+      }
+      choices {
+        index
+        finishReason
+      }
+      usage {
+        promptTokens
+        completionTokens
+        totalTokens
+      }
+    }
+    ... on GatewayError {
+      code
+      message
+    }
+    ... on ModelNotFoundError {
+      availableModels
+    }
+    ... on InvalidInputError {
+      argument
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ChatMutation, ChatMutationVariables>;
 export const CompleteDocument = new TypedDocumentString(`
     mutation Complete($model: ID!, $prompt: String!, $maxTokens: Int) {
   complete(model: $model, prompt: $prompt, maxTokens: $maxTokens) {

@@ -5,8 +5,11 @@ import type { z } from 'zod';
 import type { UpstreamConfig } from '../config.ts';
 import { fromResponse, fromTransport, NimError, totalTimeout } from './errors.ts';
 import {
+  chatCompletionResponse,
   completionResponse,
   modelList,
+  type ChatCompletionRequest,
+  type ChatCompletionResponse,
   type CompletionRequest,
   type CompletionResponse,
   type ModelCard,
@@ -51,6 +54,11 @@ export class NimClient {
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResponse> {
     const call = { method: 'POST', path: '/v1/completions', body: request, model: request.model, signal } as const;
     return this.json(call, completionResponse);
+  }
+
+  async chat(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatCompletionResponse> {
+    const call = { method: 'POST', path: '/v1/chat/completions', body: request, model: request.model, signal } as const;
+    return this.json(call, chatCompletionResponse);
   }
 
   close(): Promise<void> {

@@ -76,7 +76,7 @@ export const CompletionRef = builder.objectRef<CompletionResponse>('Completion')
   }),
 });
 
-function bareModel(id: string) {
+export function bareModel(id: string) {
   return { id, object: 'model', created: null, owned_by: null, root: null, parent: null, max_model_len: null };
 }
 

@@ -3,5 +3,6 @@ import { builder } from './builder.ts';
 import './errors.ts';
 import './models.ts';
 import './completions.ts';
+import './chat.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
