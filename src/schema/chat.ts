@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import type { ChatCompletionResponse, ChatRole } from '../nim/wire.ts';
 import { builder } from './builder.ts';
-import { checkGenerationLimits, FinishReasonEnum, maxTokensArgSchema, modelArgSchema, toFinishReason, UsageRef, bareModel } from './completions.ts';
+import {
+  checkGenerationLimits,
+  FinishReasonEnum,
+  GenerationRef,
+  maxTokensArgSchema,
+  modelArgSchema,
+  toFinishReason,
+} from './generation.ts';
 import { toFailure } from './errors.ts';
 import { GENERATION_FAILURES } from './failures.ts';
-import { ModelRef } from './models.ts';
 
 const ROLES = ['SYSTEM', 'USER', 'ASSISTANT', 'TOOL'] as const;
 
@@ -64,18 +70,8 @@ const ChatChoiceRef = builder.objectRef<ChatChoice>('ChatChoice').implement({
 
 export const ChatCompletionRef = builder.objectRef<ChatCompletionResponse>('ChatCompletion').implement({
   description: "A chat answer: the model's next message in the conversation.",
+  interfaces: [GenerationRef],
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'Upstream id of the answer (`chatcmpl-…`).' }),
-    created: t.field({
-      type: 'DateTime',
-      description: 'When the upstream created it.',
-      resolve: (c) => new Date((c.created ?? Math.floor(Date.now() / 1000)) * 1000),
-    }),
-    model: t.field({
-      type: ModelRef,
-      description: 'The model that answered.',
-      resolve: async (c, _args, ctx) => (await ctx.models.load(c.model)) ?? bareModel(c.model),
-    }),
     // Not `message`: in a ChatResult selection it would clash with GatewayError.message (String!).
     reply: t.field({
       type: ChatMessageRef,
@@ -83,12 +79,6 @@ export const ChatCompletionRef = builder.objectRef<ChatCompletionResponse>('Chat
       resolve: (c) => c.choices[0]?.message ?? { role: 'assistant', content: '', reasoning_content: null },
     }),
     choices: t.field({ type: [ChatChoiceRef], description: 'Every choice, by index.', resolve: (c) => c.choices }),
-    usage: t.field({
-      type: UsageRef,
-      nullable: true,
-      description: 'Token usage; null when the upstream did not report it.',
-      resolve: (c) => c.usage,
-    }),
   }),
 });
 
