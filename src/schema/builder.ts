@@ -28,3 +28,5 @@ builder.addScalarType('DateTime', DateTimeResolver, {
 });
 builder.queryType({ description: 'Read-only operations: the models NIM Proxy serves.' });
 builder.mutationType({ description: 'Generations: each field is one call to a model.' });
+
+export type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

@@ -3,11 +3,10 @@ import type { ChatCompletionResponse, ChatRole } from '../nim/wire.ts';
 import { builder } from './builder.ts';
 import {
   checkGenerationLimits,
-  FinishReasonEnum,
+  finishReasonField,
   GenerationRef,
   maxTokensArgSchema,
   modelArgSchema,
-  toFinishReason,
 } from './generation.ts';
 import { toFailure } from './errors.ts';
 import { GENERATION_FAILURES } from './failures.ts';
@@ -59,12 +58,7 @@ const ChatChoiceRef = builder.objectRef<ChatChoice>('ChatChoice').implement({
   fields: (t) => ({
     index: t.exposeInt('index', { description: 'Position of this choice (0 unless several were asked for).' }),
     message: t.field({ type: ChatMessageRef, description: 'The answer.', resolve: (c) => c.message }),
-    finishReason: t.field({
-      type: FinishReasonEnum,
-      nullable: true,
-      description: 'Why this choice ended.',
-      resolve: (c) => toFinishReason(c.finish_reason),
-    }),
+    finishReason: finishReasonField(t),
   }),
 });
 

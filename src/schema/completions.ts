@@ -5,11 +5,10 @@ import { toFailure } from './errors.ts';
 import { GENERATION_FAILURES } from './failures.ts';
 import {
   checkGenerationLimits,
-  FinishReasonEnum,
+  finishReasonField,
   GenerationRef,
   maxTokensArgSchema,
   modelArgSchema,
-  toFinishReason,
 } from './generation.ts';
 
 type CompletionChoice = CompletionResponse['choices'][number];
@@ -19,12 +18,7 @@ const CompletionChoiceRef = builder.objectRef<CompletionChoice>('CompletionChoic
   fields: (t) => ({
     index: t.exposeInt('index', { description: 'Position of this choice (0 unless several were asked for).' }),
     text: t.exposeString('text', { description: 'The generated text.' }),
-    finishReason: t.field({
-      type: FinishReasonEnum,
-      nullable: true,
-      description: 'Why this choice ended.',
-      resolve: (c) => toFinishReason(c.finish_reason),
-    }),
+    finishReason: finishReasonField(t),
   }),
 });
 

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import type { Context } from '../context.ts';
 import type { ChatCompletionResponse, CompletionResponse, Usage } from '../nim/wire.ts';
-import { builder } from './builder.ts';
+import type { ObjectFieldBuilder } from '@pothos/core';
+import { builder, type BuilderTypes } from './builder.ts';
 import { InvalidInputError } from './failures.ts';
 import { ModelRef } from './models.ts';
 
@@ -24,6 +25,18 @@ export function toFinishReason(reason: string | null): FinishReasonName | null {
   if (reason === null) return null;
   const name = reason.toUpperCase();
   return (FINISH_REASONS as readonly string[]).includes(name) ? (name as FinishReasonName) : 'OTHER';
+}
+
+/** The `finishReason` field of a choice, for every kind of choice. */
+export function finishReasonField<Choice extends { finish_reason: string | null }>(
+  t: ObjectFieldBuilder<BuilderTypes, Choice>,
+) {
+  return t.field({
+    type: FinishReasonEnum,
+    nullable: true,
+    description: 'Why this choice ended.',
+    resolve: (c) => toFinishReason(c.finish_reason),
+  });
 }
 
 export const UsageRef = builder.objectRef<Usage>('Usage').implement({
