@@ -3,17 +3,33 @@ import { randomBytes } from 'node:crypto';
 import type {
   ChatCompletionChunkWire,
   ChatCompletionResponseWire,
+  ChatLogprobsWire,
+  CompletionLogprobsWire,
   CompletionResponseWire,
   UsageWire,
 } from '../nim/wire.ts';
+import { jsonTokens } from './json.ts';
+import { chatLogprobs, completionLogprobs, promptLogprobs, tokenLogprob, type LoggedToken } from './logprobs.ts';
 import type { GenerationInput } from './requests.ts';
-import { generate, type Generation } from './text.ts';
+import { fnv1a, generate, mulberry32, type Generation } from './text.ts';
+
+/** One streamed chunk's worth of a choice: its text and the tokens (with logprobs, if asked) it carries. */
+export interface Step {
+  text: string;
+  logged: LoggedToken[];
+}
+
+export interface ChoicePlan {
+  generation: Generation;
+  /** At least one step, so the last can carry finish_reason; the first includes any echoed prompt. */
+  steps: Step[];
+}
 
 export interface Plan {
   id: string;
   created: number;
   input: GenerationInput;
-  choices: Generation[];
+  choices: ChoicePlan[];
   usage: UsageWire;
 }
 
@@ -27,14 +43,34 @@ export interface StreamEvent {
 
 function generationKey(input: GenerationInput, index: number): string {
   const prompt = input.kind === 'completion' ? input.prompt : JSON.stringify(input.messages);
-  return [input.kind, input.modelId, prompt, input.seed ?? '', index].join('\u0000');
+  return [input.kind, input.modelId, prompt, input.sampling.seed ?? '', index].join('\u0000');
+}
+
+function planChoice(input: GenerationInput, index: number): ChoicePlan {
+  const key = generationKey(input, index);
+  const format = input.responseFormat;
+  const script = format === null ? null : jsonTokens(format, mulberry32(fnv1a(`${key}\u0000json`)));
+  const { maxTokens, stop } = input;
+  const { ignoreEos, minTokens, logprobs: count, temperature } = input.sampling;
+  const generation = generate(key, { maxTokens, stop, ignoreEos, minTokens, script });
+  const echo = input.kind === 'completion' && input.echo ? input.prompt : '';
+  const steps: Step[] = [];
+  let offset = echo.length;
+  generation.pieces.forEach((piece, position) => {
+    if (piece === '') return;
+    const logprob = count === null ? null : tokenLogprob(key, position, piece, count, temperature === 0);
+    steps.push({ text: piece, logged: logprob === null ? [] : [{ token: piece, offset, logprob }] });
+    offset += piece.length;
+  });
+  const first = steps[0] ?? { text: '', logged: [] };
+  const prompt = echo === '' || count === null ? [] : promptLogprobs(key, echo, count);
+  steps[0] = { text: echo + first.text, logged: [...prompt, ...first.logged] };
+  return { generation, steps };
 }
 
 export function planGeneration(input: GenerationInput): Plan {
-  const choices = Array.from({ length: input.n }, (_, index) =>
-    generate(generationKey(input, index), input.maxTokens, input.stop),
-  );
-  const completionTokens = choices.reduce((sum, choice) => sum + choice.completionTokens, 0);
+  const choices = Array.from({ length: input.n }, (_, index) => planChoice(input, index));
+  const completionTokens = choices.reduce((sum, choice) => sum + choice.generation.completionTokens, 0);
   const prefix = input.kind === 'completion' ? 'cmpl' : 'chatcmpl';
   return {
     id: `${prefix}-${randomBytes(16).toString('hex')}`,
@@ -49,8 +85,16 @@ export function planGeneration(input: GenerationInput): Plan {
   };
 }
 
-function echoed(plan: Plan, text: string): string {
-  return plan.input.kind === 'completion' && plan.input.echo ? plan.input.prompt + text : text;
+function textOf(choice: ChoicePlan): string {
+  return choice.steps.map((step) => step.text).join('');
+}
+
+function completionLogprobsOf(plan: Plan, logged: LoggedToken[]): CompletionLogprobsWire | null {
+  return plan.input.sampling.logprobs === null ? null : completionLogprobs(logged);
+}
+
+function chatLogprobsOf(plan: Plan, logged: LoggedToken[]): ChatLogprobsWire | null {
+  return plan.input.sampling.logprobs === null ? null : chatLogprobs(logged);
 }
 
 export function completionResponse(plan: Plan): CompletionResponseWire {
@@ -61,10 +105,10 @@ export function completionResponse(plan: Plan): CompletionResponseWire {
     model: plan.input.modelId,
     choices: plan.choices.map((choice, index) => ({
       index,
-      text: echoed(plan, choice.text),
-      logprobs: null,
-      finish_reason: choice.finishReason,
-      stop_reason: choice.stopReason,
+      text: textOf(choice),
+      logprobs: completionLogprobsOf(plan, choice.steps.flatMap((step) => step.logged)),
+      finish_reason: choice.generation.finishReason,
+      stop_reason: choice.generation.stopReason,
     })),
     usage: plan.usage,
   };
@@ -78,33 +122,27 @@ export function chatResponse(plan: Plan): ChatCompletionResponseWire {
     model: plan.input.modelId,
     choices: plan.choices.map((choice, index) => ({
       index,
-      message: { role: 'assistant', content: choice.text },
-      logprobs: null,
-      finish_reason: choice.finishReason,
-      stop_reason: choice.stopReason,
+      message: { role: 'assistant', content: textOf(choice) },
+      logprobs: chatLogprobsOf(plan, choice.steps.flatMap((step) => step.logged)),
+      finish_reason: choice.generation.finishReason,
+      stop_reason: choice.generation.stopReason,
     })),
     usage: plan.usage,
   };
 }
 
-/** The texts one choice streams: its non-empty token pieces, at least one (to carry finish_reason). */
-function streamedTexts(plan: Plan, choice: Generation): string[] {
-  const texts = choice.pieces.filter((piece) => piece !== '');
-  if (texts.length === 0) texts.push('');
-  texts[0] = echoed(plan, texts[0]!);
-  return texts;
-}
-
-function tokenChunk(plan: Plan, index: number, text: string, last: Generation | null): Chunk {
+function tokenChunk(plan: Plan, index: number, step: Step, last: Generation | null): Chunk {
   const finish_reason = last?.finishReason ?? null;
   const stop_reason = last?.stopReason ?? null;
   const { id, created } = plan;
   const model = plan.input.modelId;
   if (plan.input.kind === 'completion') {
-    const choices = [{ index, text, logprobs: null, finish_reason, stop_reason }];
+    const logprobs = completionLogprobsOf(plan, step.logged);
+    const choices = [{ index, text: step.text, logprobs, finish_reason, stop_reason }];
     return { id, object: 'text_completion', created, model, choices };
   }
-  const choices = [{ index, delta: { content: text }, logprobs: null, finish_reason, stop_reason }];
+  const logprobs = chatLogprobsOf(plan, step.logged);
+  const choices = [{ index, delta: { content: step.text }, logprobs, finish_reason, stop_reason }];
   return { id, object: 'chat.completion.chunk', created, model, choices };
 }
 
@@ -128,15 +166,14 @@ export function streamRounds(plan: Plan): StreamEvent[][] {
       })),
     );
   }
-  const perChoice = plan.choices.map((choice) => streamedTexts(plan, choice));
-  const steps = Math.max(...perChoice.map((texts) => texts.length));
-  for (let step = 0; step < steps; step++) {
+  const steps = Math.max(...plan.choices.map((choice) => choice.steps.length));
+  for (let position = 0; position < steps; position++) {
     const round: StreamEvent[] = [];
-    perChoice.forEach((texts, index) => {
-      const text = texts[step];
-      if (text === undefined) return;
-      const last = step === texts.length - 1 ? plan.choices[index]! : null;
-      round.push({ token: true, chunk: tokenChunk(plan, index, text, last) });
+    plan.choices.forEach((choice, index) => {
+      const step = choice.steps[position];
+      if (step === undefined) return;
+      const last = position === choice.steps.length - 1 ? choice.generation : null;
+      round.push({ token: true, chunk: tokenChunk(plan, index, step, last) });
     });
     rounds.push(round);
   }

@@ -20,6 +20,7 @@ function readOptions(): SimulatorOptions {
     port: integerEnv('SIMULATOR_PORT', 8000, 0, 65535, 'a port number from 0 to 65535'),
     tokenDelayMs: integerEnv('SIMULATOR_TOKEN_DELAY_MS', 0, 0, 600_000, 'a whole number of milliseconds (0 or more)'),
     latencyMs: integerEnv('SIMULATOR_LATENCY_MS', 0, 0, 600_000, 'a whole number of milliseconds (0 or more)'),
+    apiVersion: integerEnv('SIMULATOR_API_VERSION', 2, 1, 2, '1 (NIM 1.x, nvext) or 2 (NIM 2.x / vLLM)') === 1 ? 1 : 2,
   };
 }
 

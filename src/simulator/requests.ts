@@ -1,6 +1,9 @@
 // Validation of completion and chat bodies, with the status, message and param NIM/vLLM use.
 import { SimulatorError } from './errors.ts';
+import { bad, describe, isObject, optionalBoolean, optionalInteger, type Body } from './fields.ts';
+import { readResponseFormat, type ResponseFormat } from './json.ts';
 import { contextWindow, type SimulatorModel } from './models.ts';
+import { checkMinTokens, readSampling, type ApiVersion, type Sampling } from './sampling.ts';
 import { countTokens } from './text.ts';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
@@ -12,10 +15,12 @@ interface CommonInput {
   maxTokens: number;
   n: number;
   stop: string[];
-  seed: number | null;
   stream: boolean;
   includeUsage: boolean;
   promptTokens: number;
+  sampling: Sampling;
+  /** Structured output; null for plain text. */
+  responseFormat: ResponseFormat | null;
 }
 
 export interface CompletionInput extends CommonInput {
@@ -31,59 +36,36 @@ export interface ChatInput extends CommonInput {
 
 export type GenerationInput = CompletionInput | ChatInput;
 
+export interface ParseOptions {
+  apiVersion: ApiVersion;
+}
+
 const COMPLETION_DEFAULT_MAX_TOKENS = 16;
 const MAX_N = 128;
 const ROLES: readonly string[] = ['system', 'user', 'assistant', 'tool'];
 /** Chat templates add a few tokens around each message. */
 const TOKENS_PER_MESSAGE = 4;
 
-type Body = Record<string, unknown>;
-
-function bad(message: string, param: string | null): SimulatorError {
-  return new SimulatorError(400, message, param);
-}
-
-function describe(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
-
-function optionalInteger(body: Body, name: string): number | null {
-  const value = body[name];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw bad(`${name} must be an integer, got ${describe(value)}.`, name);
-  }
-  return value;
-}
-
-function optionalNumber(body: Body, name: string): number | null {
-  const value = body[name];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`${name} must be a number, got ${describe(value)}.`, name);
-  return value;
-}
-
-function optionalBoolean(body: Body, name: string): boolean | null {
-  const value = body[name];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'boolean') throw bad(`${name} must be a boolean, got ${describe(value)}.`, name);
-  return value;
-}
-
 function readStop(body: Body): string[] {
   const value = body['stop'];
   if (value === undefined || value === null) return [];
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) return value;
-  throw bad('stop must be a string or a list of strings.', 'stop');
+  const list =
+    typeof value === 'string'
+      ? [value]
+      : Array.isArray(value) && value.every((item): item is string => typeof item === 'string')
+        ? value
+        : null;
+  if (list === null) throw bad('stop must be a string or a list of strings.', 'stop');
+  if (list.includes('')) throw bad('stop cannot contain an empty string.', 'stop');
+  return list;
 }
 
 function readStreamOptions(body: Body, stream: boolean): boolean {
   const value = body['stream_options'];
   if (value === undefined || value === null) return false;
   if (!stream) throw bad('Stream options can only be defined when `stream=True`.', 'stream_options');
-  if (typeof value !== 'object' || Array.isArray(value)) throw bad('stream_options must be an object.', 'stream_options');
-  const includeUsage = (value as Body)['include_usage'];
+  if (!isObject(value)) throw bad('stream_options must be an object.', 'stream_options');
+  const includeUsage = value['include_usage'];
   if (includeUsage !== undefined && includeUsage !== null && typeof includeUsage !== 'boolean') {
     throw bad('stream_options.include_usage must be a boolean.', 'stream_options');
   }
@@ -94,10 +76,8 @@ function readMessages(body: Body): { role: Role; content: string }[] {
   const value = body['messages'];
   if (!Array.isArray(value) || value.length === 0) throw bad('messages must be a non-empty list of messages.', 'messages');
   return value.map((item: unknown, index) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      throw bad(`messages[${index}] must be an object with role and content.`, 'messages');
-    }
-    const { role, content } = item as Body;
+    if (!isObject(item)) throw bad(`messages[${index}] must be an object with role and content.`, 'messages');
+    const { role, content } = item;
     if (typeof role !== 'string' || !ROLES.includes(role)) {
       throw bad(`messages[${index}].role must be one of ${ROLES.join(', ')}, got ${describe(role)}.`, 'messages');
     }
@@ -120,9 +100,10 @@ export function parseGenerationRequest(
   kind: 'completion' | 'chat',
   body: unknown,
   models: readonly SimulatorModel[],
+  options: ParseOptions = { apiVersion: 2 },
 ): GenerationInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('The request body must be a JSON object.', null);
-  const fields = body as Body;
+  if (!isObject(body)) throw bad('The request body must be a JSON object.', null);
+  const fields: Body = body;
   const modelId = fields['model'];
   if (modelId === undefined || modelId === null) throw bad('Field required: model', 'model');
   if (typeof modelId !== 'string') throw bad(`model must be a string, got ${describe(modelId)}.`, 'model');
@@ -143,18 +124,15 @@ export function parseGenerationRequest(
     optionalInteger(fields, 'max_tokens') ?? (kind === 'chat' ? optionalInteger(fields, 'max_completion_tokens') : null);
   const maxParam = fields['max_tokens'] === undefined || fields['max_tokens'] === null ? 'max_completion_tokens' : 'max_tokens';
   if (requestedMax !== null && requestedMax < 1) throw bad(`max_tokens must be at least 1, got ${requestedMax}.`, maxParam);
-  const temperature = optionalNumber(fields, 'temperature');
-  if (temperature !== null && temperature < 0) throw bad(`temperature must be non-negative, got ${temperature}.`, 'temperature');
-  const topP = optionalNumber(fields, 'top_p');
-  if (topP !== null && !(topP > 0 && topP <= 1)) throw bad(`top_p must be in (0, 1], got ${topP}.`, 'top_p');
+  const sampling = readSampling(fields, kind, options.apiVersion);
   const n = optionalInteger(fields, 'n') ?? 1;
   if (n < 1) throw bad(`n must be at least 1, got ${n}.`, 'n');
   if (n > MAX_N) throw bad(`n must be at most ${MAX_N}, got ${n}.`, 'n');
-  const seed = optionalInteger(fields, 'seed');
   const stop = readStop(fields);
   const stream = optionalBoolean(fields, 'stream') ?? false;
   const includeUsage = readStreamOptions(fields, stream);
   const echo = kind === 'completion' ? (optionalBoolean(fields, 'echo') ?? false) : false;
+  const responseFormat = readResponseFormat(fields);
 
   const model = models.find((m) => m.id === modelId);
   if (model === undefined) throw new SimulatorError(404, `The model \`${modelId}\` does not exist.`, 'model');
@@ -181,7 +159,8 @@ export function parseGenerationRequest(
     maxTokens = limit === null ? Number.MAX_SAFE_INTEGER : limit - promptTokens;
   }
   if (limit !== null && promptTokens + maxTokens > limit) throw contextError(limit, promptTokens, maxTokens);
+  checkMinTokens(sampling, maxTokens);
 
-  const common: CommonInput = { model, modelId, maxTokens, n, stop, seed, stream, includeUsage, promptTokens };
+  const common: CommonInput = { model, modelId, maxTokens, n, stop, stream, includeUsage, promptTokens, sampling, responseFormat };
   return kind === 'completion' ? { ...common, kind, prompt, echo } : { ...common, kind, messages };
 }

@@ -4,6 +4,7 @@ import { sendJson, sleep, type Exchange } from './exchange.ts';
 import { chatResponse, completionResponse, planGeneration } from './generation.ts';
 import { toModelCard, type SimulatorModel } from './models.ts';
 import { parseGenerationRequest } from './requests.ts';
+import type { ApiVersion } from './sampling.ts';
 import { streamPlan } from './stream.ts';
 
 export interface Settings {
@@ -11,6 +12,7 @@ export interface Settings {
   latencyMs: number;
   errorStyle: ErrorStyle;
   apiKey: string | undefined;
+  apiVersion: ApiVersion;
 }
 
 export interface SimulatorState {
@@ -40,7 +42,7 @@ function generationRoute(kind: 'completion' | 'chat'): Handler {
       throw new SimulatorError(415, "Unsupported Media Type: Only 'application/json' is allowed", null);
     }
     if (!exchange.body.ok) throw new SimulatorError(400, `JSON decode error: ${exchange.body.reason}`, null);
-    const input = parseGenerationRequest(kind, exchange.body.value, state.models);
+    const input = parseGenerationRequest(kind, exchange.body.value, state.models, { apiVersion: state.settings.apiVersion });
     await sleep(state.settings.latencyMs, exchange.signal);
     const plan = planGeneration(input);
     if (input.stream) return streamPlan(exchange, plan, state.settings.tokenDelayMs);

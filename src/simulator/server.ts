@@ -16,11 +16,13 @@ import {
 import { FaultQueue, type Fault } from './faults.ts';
 import { cloneModels, DEFAULT_MODELS, type SimulatorModel } from './models.ts';
 import { ROUTES, type Settings, type SimulatorState } from './routes.ts';
+import type { ApiVersion } from './sampling.ts';
 
 export { DEFAULT_MODELS } from './models.ts';
 export type { SimulatorModel } from './models.ts';
 export type { Fault } from './faults.ts';
 export type { RecordedRequest } from './exchange.ts';
+export type { ApiVersion } from './sampling.ts';
 export { countTokens } from './text.ts';
 
 export interface SimulatorOptions {
@@ -35,9 +37,14 @@ export interface SimulatorOptions {
   errorStyle?: ErrorStyle;
   /** When set, requests without `Authorization: Bearer <apiKey>` get 401. */
   apiKey?: string;
+  /**
+   * 2 (default): NIM 2.x / vLLM, sampling extras top-level and `nvext` ignored.
+   * 1: early NIM 1.x, top-level `top_k` / `repetition_penalty` refused, `nvext` read.
+   */
+  apiVersion?: ApiVersion;
 }
 
-type Configurable = Partial<Pick<SimulatorOptions, 'tokenDelayMs' | 'latencyMs' | 'errorStyle' | 'apiKey'>>;
+type Configurable = Partial<Pick<SimulatorOptions, 'tokenDelayMs' | 'latencyMs' | 'errorStyle' | 'apiKey' | 'apiVersion'>>;
 
 export interface Simulator {
   url: string;
@@ -66,7 +73,14 @@ function applySettings(base: Settings, options: Configurable): Settings {
     latencyMs: checkedDelay('latencyMs', options.latencyMs, base.latencyMs),
     errorStyle: options.errorStyle ?? base.errorStyle,
     apiKey: 'apiKey' in options ? options.apiKey : base.apiKey,
+    apiVersion: checkedApiVersion(options.apiVersion, base.apiVersion),
   };
+}
+
+function checkedApiVersion(value: ApiVersion | undefined, fallback: ApiVersion): ApiVersion {
+  if (value === undefined) return fallback;
+  if (value !== 1 && value !== 2) throw new RangeError(`apiVersion must be 1 or 2, got ${String(value)}`);
+  return value;
 }
 
 /** Reads the whole body; past the limit it keeps draining (so the client can read our 413) but stores nothing. */
@@ -95,7 +109,10 @@ function isStreamingBody(body: ParsedBody): boolean {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const initialModels = cloneModels(options.models ?? DEFAULT_MODELS);
-  const initialSettings = applySettings({ tokenDelayMs: 0, latencyMs: 0, errorStyle: 'flat', apiKey: undefined }, options);
+  const initialSettings = applySettings(
+    { tokenDelayMs: 0, latencyMs: 0, errorStyle: 'flat', apiKey: undefined, apiVersion: 2 },
+    options,
+  );
   const state: SimulatorState = {
     models: cloneModels(initialModels),
     settings: initialSettings,

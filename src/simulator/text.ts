@@ -1,6 +1,6 @@
 // Deterministic text generation and token counting for the simulated models.
 
-const WORDS = [
+export const WORDS: readonly string[] = [
   'lighthouse', 'keeper', 'harbor', 'lantern', 'river', 'meadow', 'copper', 'falcon', 'orchard', 'signal',
   'granite', 'velvet', 'compass', 'ember', 'glacier', 'hollow', 'island', 'juniper', 'kettle', 'ladder',
   'marble', 'nectar', 'ocean', 'pebble', 'quartz', 'ribbon', 'saddle', 'thistle', 'umbrella', 'valley',
@@ -15,11 +15,22 @@ const WORDS = [
 
 const PUNCTUATION = [',', ',', '.', '.', ';', ':', '!', '?'];
 
+/** Every distinct token the free-text generator can emit: the pool logprob alternatives come from. */
+export const VOCABULARY: readonly string[] = [...WORDS.map((word) => ` ${word}`), ...new Set(PUNCTUATION)];
+
 const TOKEN_PATTERN = /[A-Za-z0-9]+|[^\sA-Za-z0-9]/g;
 
 /** Tokens as the simulator counts them: runs of letters/digits, and each other non-space character. */
 export function countTokens(text: string): number {
   return text.match(TOKEN_PATTERN)?.length ?? 0;
+}
+
+// `u` keeps astral characters whole, so no streamed piece holds half a surrogate pair.
+const LEADING_SPACE_TOKEN = /\s*(?:[A-Za-z0-9]+|[^\sA-Za-z0-9])/gu;
+
+/** countTokens' tokens (astral characters aside), each with the whitespace before it, as BPE tokenizers do. */
+export function splitTokens(text: string): string[] {
+  return text.match(LEADING_SPACE_TOKEN) ?? [];
 }
 
 /** FNV-1a, 32 bit, over UTF-16 code units: a stable seed from any string. */
@@ -46,6 +57,21 @@ export function mulberry32(seed: number): () => number {
 
 export const MIN_NATURAL_LENGTH = 24;
 export const MAX_NATURAL_LENGTH = 120;
+/** Where generation ends when nothing else bounds it (ignore_eos on a model without a window). */
+const MAX_GENERATED_TOKENS = 131_072;
+/** What follows a finished structured output when EOS is ignored or min_tokens is not reached yet. */
+const PADDING_TOKEN = '\n';
+
+export interface GenerateOptions {
+  maxTokens: number;
+  stop: readonly string[];
+  /** Keep generating past the natural end, up to maxTokens. */
+  ignoreEos?: boolean;
+  /** No natural end and no stop string before this many tokens, as vLLM does. */
+  minTokens?: number;
+  /** Fixed tokens to emit instead of random words (structured output); their end is the natural end. */
+  script?: readonly string[] | null;
+}
 
 export interface Generation {
   /** The visible text of each generated token, in order; '' for tokens hidden by a stop string. */
@@ -61,24 +87,30 @@ export interface Generation {
  * Generates the text for one choice. The same key gives the same tokens, and a smaller
  * maxTokens gives a prefix of a larger one, because the length is drawn before the words.
  */
-export function generate(key: string, maxTokens: number, stop: readonly string[]): Generation {
+export function generate(key: string, options: GenerateOptions): Generation {
+  const { maxTokens, stop, ignoreEos = false, minTokens = 0, script = null } = options;
   const random = mulberry32(fnv1a(key));
-  const naturalLength = MIN_NATURAL_LENGTH + Math.floor(random() * (MAX_NATURAL_LENGTH - MIN_NATURAL_LENGTH + 1));
-  const limit = Math.min(naturalLength, maxTokens);
+  const drawnLength = MIN_NATURAL_LENGTH + Math.floor(random() * (MAX_NATURAL_LENGTH - MIN_NATURAL_LENGTH + 1));
+  const naturalLength = Math.max(script === null ? drawnLength : script.length, minTokens);
+  const endOfText = ignoreEos ? Number.POSITIVE_INFINITY : naturalLength;
+  const limit = Math.min(endOfText, maxTokens, MAX_GENERATED_TOKENS);
   const tokens: string[] = [];
   let text = '';
   let cut: { at: number; stop: string } | null = null;
   let previousWasWord = false;
   while (tokens.length < limit && cut === null) {
-    const punctuate: boolean = previousWasWord && random() < 0.12;
-    const token = punctuate
-      ? PUNCTUATION[Math.floor(random() * PUNCTUATION.length)]!
-      : ` ${WORDS[Math.floor(random() * WORDS.length)]!}`;
-    previousWasWord = !punctuate;
+    let token: string;
+    if (script !== null) {
+      token = script[tokens.length] ?? PADDING_TOKEN;
+    } else {
+      const punctuate: boolean = previousWasWord && random() < 0.12;
+      token = punctuate ? PUNCTUATION[Math.floor(random() * PUNCTUATION.length)]! : ` ${WORDS[Math.floor(random() * WORDS.length)]!}`;
+      previousWasWord = !punctuate;
+    }
     const searchFrom = text.length;
     tokens.push(token);
     text += token;
-    cut = findStop(text, searchFrom, stop);
+    if (tokens.length >= minTokens) cut = findStop(text, searchFrom, stop);
   }
   const visibleLength = cut === null ? text.length : cut.at;
   const pieces: string[] = [];
@@ -90,7 +122,7 @@ export function generate(key: string, maxTokens: number, stop: readonly string[]
   return {
     pieces,
     text: text.slice(0, visibleLength),
-    finishReason: cut !== null || naturalLength <= maxTokens ? 'stop' : 'length',
+    finishReason: cut !== null || endOfText <= maxTokens ? 'stop' : 'length',
     stopReason: cut?.stop ?? null,
     completionTokens: tokens.length,
   };
