@@ -13,7 +13,7 @@ const config: CodegenConfig = {
         documentMode: 'string',
         useTypeImports: true,
         enumType: 'string-literal',
-        scalars: { DateTime: 'string' },
+        scalars: { DateTime: 'string', JSON: 'unknown' },
       },
     },
   },

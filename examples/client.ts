@@ -1,6 +1,13 @@
 // A small typed client: the operations in examples/operations, typed by GraphQL Code Generator.
 // Run: node examples/client.ts [http://localhost:4000/graphql]
-import { CompleteDocument, ModelsDocument, type TypedDocumentString } from './gql/graphql.ts';
+import { createClient } from 'graphql-sse';
+import {
+  ChatStreamDocument,
+  CompleteDocument,
+  ModelsDocument,
+  type ChatStreamSubscription,
+  type TypedDocumentString,
+} from './gql/graphql.ts';
 
 export interface GraphQLResponse<T> {
   data?: T | null;
@@ -44,6 +51,38 @@ export async function tellAStory(endpoint: string): Promise<string> {
   }
 }
 
+/** Streams a chat answer with graphql-sse's client, calling `onText` for each chunk as it arrives. */
+export async function streamAnswer(endpoint: string, model: string, question: string, onText: (text: string) => void) {
+  const client = createClient({ url: endpoint, retryAttempts: 0 });
+  try {
+    const events = client.iterate({
+      query: ChatStreamDocument.toString(),
+      variables: { model, messages: [{ role: 'USER', content: question }], maxTokens: 48 },
+    });
+    for await (const { data } of events) {
+      const event = data?.chatStream as ChatStreamSubscription['chatStream'] | undefined;
+      if (event === undefined) continue;
+      switch (event.__typename) {
+        case 'ChatChunk':
+          onText(event.content);
+          break;
+        case 'ChatDone':
+          return `(${event.usage?.totalTokens ?? '?'} tokens, ${event.choices[0]?.finishReason})`;
+        default:
+          return `${event.code}: ${event.message}`;
+      }
+    }
+    return 'the stream ended without a terminal event';
+  } finally {
+    client.dispose();
+  }
+}
+
 if (import.meta.main) {
-  console.log(await tellAStory(process.argv[2] ?? 'http://localhost:4000/graphql'));
+  const endpoint = process.argv[2] ?? 'http://localhost:4000/graphql';
+  console.log(await tellAStory(endpoint));
+  const { models } = await execute(endpoint, ModelsDocument);
+  const model = models[0]?.id ?? 'sim/lorem-8b-instruct';
+  const summary = await streamAnswer(endpoint, model, 'Describe a harbor.', (text) => process.stdout.write(text));
+  console.log(`\n${summary}`);
 }

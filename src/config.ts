@@ -11,7 +11,17 @@ export interface UpstreamConfig {
   totalTimeoutMs: number;
   connections: number;
   maxResponseBytes: number;
+  /** Streams: from sending the request to the first event, then the longest gap between events. */
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Where NIM's sampling extensions go: top level (NIM 2.x, vLLM) or inside `nvext` (NIM 1.x). */
+  dialect: NimDialect;
+  /** Whether streams ask for usage with `stream_options.include_usage`. */
+  streamUsage: boolean;
 }
+
+export const NIM_DIALECTS = ['top-level', 'nvext'] as const;
+export type NimDialect = (typeof NIM_DIALECTS)[number];
 
 export interface Limits {
   maxTokens: number;
@@ -80,6 +90,22 @@ class EnvReader {
     return n;
   }
 
+  choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}=${JSON.stringify(value)} is not one of ${choices.join(', ')}; e.g. ${name}=${fallback}`);
+    return fallback;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === 'false') return value === 'true';
+    this.problems.push(`${name}=${JSON.stringify(value)} is not a boolean; expected true or false, e.g. ${name}=${fallback}`);
+    return fallback;
+  }
+
   string(name: string, fallback: string): string {
     return this.raw(name) ?? fallback;
   }
@@ -126,6 +152,10 @@ export function loadConfig(env: Env = process.env): Config {
     totalTimeoutMs: read.int('UPSTREAM_TOTAL_TIMEOUT_MS', { fallback: 5 * minute, min: 1, max: 120 * minute }),
     connections: read.int('UPSTREAM_CONNECTIONS', { fallback: 64, min: 1, max: 10_000 }),
     maxResponseBytes: read.int('UPSTREAM_MAX_RESPONSE_BYTES', { fallback: 8 * 1024 * 1024, min: 1024, max: 1024 ** 3 }),
+    firstTokenTimeoutMs: read.int('STREAM_FIRST_TOKEN_TIMEOUT_MS', { fallback: 2 * minute, min: 1, max: 60 * minute }),
+    idleTimeoutMs: read.int('STREAM_IDLE_TIMEOUT_MS', { fallback: 30 * second, min: 1, max: 60 * minute }),
+    dialect: read.choice('NIM_API_DIALECT', NIM_DIALECTS, 'top-level'),
+    streamUsage: read.boolean('STREAM_INCLUDE_USAGE', true),
   };
   const maxTokens = read.int('MAX_TOKENS_LIMIT', { fallback: 4096, min: 1, max: 1_000_000 });
   const config: Config = {

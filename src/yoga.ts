@@ -1,5 +1,6 @@
 // createGateway(config): the Yoga app, its plugins and the process-wide services. Binds nothing.
 import { readFileSync } from 'node:fs';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useExecutionCancellation, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
@@ -36,6 +37,14 @@ function graphiqlTabs(exampleModel: string): GraphiQLOptions['defaultTabs'] {
         2,
       ),
     },
+    {
+      query: operations('chatStream'),
+      variables: JSON.stringify(
+        { model: exampleModel, messages: [{ role: 'USER', content: 'Tell me about lighthouses.' }], maxTokens: 64 },
+        null,
+        2,
+      ),
+    },
   ];
 }
 
@@ -61,7 +70,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       defaultTabs: graphiqlTabs(options.exampleModel ?? 'meta/llama-3.1-8b-instruct'),
     },
     renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
-    plugins: [useExecutionCancellation()],
+    // Subscriptions: built-in GraphQL over SSE in distinct-connections mode on /graphql, and
+    // graphql-sse's single-connection mode on /graphql/stream.
+    plugins: [useExecutionCancellation(), useGraphQLSSE({ endpoint: '/graphql/stream' })],
   });
 
   return {

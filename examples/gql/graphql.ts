@@ -53,15 +53,53 @@ export type FinishReason =
   /** The model asked to call a tool. */
   | 'TOOL_CALLS';
 
+/** Sampling parameters NIM for LLMs accepts. Leave a field out to get the model default named in its description. */
+export type GenerationOptions = {
+  /** complete and completionStream only: put the prompt in front of the text. Default false. */
+  echo?: boolean | null | undefined;
+  /** Penalise tokens by how often they already appeared, -2 to 2. Default 0. */
+  frequencyPenalty?: number | null | undefined;
+  /** Keep generating past the end-of-sequence token up to maxTokens. Default false. A NIM extension. */
+  ignoreEos?: boolean | null | undefined;
+  /** Return the log-probability of each generated token with this many likeliest alternatives, 0 to 20 (NIM 1.x: at most 5). Default off. */
+  logprobs?: number | null | undefined;
+  /** Drop tokens less likely than this fraction of the likeliest one, 0 to 1. Default 0 (off). A NIM extension. */
+  minP?: number | null | undefined;
+  /** Generate at least this many tokens before a stop may end it, 0 up to maxTokens. Default 0. A NIM extension. */
+  minTokens?: number | null | undefined;
+  /** How many choices to generate, 1 to 128. Default 1. Each costs up to maxTokens. */
+  n?: number | null | undefined;
+  /** Penalise tokens that already appeared at all, -2 to 2. Default 0. */
+  presencePenalty?: number | null | undefined;
+  /** Penalise repeated tokens: above 0 up to 2; 1 is none. Default 1. A NIM extension. */
+  repetitionPenalty?: number | null | undefined;
+  /** Seed for best-effort reproducible sampling. Default random. */
+  seed?: number | null | undefined;
+  /** Up to 16 non-empty strings that end the generation; the stop string itself is not returned. Default none. */
+  stop?: Array<string> | null | undefined;
+  /** Randomness, 0 to 2; 0 is greedy (always the likeliest token). Default 1. */
+  temperature?: number | null | undefined;
+  /** Sample only from the K likeliest tokens: -1 (off) or at least 1. Default -1. A NIM extension. */
+  topK?: number | null | undefined;
+  /** Nucleus sampling: keep the likeliest tokens up to this total probability, above 0 up to 1. Default 1. */
+  topP?: number | null | undefined;
+  /** An end-user id passed to the upstream for its logs, at most 256 characters. No effect on the output. */
+  user?: string | null | undefined;
+};
+
 /** Which upstream timeout fired. */
 export type TimeoutPhase =
   /** Waiting between two pieces of the response body (UPSTREAM_BODY_TIMEOUT_MS). */
   | 'BODY'
   /** Opening the connection to NIM Proxy (UPSTREAM_CONNECT_TIMEOUT_MS). */
   | 'CONNECT'
+  /** Streams: from the request to the first event (STREAM_FIRST_TOKEN_TIMEOUT_MS). */
+  | 'FIRST_TOKEN'
   /** Waiting for the response headers (UPSTREAM_HEADERS_TIMEOUT_MS). */
   | 'HEADERS'
-  /** The whole call (UPSTREAM_TOTAL_TIMEOUT_MS). */
+  /** Streams: the longest silence between two events (STREAM_IDLE_TIMEOUT_MS). */
+  | 'IDLE'
+  /** A whole non-streamed call (UPSTREAM_TOTAL_TIMEOUT_MS). */
   | 'TOTAL';
 
 export type ChatMutationVariables = Exact<{
@@ -81,6 +119,25 @@ export type ChatMutation = { chat:
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
    };
 
+export type ChatStreamSubscriptionVariables = Exact<{
+  model: string | number;
+  messages: Array<ChatMessageInput> | ChatMessageInput;
+  maxTokens?: number | null | undefined;
+  options?: GenerationOptions | null | undefined;
+}>;
+
+
+export type ChatStreamSubscription = { chatStream:
+    | { __typename: 'ChatChunk', index: number, content: string, finishReason: FinishReason | null }
+    | { __typename: 'ChatDone', reply: { content: string }, choices: Array<{ index: number, finishReason: FinishReason | null }>, usage: { promptTokens: number, completionTokens: number, totalTokens: number } | null }
+    | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
+    | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
+   };
+
 export type CompleteMutationVariables = Exact<{
   model: string | number;
   prompt: string;
@@ -95,6 +152,25 @@ export type CompleteMutation = { complete:
     | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string, availableModels: Array<string> }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string, retryAfterSeconds: number | null }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string, upstreamStatus: number | null, retryable: boolean }
+    | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
+   };
+
+export type CompletionStreamSubscriptionVariables = Exact<{
+  model: string | number;
+  prompt: string;
+  maxTokens?: number | null | undefined;
+  options?: GenerationOptions | null | undefined;
+}>;
+
+
+export type CompletionStreamSubscription = { completionStream:
+    | { __typename: 'CompletionChunk', index: number, text: string, finishReason: FinishReason | null }
+    | { __typename: 'CompletionDone', text: string, choices: Array<{ index: number, finishReason: FinishReason | null }>, usage: { promptTokens: number, completionTokens: number, totalTokens: number } | null }
+    | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
+    | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
    };
 
@@ -155,6 +231,44 @@ export const ChatDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ChatMutation, ChatMutationVariables>;
+export const ChatStreamDocument = new TypedDocumentString(`
+    subscription ChatStream($model: ID!, $messages: [ChatMessageInput!]!, $maxTokens: Int, $options: GenerationOptions) {
+  chatStream(
+    model: $model
+    messages: $messages
+    maxTokens: $maxTokens
+    options: $options
+  ) {
+    __typename
+    ... on ChatChunk {
+      index
+      content
+      finishReason
+    }
+    ... on ChatDone {
+      reply {
+        content
+      }
+      choices {
+        index
+        finishReason
+      }
+      usage {
+        promptTokens
+        completionTokens
+        totalTokens
+      }
+    }
+    ... on GatewayError {
+      code
+      message
+    }
+    ... on UpstreamTimeoutError {
+      phase
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ChatStreamSubscription, ChatStreamSubscriptionVariables>;
 export const CompleteDocument = new TypedDocumentString(`
     mutation Complete($model: ID!, $prompt: String!, $maxTokens: Int) {
   complete(model: $model, prompt: $prompt, maxTokens: $maxTokens) {
@@ -199,6 +313,42 @@ export const CompleteDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CompleteMutation, CompleteMutationVariables>;
+export const CompletionStreamDocument = new TypedDocumentString(`
+    subscription CompletionStream($model: ID!, $prompt: String!, $maxTokens: Int, $options: GenerationOptions) {
+  completionStream(
+    model: $model
+    prompt: $prompt
+    maxTokens: $maxTokens
+    options: $options
+  ) {
+    __typename
+    ... on CompletionChunk {
+      index
+      text
+      finishReason
+    }
+    ... on CompletionDone {
+      text
+      choices {
+        index
+        finishReason
+      }
+      usage {
+        promptTokens
+        completionTokens
+        totalTokens
+      }
+    }
+    ... on GatewayError {
+      code
+      message
+    }
+    ... on UpstreamTimeoutError {
+      phase
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CompletionStreamSubscription, CompletionStreamSubscriptionVariables>;
 export const ModelsDocument = new TypedDocumentString(`
     query Models {
   models {

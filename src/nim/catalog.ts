@@ -143,16 +143,21 @@ export class RequestModels {
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof NimError) || error.kind !== 'model_not_found') throw error;
-      const fresh = await this.catalog.refresh().catch(() => null);
-      throw new NimError({
-        kind: 'model_not_found',
-        status: error.status,
-        model: id,
-        availableModels: fresh?.models.map((m) => m.id) ?? [],
-        message: error.message,
-      });
+      throw await this.explain(error, id);
     }
+  }
+
+  /** An upstream "no such model" for `id` refreshes the catalog and names the models served now. */
+  async explain(error: unknown, id: string): Promise<unknown> {
+    if (!(error instanceof NimError) || error.kind !== 'model_not_found') return error;
+    const fresh = await this.catalog.refresh().catch(() => null);
+    return new NimError({
+      kind: 'model_not_found',
+      status: error.status,
+      model: id,
+      availableModels: fresh?.models.map((m) => m.id) ?? [],
+      message: error.message,
+    });
   }
 
   private read(): Promise<CatalogSnapshot> {

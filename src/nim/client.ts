@@ -1,16 +1,28 @@
 // NimClient: the only code that speaks HTTP to NIM Proxy. One keep-alive undici Pool per
 // upstream origin, reused by every call; every failure leaves here as a NimError.
+import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser';
 import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { UpstreamConfig } from '../config.ts';
-import { fromResponse, fromTransport, NimError, totalTimeout } from './errors.ts';
 import {
+  brokenStream,
+  fromResponse,
+  fromStreamError,
+  fromTransport,
+  NimError,
+  streamTimeout,
+  totalTimeout,
+} from './errors.ts';
+import { chatBody, completionBody, streaming, type ChatInput, type CompletionInput } from './params.ts';
+import { assembleChat, assembleCompletion, type StreamPart } from './stream.ts';
+import {
+  chatChunk,
   chatCompletionResponse,
+  completionChunk,
   completionResponse,
   modelList,
-  type ChatCompletionRequest,
+  readErrorBody,
   type ChatCompletionResponse,
-  type CompletionRequest,
   type CompletionResponse,
   type ModelCard,
 } from './wire.ts';
@@ -51,14 +63,27 @@ export class NimClient {
     return body.data;
   }
 
-  async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResponse> {
-    const call = { method: 'POST', path: '/v1/completions', body: request, model: request.model, signal } as const;
-    return this.json(call, completionResponse);
+  async complete(input: CompletionInput, signal?: AbortSignal): Promise<CompletionResponse> {
+    const body = completionBody(input, this.options.dialect);
+    return this.json({ method: 'POST', path: '/v1/completions', body, model: input.model, signal }, completionResponse);
   }
 
-  async chat(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatCompletionResponse> {
-    const call = { method: 'POST', path: '/v1/chat/completions', body: request, model: request.model, signal } as const;
-    return this.json(call, chatCompletionResponse);
+  async chat(input: ChatInput, signal?: AbortSignal): Promise<ChatCompletionResponse> {
+    const body = chatBody(input, this.options.dialect);
+    return this.json({ method: 'POST', path: '/v1/chat/completions', body, model: input.model, signal }, chatCompletionResponse);
+  }
+
+  /** Streams a completion: deltas as they arrive, then the assembled result (only after `[DONE]`). */
+  streamCompletion(input: CompletionInput, signal?: AbortSignal): AsyncGenerator<StreamPart<CompletionResponse>> {
+    const body = streaming(completionBody(input, this.options.dialect), this.options.streamUsage);
+    const call: Call = { method: 'POST', path: '/v1/completions', body, model: input.model, signal };
+    return assembleCompletion(this.events(call, completionChunk), input.model, input.params?.n ?? 1);
+  }
+
+  streamChat(input: ChatInput, signal?: AbortSignal): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
+    const body = streaming(chatBody(input, this.options.dialect), this.options.streamUsage);
+    const call: Call = { method: 'POST', path: '/v1/chat/completions', body, model: input.model, signal };
+    return assembleChat(this.events(call, chatChunk), input.model, input.params?.n ?? 1);
   }
 
   close(): Promise<void> {
@@ -99,7 +124,87 @@ export class NimClient {
     }
   }
 
-  private send(call: Call, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  /**
+   * The data of each server-sent event, parsed with `schema`, until `[DONE]`. Streams have no total
+   * timeout: a first-event timeout, then an idle timeout between events. An in-band error event,
+   * malformed data, or an end without `[DONE]` throws.
+   */
+  private async *events<T extends z.ZodType>(call: Call, schema: T): AsyncGenerator<z.output<T>> {
+    const { firstTokenTimeoutMs, idleTimeoutMs } = this.options;
+    const controller = new AbortController();
+    let fired: 'first_token' | 'idle' | null = null;
+    const arm = (phase: 'first_token' | 'idle', ms: number) =>
+      setTimeout(() => {
+        fired = phase;
+        controller.abort();
+      }, ms);
+    let timer = arm('first_token', firstTokenTimeoutMs);
+    const onAbort = () => controller.abort(call.signal?.reason);
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    let response: Dispatcher.ResponseData | undefined;
+    try {
+      call.signal?.throwIfAborted();
+      response = await this.send(call, controller.signal, 0);
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const text = await this.readText(response.body, call);
+        throw fromResponse(response.statusCode, text, response.headers['retry-after'], call.model);
+      }
+      const type = String(response.headers['content-type'] ?? '');
+      if (!type.startsWith('text/event-stream')) {
+        throw brokenStream(call.model, `was not an event stream (content-type ${type || 'missing'})`, response.statusCode);
+      }
+      const pending: EventSourceMessage[] = [];
+      let parseError: ParseError | undefined;
+      const parser = createParser({
+        maxBufferSize: this.options.maxResponseBytes,
+        onEvent: (event) => pending.push(event),
+        onError: (error) => {
+          if (error.type === 'max-buffer-size-exceeded') parseError = error;
+        },
+      });
+      const decoder = new TextDecoder();
+      for await (const bytes of response.body as AsyncIterable<Buffer>) {
+        parser.feed(decoder.decode(bytes, { stream: true }));
+        if (parseError) throw brokenStream(call.model, `sent an event over ${this.options.maxResponseBytes} bytes`);
+        if (pending.length === 0) continue;
+        // The clock stops while the consumer handles events: only upstream silence counts.
+        clearTimeout(timer);
+        while (pending.length > 0) {
+          const { data } = pending.shift()!;
+          if (data.trim() === '[DONE]') return;
+          yield this.streamEvent(call, data, schema);
+        }
+        timer = arm('idle', idleTimeoutMs);
+      }
+      throw brokenStream(call.model, 'closed before [DONE]: the answer may be truncated');
+    } catch (error) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      if (fired !== null) throw streamTimeout(fired, call.model, fired === 'idle' ? idleTimeoutMs : firstTokenTimeoutMs);
+      if (error instanceof NimError || response === undefined) throw fromTransport(error, call.model);
+      // The request reached the model and part of the answer came: a lost connection now is a broken stream.
+      throw brokenStream(call.model, 'lost its connection mid-answer: the answer may be truncated');
+    } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener('abort', onAbort);
+      // Stopping early (client gone, [DONE] before the socket ends) must not leave the body open.
+      response?.body.destroy();
+    }
+  }
+
+  private streamEvent<T extends z.ZodType>(call: Call, data: string, schema: T): z.output<T> {
+    const json = parseJson(data);
+    if (json === undefined) throw brokenStream(call.model, 'sent an event that is not JSON');
+    if (typeof json === 'object' && json !== null && 'error' in json) {
+      const detail = readErrorBody(json);
+      if (detail) throw fromStreamError(detail, call.model);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw brokenStream(call.model, 'sent a malformed chunk');
+    return parsed.data;
+  }
+
+  /** `bodyTimeout` 0 turns undici's own gap timer off where the caller keeps its own. */
+  private send(call: Call, signal: AbortSignal, bodyTimeout?: number): Promise<Dispatcher.ResponseData> {
     const hasBody = call.body !== undefined;
     return this.pool.request({
       method: call.method,
@@ -107,6 +212,7 @@ export class NimClient {
       headers: hasBody ? { ...this.headers, 'content-type': 'application/json' } : this.headers,
       body: hasBody ? JSON.stringify(call.body) : undefined,
       signal,
+      ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
     });
   }
 

@@ -11,7 +11,8 @@ export type NimErrorKind =
   | 'unavailable'
   | 'upstream';
 
-export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'total';
+/** `first_token` and `idle` are the stream timeouts: before the first event, and between two events. */
+export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'first_token' | 'idle' | 'total';
 
 export interface NimErrorInit {
   kind: NimErrorKind;
@@ -77,7 +78,7 @@ function describe(bodyText: string): UpstreamErrorDetail {
   if (detail) return detail;
   // Ingress pages (HTML 502/504) and plain text: keep a short, tag-free excerpt.
   const text = bodyText.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-  return { message: text || 'no error body', type: null, param: null };
+  return { message: text || 'no error body', type: null, param: null, code: null };
 }
 
 /** Classifies an upstream HTTP error response. */
@@ -87,15 +88,27 @@ export function fromResponse(
   retryAfterHeader: string | string[] | undefined,
   model: string | null,
 ): NimError {
-  const detail = describe(bodyText);
-  const base = {
-    status,
-    upstreamType: detail.type,
-    param: detail.param,
-    model,
-    retryAfterSeconds: parseRetryAfter(retryAfterHeader),
-  };
-  const said = `upstream answered ${status}: ${detail.message}`;
+  return classify(status, describe(bodyText), parseRetryAfter(retryAfterHeader), model, 'upstream answered');
+}
+
+/**
+ * Classifies an `{"error": …}` event inside a 200 stream. Its `code` is the HTTP status the
+ * upstream would have answered (vLLM, NIM); without one it is a server error.
+ */
+export function fromStreamError(detail: UpstreamErrorDetail, model: string | null): NimError {
+  const status = detail.code !== null && detail.code >= 400 && detail.code <= 599 ? detail.code : 500;
+  return classify(status, detail, null, model, 'upstream stream failed with');
+}
+
+function classify(
+  status: number,
+  detail: UpstreamErrorDetail,
+  retryAfterSeconds: number | null,
+  model: string | null,
+  prefix: string,
+): NimError {
+  const base = { status, upstreamType: detail.type, param: detail.param, model, retryAfterSeconds };
+  const said = `${prefix} ${status}: ${detail.message}`;
   if ((status === 400 || status === 422) && CONTEXT_LENGTH.test(detail.message)) {
     return new NimError({ ...base, kind: 'context_length', message: detail.message });
   }
@@ -158,4 +171,15 @@ export function fromTransport(error: unknown, model: string | null): NimError {
 
 export function totalTimeout(model: string | null, timeoutMs: number): NimError {
   return new NimError({ kind: 'timeout', phase: 'total', model, message: `upstream took longer than ${timeoutMs} ms` });
+}
+
+/** A stream timeout fired: no first event in time, or too long a gap between two events. */
+export function streamTimeout(phase: 'first_token' | 'idle', model: string | null, timeoutMs: number): NimError {
+  const what = phase === 'first_token' ? 'sent no first event' : 'sent nothing more';
+  return new NimError({ kind: 'timeout', phase, model, message: `upstream ${what} for ${timeoutMs} ms` });
+}
+
+/** The upstream stream broke its protocol: the answer it carried cannot be trusted as complete. */
+export function brokenStream(model: string | null, what: string, status: number | null = 200): NimError {
+  return new NimError({ kind: 'upstream', status, model, message: `upstream stream ${what}` });
 }

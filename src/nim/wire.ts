@@ -65,10 +65,57 @@ export type Usage = z.output<typeof usage>;
 
 const finishReason = nullableString.catch(null);
 
+/** One generated token with its log-probability and the most likely alternatives: both shapes below become this. */
+export interface TokenLogprob {
+  token: string;
+  /** Null where the upstream has none (the first prompt token when echoing). */
+  logprob: number | null;
+  top: { token: string; logprob: number }[];
+}
+
+/** Completions: parallel arrays, alternatives as `{token: logprob}` maps. */
+const completionLogprobs = z
+  .object({
+    tokens: z.array(z.string()),
+    token_logprobs: z.array(z.number().nullable()),
+    top_logprobs: z.array(z.record(z.string(), z.number()).nullable()).nullish(),
+  })
+  .transform((l): TokenLogprob[] =>
+    l.tokens.map((token, i) => ({
+      token,
+      logprob: l.token_logprobs[i] ?? null,
+      top: Object.entries(l.top_logprobs?.[i] ?? {}).map(([alt, logprob]) => ({ token: alt, logprob })),
+    })),
+  )
+  .nullish()
+  .catch(null)
+  .transform((v) => v ?? null);
+
+/** Chat: one object per token, alternatives as a list. */
+const chatLogprobs = z
+  .object({
+    content: z
+      .array(
+        z.object({
+          token: z.string(),
+          logprob: z.number().nullable(),
+          top_logprobs: z.array(z.object({ token: z.string(), logprob: z.number() })).nullish(),
+        }),
+      )
+      .nullable(),
+  })
+  .transform((l): TokenLogprob[] | null =>
+    l.content?.map((t) => ({ token: t.token, logprob: t.logprob, top: t.top_logprobs ?? [] })) ?? null,
+  )
+  .nullish()
+  .catch(null)
+  .transform((v) => v ?? null);
+
 export const completionChoice = z.object({
   index: z.number().int(),
   text: z.string(),
   finish_reason: finishReason,
+  logprobs: completionLogprobs,
 });
 
 export const completionResponse = z.object({
@@ -90,6 +137,7 @@ export const chatChoice = z.object({
   index: z.number().int(),
   message: chatResponseMessage,
   finish_reason: finishReason,
+  logprobs: chatLogprobs,
 });
 
 export const chatCompletionResponse = z.object({
@@ -101,13 +149,59 @@ export const chatCompletionResponse = z.object({
 });
 export type ChatCompletionResponse = z.output<typeof chatCompletionResponse>;
 
+// Stream chunks: `choices` is empty in the usage chunk, and every field but the index may be missing.
+const chunkHead = {
+  id: z.string().nullish().transform((v) => v ?? ''),
+  created: nullableInt,
+  model: nullableString.catch(null),
+  usage: usage.nullish().catch(null).transform((v) => v ?? null),
+};
+
+export const completionChunk = z.object({
+  ...chunkHead,
+  choices: z
+    .array(
+      z.object({
+        index: z.number().int().min(0),
+        text: z.string().nullish().transform((v) => v ?? ''),
+        finish_reason: finishReason,
+        logprobs: completionLogprobs,
+      }),
+    )
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type CompletionChunk = z.output<typeof completionChunk>;
+
+export const chatChunk = z.object({
+  ...chunkHead,
+  choices: z
+    .array(
+      z.object({
+        index: z.number().int().min(0),
+        delta: z
+          .object({ role: nullableString.catch(null), content: nullableString, reasoning_content: nullableString.catch(null) })
+          .nullish()
+          .transform((v) => v ?? { role: null, content: null, reasoning_content: null }),
+        finish_reason: finishReason,
+        logprobs: chatLogprobs,
+      }),
+    )
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type ChatChunk = z.output<typeof chatChunk>;
+
 /** The three error body shapes NIM sends: flat (1.x), nested (2.x, streams), single string. */
+const errorCode = z.number().int().nullish().catch(null).transform((v) => v ?? null);
+
 export const errorBody = z.union([
   z.object({
     error: z.object({
       message: z.string(),
       type: nullableString.catch(null),
       param: nullableString.catch(null),
+      code: errorCode,
     }),
   }),
   z.object({ error: z.string() }),
@@ -116,6 +210,7 @@ export const errorBody = z.union([
     message: z.string(),
     type: nullableString.catch(null),
     param: nullableString.catch(null),
+    code: errorCode,
   }),
 ]);
 
@@ -123,14 +218,16 @@ export interface UpstreamErrorDetail {
   message: string;
   type: string | null;
   param: string | null;
+  /** NIM puts the HTTP status here as an integer (not OpenAI's string codes). */
+  code: number | null;
 }
 
 export function readErrorBody(body: unknown): UpstreamErrorDetail | null {
   const parsed = errorBody.safeParse(body);
   if (!parsed.success) return null;
   const value = parsed.data;
-  if (!('error' in value)) return { message: value.message, type: value.type, param: value.param };
-  if (typeof value.error === 'string') return { message: value.error, type: null, param: null };
+  if (!('error' in value)) return { message: value.message, type: value.type, param: value.param, code: value.code };
+  if (typeof value.error === 'string') return { message: value.error, type: null, param: null, code: null };
   return value.error;
 }
 
@@ -152,10 +249,36 @@ export interface UsageWire {
   total_tokens: number;
 }
 
+/**
+ * Completion logprobs: parallel lists, one entry per token; top_logprobs maps token to logprob.
+ * With echo, prompt tokens come first and the very first one has null entries.
+ */
+export interface CompletionLogprobsWire {
+  tokens: string[];
+  token_logprobs: Array<number | null>;
+  top_logprobs: Array<Record<string, number> | null> | null;
+  text_offset: number[];
+}
+
+export interface ChatTopLogprobWire {
+  token: string;
+  logprob: number;
+  /** The token's UTF-8 bytes. */
+  bytes: number[];
+}
+
+export interface ChatTokenLogprobWire extends ChatTopLogprobWire {
+  top_logprobs: ChatTopLogprobWire[];
+}
+
+export interface ChatLogprobsWire {
+  content: ChatTokenLogprobWire[];
+}
+
 export interface CompletionChoiceWire {
   index: number;
   text: string;
-  logprobs: null;
+  logprobs: CompletionLogprobsWire | null;
   finish_reason: string | null;
   stop_reason: string | number | null;
 }
@@ -172,7 +295,7 @@ export interface CompletionResponseWire {
 export interface ChatChoiceWire {
   index: number;
   message: { role: 'assistant'; content: string };
-  logprobs: null;
+  logprobs: ChatLogprobsWire | null;
   finish_reason: string | null;
   stop_reason: string | number | null;
 }
@@ -189,7 +312,7 @@ export interface ChatCompletionResponseWire {
 export interface ChatChunkChoiceWire {
   index: number;
   delta: { role?: 'assistant'; content?: string };
-  logprobs: null;
+  logprobs: ChatLogprobsWire | null;
   finish_reason: string | null;
   stop_reason?: string | number | null;
 }

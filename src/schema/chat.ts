@@ -1,17 +1,28 @@
-import { z } from 'zod';
-import type { ChatCompletionResponse, ChatRole } from '../nim/wire.ts';
-import { builder } from './builder.ts';
-import {
-  checkGenerationLimits,
-  finishReasonField,
-  GenerationRef,
-  maxTokensArgSchema,
-  modelArgSchema,
-} from './generation.ts';
+import type { ObjectFieldBuilder } from '@pothos/core';
+import type { Context } from '../context.ts';
+import type { ChatCompletionResponse, ChatMessage as WireMessage, ChatRole } from '../nim/wire.ts';
+import { builder, type BuilderTypes } from './builder.ts';
 import { toFailure } from './errors.ts';
-import { GENERATION_FAILURES } from './failures.ts';
+import { GENERATION_FAILURES, InvalidInputError } from './failures.ts';
+import {
+  finishReasonField,
+  generationArgs,
+  GenerationRef,
+  logprobsField,
+  prepareGeneration,
+  type Formatted,
+  type Prepared,
+} from './generation.ts';
+import { parsedJson } from './options.ts';
 
 const ROLES = ['SYSTEM', 'USER', 'ASSISTANT', 'TOOL'] as const;
+type RoleName = (typeof ROLES)[number];
+
+/** A wire role as the enum; unknown roles of generated messages read as ASSISTANT. */
+export function toRoleName(role: string): RoleName {
+  const name = role.toUpperCase();
+  return (ROLES as readonly string[]).includes(name) ? (name as RoleName) : 'ASSISTANT';
+}
 
 export const ChatRoleEnum = builder.enumType('ChatRole', {
   description: 'Who speaks a chat message.',
@@ -40,10 +51,7 @@ const ChatMessageRef = builder.objectRef<ChatMessage>('ChatMessage').implement({
     role: t.field({
       type: ChatRoleEnum,
       description: 'Who speaks it (ASSISTANT for generated messages).',
-      resolve: (m) => {
-        const role = m.role.toUpperCase();
-        return (ROLES as readonly string[]).includes(role) ? (role as (typeof ROLES)[number]) : 'ASSISTANT';
-      },
+      resolve: (m) => toRoleName(m.role),
     }),
     content: t.string({ description: 'The text of the message.', resolve: (m) => m.content ?? '' }),
     reasoningContent: t.exposeString('reasoning_content', {
@@ -59,51 +67,66 @@ const ChatChoiceRef = builder.objectRef<ChatChoice>('ChatChoice').implement({
     index: t.exposeInt('index', { description: 'Position of this choice (0 unless several were asked for).' }),
     message: t.field({ type: ChatMessageRef, description: 'The answer.', resolve: (c) => c.message }),
     finishReason: finishReasonField(t),
+    logprobs: logprobsField(t),
   }),
 });
 
-export const ChatCompletionRef = builder.objectRef<ChatCompletionResponse>('ChatCompletion').implement({
+export type ChatResult = Formatted<ChatCompletionResponse>;
+
+/** The fields a ChatCompletion and the end of a chat stream (ChatDone) share. */
+export const chatFields = (t: ObjectFieldBuilder<BuilderTypes, ChatResult>) => ({
+  // Not `message`: in a ChatResult selection it would clash with GatewayError.message (String!).
+  reply: t.field({
+    type: ChatMessageRef,
+    description: 'The message of the first choice (`choices[0].message`).',
+    resolve: (c) => c.choices[0]?.message ?? { role: 'assistant', content: '', reasoning_content: null },
+  }),
+  json: t.field({
+    type: 'JSON',
+    nullable: true,
+    description: "With a JSON responseFormat: the reply's content parsed; null when it is not valid JSON (e.g. cut by LENGTH).",
+    resolve: (c) => parsedJson(c.choices[0]?.message.content ?? '', c.responseFormat),
+  }),
+  choices: t.field({ type: [ChatChoiceRef], description: 'Every choice, by index.', resolve: (c) => c.choices }),
+});
+
+export const ChatCompletionRef = builder.objectRef<ChatResult>('ChatCompletion').implement({
   description: "A chat answer: the model's next message in the conversation.",
   interfaces: [GenerationRef],
-  fields: (t) => ({
-    // Not `message`: in a ChatResult selection it would clash with GatewayError.message (String!).
-    reply: t.field({
-      type: ChatMessageRef,
-      description: 'The message of the first choice (`choices[0].message`).',
-      resolve: (c) => c.choices[0]?.message ?? { role: 'assistant', content: '', reasoning_content: null },
-    }),
-    choices: t.field({ type: [ChatChoiceRef], description: 'Every choice, by index.', resolve: (c) => c.choices }),
+  fields: chatFields,
+});
+
+export const chatArgs = (arg: Parameters<typeof generationArgs>[0]) => ({
+  ...generationArgs(arg),
+  messages: arg({
+    type: [ChatMessageInput],
+    required: true,
+    description: 'The conversation so far, oldest first; at least one message. Total content at most MAX_PROMPT_CHARS characters.',
   }),
 });
+
+export function prepareChat(
+  ctx: Context,
+  args: Parameters<typeof prepareGeneration>[1] & { messages: readonly { role: RoleName; content: string }[] },
+): Prepared & { messages: WireMessage[] } {
+  if (args.messages.length === 0) throw new InvalidInputError('messages', 'messages: must hold at least one message');
+  const chars = args.messages.reduce((sum, m) => sum + m.content.length, 0);
+  const prepared = prepareGeneration(ctx, args, 'chat', { argument: 'messages', chars });
+  const messages = args.messages.map((m) => ({ role: m.role.toLowerCase() as ChatRole, content: m.content }));
+  return { ...prepared, messages };
+}
 
 builder.mutationField('chat', (t) =>
   t.field({
     type: ChatCompletionRef,
     description: 'Ask a model for the next message of a conversation (`POST /v1/chat/completions`).',
     errors: { types: GENERATION_FAILURES, union: { name: 'ChatResult', description: 'A ChatCompletion, or why there is none.' } },
-    args: {
-      model: t.arg.id({ required: true, description: 'Model id from `models`.', validate: modelArgSchema }),
-      messages: t.arg({
-        type: [ChatMessageInput],
-        required: true,
-        description: 'The conversation so far, oldest first; at least one message. Total content at most MAX_PROMPT_CHARS characters.',
-        validate: z.array(z.unknown()).min(1, 'must hold at least one message'),
-      }),
-      maxTokens: t.arg.int({
-        description: 'Most tokens to generate: 1 to MAX_TOKENS_LIMIT. Default DEFAULT_MAX_TOKENS; a cap is always sent (NIM would otherwise use the whole context window).',
-        validate: maxTokensArgSchema,
-      }),
-    },
+    args: chatArgs(t.arg),
     resolve: async (_root, args, ctx) => {
-      const model = String(args.model).trim();
-      const maxTokens = args.maxTokens ?? ctx.limits.defaultMaxTokens;
-      const chars = args.messages.reduce((sum, m) => sum + m.content.length, 0);
-      checkGenerationLimits(ctx, maxTokens, chars, 'messages');
-      const messages = args.messages.map((m) => ({ role: m.role.toLowerCase() as ChatRole, content: m.content }));
       try {
-        return await ctx.models.withModel(model, () =>
-          ctx.nim.chat({ model, messages, max_tokens: maxTokens }, ctx.signal),
-        );
+        const input = prepareChat(ctx, args);
+        const response = await ctx.models.withModel(input.model, () => ctx.nim.chat(input, ctx.signal));
+        return { ...response, responseFormat: input.responseFormat };
       } catch (error) {
         throw toFailure(error);
       }

@@ -1,17 +1,22 @@
-import { z } from 'zod';
+import type { ObjectFieldBuilder } from '@pothos/core';
 import type { CompletionResponse } from '../nim/wire.ts';
-import { builder } from './builder.ts';
+import { builder, type BuilderTypes } from './builder.ts';
+import type { Context } from '../context.ts';
 import { toFailure } from './errors.ts';
-import { GENERATION_FAILURES } from './failures.ts';
+import { GENERATION_FAILURES, InvalidInputError } from './failures.ts';
 import {
-  checkGenerationLimits,
   finishReasonField,
+  generationArgs,
   GenerationRef,
-  maxTokensArgSchema,
-  modelArgSchema,
+  logprobsField,
+  prepareGeneration,
+  type Formatted,
+  type Prepared,
 } from './generation.ts';
+import { parsedJson } from './options.ts';
 
 type CompletionChoice = CompletionResponse['choices'][number];
+export type CompletionResult = Formatted<CompletionResponse>;
 
 const CompletionChoiceRef = builder.objectRef<CompletionChoice>('CompletionChoice').implement({
   description: 'One generated alternative.',
@@ -19,39 +24,53 @@ const CompletionChoiceRef = builder.objectRef<CompletionChoice>('CompletionChoic
     index: t.exposeInt('index', { description: 'Position of this choice (0 unless several were asked for).' }),
     text: t.exposeString('text', { description: 'The generated text.' }),
     finishReason: finishReasonField(t),
+    logprobs: logprobsField(t),
   }),
 });
 
-export const CompletionRef = builder.objectRef<CompletionResponse>('Completion').implement({
+/** The fields a Completion and the end of a completion stream (CompletionDone) share. */
+export const completionFields = (t: ObjectFieldBuilder<BuilderTypes, CompletionResult>) => ({
+  text: t.string({ description: 'Text of the first choice.', resolve: (c) => c.choices[0]?.text ?? '' }),
+  json: t.field({
+    type: 'JSON',
+    nullable: true,
+    description: 'With a JSON responseFormat: the first choice\'s text parsed; null when it is not valid JSON (e.g. cut by LENGTH).',
+    resolve: (c) => parsedJson(c.choices[0]?.text ?? '', c.responseFormat),
+  }),
+  choices: t.field({ type: [CompletionChoiceRef], description: 'Every choice, by index.', resolve: (c) => c.choices }),
+});
+
+export const CompletionRef = builder.objectRef<CompletionResult>('Completion').implement({
   description: 'A text completion: the model continued the prompt.',
   interfaces: [GenerationRef],
-  fields: (t) => ({
-    text: t.string({ description: 'Text of the first choice.', resolve: (c) => c.choices[0]?.text ?? '' }),
-    choices: t.field({ type: [CompletionChoiceRef], description: 'Every choice, by index.', resolve: (c) => c.choices }),
-  }),
+  fields: completionFields,
 });
+
+export const completionArgs = (arg: Parameters<typeof generationArgs>[0]) => ({
+  ...generationArgs(arg),
+  prompt: arg.string({ required: true, description: 'The text to continue. Not empty; at most MAX_PROMPT_CHARS characters.' }),
+});
+
+export function prepareCompletion(
+  ctx: Context,
+  args: Parameters<typeof prepareGeneration>[1] & { prompt: string },
+): Prepared & { prompt: string } {
+  if (args.prompt === '') throw new InvalidInputError('prompt', 'prompt: must not be empty');
+  const prepared = prepareGeneration(ctx, args, 'completion', { argument: 'prompt', chars: args.prompt.length });
+  return { ...prepared, prompt: args.prompt };
+}
 
 builder.mutationField('complete', (t) =>
   t.field({
     type: CompletionRef,
     description: 'Continue a prompt with a model (`POST /v1/completions`).',
     errors: { types: GENERATION_FAILURES, union: { name: 'CompleteResult', description: 'A Completion, or why there is none.' } },
-    args: {
-      model: t.arg.id({ required: true, description: 'Model id from `models`.', validate: modelArgSchema }),
-      prompt: t.arg.string({ required: true, description: 'The text to continue. Not empty; at most MAX_PROMPT_CHARS characters.', validate: z.string().min(1, 'must not be empty') }),
-      maxTokens: t.arg.int({
-        description: 'Most tokens to generate: 1 to MAX_TOKENS_LIMIT (default 4096). Default DEFAULT_MAX_TOKENS (256).',
-        validate: maxTokensArgSchema,
-      }),
-    },
+    args: completionArgs(t.arg),
     resolve: async (_root, args, ctx) => {
-      const model = String(args.model).trim();
-      const maxTokens = args.maxTokens ?? ctx.limits.defaultMaxTokens;
-      checkGenerationLimits(ctx, maxTokens, args.prompt.length, 'prompt');
       try {
-        return await ctx.models.withModel(model, () =>
-          ctx.nim.complete({ model, prompt: args.prompt, max_tokens: maxTokens }, ctx.signal),
-        );
+        const input = prepareCompletion(ctx, args);
+        const response = await ctx.models.withModel(input.model, () => ctx.nim.complete(input, ctx.signal));
+        return { ...response, responseFormat: input.responseFormat };
       } catch (error) {
         throw toFailure(error);
       }

@@ -11,7 +11,7 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export const TIMEOUT_PHASES = ['CONNECT', 'HEADERS', 'BODY', 'TOTAL'] as const;
+export const TIMEOUT_PHASES = ['CONNECT', 'HEADERS', 'BODY', 'FIRST_TOKEN', 'IDLE', 'TOTAL'] as const;
 export type TimeoutPhaseName = (typeof TIMEOUT_PHASES)[number];
 
 export abstract class GatewayFailure extends Error {

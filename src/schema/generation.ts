@@ -1,11 +1,18 @@
 // What completions and chats share: finish reasons, usage, the Generation interface, argument checks.
-import { z } from 'zod';
+import type { ArgBuilder, ObjectFieldBuilder } from '@pothos/core';
 import type { Context } from '../context.ts';
-import type { ChatCompletionResponse, CompletionResponse, Usage } from '../nim/wire.ts';
-import type { ObjectFieldBuilder } from '@pothos/core';
+import type { GenerationParams, ResponseFormat } from '../nim/params.ts';
+import type { ChatCompletionResponse, CompletionResponse, TokenLogprob, Usage } from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
 import { InvalidInputError } from './failures.ts';
 import { ModelRef } from './models.ts';
+import {
+  GenerationOptionsInput,
+  readOptions,
+  readResponseFormat,
+  ResponseFormatInput,
+  type ResponseFormatArg,
+} from './options.ts';
 
 const FINISH_REASONS = ['STOP', 'LENGTH', 'TOOL_CALLS', 'ABORT', 'OTHER'] as const;
 type FinishReasonName = (typeof FINISH_REASONS)[number];
@@ -75,16 +82,86 @@ export const GenerationRef = builder.interfaceRef<GenerationResponse>('Generatio
   }),
 });
 
-/** Limits that come from configuration, so they cannot live in the static argument schemas. */
-export function checkGenerationLimits(ctx: Context, maxTokens: number, promptChars: number, promptArgument: string) {
+export const TokenLogprobRef = builder.objectRef<TokenLogprob>('TokenLogprob').implement({
+  description: 'A generated token with its log-probability and the likeliest alternatives at its position.',
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'The token as text.' }),
+    logprob: t.exposeFloat('logprob', { nullable: true, description: 'Its natural-log probability (0 is certain); null when unknown.' }),
+    topLogprobs: t.field({
+      type: [TopLogprobRef],
+      description: 'The likeliest tokens at this position, as many as `options.logprobs` asked for.',
+      resolve: (l) => l.top,
+    }),
+  }),
+});
+
+const TopLogprobRef = builder.objectRef<TokenLogprob['top'][number]>('TopLogprob').implement({
+  description: 'One alternative token at a position.',
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'The token as text.' }),
+    logprob: t.exposeFloat('logprob', { description: 'Its natural-log probability.' }),
+  }),
+});
+
+/** The `logprobs` field of a choice or a chunk. */
+export function logprobsField<Source extends { logprobs: TokenLogprob[] | null }>(
+  t: ObjectFieldBuilder<BuilderTypes, Source>,
+) {
+  return t.field({
+    type: [TokenLogprobRef],
+    nullable: true,
+    description: 'Per-token log-probabilities, when `options.logprobs` asked for them.',
+    resolve: (c) => c.logprobs,
+  });
+}
+
+/** A result together with the response format it was asked for, so `json` knows whether to parse. */
+export type Formatted<T> = T & { responseFormat: ResponseFormat | null };
+
+export const generationArgs = (arg: ArgBuilder<BuilderTypes>) => ({
+  model: arg.id({ required: true, description: 'Model id from `models`.' }),
+  maxTokens: arg.int({
+    description:
+      'Most tokens to generate per choice: 1 to MAX_TOKENS_LIMIT (default 4096). Default DEFAULT_MAX_TOKENS (256); a cap is always sent.',
+  }),
+  options: arg({ type: GenerationOptionsInput, description: 'Sampling parameters; every field is optional.' }),
+  responseFormat: arg({ type: ResponseFormatInput, description: 'Ask for JSON instead of free text.' }),
+});
+
+interface GenerationArgs {
+  model: string | number;
+  maxTokens?: number | null;
+  options?: Parameters<typeof readOptions>[0];
+  responseFormat?: ResponseFormatArg | null;
+}
+
+export interface Prepared {
+  model: string;
+  maxTokens: number;
+  params: GenerationParams;
+  responseFormat: ResponseFormat | null;
+}
+
+/**
+ * Checks what every generation takes, against the static ranges and the configured limits, before
+ * any upstream call; throws InvalidInputError naming the argument.
+ */
+export function prepareGeneration(
+  ctx: Context,
+  args: GenerationArgs,
+  kind: 'completion' | 'chat',
+  prompt: { argument: string; chars: number },
+): Prepared {
+  const model = String(args.model).trim();
+  if (model === '') throw new InvalidInputError('model', 'model: must not be empty');
+  const maxTokens = args.maxTokens ?? ctx.limits.defaultMaxTokens;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new InvalidInputError('maxTokens', 'maxTokens: must be at least 1');
   if (maxTokens > ctx.limits.maxTokens) {
     throw new InvalidInputError('maxTokens', `maxTokens: must be at most ${ctx.limits.maxTokens}`);
   }
-  if (promptChars > ctx.limits.maxPromptChars) {
-    throw new InvalidInputError(promptArgument, `${promptArgument}: must be at most ${ctx.limits.maxPromptChars} characters`);
+  if (prompt.chars > ctx.limits.maxPromptChars) {
+    throw new InvalidInputError(prompt.argument, `${prompt.argument}: must be at most ${ctx.limits.maxPromptChars} characters`);
   }
+  const params = readOptions(args.options, kind, maxTokens);
+  return { model, maxTokens, params, responseFormat: readResponseFormat(args.responseFormat) };
 }
-
-export const modelArgSchema = z.string().trim().min(1, 'must not be empty');
-export const maxTokensArgSchema = z.number().int().min(1, 'must be at least 1').nullish();
-

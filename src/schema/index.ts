@@ -4,5 +4,6 @@ import './errors.ts';
 import './models.ts';
 import './completions.ts';
 import './chat.ts';
+import './streaming.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

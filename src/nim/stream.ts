@@ -1,0 +1,156 @@
+// Turns upstream stream chunks into per-choice deltas plus one final result, and refuses to call a
+// stream complete unless every choice it asked for has a finish reason.
+import { brokenStream } from './errors.ts';
+import type {
+  ChatChunk,
+  ChatCompletionResponse,
+  CompletionChunk,
+  CompletionResponse,
+  TokenLogprob,
+  Usage,
+} from './wire.ts';
+
+/** What one chunk says about one choice. */
+export interface ChoiceDelta {
+  index: number;
+  text: string;
+  /** Chat only: the role, when this chunk announces it. */
+  role: string | null;
+  /** Chat only: reasoning text of reasoning models, when the upstream separates it. */
+  reasoning: string | null;
+  finish_reason: string | null;
+  logprobs: TokenLogprob[] | null;
+}
+
+export type StreamPart<Final> = { type: 'delta'; delta: ChoiceDelta } | { type: 'done'; result: Final };
+
+interface ChoiceState {
+  role: string | null;
+  text: string[];
+  reasoning: string[];
+  logprobs: TokenLogprob[] | null;
+  finishReason: string | null;
+}
+
+interface Head {
+  id: string;
+  created: number | null;
+  model: string;
+  usage: Usage | null;
+}
+
+type ChunkHead = { id: string; created: number | null; model: string | null; usage: Usage | null };
+
+/** Accumulates a stream; `finish()` checks it ended properly. */
+class Assembly {
+  readonly head: Head;
+  readonly choices = new Map<number, ChoiceState>();
+  private readonly expected: number;
+
+  constructor(model: string, expectedChoices: number) {
+    this.head = { id: '', created: null, model, usage: null };
+    this.expected = expectedChoices;
+  }
+
+  note(chunk: ChunkHead): void {
+    if (chunk.id && !this.head.id) this.head.id = chunk.id;
+    if (chunk.created !== null && this.head.created === null) this.head.created = chunk.created;
+    if (chunk.model) this.head.model = chunk.model;
+    if (chunk.usage) this.head.usage = chunk.usage;
+  }
+
+  add(delta: ChoiceDelta): void {
+    let state = this.choices.get(delta.index);
+    if (state === undefined) {
+      state = { role: null, text: [], reasoning: [], logprobs: null, finishReason: null };
+      this.choices.set(delta.index, state);
+    }
+    if (delta.role) state.role = delta.role;
+    if (delta.text) state.text.push(delta.text);
+    if (delta.reasoning) state.reasoning.push(delta.reasoning);
+    if (delta.logprobs) (state.logprobs ??= []).push(...delta.logprobs);
+    if (delta.finish_reason !== null) state.finishReason = delta.finish_reason;
+  }
+
+  /** The choices in index order, once each expected one has finished. */
+  finish(): { index: number; state: ChoiceState }[] {
+    for (let index = 0; index < this.expected; index++) {
+      const state = this.choices.get(index);
+      if (state?.finishReason == null) {
+        throw brokenStream(this.head.model, `ended without a finish reason for choice ${index}: the answer may be truncated`);
+      }
+    }
+    return [...this.choices.entries()].sort(([a], [b]) => a - b).map(([index, state]) => ({ index, state }));
+  }
+}
+
+/** Whether a delta carries anything a client can use (the chat role preamble usually does not). */
+function meaningful(delta: ChoiceDelta): boolean {
+  return delta.text !== '' || delta.reasoning !== null || delta.finish_reason !== null || delta.logprobs !== null;
+}
+
+/** The shared loop: relay each meaningful delta, then build the final result from the assembly. */
+async function* assemble<Chunk extends ChunkHead, Choice>(
+  chunks: AsyncIterable<Chunk>,
+  model: string,
+  expectedChoices: number,
+  deltas: (chunk: Chunk) => ChoiceDelta[],
+  choice: (index: number, state: ChoiceState) => Choice,
+): AsyncGenerator<StreamPart<Head & { choices: Choice[] }>> {
+  const assembly = new Assembly(model, expectedChoices);
+  for await (const chunk of chunks) {
+    assembly.note(chunk);
+    for (const delta of deltas(chunk)) {
+      assembly.add(delta);
+      if (meaningful(delta)) yield { type: 'delta', delta };
+    }
+  }
+  const choices = assembly.finish().map(({ index, state }) => choice(index, state));
+  yield { type: 'done', result: { ...assembly.head, choices } };
+}
+
+export function assembleCompletion(
+  chunks: AsyncIterable<CompletionChunk>,
+  model: string,
+  expectedChoices: number,
+): AsyncGenerator<StreamPart<CompletionResponse>> {
+  return assemble(
+    chunks,
+    model,
+    expectedChoices,
+    (chunk) =>
+      chunk.choices.map((c) => ({ index: c.index, text: c.text, role: null, reasoning: null, finish_reason: c.finish_reason, logprobs: c.logprobs })),
+    (index, state) => ({ index, text: state.text.join(''), finish_reason: state.finishReason, logprobs: state.logprobs }),
+  );
+}
+
+export function assembleChat(
+  chunks: AsyncIterable<ChatChunk>,
+  model: string,
+  expectedChoices: number,
+): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
+  return assemble(
+    chunks,
+    model,
+    expectedChoices,
+    (chunk) =>
+      chunk.choices.map((c) => ({
+        index: c.index,
+        text: c.delta.content ?? '',
+        role: c.delta.role,
+        reasoning: c.delta.reasoning_content,
+        finish_reason: c.finish_reason,
+        logprobs: c.logprobs,
+      })),
+    (index, state) => ({
+      index,
+      message: {
+        role: state.role ?? 'assistant',
+        content: state.text.join(''),
+        reasoning_content: state.reasoning.length > 0 ? state.reasoning.join('') : null,
+      },
+      finish_reason: state.finishReason,
+      logprobs: state.logprobs,
+    }),
+  );
+}

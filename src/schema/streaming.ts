@@ -1,0 +1,113 @@
+// Token streams as GraphQL subscriptions: one event per upstream delta, then exactly one terminal
+// event, a …Done or a typed error.
+import type { Context } from '../context.ts';
+import type { ResponseFormat } from '../nim/params.ts';
+import type { ChoiceDelta, StreamPart } from '../nim/stream.ts';
+import { builder } from './builder.ts';
+import { chatArgs, chatFields, ChatRoleEnum, prepareChat, toRoleName, type ChatResult } from './chat.ts';
+import { completionArgs, completionFields, prepareCompletion, type CompletionResult } from './completions.ts';
+import { toFailure } from './errors.ts';
+import { GENERATION_FAILURES } from './failures.ts';
+import { finishReasonField, GenerationRef, logprobsField, type Formatted } from './generation.ts';
+
+const CompletionChunkRef = builder.objectRef<ChoiceDelta>('CompletionChunk').implement({
+  description: 'New text of one choice, as soon as the upstream produced it.',
+  fields: (t) => ({
+    index: t.exposeInt('index', { description: 'The choice this text belongs to (0 unless several were asked for).' }),
+    text: t.exposeString('text', { description: 'The new text; append it to what came before for this index.' }),
+    finishReason: finishReasonField(t),
+    logprobs: logprobsField(t),
+  }),
+});
+
+const ChatChunkRef = builder.objectRef<ChoiceDelta>('ChatChunk').implement({
+  description: 'New content of one choice of the answer, as soon as the upstream produced it.',
+  fields: (t) => ({
+    index: t.exposeInt('index', { description: 'The choice this delta belongs to (0 unless several were asked for).' }),
+    role: t.field({
+      type: ChatRoleEnum,
+      nullable: true,
+      description: 'Set on the first delta of a choice when the upstream announces the role.',
+      resolve: (d) => (d.role === null ? null : toRoleName(d.role)),
+    }),
+    content: t.exposeString('text', { description: 'The new content; append it to what came before for this index.' }),
+    reasoningContent: t.exposeString('reasoning', {
+      nullable: true,
+      description: 'New reasoning text of reasoning models, when the upstream separates it.',
+    }),
+    finishReason: finishReasonField(t),
+    logprobs: logprobsField(t),
+  }),
+});
+
+const CompletionDoneRef = builder.objectRef<CompletionResult>('CompletionDone').implement({
+  description: 'The last event of a successful completion stream: every choice in full, its finish reason, and the usage.',
+  interfaces: [GenerationRef],
+  fields: completionFields,
+});
+
+const ChatDoneRef = builder.objectRef<ChatResult>('ChatDone').implement({
+  description: 'The last event of a successful chat stream: every choice in full, its finish reason, and the usage.',
+  interfaces: [GenerationRef],
+  fields: chatFields,
+});
+
+const isDelta = (value: object): value is ChoiceDelta => !('choices' in value);
+
+const CompletionStreamEvent = builder.errorUnion('CompletionStreamEvent', {
+  description: 'One event of completionStream: a chunk, or the terminal CompletionDone or typed error.',
+  types: [CompletionChunkRef, CompletionDoneRef, ...GENERATION_FAILURES],
+  resolveType: (value) => (isDelta(value) ? 'CompletionChunk' : 'CompletionDone'),
+});
+
+const ChatStreamEvent = builder.errorUnion('ChatStreamEvent', {
+  description: 'One event of chatStream: a chunk, or the terminal ChatDone or typed error.',
+  types: [ChatChunkRef, ChatDoneRef, ...GENERATION_FAILURES],
+  resolveType: (value) => (isDelta(value) ? 'ChatChunk' : 'ChatDone'),
+});
+
+/**
+ * Relays a stream; every failure (bad input, unknown model, upstream fault) becomes the one
+ * terminal typed error, which the errors plugin yields as the last event.
+ */
+async function* relay<Input extends { model: string; responseFormat: ResponseFormat | null }, Final extends object>(
+  ctx: Context,
+  prepare: () => Input,
+  open: (input: Input) => AsyncIterable<StreamPart<Final>>,
+): AsyncGenerator<ChoiceDelta | Formatted<Final>> {
+  let model: string | null = null;
+  try {
+    const input = prepare();
+    model = input.model;
+    await ctx.models.require(model);
+    for await (const part of open(input)) {
+      yield part.type === 'delta' ? part.delta : { ...part.result, responseFormat: input.responseFormat };
+    }
+  } catch (error) {
+    // The client is gone: nobody is left to tell, and it is not a server error.
+    if (ctx.signal.aborted) return;
+    throw toFailure(model === null ? error : await ctx.models.explain(error, model));
+  }
+}
+
+builder.subscriptionField('completionStream', (t) =>
+  t.field({
+    type: CompletionStreamEvent,
+    description: 'complete, streamed: the text arrives chunk by chunk (`POST /v1/completions` with `stream: true`).',
+    args: completionArgs(t.arg),
+    subscribe: (_root, args, ctx) =>
+      relay(ctx, () => prepareCompletion(ctx, args), (input) => ctx.nim.streamCompletion(input, ctx.signal)),
+    resolve: (event) => event,
+  }),
+);
+
+builder.subscriptionField('chatStream', (t) =>
+  t.field({
+    type: ChatStreamEvent,
+    description: 'chat, streamed: the answer arrives chunk by chunk (`POST /v1/chat/completions` with `stream: true`).',
+    args: chatArgs(t.arg),
+    subscribe: (_root, args, ctx) =>
+      relay(ctx, () => prepareChat(ctx, args), (input) => ctx.nim.streamChat(input, ctx.signal)),
+    resolve: (event) => event,
+  }),
+);

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../../src/simulator/server.ts';
+import { collect } from '../support/sse.ts';
+import { MODEL, startStack, type Stack } from '../support/stack.ts';
+import { CHAT_STREAM, COMPLETION_STREAM } from './streaming.test.ts';
+
+const FIRST_TOKEN_MS = 400;
+const IDLE_MS = 300;
+
+interface Case {
+  name: string;
+  fault: Fault;
+  expected: Record<string, unknown>;
+}
+
+const cases: Case[] = [
+  { name: 'connection cut mid-stream', fault: { drop: 'mid-body' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
+  { name: 'last event cut in half', fault: { stream: 'cut' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
+  { name: 'stream stalls', fault: { stream: 'stall' }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'IDLE' } },
+  { name: 'malformed JSON chunk', fault: { stream: 'malformed' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
+  { name: 'closes without [DONE]', fault: { stream: 'no-done' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
+  { name: 'error event inside a 200 stream', fault: { stream: 'error-event', status: 500, message: 'engine died' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 } },
+  { name: 'rate-limit error event', fault: { stream: 'error-event', status: 429 }, expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED' } },
+  { name: 'slow first token', fault: { firstTokenDelayMs: FIRST_TOKEN_MS * 3 }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'FIRST_TOKEN' } },
+  { name: '503 before the stream', fault: { status: 503 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 } },
+  { name: 'HTML 502 page from a proxy', fault: { rawBody: '<html><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html', status: 502 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE' } },
+  { name: 'connection dropped before headers', fault: { drop: 'before-headers' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE' } },
+  { name: 'oversized event', fault: { oversizedBytes: 200_000 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
+];
+
+describe('mid-stream faults end the subscription with one typed error', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack(
+      {
+        STREAM_FIRST_TOKEN_TIMEOUT_MS: String(FIRST_TOKEN_MS),
+        STREAM_IDLE_TIMEOUT_MS: String(IDLE_MS),
+        UPSTREAM_MAX_RESPONSE_BYTES: String(64 * 1024),
+      },
+      { tokenDelayMs: 5 },
+    );
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => {
+    stack.sim.reset();
+    stack.sim.clearFaults();
+  });
+
+  for (const { name, fault, expected } of cases) {
+    for (const [kind, query, variables] of [
+      ['completion', COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 12, options: { ignoreEos: true } }],
+      ['chat', CHAT_STREAM, { model: MODEL, messages: [{ role: 'USER', content: 'Hi' }], maxTokens: 12, options: { ignoreEos: true } }],
+    ] as const) {
+      it(`${kind}: ${name}`, async () => {
+        const path = kind === 'completion' ? '/v1/completions' : '/v1/chat/completions';
+        stack.sim.inject({ ...fault, path });
+        const events = await collect(stack.endpoint, query, variables);
+        const terminal = events.filter((e) => /Done$|Error$/.test(e.__typename));
+        expect(terminal).toHaveLength(1);
+        expect(events.at(-1)).toMatchObject(expected);
+        expect(events.some((e) => e.__typename.endsWith('Done'))).toBe(false);
+        // The gateway keeps serving: the next stream on the same path succeeds.
+        const after = await collect(stack.endpoint, query, variables);
+        expect(after.at(-1)!.__typename).toMatch(/Done$/);
+      });
+    }
+  }
+});

@@ -1,0 +1,175 @@
+import { createClient } from 'graphql-sse';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { collect, subscribe } from '../support/sse.ts';
+import { MODEL, startStack, type Stack } from '../support/stack.ts';
+
+export const COMPLETION_STREAM = /* GraphQL */ `
+  subscription S($model: ID!, $prompt: String!, $maxTokens: Int, $options: GenerationOptions, $responseFormat: ResponseFormatInput) {
+    completionStream(model: $model, prompt: $prompt, maxTokens: $maxTokens, options: $options, responseFormat: $responseFormat) {
+      __typename
+      ... on CompletionChunk { index text finishReason logprobs { token logprob } }
+      ... on CompletionDone {
+        id text json
+        choices { index text finishReason }
+        usage { promptTokens completionTokens totalTokens }
+        model { id }
+      }
+      ... on GatewayError { code message }
+      ... on InvalidInputError { argument }
+      ... on UpstreamTimeoutError { phase }
+      ... on UpstreamError { upstreamStatus retryable }
+      ... on ModelNotFoundError { availableModels }
+      ... on RateLimitedError { retryAfterSeconds }
+    }
+  }
+`;
+
+export const CHAT_STREAM = /* GraphQL */ `
+  subscription C($model: ID!, $messages: [ChatMessageInput!]!, $maxTokens: Int, $options: GenerationOptions) {
+    chatStream(model: $model, messages: $messages, maxTokens: $maxTokens, options: $options) {
+      __typename
+      ... on ChatChunk { index role content finishReason }
+      ... on ChatDone {
+        reply { role content }
+        choices { index finishReason message { content } }
+        usage { totalTokens }
+      }
+      ... on GatewayError { code message }
+      ... on UpstreamTimeoutError { phase }
+      ... on UpstreamError { upstreamStatus retryable }
+      ... on RateLimitedError { retryAfterSeconds }
+    }
+  }
+`;
+
+const messages = [{ role: 'USER', content: 'Name a harbor.' }];
+const TERMINAL = /Done$|Error$/;
+
+describe('streaming subscriptions', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({}, { tokenDelayMs: 0 });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => {
+    stack.sim.reset();
+    stack.sim.configure({ tokenDelayMs: 0 });
+  });
+
+  it('relays each token as its own event, as it arrives, then CompletionDone with usage', async () => {
+    const delay = 40;
+    stack.sim.configure({ tokenDelayMs: delay });
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 8, options: { ignoreEos: true } });
+    const chunks = events.filter((e) => e.__typename === 'CompletionChunk');
+    const done = events.at(-1)!;
+    expect(done.__typename).toBe('CompletionDone');
+    expect(events.filter((e) => TERMINAL.test(e.__typename))).toHaveLength(1);
+    expect(chunks).toHaveLength(8);
+    expect(chunks.map((c) => c.text).join('')).toBe(done.text);
+    expect(chunks.at(-1)!.finishReason).toBe('LENGTH');
+    expect(chunks.slice(0, -1).every((c) => c.finishReason === null)).toBe(true);
+    expect(done.choices).toEqual([{ index: 0, text: done.text, finishReason: 'LENGTH' }]);
+    expect(done.usage).toMatchObject({ completionTokens: 8 });
+    expect(done.usage.totalTokens).toBe(done.usage.promptTokens + 8);
+    expect(done.model.id).toBe(MODEL);
+    // Paced upstream tokens arrive spread out, not in one burst at the end.
+    const gaps = chunks.slice(1).map((c, i) => c.at - chunks[i]!.at);
+    expect(gaps.filter((gap) => gap >= delay / 2).length).toBeGreaterThanOrEqual(5);
+    expect(done.at - chunks[0]!.at).toBeGreaterThanOrEqual(delay * 4);
+  });
+
+  it('sends stream: true with stream_options.include_usage upstream, and the mutation sends neither', async () => {
+    await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 4 });
+    await stack.gql('mutation { complete(model: "sim/lorem-8b-instruct", prompt: "Once", maxTokens: 4) { __typename } }');
+    const [streamed, plain] = stack.sim.requests.filter((r) => r.path === '/v1/completions');
+    expect(streamed!.body).toMatchObject({ stream: true, stream_options: { include_usage: true }, max_tokens: 4 });
+    expect(plain!.body).not.toHaveProperty('stream');
+    expect(plain!.body).not.toHaveProperty('stream_options');
+  });
+
+  it('streams chat deltas and ends with the whole reply', async () => {
+    const events = await collect(stack.endpoint, CHAT_STREAM, { model: MODEL, messages, maxTokens: 12 });
+    const chunks = events.filter((e) => e.__typename === 'ChatChunk');
+    const done = events.at(-1)!;
+    expect(done.__typename).toBe('ChatDone');
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.map((c) => c.content).join('')).toBe(done.reply.content);
+    expect(done.reply.role).toBe('ASSISTANT');
+    expect(done.choices[0].finishReason).toMatch(/^(STOP|LENGTH)$/);
+    expect(done.usage.totalTokens).toBeGreaterThan(0);
+    const body = stack.sim.requests.find((r) => r.path === '/v1/chat/completions')!.body;
+    expect(body).toMatchObject({ stream: true, stream_options: { include_usage: true }, max_tokens: 12 });
+  });
+
+  it('keeps several choices apart by index, each with its finish reason', async () => {
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 6, options: { n: 2, ignoreEos: true } });
+    const done = events.at(-1)!;
+    expect(done.choices).toHaveLength(2);
+    for (const choice of done.choices) {
+      const text = events.filter((e) => e.__typename === 'CompletionChunk' && e.index === choice.index).map((e) => e.text).join('');
+      expect(text).toBe(choice.text);
+      expect(choice.finishReason).toBe('LENGTH');
+    }
+  });
+
+  it('ends with exactly one InvalidInputError event and no upstream call for a bad argument', async () => {
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', options: { topP: 0 } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ __typename: 'InvalidInputError', code: 'BAD_USER_INPUT', argument: 'options.topP' });
+    expect(stack.sim.countRequests('/v1/completions')).toBe(0);
+  });
+
+  it('ends with ModelNotFoundError for an unknown model, naming the served ones', async () => {
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: 'sim/nope', prompt: 'Once' });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ __typename: 'ModelNotFoundError', code: 'MODEL_NOT_FOUND' });
+    expect(events[0]!.availableModels).toContain(MODEL);
+  });
+
+  it('aborts the upstream request within 100 ms of the client closing the stream', async () => {
+    stack.sim.configure({ tokenDelayMs: 200 });
+    const controller = new AbortController();
+    const stream = subscribe(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 50, options: { ignoreEos: true } }, { signal: controller.signal });
+    const first = await stream.next();
+    expect(first.value!.payload.data!.completionStream.__typename).toBe('CompletionChunk');
+    const closedAt = Date.now();
+    controller.abort();
+    await stream.return(undefined).catch(() => undefined);
+    const aborted = await stack.sim.waitForAbort('/v1/completions', 2000);
+    expect(aborted.abortedAt! - closedAt).toBeLessThan(100);
+    expect(aborted.finishedAt).toBeNull();
+  });
+
+  it('works with graphql-sse clients in distinct-connections and single-connection mode', async () => {
+    for (const [url, singleConnection] of [
+      [stack.endpoint, false],
+      [`${stack.endpoint}/stream`, true],
+    ] as const) {
+      const client = createClient({ url, singleConnection, retryAttempts: 0 });
+      const names: string[] = [];
+      let done: Record<string, any> | undefined;
+      for await (const result of client.iterate({ query: CHAT_STREAM, variables: { model: MODEL, messages, maxTokens: 6 } })) {
+        const event = result.data!.chatStream as Record<string, any>;
+        names.push(event.__typename);
+        if (event.__typename === 'ChatDone') done = event;
+      }
+      client.dispose();
+      expect(names.at(-1), `singleConnection=${singleConnection}`).toBe('ChatDone');
+      expect(names.filter((n) => n === 'ChatChunk').length).toBeGreaterThan(0);
+      expect(done!.reply.content.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('leaves out stream_options and reports null usage when STREAM_INCLUDE_USAGE=false', async () => {
+    const quiet = await startStack({ STREAM_INCLUDE_USAGE: 'false' }, { tokenDelayMs: 0 });
+    try {
+      const events = await collect(quiet.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 4 });
+      expect(events.at(-1)).toMatchObject({ __typename: 'CompletionDone', usage: null });
+      const body = quiet.sim.requests.find((r) => r.path === '/v1/completions')!.body;
+      expect(body).toMatchObject({ stream: true });
+      expect(body).not.toHaveProperty('stream_options');
+    } finally {
+      await quiet.close();
+    }
+  });
+});
