@@ -8,7 +8,8 @@ const config: CodegenConfig = {
   generates: {
     'examples/gql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json is the trusted-documents manifest (TRUSTED_DOCUMENTS_FILE).
+      presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' } },
       config: {
         documentMode: 'string',
         useTypeImports: true,

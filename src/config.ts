@@ -1,5 +1,6 @@
 // Environment → typed, validated Config. Every bad value becomes one line that names the
 // variable, says what is wrong with the value and shows the expected form.
+import { readFileSync } from 'node:fs';
 
 export interface UpstreamConfig {
   /** Origin plus optional path prefix, without a trailing slash or `/v1`; unset = simulator. */
@@ -27,12 +28,65 @@ export interface Limits {
   maxTokens: number;
   defaultMaxTokens: number;
   maxPromptChars: number;
+  maxMessages: number;
+}
+
+/** How calls to NIM Proxy survive its faults without multiplying an outage. */
+export interface ResilienceConfig {
+  /** Retries after the first attempt, only where safe (nothing reached the model, or it refused outright). */
+  maxRetries: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Longest Retry-After honoured; a longer one is not waited for. */
+  retryAfterCapMs: number;
+  /** Retries may be at most this fraction of recent calls. */
+  retryBudgetRatio: number;
+  /** Consecutive failures that open the circuit breaker, and how long it stays open. */
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
+  /** Calls in flight to the upstream at once; more wait in a queue of bounded length and wait. */
+  maxConcurrency: number;
+  queueLimit: number;
+  queueTimeoutMs: number;
+  /** /health/ready says ready when the upstream answered within this long. */
+  readyMaxAgeMs: number;
+}
+
+/** What keeps the endpoint safe to expose. */
+export interface SecurityConfig {
+  /** Client keys for `Authorization: Bearer`; empty = no client auth. */
+  apiKeys: readonly string[];
+  corsOrigins: readonly string[];
+  introspection: boolean;
+  graphiql: boolean;
+  /** 0 = batched requests refused. */
+  batchingLimit: number;
+  maxRequestBytes: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxDocumentTokens: number;
+  /** Cap on the sum over an operation's generation fields of maxTokens × n. */
+  maxOperationCost: number;
+  /** Path of a persisted-documents manifest ({hash: document}); set = only those documents run. */
+  trustedDocumentsFile: string | undefined;
+}
+
+export interface RateLimitConfig {
+  /** Per client key (or IP without auth); 0 = off. */
+  requestsPerMinute: number;
+  generatedTokensPerMinute: number;
+  /** Shared budget across gateway instances when set; in memory otherwise. */
+  redisUrl: string | undefined;
 }
 
 export interface Config {
   host: string;
   port: number;
   upstream: UpstreamConfig;
+  resilience: ResilienceConfig;
+  security: SecurityConfig;
+  rateLimit: RateLimitConfig;
   modelsCacheTtlMs: number;
   modelsRefreshMinIntervalMs: number;
   limits: Limits;
@@ -114,6 +168,75 @@ class EnvReader {
     return this.raw(name);
   }
 
+  /** A fraction from 0 to 1, e.g. 0.1. */
+  ratio(name: string, fallback: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d*\.?\d+$/.test(value) || n > 1) {
+      this.problems.push(`${name}=${JSON.stringify(value)} is not a fraction; expected a number from 0 to 1, e.g. ${name}=${fallback}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** Comma-separated list; empty items dropped. */
+  list(name: string): string[] {
+    return (this.raw(name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  }
+
+  /** Exact origins (`https://app.example.com`) or `*`. */
+  origins(name: string): string[] {
+    const origins = this.list(name);
+    for (const origin of origins) {
+      if (origin === '*') continue;
+      let ok = false;
+      try {
+        const url = new URL(origin);
+        ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin;
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        this.problems.push(`${name} holds ${JSON.stringify(origin)}, not an origin; expected scheme://host[:port] without a path, e.g. ${name}=https://app.example.com`);
+      }
+    }
+    return origins;
+  }
+
+  /** Keys from a comma-separated variable and/or a file with one key a line (# comments allowed). */
+  keys(name: string, fileName: string, readFile: (path: string) => string): string[] {
+    const keys = this.list(name);
+    const file = this.raw(fileName);
+    if (file !== undefined) {
+      try {
+        keys.push(...readFile(file).split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')));
+      } catch (error) {
+        this.problems.push(`${fileName}=${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a file with one key a line`);
+      }
+    }
+    for (const key of keys) {
+      if (key.length < 16 || /\s/.test(key)) {
+        this.problems.push(`${name}/${fileName} holds a key of ${key.length} characters; expected keys of at least 16 characters without spaces`);
+        break;
+      }
+    }
+    return keys;
+  }
+
+  redisUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'redis:' || url.protocol === 'rediss:') return value;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name} is not a redis URL; expected redis://[:password@]host:port[/db], e.g. ${name}=redis://127.0.0.1:6379`);
+    return undefined;
+  }
+
   baseUrl(name: string): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
@@ -139,7 +262,7 @@ class EnvReader {
   }
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): Config {
   const read = new EnvReader(env);
   const second = 1000;
   const minute = 60 * second;
@@ -158,16 +281,52 @@ export function loadConfig(env: Env = process.env): Config {
     streamUsage: read.boolean('STREAM_INCLUDE_USAGE', true),
   };
   const maxTokens = read.int('MAX_TOKENS_LIMIT', { fallback: 4096, min: 1, max: 1_000_000 });
+  const resilience: ResilienceConfig = {
+    maxRetries: read.int('UPSTREAM_MAX_RETRIES', { fallback: 2, min: 0, max: 10 }),
+    retryBaseDelayMs: read.int('UPSTREAM_RETRY_BASE_DELAY_MS', { fallback: 100, min: 1, max: minute }),
+    retryMaxDelayMs: read.int('UPSTREAM_RETRY_MAX_DELAY_MS', { fallback: 2 * second, min: 1, max: 10 * minute }),
+    retryAfterCapMs: read.int('UPSTREAM_RETRY_AFTER_CAP_MS', { fallback: 5 * second, min: 0, max: 10 * minute }),
+    retryBudgetRatio: read.ratio('UPSTREAM_RETRY_BUDGET_RATIO', 0.1),
+    breakerFailureThreshold: read.int('UPSTREAM_BREAKER_FAILURES', { fallback: 5, min: 1, max: 10_000 }),
+    breakerCooldownMs: read.int('UPSTREAM_BREAKER_COOLDOWN_MS', { fallback: 10 * second, min: 1, max: 60 * minute }),
+    maxConcurrency: read.int('UPSTREAM_MAX_CONCURRENCY', { fallback: 256, min: 1, max: 100_000 }),
+    queueLimit: read.int('UPSTREAM_QUEUE_LIMIT', { fallback: 1024, min: 0, max: 1_000_000 }),
+    queueTimeoutMs: read.int('UPSTREAM_QUEUE_TIMEOUT_MS', { fallback: 10 * second, min: 1, max: 10 * minute }),
+    readyMaxAgeMs: read.int('READY_MAX_AGE_MS', { fallback: 30 * second, min: 1, max: 60 * minute }),
+  };
+  const security: SecurityConfig = {
+    apiKeys: read.keys('GATEWAY_API_KEYS', 'GATEWAY_API_KEYS_FILE', readFile),
+    corsOrigins: read.origins('CORS_ORIGINS'),
+    introspection: read.boolean('INTROSPECTION', true),
+    graphiql: read.boolean('GRAPHIQL', true),
+    batchingLimit: read.int('BATCHING_LIMIT', { fallback: 0, min: 0, max: 100 }),
+    maxRequestBytes: read.int('MAX_REQUEST_BYTES', { fallback: 1024 * 1024, min: 1024, max: 1024 ** 3 }),
+    maxDepth: read.int('MAX_DEPTH', { fallback: 12, min: 1, max: 1000 }),
+    maxAliases: read.int('MAX_ALIASES', { fallback: 15, min: 0, max: 10_000 }),
+    maxDirectives: read.int('MAX_DIRECTIVES', { fallback: 20, min: 0, max: 10_000 }),
+    maxDocumentTokens: read.int('MAX_DOCUMENT_TOKENS', { fallback: 2000, min: 10, max: 1_000_000 }),
+    maxOperationCost: read.int('MAX_OPERATION_COST', { fallback: 32_768, min: 1, max: 1_000_000_000 }),
+    trustedDocumentsFile: read.optional('TRUSTED_DOCUMENTS_FILE'),
+  };
+  const rateLimit: RateLimitConfig = {
+    requestsPerMinute: read.int('RATE_LIMIT_REQUESTS_PER_MINUTE', { fallback: 0, min: 0, max: 10_000_000 }),
+    generatedTokensPerMinute: read.int('RATE_LIMIT_TOKENS_PER_MINUTE', { fallback: 0, min: 0, max: 1_000_000_000 }),
+    redisUrl: read.redisUrl('REDIS_URL'),
+  };
   const config: Config = {
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', { fallback: 4000, min: 0, max: 65_535 }),
     upstream,
+    resilience,
+    security,
+    rateLimit,
     modelsCacheTtlMs: read.int('MODELS_CACHE_TTL_MS', { fallback: minute, min: 0, max: 24 * 60 * minute }),
     modelsRefreshMinIntervalMs: read.int('MODELS_REFRESH_MIN_INTERVAL_MS', { fallback: second, min: 0, max: 60 * minute }),
     limits: {
       maxTokens,
       defaultMaxTokens: read.int('DEFAULT_MAX_TOKENS', { fallback: Math.min(256, maxTokens), min: 1, max: maxTokens }),
       maxPromptChars: read.int('MAX_PROMPT_CHARS', { fallback: 100_000, min: 1, max: 100_000_000 }),
+      maxMessages: read.int('MAX_MESSAGES', { fallback: 256, min: 1, max: 100_000 }),
     },
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', { fallback: 10 * second, min: 0, max: 60 * minute }),
     simulatorTokenDelayMs: read.int('SIMULATOR_TOKEN_DELAY_MS', { fallback: 15, min: 0, max: minute }),

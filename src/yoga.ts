@@ -1,13 +1,21 @@
 // createGateway(config): the Yoga app, its plugins and the process-wide services. Binds nothing.
 import { readFileSync } from 'node:fs';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useExecutionCancellation, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { NimClient } from './nim/client.ts';
+import { useOperationCost } from './plugins/use-operation-cost.ts';
+import { useOperationLimits } from './plugins/use-operation-limits.ts';
+import { loadTrustedDocuments, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { schema } from './schema/index.ts';
+
+/** The header browsers' GET requests must carry (CSRF prevention); fetch-based clients send JSON POSTs, which pass. */
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 export interface GatewayOptions {
   /** Model id GraphiQL's example operations start with. */
@@ -57,6 +65,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const services: GatewayServices = { nim, catalog, limits: config.limits };
   // The inlined GraphiQL page is megabytes: render it once, not per request.
   let graphiqlPage: string | undefined;
+  const { security } = config;
+  const trusted = security.trustedDocumentsFile === undefined ? null : loadTrustedDocuments(security.trustedDocumentsFile);
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -65,14 +75,29 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     landingPage: false,
     logging: 'warn',
     maskedErrors: { isDev: false },
-    graphiql: {
+    graphiql: security.graphiql && {
       title: 'nim-graphql',
       defaultTabs: graphiqlTabs(options.exampleModel ?? 'meta/llama-3.1-8b-instruct'),
+      // With client auth on, the headers tab starts with the header to fill in.
+      ...(security.apiKeys.length > 0 ? { headers: JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2) } : {}),
     },
     renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
-    // Subscriptions: built-in GraphQL over SSE in distinct-connections mode on /graphql, and
-    // graphql-sse's single-connection mode on /graphql/stream.
-    plugins: [useExecutionCancellation(), useGraphQLSSE({ endpoint: '/graphql/stream' })],
+    // Yoga reflects any Origin by default: only the configured ones get CORS headers.
+    cors: security.corsOrigins.length === 0 ? false : { origin: [...security.corsOrigins], credentials: false },
+    batching: security.batchingLimit > 0 ? { limit: security.batchingLimit } : false,
+    maxRequestBodySize: security.maxRequestBytes,
+    multipart: false,
+    plugins: [
+      useExecutionCancellation(),
+      // Subscriptions: built-in GraphQL over SSE in distinct-connections mode on /graphql, and
+      // graphql-sse's single-connection mode on /graphql/stream.
+      useGraphQLSSE({ endpoint: '/graphql/stream' }),
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      ...(trusted ? [useTrustedDocuments(trusted)] : []),
+      ...useOperationLimits(security),
+      useOperationCost({ defaultMaxTokens: config.limits.defaultMaxTokens, maxOperationCost: security.maxOperationCost }),
+      ...(security.introspection ? [] : [useDisableIntrospection()]),
+    ],
   });
 
   return {

@@ -230,7 +230,7 @@ export const ChatDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ChatMutation, ChatMutationVariables>;
+    `, {"hash":"sha256:3bc22966beebaae058b563e789087e93e0af8a0a7fe0b8cfe6742f6f947855b1"}) as unknown as TypedDocumentString<ChatMutation, ChatMutationVariables>;
 export const ChatStreamDocument = new TypedDocumentString(`
     subscription ChatStream($model: ID!, $messages: [ChatMessageInput!]!, $maxTokens: Int, $options: GenerationOptions) {
   chatStream(
@@ -268,7 +268,7 @@ export const ChatStreamDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ChatStreamSubscription, ChatStreamSubscriptionVariables>;
+    `, {"hash":"sha256:640748e0576c13f5e30666a09080ae978e6fa1c573b323dc1c76810d27f4a5c8"}) as unknown as TypedDocumentString<ChatStreamSubscription, ChatStreamSubscriptionVariables>;
 export const CompleteDocument = new TypedDocumentString(`
     mutation Complete($model: ID!, $prompt: String!, $maxTokens: Int) {
   complete(model: $model, prompt: $prompt, maxTokens: $maxTokens) {
@@ -312,7 +312,7 @@ export const CompleteDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CompleteMutation, CompleteMutationVariables>;
+    `, {"hash":"sha256:6b911c4cbf1096099e9dde318e76508c9d7769d4ef68e217ab6546c296cf3a2a"}) as unknown as TypedDocumentString<CompleteMutation, CompleteMutationVariables>;
 export const CompletionStreamDocument = new TypedDocumentString(`
     subscription CompletionStream($model: ID!, $prompt: String!, $maxTokens: Int, $options: GenerationOptions) {
   completionStream(
@@ -348,7 +348,7 @@ export const CompletionStreamDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CompletionStreamSubscription, CompletionStreamSubscriptionVariables>;
+    `, {"hash":"sha256:c7cb021adcba4685e784b8ea442c8bb113b5bedb5a6a18917d26445c643a3589"}) as unknown as TypedDocumentString<CompletionStreamSubscription, CompletionStreamSubscriptionVariables>;
 export const ModelsDocument = new TypedDocumentString(`
     query Models {
   models {
@@ -360,4 +360,4 @@ export const ModelsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
+    `, {"hash":"sha256:6fb85b72bddd3209ade8aeb00cb7fa22f91dd8c8da100b0bf015d59ce84af8ad"}) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;

@@ -110,6 +110,9 @@ export function prepareChat(
   args: Parameters<typeof prepareGeneration>[1] & { messages: readonly { role: RoleName; content: string }[] },
 ): Prepared & { messages: WireMessage[] } {
   if (args.messages.length === 0) throw new InvalidInputError('messages', 'messages: must hold at least one message');
+  if (args.messages.length > ctx.limits.maxMessages) {
+    throw new InvalidInputError('messages', `messages: must hold at most ${ctx.limits.maxMessages} messages`);
+  }
   const chars = args.messages.reduce((sum, m) => sum + m.content.length, 0);
   const prepared = prepareGeneration(ctx, args, 'chat', { argument: 'messages', chars });
   const messages = args.messages.map((m) => ({ role: m.role.toLowerCase() as ChatRole, content: m.content }));

@@ -16,7 +16,34 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ host: '127.0.0.1', port: 4000, modelsCacheTtlMs: 60_000 });
     expect(config.upstream.baseUrl).toBeUndefined();
-    expect(config.limits).toEqual({ maxTokens: 4096, defaultMaxTokens: 256, maxPromptChars: 100_000 });
+    expect(config.limits).toEqual({ maxTokens: 4096, defaultMaxTokens: 256, maxPromptChars: 100_000, maxMessages: 256 });
+    expect(config.upstream).toMatchObject({ dialect: 'top-level', streamUsage: true, firstTokenTimeoutMs: 120_000, idleTimeoutMs: 30_000 });
+    expect(config.security).toMatchObject({ apiKeys: [], corsOrigins: [], introspection: true, graphiql: true, batchingLimit: 0 });
+    expect(config.security.trustedDocumentsFile).toBeUndefined();
+    expect(config.rateLimit).toEqual({ requestsPerMinute: 0, generatedTokensPerMinute: 0, redisUrl: undefined });
+  });
+
+  it('reads choices, booleans, fractions, origins, keys and Redis URLs, naming what is wrong', () => {
+    const found = problems({
+      NIM_API_DIALECT: 'v3',
+      STREAM_INCLUDE_USAGE: 'yes',
+      UPSTREAM_RETRY_BUDGET_RATIO: '1.5',
+      CORS_ORIGINS: 'https://ok.example,https://bad.example/path',
+      GATEWAY_API_KEYS: 'short',
+      REDIS_URL: 'http://cache:6379',
+      GATEWAY_API_KEYS_FILE: '/nonexistent/keys',
+    });
+    expect(found.join('\n')).toMatch(/NIM_API_DIALECT="v3" is not one of top-level, nvext/);
+    expect(found.join('\n')).toMatch(/STREAM_INCLUDE_USAGE="yes" is not a boolean; expected true or false/);
+    expect(found.join('\n')).toMatch(/UPSTREAM_RETRY_BUDGET_RATIO="1.5" is not a fraction/);
+    expect(found.join('\n')).toMatch(/CORS_ORIGINS holds "https:\/\/bad.example\/path", not an origin/);
+    expect(found.join('\n')).toMatch(/keys of at least 16 characters/);
+    expect(found.join('\n')).toMatch(/REDIS_URL is not a redis URL/);
+    expect(found.join('\n')).toMatch(/GATEWAY_API_KEYS_FILE="\/nonexistent\/keys" cannot be read \(ENOENT\)/);
+    const keys = loadConfig({ GATEWAY_API_KEYS: 'k-0123456789abcdef, k-fedcba9876543210' }, () => 'k-from-file-0123456\n# comment\n\n');
+    expect(keys.security.apiKeys).toEqual(['k-0123456789abcdef', 'k-fedcba9876543210']);
+    const fromFile = loadConfig({ GATEWAY_API_KEYS_FILE: '/keys' }, () => 'k-from-file-0123456\n# comment\n\n');
+    expect(fromFile.security.apiKeys).toEqual(['k-from-file-0123456']);
   });
 
   it.each([

@@ -1,0 +1,51 @@
+// Generic limits on the shape of a document (graphql-armor), checked at parse/validate time before
+// anything runs: depth, aliases, directives, tokens; and field suggestions off when introspection is.
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { SecurityConfig } from '../config.ts';
+
+const label = (error: Error) =>
+  !(error instanceof GraphQLError) || error.extensions?.code
+    ? error
+    : new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+        nodes: error.nodes,
+        extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+      });
+
+/**
+ * Armor throws its first rejection out of validate (so nothing else runs), with no code and a
+ * misleading "Syntax Error" prefix: return it as an ordinary validation error with the standard code.
+ */
+const labelValidationErrors: Plugin = {
+  onValidate({ validateFn, setValidationFn }) {
+    setValidationFn((...args) => {
+      try {
+        return validateFn(...args);
+      } catch (error) {
+        if (error instanceof GraphQLError) return [label(error)];
+        throw error;
+      }
+    });
+    return ({ valid, result, setResult }) => {
+      if (!valid) setResult(result.map(label));
+    };
+  },
+};
+
+export function useOperationLimits(security: SecurityConfig): Plugin[] {
+  const plugins: Plugin[] = [
+    labelValidationErrors,
+    maxTokensPlugin({ n: security.maxDocumentTokens, exposeLimits: true }),
+    maxDepthPlugin({ n: security.maxDepth, exposeLimits: true, flattenFragments: true }),
+    maxAliasesPlugin({ n: security.maxAliases, exposeLimits: true }),
+    maxDirectivesPlugin({ n: security.maxDirectives, exposeLimits: true }),
+  ];
+  // "Did you mean …?" would leak the schema that disabled introspection hides.
+  if (!security.introspection) plugins.push(blockFieldSuggestionsPlugin());
+  return plugins;
+}
