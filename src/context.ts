@@ -1,4 +1,4 @@
-// One request owns one context: its AbortSignal, its view of the model catalog.
+// One request owns one context: its AbortSignal, its view of the model catalog, its caller.
 import type { Limits } from './config.ts';
 import { RequestModels, type ModelCatalog } from './nim/catalog.ts';
 import type { NimClient } from './nim/client.ts';
@@ -10,6 +10,21 @@ export interface GatewayServices {
   limits: Limits;
 }
 
+/** The tokens an operation's generations reported; the token rate limit settles its reservation with it. */
+export class GenerationMeter {
+  used = 0;
+  reports = 0;
+  /** A generation succeeded without usage: what it generated is unknown. */
+  unreported = false;
+
+  /** A generation succeeded: its usage.completion_tokens, or null when the upstream sent no usage. */
+  generated(tokens: number | null): void {
+    this.reports += 1;
+    if (tokens === null) this.unreported = true;
+    else this.used += tokens;
+  }
+}
+
 export interface Context {
   nim: NimClient;
   catalog: ModelCatalog;
@@ -17,14 +32,19 @@ export interface Context {
   limits: Limits;
   /** Aborts when the client goes away: upstream calls made for this request stop with it. */
   signal: AbortSignal;
+  /** Who calls, never a secret: `key:<sha-256 prefix of the API key>`, or `ip:<address>` without client auth. */
+  client: string;
+  meter: GenerationMeter;
 }
 
-export function createContext(services: GatewayServices, request: Request): Context {
+export function createContext(services: GatewayServices, request: Request, client: string): Context {
   return {
     nim: services.nim,
     catalog: services.catalog,
     limits: services.limits,
     models: new RequestModels(services.catalog),
     signal: request.signal,
+    client,
+    meter: new GenerationMeter(),
   };
 }

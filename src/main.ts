@@ -27,9 +27,15 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`nim-graphql: ${signal} received, draining for up to ${config.shutdownGraceMs} ms`);
+    console.log(`nim-graphql: ${signal} received: not ready any more, draining requests and streams for up to ${config.shutdownGraceMs} ms`);
+    // Should closing itself hang, the orchestrator's kill must not be the only way out.
+    setTimeout(() => {
+      console.error('nim-graphql: shutdown did not finish in time, exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 10_000).unref();
     await server.close(config.shutdownGraceMs);
     await simulator?.close();
+    console.log('nim-graphql: stopped');
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -1,17 +1,36 @@
 // node:http around the Yoga app: listen, and close gracefully (drain, then cut what is left).
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { markDraining } from './plugins/use-health.ts';
 import type { Gateway } from './yoga.ts';
 
 export interface RunningServer {
   server: Server;
   url: string;
-  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes the rest. */
+  /** Requests whose response has not finished: streams included. */
+  requestsInFlight(): number;
+  /**
+   * Stops accepting, answers not-ready, lets in-flight requests and open streams finish for up to
+   * `graceMs`, then closes the connections left and the gateway (upstream pool included).
+   */
   close(graceMs?: number): Promise<void>;
 }
 
 export async function listen(gateway: Gateway, host: string, port: number): Promise<RunningServer> {
-  const server = createServer(gateway.yoga);
+  const server = createServer();
+  let draining = false;
+  const open = new Set<ServerResponse>();
+  // Registered before the app, so that a response still has its headers to set while draining.
+  server.on('request', (_request, response: ServerResponse) => {
+    open.add(response);
+    if (draining) response.setHeader('connection', 'close');
+    response.once('close', () => open.delete(response));
+    // A keep-alive connection would otherwise idle on after its last response until its timeout.
+    response.once('finish', () => {
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.on('request', gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -24,6 +43,9 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   let closing: Promise<void> | undefined;
 
   const close = async (graceMs = 0) => {
+    draining = true;
+    markDraining(gateway.services);
+    for (const response of open) if (!response.headersSent) response.setHeader('connection', 'close');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
@@ -35,6 +57,7 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   return {
     server,
     url: `http://${shownHost}:${address.port}`,
+    requestsInFlight: () => open.size,
     close: (graceMs) => (closing ??= close(graceMs)),
   };
 }

@@ -9,9 +9,13 @@ import type { GatewayConfig } from './config.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { NimClient } from './nim/client.ts';
+import { useHealth } from './plugins/use-health.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { loadTrustedDocuments, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
+import { ClientAuth, useClientAuth } from './plugins/use-client-auth.ts';
+import { createRateLimitStore } from './plugins/rate-limit-store.ts';
+import { useRateLimits } from './plugins/use-rate-limits.ts';
 import { schema } from './schema/index.ts';
 
 /** The header browsers' GET requests must carry (CSRF prevention); fetch-based clients send JSON POSTs, which pass. */
@@ -57,7 +61,7 @@ function graphiqlTabs(exampleModel: string): GraphiQLOptions['defaultTabs'] {
 }
 
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
-  const nim = new NimClient(config.upstream);
+  const nim = new NimClient(config.upstream, config.resilience);
   const catalog = new ModelCatalog(nim, {
     ttlMs: config.modelsCacheTtlMs,
     refreshMinIntervalMs: config.modelsRefreshMinIntervalMs,
@@ -68,9 +72,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const { security } = config;
   const trusted = security.trustedDocumentsFile === undefined ? null : loadTrustedDocuments(security.trustedDocumentsFile);
 
+  const clientAuth = new ClientAuth(security.apiKeys);
+  const rateLimits = createRateLimitStore(config.rateLimit);
+
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext(services, request),
+    context: (initial) => createContext(services, initial.request, clientAuth.identify(initial.request, initial)),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: 'warn',
@@ -78,6 +85,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     graphiql: security.graphiql && {
       title: 'nim-graphql',
       defaultTabs: graphiqlTabs(options.exampleModel ?? 'meta/llama-3.1-8b-instruct'),
+      // GraphiQL subscribes over SSE with GET, which CSRF prevention refuses without this header.
+      additionalHeaders: { [CSRF_HEADER]: '1' },
       // With client auth on, the headers tab starts with the header to fill in.
       ...(security.apiKeys.length > 0 ? { headers: JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2) } : {}),
     },
@@ -88,6 +97,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     maxRequestBodySize: security.maxRequestBytes,
     multipart: false,
     plugins: [
+      // Before auth: probes carry no client key.
+      useHealth(services, { readyMaxAgeMs: config.resilience.readyMaxAgeMs }),
+      // Before useGraphQLSSE: it answers /graphql/stream itself, and no hook after it runs there.
+      useClientAuth(clientAuth, '/graphql'),
       useExecutionCancellation(),
       // Subscriptions: built-in GraphQL over SSE in distinct-connections mode on /graphql, and
       // graphql-sse's single-connection mode on /graphql/stream.
@@ -97,6 +110,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       ...useOperationLimits(security),
       useOperationCost({ defaultMaxTokens: config.limits.defaultMaxTokens, maxOperationCost: security.maxOperationCost }),
       ...(security.introspection ? [] : [useDisableIntrospection()]),
+      ...(rateLimits ? [useRateLimits(rateLimits, { defaultMaxTokens: config.limits.defaultMaxTokens })] : []),
     ],
   });
 
@@ -106,6 +120,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     async close() {
       await yoga.dispose();
       await nim.close();
+      await rateLimits?.close();
     },
   };
 }

@@ -1,11 +1,14 @@
 // The model list: one process-wide cache (TTL, single-flight refresh, stale on failure) and a
-// per-request view whose DataLoader reads it at most once per operation.
+// per-request view whose DataLoader reads it at most once per operation. The catalog also keeps
+// when the upstream last answered, which readiness reads.
 import DataLoader from 'dataloader';
 import { NimError } from './errors.ts';
 import type { ModelCard } from './wire.ts';
 
 export interface ModelSource {
   listModels(): Promise<ModelCard[]>;
+  /** When present, tells the catalog about every healthy upstream answer, not only model lists. */
+  onAnswered?(listener: () => void): void;
 }
 
 export interface CatalogOptions {
@@ -33,6 +36,9 @@ export class ModelCatalog {
   readonly stats: CatalogStats = { hits: 0, misses: 0, refreshes: 0, refreshFailures: 0, staleServed: 0 };
   private snapshot: CatalogSnapshot | null = null;
   private inflight: Promise<CatalogSnapshot> | null = null;
+  private refreshFailedAt: number | null = null;
+  private answeredAt: number | null = null;
+  private warnedFor: unknown = null;
   private readonly source: ModelSource;
   private readonly options: CatalogOptions;
   private readonly now: () => number;
@@ -41,6 +47,14 @@ export class ModelCatalog {
     this.source = source;
     this.options = options;
     this.now = options.now ?? Date.now;
+    source.onAnswered?.(() => {
+      this.answeredAt = this.now();
+    });
+  }
+
+  /** How long ago the upstream last answered as a healthy upstream does; null when it never did. */
+  upstreamAnsweredAgeMs(): number | null {
+    return this.answeredAt === null ? null : this.now() - this.answeredAt;
   }
 
   /** The cached list while fresh; otherwise one shared refresh. A failed refresh serves the stale list. */
@@ -51,11 +65,18 @@ export class ModelCatalog {
       return snapshot;
     }
     this.stats.misses++;
+    // Right after a failed refresh the stale list is served at once: an outage must not make every request wait for one.
+    const failedRecently = this.refreshFailedAt !== null && this.now() - this.refreshFailedAt < this.options.refreshMinIntervalMs;
+    if (snapshot && failedRecently) {
+      this.stats.staleServed++;
+      return snapshot;
+    }
     try {
       return await this.refresh();
     } catch (error) {
       if (!snapshot) throw error;
       this.stats.staleServed++;
+      this.warnStale(error, snapshot);
       return snapshot;
     }
   }
@@ -88,15 +109,27 @@ export class ModelCatalog {
     this.snapshot = null;
   }
 
+  /** One line per failed refresh (callers sharing it share its error), until pino takes over logging. */
+  private warnStale(error: unknown, stale: CatalogSnapshot): void {
+    if (error === this.warnedFor) return;
+    this.warnedFor = error;
+    const reason = error instanceof Error ? error.message : String(error);
+    const ageSeconds = Math.round((this.now() - stale.fetchedAt) / 1000);
+    console.warn(`nim-graphql: model list refresh failed (${reason}); serving the stale list of ${stale.models.length} models fetched ${ageSeconds} s ago`);
+  }
+
   private async fetch(): Promise<CatalogSnapshot> {
     this.stats.refreshes++;
     try {
       const models = await this.source.listModels();
       const snapshot = { models, byId: new Map(models.map((m) => [m.id, m])), fetchedAt: this.now() };
       this.snapshot = snapshot;
+      this.answeredAt = snapshot.fetchedAt;
+      this.refreshFailedAt = null;
       return snapshot;
     } catch (error) {
       this.stats.refreshFailures++;
+      this.refreshFailedAt = this.now();
       throw error;
     }
   }

@@ -146,17 +146,18 @@ const TIMEOUT_PHASES: Record<string, TimeoutPhase> = {
   UND_ERR_BODY_TIMEOUT: 'body',
 };
 
-function errorCode(error: unknown): string | undefined {
+/** The socket-level code (`ECONNREFUSED`, `UND_ERR_SOCKET`, …) of an error or of one of its causes. */
+export function transportCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') return code;
-  return errorCode((error as { cause?: unknown }).cause);
+  return transportCode((error as { cause?: unknown }).cause);
 }
 
 /** Classifies a failure that produced no usable HTTP response. */
 export function fromTransport(error: unknown, model: string | null): NimError {
   if (error instanceof NimError) return error;
-  const code = errorCode(error);
+  const code = transportCode(error);
   const phase = code === undefined ? undefined : TIMEOUT_PHASES[code];
   if (phase) {
     return new NimError({ kind: 'timeout', phase, model, retryable: phase === 'connect', cause: error,
@@ -179,7 +180,10 @@ export function streamTimeout(phase: 'first_token' | 'idle', model: string | nul
   return new NimError({ kind: 'timeout', phase, model, message: `upstream ${what} for ${timeoutMs} ms` });
 }
 
-/** The upstream stream broke its protocol: the answer it carried cannot be trusted as complete. */
-export function brokenStream(model: string | null, what: string, status: number | null = 200): NimError {
-  return new NimError({ kind: 'upstream', status, model, message: `upstream stream ${what}` });
+/**
+ * The upstream stream broke its protocol: the answer it carried cannot be trusted as complete.
+ * `cause` is the transport error when the connection was lost (the circuit breaker counts those).
+ */
+export function brokenStream(model: string | null, what: string, status: number | null = 200, cause?: unknown): NimError {
+  return new NimError({ kind: 'upstream', status, model, cause, message: `upstream stream ${what}` });
 }

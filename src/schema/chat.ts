@@ -129,6 +129,7 @@ builder.mutationField('chat', (t) =>
       try {
         const input = prepareChat(ctx, args);
         const response = await ctx.models.withModel(input.model, () => ctx.nim.chat(input, ctx.signal));
+        ctx.meter.generated(response.usage?.completion_tokens ?? null);
         return { ...response, responseFormat: input.responseFormat };
       } catch (error) {
         throw toFailure(error);

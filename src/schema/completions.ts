@@ -70,6 +70,7 @@ builder.mutationField('complete', (t) =>
       try {
         const input = prepareCompletion(ctx, args);
         const response = await ctx.models.withModel(input.model, () => ctx.nim.complete(input, ctx.signal));
+        ctx.meter.generated(response.usage?.completion_tokens ?? null);
         return { ...response, responseFormat: input.responseFormat };
       } catch (error) {
         throw toFailure(error);

@@ -3,6 +3,7 @@
 import type { Context } from '../context.ts';
 import type { ResponseFormat } from '../nim/params.ts';
 import type { ChoiceDelta, StreamPart } from '../nim/stream.ts';
+import type { Usage } from '../nim/wire.ts';
 import { builder } from './builder.ts';
 import { chatArgs, chatFields, ChatRoleEnum, prepareChat, toRoleName, type ChatResult } from './chat.ts';
 import { completionArgs, completionFields, prepareCompletion, type CompletionResult } from './completions.ts';
@@ -70,7 +71,7 @@ const ChatStreamEvent = builder.errorUnion('ChatStreamEvent', {
  * Relays a stream; every failure (bad input, unknown model, upstream fault) becomes the one
  * terminal typed error, which the errors plugin yields as the last event.
  */
-async function* relay<Input extends { model: string; responseFormat: ResponseFormat | null }, Final extends object>(
+async function* relay<Input extends { model: string; responseFormat: ResponseFormat | null }, Final extends { usage: Usage | null }>(
   ctx: Context,
   prepare: () => Input,
   open: (input: Input) => AsyncIterable<StreamPart<Final>>,
@@ -81,6 +82,7 @@ async function* relay<Input extends { model: string; responseFormat: ResponseFor
     model = input.model;
     await ctx.models.require(model);
     for await (const part of open(input)) {
+      if (part.type === 'done') ctx.meter.generated(part.result.usage?.completion_tokens ?? null);
       yield part.type === 'delta' ? part.delta : { ...part.result, responseFormat: input.responseFormat };
     }
   } catch (error) {

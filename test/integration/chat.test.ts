@@ -73,7 +73,8 @@ describe('chat', () => {
 
   it('maps upstream failures to the same typed errors as complete', async () => {
     await stack.gql('{ models { id } }');
-    stack.sim.inject({ path: '/v1/chat/completions', status: 429, retryAfter: '2' });
+    // A Retry-After over UPSTREAM_RETRY_AFTER_CAP_MS is not waited for: the 429 reaches the client at once.
+    stack.sim.inject({ path: '/v1/chat/completions', status: 429, retryAfter: '30' });
     expect((await stack.gql(CHAT, { model: MODEL, messages: conversation })).data!.chat).toMatchObject({ code: 'RATE_LIMITED' });
     const unknown = await stack.gql(CHAT, { model: 'nope/none', messages: conversation });
     expect(unknown.data!.chat.code).toBe('MODEL_NOT_FOUND');

@@ -120,7 +120,8 @@ describe('the model catalog cache', () => {
 
   it('raises the upstream failure as a top-level error code when there is no list to fall back on', async () => {
     await fresh({ MODELS_CACHE_TTL_MS: '60000' });
-    stack.sim.inject({ path: '/v1/models', status: 503, retryAfter: '3' });
+    // Every attempt refused (GET /v1/models is retried, UPSTREAM_MAX_RETRIES 2 by default).
+    stack.sim.inject({ path: '/v1/models', status: 503, times: 3 });
     const { data, errors } = await stack.gql(MODELS);
     expect(data).toBeNull();
     expect(errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, retryable: true });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/simulator/server.ts';
+import { footprint, settle, settledLike } from '../support/leaks.ts';
 import { collect } from '../support/sse.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
-import { CHAT_STREAM, COMPLETION_STREAM } from './streaming.test.ts';
+import { CHAT_STREAM, COMPLETION_STREAM } from '../support/streams.ts';
 
 const FIRST_TOKEN_MS = 400;
 const IDLE_MS = 300;
@@ -22,7 +23,8 @@ const cases: Case[] = [
   { name: 'error event inside a 200 stream', fault: { stream: 'error-event', status: 500, message: 'engine died' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 } },
   { name: 'rate-limit error event', fault: { stream: 'error-event', status: 429 }, expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED' } },
   { name: 'slow first token', fault: { firstTokenDelayMs: FIRST_TOKEN_MS * 3 }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'FIRST_TOKEN' } },
-  { name: '503 before the stream', fault: { status: 503 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 } },
+  // Refused before the stream opened, so retried: the error comes once every attempt (1 + 2 retries) was refused.
+  { name: '503 before the stream', fault: { status: 503, times: 3 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 } },
   { name: 'HTML 502 page from a proxy', fault: { rawBody: '<html><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html', status: 502 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE' } },
   { name: 'connection dropped before headers', fault: { drop: 'before-headers' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE' } },
   { name: 'oversized event', fault: { oversizedBytes: 200_000 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
@@ -36,6 +38,8 @@ describe('mid-stream faults end the subscription with one typed error', () => {
         STREAM_FIRST_TOKEN_TIMEOUT_MS: String(FIRST_TOKEN_MS),
         STREAM_IDLE_TIMEOUT_MS: String(IDLE_MS),
         UPSTREAM_MAX_RESPONSE_BYTES: String(64 * 1024),
+        // What each fault ends in is tested here; the retry budget in resilience.test.ts.
+        UPSTREAM_RETRY_BUDGET_RATIO: '1',
       },
       { tokenDelayMs: 5 },
     );
@@ -53,15 +57,20 @@ describe('mid-stream faults end the subscription with one typed error', () => {
     ] as const) {
       it(`${kind}: ${name}`, async () => {
         const path = kind === 'completion' ? '/v1/completions' : '/v1/chat/completions';
+        const before = footprint();
         stack.sim.inject({ ...fault, path });
         const events = await collect(stack.endpoint, query, variables);
         const terminal = events.filter((e) => /Done$|Error$/.test(e.__typename));
         expect(terminal).toHaveLength(1);
         expect(events.at(-1)).toMatchObject(expected);
         expect(events.some((e) => e.__typename.endsWith('Done'))).toBe(false);
+        // Once the stream is open nothing is retried; before it, only the refused 503 (times: 3).
+        expect(stack.sim.countRequests(path)).toBe(fault.times ?? 1);
         // The gateway keeps serving: the next stream on the same path succeeds.
         const after = await collect(stack.endpoint, query, variables);
         expect(after.at(-1)!.__typename).toMatch(/Done$/);
+        // No upstream call, timer or gateway request outlives the fault.
+        expect(await settle(stack, before)).toMatchObject(settledLike(before));
       });
     }
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collect, subscribe } from '../support/sse.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
-export const COMPLETION_STREAM = /* GraphQL */ `
+const COMPLETION_STREAM = /* GraphQL */ `
   subscription S($model: ID!, $prompt: String!, $maxTokens: Int, $options: GenerationOptions, $responseFormat: ResponseFormatInput) {
     completionStream(model: $model, prompt: $prompt, maxTokens: $maxTokens, options: $options, responseFormat: $responseFormat) {
       __typename
@@ -24,7 +24,7 @@ export const COMPLETION_STREAM = /* GraphQL */ `
   }
 `;
 
-export const CHAT_STREAM = /* GraphQL */ `
+const CHAT_STREAM = /* GraphQL */ `
   subscription C($model: ID!, $messages: [ChatMessageInput!]!, $maxTokens: Int, $options: GenerationOptions) {
     chatStream(model: $model, messages: $messages, maxTokens: $maxTokens, options: $options) {
       __typename

@@ -5,7 +5,8 @@ import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
 describe('upstream failures become typed errors', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ UPSTREAM_HEADERS_TIMEOUT_MS: '300', UPSTREAM_MAX_RESPONSE_BYTES: '65536' });
+    // A budget as large as the traffic: this file tests what each fault ends in; resilience.test.ts tests the budget.
+    stack = await startStack({ UPSTREAM_HEADERS_TIMEOUT_MS: '300', UPSTREAM_MAX_RESPONSE_BYTES: '65536', UPSTREAM_RETRY_BUDGET_RATIO: '1' });
   });
   afterAll(() => stack.close());
   beforeEach(async () => {
@@ -23,14 +24,17 @@ describe('upstream failures become typed errors', () => {
     expect(await complete()).toMatchObject({ __typename: 'RateLimitedError', code: 'RATE_LIMITED', retryAfterSeconds: 7 });
   });
 
-  it('429 without Retry-After → RATE_LIMITED with a null retryAfterSeconds', async () => {
-    stack.sim.inject({ path: '/v1/completions', status: 429 });
+  // 429 and 503 mean the model did not run: the gateway retries twice (UPSTREAM_MAX_RETRIES) before it answers.
+  it('429 without Retry-After, every attempt → RATE_LIMITED with a null retryAfterSeconds', async () => {
+    stack.sim.inject({ path: '/v1/completions', status: 429, times: 3 });
     expect(await complete()).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: null });
+    expect(stack.sim.countRequests('/v1/completions')).toBe(3);
   });
 
-  it('503 → UPSTREAM_UNAVAILABLE, retryable', async () => {
-    stack.sim.inject({ path: '/v1/completions', status: 503 });
+  it('503 on every attempt → UPSTREAM_UNAVAILABLE, retryable', async () => {
+    stack.sim.inject({ path: '/v1/completions', status: 503, times: 3 });
     expect(await complete()).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, retryable: true });
+    expect(stack.sim.countRequests('/v1/completions')).toBe(3);
   });
 
   it('500 → UPSTREAM_ERROR with the upstream status', async () => {

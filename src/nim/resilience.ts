@@ -1,0 +1,129 @@
+// The one retry layer between NimClient and the wire: each attempt passes the circuit breaker and
+// takes a concurrency slot; a failed attempt is retried only when that is safe, the attempts and
+// the retry budget allow it, and the caller is still there.
+import type { ResilienceConfig } from '../config.ts';
+import { CircuitBreaker, type CircuitStatus, type Outcome } from './breaker.ts';
+import { ConcurrencyLimit, type Release } from './concurrency.ts';
+import { NimError } from './errors.ts';
+import { isSafeToRetry, isUpstreamFault, retryDelayMs, RetryBudget, sleep, type AttemptProgress, type Method } from './retry.ts';
+
+export interface GuardedCall {
+  method: Method;
+  model: string | null;
+  signal?: AbortSignal | undefined;
+}
+
+/** An attempt's result and the concurrency slot it holds: a stream keeps it until it ends. */
+export interface Leased<T> {
+  value: T;
+  release: Release;
+}
+
+export interface ResilienceOptions {
+  /** The upstream's origin, named in fail-fast messages. */
+  name: string;
+  now?: () => number;
+  random?: () => number;
+}
+
+export class Resilience {
+  readonly breaker: CircuitBreaker;
+  readonly limit: ConcurrencyLimit;
+  readonly budget: RetryBudget;
+  private readonly config: ResilienceConfig;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly answeredListeners: ((at: number) => void)[] = [];
+
+  constructor(config: ResilienceConfig, options: ResilienceOptions) {
+    this.config = config;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.breaker = new CircuitBreaker({
+      name: options.name,
+      failureThreshold: config.breakerFailureThreshold,
+      cooldownMs: config.breakerCooldownMs,
+      now: this.now,
+    });
+    this.limit = new ConcurrencyLimit({
+      name: options.name,
+      max: config.maxConcurrency,
+      queueLimit: config.queueLimit,
+      queueTimeoutMs: config.queueTimeoutMs,
+    });
+    this.budget = new RetryBudget({ ratio: config.retryBudgetRatio, now: this.now });
+  }
+
+  circuit(): CircuitStatus {
+    return this.breaker.status();
+  }
+
+  /** Called whenever the upstream answers in a way that shows it is healthy (readiness). */
+  onAnswered(listener: (at: number) => void): void {
+    this.answeredListeners.push(listener);
+  }
+
+  /** Runs `attempt` until it succeeds or may not be repeated; the slot is released before returning. */
+  async run<T>(call: GuardedCall, attempt: (progress: AttemptProgress) => Promise<T>): Promise<T> {
+    const { value, release } = await this.lease(call, attempt);
+    release();
+    return value;
+  }
+
+  /** As run(), but the caller keeps the slot and must release it (a stream, until it ends). */
+  async lease<T>(call: GuardedCall, attempt: (progress: AttemptProgress) => Promise<T>): Promise<Leased<T>> {
+    this.budget.recordCall();
+    for (let retry = 0; ; retry++) {
+      const permit = this.breaker.admit(call.model);
+      let release: Release;
+      try {
+        release = await this.limit.acquire(call.model, call.signal);
+      } catch (error) {
+        permit.settle('ignore');
+        throw error;
+      }
+      const progress: AttemptProgress = { headersArrived: false };
+      try {
+        const value = await attempt(progress);
+        permit.settle('success');
+        this.answered();
+        return { value, release };
+      } catch (error) {
+        release();
+        if (call.signal?.aborted || !(error instanceof NimError)) {
+          permit.settle('ignore');
+          throw error;
+        }
+        permit.settle(this.outcome(error));
+        const wait = this.nextWait(call, error, progress, retry);
+        if (wait === null) throw error;
+        await sleep(wait, call.signal);
+      }
+    }
+  }
+
+  /** A failure after the attempt succeeded (a stream breaking off) still tells the breaker. */
+  observe(error: unknown): void {
+    if (error instanceof NimError) this.breaker.record(this.outcome(error));
+  }
+
+  private outcome(error: NimError): Outcome {
+    if (isUpstreamFault(error)) return 'failure';
+    this.answered();
+    return 'success';
+  }
+
+  /** How long to wait before the next attempt, or null when there is none. */
+  private nextWait(call: GuardedCall, error: NimError, progress: AttemptProgress, retry: number): number | null {
+    if (retry >= this.config.maxRetries || !isSafeToRetry(error, call.method, progress)) return null;
+    // A Retry-After beyond the cap is not waited for: the caller hears it at once.
+    const wait = retryDelayMs(error, retry, this.config, this.random);
+    if (wait === null || !this.budget.tryRetry()) return null;
+    return wait;
+  }
+
+  private answered(): void {
+    const at = this.now();
+    for (const listener of this.answeredListeners) listener(at);
+  }
+}

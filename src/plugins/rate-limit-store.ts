@@ -1,0 +1,129 @@
+// The budgets behind the rate limits (rate-limiter-flexible, fixed one-minute windows per client):
+// in memory, or in Redis when REDIS_URL is set, so that every gateway instance draws on one budget.
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimitConfig } from '../config.ts';
+
+const WINDOW_SECONDS = 60;
+
+export interface Logger {
+  warn(...args: unknown[]): void;
+}
+
+export type Taken = { ok: true; windowEndsAt: number } | { ok: false; retryAfterSeconds: number };
+
+/** So many points a minute per client. */
+export class Budget {
+  readonly perMinute: number;
+  readonly #limiter: RateLimiterAbstract;
+  readonly #store: RateLimitStore;
+
+  constructor(store: RateLimitStore, limiter: RateLimiterAbstract, perMinute: number) {
+    this.#store = store;
+    this.#limiter = limiter;
+    this.perMinute = perMinute;
+  }
+
+  async take(client: string, points: number): Promise<Taken> {
+    await this.#store.started;
+    try {
+      const res = await this.#limiter.consume(client, points);
+      return { ok: true, windowEndsAt: Date.now() + res.msBeforeNext };
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) {
+        // Even the in-memory fallback failed: let the request through rather than fail every caller.
+        this.#store.logger.warn(`rate limits: cannot count for ${client} (${String(rejection)}); letting the request through`);
+        return { ok: true, windowEndsAt: 0 };
+      }
+      // consume() keeps refused points counted: give them back, so that a refusal costs nothing.
+      await this.#limiter.reward(client, points).catch(() => undefined);
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+    }
+  }
+
+  /**
+   * Returns unused points, only within the window they were taken in: a newer window starts full, and
+   * a reward there would push it below zero (more than the limit).
+   */
+  async giveBack(client: string, points: number, windowEndsAt: number): Promise<void> {
+    if (points <= 0 || Date.now() >= windowEndsAt) return;
+    await this.#limiter.reward(client, points).catch((error: unknown) => {
+      this.#store.logger.warn(`rate limits: cannot give back ${points} tokens to ${client} (${String(error)})`);
+    });
+  }
+}
+
+export class RateLimitStore {
+  /** Where warnings go; the plugin points it at Yoga's logger. */
+  logger: Logger = console;
+  readonly requests: Budget | null;
+  readonly tokens: Budget | null;
+  /** Settles after the first attempt to reach Redis (at once without Redis), so the first requests count there, not in the fallback. */
+  readonly started: Promise<void>;
+  readonly #redis: Redis | null;
+  #degraded = false;
+  #closing = false;
+
+  constructor(config: RateLimitConfig) {
+    this.#redis = config.redisUrl === undefined ? null : this.#connect(config.redisUrl);
+    const redis = this.#redis;
+    this.started = redis === null
+      ? Promise.resolve()
+      : new Promise((resolve) => ['ready', 'error', 'end'].forEach((event) => redis.once(event, () => resolve())));
+    this.requests = config.requestsPerMinute > 0 ? this.#budget('requests', config.requestsPerMinute) : null;
+    this.tokens = config.generatedTokensPerMinute > 0 ? this.#budget('tokens', config.generatedTokensPerMinute) : null;
+  }
+
+  #budget(name: string, points: number): Budget {
+    const options = { keyPrefix: `nim-graphql:rl:${name}`, points, duration: WINDOW_SECONDS };
+    const memory = new RateLimiterMemory(options);
+    // Redis down (or slow): each instance counts in its own memory with the same limits. Failing open
+    // would leave the GPUs unprotected, failing closed would turn a Redis outage into a gateway outage.
+    const limiter = this.#redis === null
+      ? memory
+      : new RateLimiterRedis({ ...options, storeClient: this.#redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+    return new Budget(this, limiter, points);
+  }
+
+  #connect(url: string): Redis {
+    const parsed = new URL(url);
+    // Logs name the server, never the password of the URL.
+    const where = `${parsed.hostname}:${parsed.port || '6379'}`;
+    const redis = new Redis(url, {
+      // Fail fast to the in-memory fallback instead of queueing commands or waiting on a hung server.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 2000,
+      commandTimeout: 1000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    const degrade = (reason: string) => {
+      if (this.#degraded || this.#closing) return;
+      this.#degraded = true;
+      this.logger.warn(
+        `rate limits: Redis at ${where} is unreachable (${reason}); until it is back, each gateway instance ` +
+          'enforces the limits on its own, in memory, so the instances together may admit more than one budget',
+      );
+    };
+    redis.on('error', (error: NodeJS.ErrnoException) => degrade(error.code ?? error.message));
+    redis.on('close', () => degrade('connection closed'));
+    redis.on('ready', () => {
+      if (!this.#degraded) return;
+      this.#degraded = false;
+      this.logger.warn(`rate limits: Redis at ${where} is reachable again; the limits are shared by every instance again`);
+    });
+    return redis;
+  }
+
+  async close(): Promise<void> {
+    if (this.#redis === null) return;
+    this.#closing = true;
+    if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => undefined);
+    this.#redis.disconnect();
+  }
+}
+
+/** Null when both limits are off: then nothing is created and no plugin is installed. */
+export function createRateLimitStore(config: RateLimitConfig): RateLimitStore | null {
+  return config.requestsPerMinute === 0 && config.generatedTokensPerMinute === 0 ? null : new RateLimitStore(config);
+}

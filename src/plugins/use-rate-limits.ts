@@ -1,0 +1,139 @@
+// Rate limits per client (ctx.client): operations a minute, and generated tokens a minute. An
+// operation reserves its maximum cost (maxTokens × n over its generation fields) before it runs,
+// and gives back what it did not use when it ends. Refusals come before any upstream call.
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Context, GenerationMeter } from '../context.ts';
+import type { RateLimitStore } from './rate-limit-store.ts';
+import { operationCost, type CostRules } from './use-operation-cost.ts';
+
+type Limit = 'REQUESTS_PER_MINUTE' | 'TOKENS_PER_MINUTE';
+
+/** A request-level refusal: a top-level error, HTTP 429 with Retry-After (when a wait helps). */
+function rateLimited(message: string, limit: Limit, retryAfterSeconds: number | null): GraphQLError {
+  const headers: Record<string, string> = retryAfterSeconds === null ? {} : { 'Retry-After': String(retryAfterSeconds) };
+  return new GraphQLError(message, {
+    extensions: { code: 'RATE_LIMITED', retryAfterSeconds, limit, http: { status: 429, headers } },
+  });
+}
+
+interface Reservation {
+  client: string;
+  points: number;
+  windowEndsAt: number;
+}
+
+interface OperationArgs {
+  document: Parameters<typeof operationCost>[0];
+  variableValues?: Parameters<typeof operationCost>[1];
+  operationName?: string | null;
+  contextValue: Context;
+}
+
+type Admission = { refusal: GraphQLError } | { reservation: Reservation | null };
+
+async function admit(store: RateLimitStore, rules: CostRules, args: OperationArgs): Promise<Admission> {
+  const { client } = args.contextValue;
+  if (store.requests) {
+    const taken = await store.requests.take(client, 1);
+    if (!taken.ok) {
+      const message = `Too many requests: a client may run ${store.requests.perMinute} operations a minute.`;
+      return { refusal: rateLimited(message, 'REQUESTS_PER_MINUTE', taken.retryAfterSeconds) };
+    }
+  }
+  const { tokens } = store;
+  const cost = tokens ? operationCost(args.document, args.variableValues, args.operationName, rules) : 0;
+  if (!tokens || cost === 0) return { reservation: null };
+  if (cost > tokens.perMinute) {
+    // Waiting never helps here: no Retry-After.
+    const message = `This operation may generate up to ${cost} tokens (maxTokens × n), more than the ${tokens.perMinute} a client may generate a minute: lower maxTokens.`;
+    return { refusal: rateLimited(message, 'TOKENS_PER_MINUTE', null) };
+  }
+  const taken = await tokens.take(client, cost);
+  if (!taken.ok) {
+    const message = `Token budget spent: this operation may generate up to ${cost} tokens (maxTokens × n), more than is left of the ${tokens.perMinute} a client may generate a minute.`;
+    return { refusal: rateLimited(message, 'TOKENS_PER_MINUTE', taken.retryAfterSeconds) };
+  }
+  return { reservation: { client, points: cost, windowEndsAt: taken.windowEndsAt } };
+}
+
+/**
+ * What the operation is charged: the reported completion tokens. The whole reservation when a
+ * generation succeeded without usage, or when the client left before any reported it (a stream read
+ * and closed before its Done would otherwise be free). Failed generations cost nothing.
+ */
+function charge(reserved: number, meter: GenerationMeter, clientGone: boolean): number {
+  if (meter.unreported || (clientGone && meter.reports === 0)) return reserved;
+  return Math.min(meter.used, reserved);
+}
+
+/** Settles once, when the stream ends by itself, fails, or is closed by the client (return()). */
+function settledOnEnd<T>(source: AsyncIterable<T>, settle: (clientGone: boolean) => Promise<void>): AsyncIterableIterator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let settled: Promise<void> | undefined;
+  const finish = (clientGone: boolean) => (settled ??= settle(clientGone));
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      try {
+        const step = await iterator.next();
+        if (step.done) await finish(false);
+        return step;
+      } catch (error) {
+        await finish(false);
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      void finish(true);
+      return (await iterator.return?.(value)) ?? { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      void finish(true);
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+  };
+}
+
+export function useRateLimits(store: RateLimitStore, rules: CostRules): Plugin<Context> {
+  const settle = (reservation: Reservation, context: Context, clientGone: boolean) =>
+    store.tokens?.giveBack(reservation.client, reservation.points - charge(reservation.points, context.meter, clientGone), reservation.windowEndsAt) ??
+    Promise.resolve();
+
+  return {
+    onYogaInit({ yoga }) {
+      store.logger = yoga.logger;
+    },
+    async onExecute({ args, setResultAndStopExecution }) {
+      const admission = await admit(store, rules, args);
+      if ('refusal' in admission) return setResultAndStopExecution({ errors: [admission.refusal] });
+      const { reservation } = admission;
+      if (reservation === null) return;
+      return {
+        onExecuteDone({ result }) {
+          const done = (clientGone: boolean) => settle(reservation, args.contextValue, clientGone);
+          // Incremental delivery: settle when the last part is out.
+          if (isAsyncIterable(result)) return { onEnd: () => void done(false) };
+          return done(args.contextValue.signal.aborted);
+        },
+      };
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      // Before the subscribe resolver: a refused stream never opens the upstream one.
+      const admission = await admit(store, rules, args);
+      if ('refusal' in admission) return setResultAndStopExecution({ errors: [admission.refusal] } satisfies ExecutionResult);
+      const { reservation } = admission;
+      if (reservation === null) return;
+      return {
+        onSubscribeResult({ result, setResult }) {
+          const done = (clientGone: boolean) => settle(reservation, args.contextValue, clientGone);
+          if (isAsyncIterable(result)) setResult(settledOnEnd(result, done));
+          else void done(false);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { ResilienceConfig } from '../../src/config.ts';
+import { CircuitBreaker } from '../../src/nim/breaker.ts';
+import { ConcurrencyLimit } from '../../src/nim/concurrency.ts';
+import { fromResponse, fromTransport, NimError } from '../../src/nim/errors.ts';
+import { Resilience } from '../../src/nim/resilience.ts';
+import { backoffMs, isSafeToRetry, isUpstreamFault, retryDelayMs, RetryBudget } from '../../src/nim/retry.ts';
+
+const transport = (code: string) => fromTransport(Object.assign(new Error(code), { code }), 'm');
+const status = (code: number, retryAfter?: string) => fromResponse(code, '{"error":{"message":"x"}}', retryAfter, 'm');
+const sent = { headersArrived: true };
+const notSent = { headersArrived: false };
+
+describe('which failures may be retried', () => {
+  it('retries a POST only when nothing ran: never sent, or refused with 429/503', () => {
+    expect(isSafeToRetry(transport('ECONNREFUSED'), 'POST', notSent)).toBe(true);
+    expect(isSafeToRetry(transport('UND_ERR_CONNECT_TIMEOUT'), 'POST', notSent)).toBe(true);
+    expect(isSafeToRetry(status(429), 'POST', sent)).toBe(true);
+    expect(isSafeToRetry(status(503), 'POST', sent)).toBe(true);
+    // The request may have reached the model: ambiguous, so never for a generation.
+    expect(isSafeToRetry(transport('UND_ERR_SOCKET'), 'POST', notSent)).toBe(false);
+    expect(isSafeToRetry(transport('ECONNRESET'), 'POST', notSent)).toBe(false);
+    expect(isSafeToRetry(transport('UND_ERR_HEADERS_TIMEOUT'), 'POST', notSent)).toBe(false);
+    expect(isSafeToRetry(status(500), 'POST', sent)).toBe(false);
+    expect(isSafeToRetry(status(502), 'POST', sent)).toBe(false);
+    expect(isSafeToRetry(status(504), 'POST', sent)).toBe(false);
+    expect(isSafeToRetry(transport('UND_ERR_SOCKET'), 'POST', sent)).toBe(false);
+  });
+
+  it('retries GET /v1/models after any upstream fault, never after a client error', () => {
+    for (const error of [transport('UND_ERR_SOCKET'), transport('ECONNRESET'), status(500), status(502), status(504)]) {
+      expect(isSafeToRetry(error, 'GET', notSent)).toBe(true);
+    }
+    expect(isSafeToRetry(status(400), 'GET', sent)).toBe(false);
+    expect(isSafeToRetry(status(401), 'GET', sent)).toBe(false);
+  });
+
+  it('counts unreachable, 5xx and timeouts against the upstream; 429 and 4xx are a healthy upstream', () => {
+    expect([transport('ECONNREFUSED'), status(500), status(502), status(503), transport('UND_ERR_HEADERS_TIMEOUT')].map(isUpstreamFault)).toEqual([
+      true, true, true, true, true,
+    ]);
+    expect([status(429), status(400), status(404), status(401)].map(isUpstreamFault)).toEqual([false, false, false, false]);
+  });
+});
+
+describe('backoff', () => {
+  const config = { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, retryAfterCapMs: 5000 };
+
+  it('is full jitter: uniform up to min(max, base · 2^retry)', () => {
+    expect(backoffMs(0, config, () => 0.999)).toBeCloseTo(99.9);
+    expect(backoffMs(3, config, () => 0.5)).toBe(400);
+    expect(backoffMs(10, config, () => 0.5)).toBe(500);
+    expect(backoffMs(2, config, () => 0)).toBe(0);
+  });
+
+  it('honours Retry-After up to the cap, and refuses to wait longer', () => {
+    expect(retryDelayMs(status(429, '2'), 0, config, () => 0.5)).toBe(2000);
+    expect(retryDelayMs(status(429, '6'), 0, config, () => 0.5)).toBeNull();
+    expect(retryDelayMs(status(429), 1, config, () => 0.5)).toBe(100);
+  });
+});
+
+describe('RetryBudget', () => {
+  it('allows a minimum of 3 retries, then a ratio of the calls in the window', () => {
+    let now = 0;
+    const budget = new RetryBudget({ ratio: 0.1, windowMs: 10_000, now: () => now });
+    for (let i = 0; i < 100; i++) budget.recordCall();
+    let granted = 0;
+    for (let i = 0; i < 50; i++) if (budget.tryRetry()) granted++;
+    expect(granted).toBe(10);
+    // A quiet gateway can still retry a little.
+    now = 60_000;
+    budget.recordCall();
+    granted = 0;
+    for (let i = 0; i < 50; i++) if (budget.tryRetry()) granted++;
+    expect(granted).toBe(3);
+  });
+
+  it('slides: calls older than the window stop counting', () => {
+    let now = 0;
+    const budget = new RetryBudget({ ratio: 0.5, windowMs: 1000, now: () => now });
+    for (let i = 0; i < 20; i++) budget.recordCall();
+    expect(budget.totals()).toEqual({ calls: 20, retries: 0 });
+    now = 950;
+    expect(budget.totals().calls).toBe(20);
+    now = 1100;
+    expect(budget.totals().calls).toBe(0);
+  });
+});
+
+describe('CircuitBreaker', () => {
+  it('opens after N consecutive failures, fails fast, then lets one probe through', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ name: 'http://nim', failureThreshold: 3, cooldownMs: 1000, now: () => now });
+    breaker.admit(null).settle('failure');
+    breaker.admit(null).settle('success');
+    for (let i = 0; i < 3; i++) breaker.admit(null).settle('failure');
+    expect(breaker.status().state).toBe('open');
+    expect(() => breaker.admit('m')).toThrow(/circuit open for http:\/\/nim after 3 consecutive upstream failures.*1 s/);
+    now = 1000;
+    expect(breaker.status().state).toBe('half-open');
+    const probe = breaker.admit(null);
+    expect(() => breaker.admit(null)).toThrow(/probe call is in flight/);
+    probe.settle('failure');
+    expect(breaker.status().state).toBe('open');
+    now = 2000;
+    breaker.admit(null).settle('success');
+    expect(breaker.status()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('a probe that says nothing (caller gone) lets the next call probe', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ name: 'x', failureThreshold: 1, cooldownMs: 10, now: () => now });
+    breaker.admit(null).settle('failure');
+    now = 10;
+    breaker.admit(null).settle('ignore');
+    expect(() => breaker.admit(null).settle('success')).not.toThrow();
+    expect(breaker.status().state).toBe('closed');
+  });
+
+  it('fails fast with an unavailable NimError', () => {
+    const breaker = new CircuitBreaker({ name: 'x', failureThreshold: 1, cooldownMs: 10_000 });
+    breaker.admit(null).settle('failure');
+    try {
+      breaker.admit('m');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(NimError);
+      expect(error).toMatchObject({ kind: 'unavailable', retryable: true, status: null });
+    }
+  });
+});
+
+describe('ConcurrencyLimit', () => {
+  it('runs at most max calls, queues FIFO, refuses beyond the queue', async () => {
+    const limit = new ConcurrencyLimit({ name: 'x', max: 1, queueLimit: 2, queueTimeoutMs: 10_000 });
+    const first = await limit.acquire(null);
+    const order: number[] = [];
+    const second = limit.acquire(null).then((release) => (order.push(2), release));
+    const third = limit.acquire(null).then((release) => (order.push(3), release));
+    await expect(limit.acquire(null)).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/gateway queue full/) });
+    expect([limit.inFlight, limit.waiting]).toEqual([1, 2]);
+    first();
+    first();
+    (await second)();
+    (await third)();
+    expect(order).toEqual([2, 3]);
+    expect([limit.inFlight, limit.waiting]).toEqual([0, 0]);
+  });
+
+  it('a waiter gives up after queueTimeoutMs, and an aborted one leaves the queue', async () => {
+    const limit = new ConcurrencyLimit({ name: 'x', max: 1, queueLimit: 5, queueTimeoutMs: 20 });
+    const held = await limit.acquire(null);
+    await expect(limit.acquire(null)).rejects.toThrow(/waited too long/);
+    const controller = new AbortController();
+    const waiting = limit.acquire(null, controller.signal);
+    expect(limit.waiting).toBe(1);
+    controller.abort(new Error('client gone'));
+    await expect(waiting).rejects.toThrow('client gone');
+    expect(limit.waiting).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    held();
+    expect(limit.inFlight).toBe(0);
+  });
+});
+
+describe('Resilience', () => {
+  const config: ResilienceConfig = {
+    maxRetries: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 5, retryAfterCapMs: 1000, retryBudgetRatio: 0.1,
+    breakerFailureThreshold: 100, breakerCooldownMs: 1000, maxConcurrency: 4, queueLimit: 4, queueTimeoutMs: 1000, readyMaxAgeMs: 1000,
+  };
+
+  it('retries a refused call and returns the later success, releasing every slot', async () => {
+    const resilience = new Resilience(config, { name: 'x' });
+    let attempts = 0;
+    const value = await resilience.run({ method: 'POST', model: 'm' }, async (progress) => {
+      attempts++;
+      progress.headersArrived = true;
+      if (attempts < 3) throw status(503);
+      return 'ok';
+    });
+    expect([value, attempts, resilience.limit.inFlight]).toEqual(['ok', 3, 0]);
+  });
+
+  it('does not retry a 500 for a POST, nor a client error', async () => {
+    const resilience = new Resilience(config, { name: 'x' });
+    for (const error of [status(500), status(400)]) {
+      let attempts = 0;
+      await expect(resilience.run({ method: 'POST', model: 'm' }, async () => {
+        attempts++;
+        throw error;
+      })).rejects.toBe(error);
+      expect(attempts).toBe(1);
+    }
+  });
+
+  it('stops waiting to retry as soon as the caller aborts, leaving no listener behind', async () => {
+    const resilience = new Resilience({ ...config, retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 }, { name: 'x', random: () => 1 });
+    const controller = new AbortController();
+    const run = resilience.run({ method: 'GET', model: null, signal: controller.signal }, async () => {
+      throw transport('ECONNREFUSED');
+    });
+    setTimeout(() => controller.abort(new Error('gone')), 20);
+    await expect(run).rejects.toThrow('gone');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
