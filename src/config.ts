@@ -1,6 +1,7 @@
 // Environment → typed, validated Config. Every bad value becomes one line that names the
 // variable, says what is wrong with the value and shows the expected form.
 import { readFileSync } from 'node:fs';
+import { LOG_LEVELS, type LogLevel } from './observability/logger.ts';
 
 export interface UpstreamConfig {
   /** Origin plus optional path prefix, without a trailing slash or `/v1`; unset = simulator. */
@@ -83,6 +84,7 @@ export interface RateLimitConfig {
 export interface Config {
   host: string;
   port: number;
+  logLevel: LogLevel;
   upstream: UpstreamConfig;
   resilience: ResilienceConfig;
   security: SecurityConfig;
@@ -314,6 +316,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     redisUrl: read.redisUrl('REDIS_URL'),
   };
   const config: Config = {
+    logLevel: read.choice('LOG_LEVEL', LOG_LEVELS, 'info'),
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', { fallback: 4000, min: 0, max: 65_535 }),
     upstream,

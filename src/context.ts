@@ -1,7 +1,9 @@
 // One request owns one context: its AbortSignal, its view of the model catalog, its caller.
 import type { Limits } from './config.ts';
 import { RequestModels, type ModelCatalog } from './nim/catalog.ts';
-import type { NimClient } from './nim/client.ts';
+import type { CallOptions, NimClient } from './nim/client.ts';
+import type { Usage } from './nim/wire.ts';
+import { RequestTrace } from './observability/trace.ts';
 
 /** What outlives a request: shared by every context. */
 export interface GatewayServices {
@@ -35,10 +37,22 @@ export interface Context {
   /** Who calls, never a secret: `key:<sha-256 prefix of the API key>`, or `ip:<address>` without client auth. */
   client: string;
   meter: GenerationMeter;
+  /** What this request did (log line, metrics, Server-Timing). */
+  trace: RequestTrace;
+  /** For every upstream call of this request: its signal, the request id and trace context to forward, timing. */
+  upstream: CallOptions;
 }
 
-export function createContext(services: GatewayServices, request: Request, client: string): Context {
+export function createContext(services: GatewayServices, request: Request, client: string, trace?: RequestTrace): Context {
+  // Requests that reach GraphQL without the HTTP plugin's trace (graphql-sse's own route) get one here.
+  const requestTrace = trace ?? new RequestTrace(request.headers);
   return {
+    trace: requestTrace,
+    upstream: {
+      signal: request.signal,
+      headers: { 'x-request-id': requestTrace.requestId, traceparent: requestTrace.traceparent },
+      onAttempt: (attempt) => requestTrace.upstream(attempt),
+    },
     nim: services.nim,
     catalog: services.catalog,
     limits: services.limits,
@@ -47,4 +61,10 @@ export function createContext(services: GatewayServices, request: Request, clien
     client,
     meter: new GenerationMeter(),
   };
+}
+
+/** A generation succeeded: the token rate limit and the request's trace both hear its usage. */
+export function recordGeneration(ctx: Context, model: string, usage: Usage | null): void {
+  ctx.meter.generated(usage?.completion_tokens ?? null);
+  ctx.trace.usage(model, usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0);
 }

@@ -16,6 +16,9 @@ import { loadTrustedDocuments, useTrustedDocuments } from './plugins/use-trusted
 import { ClientAuth, useClientAuth } from './plugins/use-client-auth.ts';
 import { createRateLimitStore } from './plugins/rate-limit-store.ts';
 import { useRateLimits } from './plugins/use-rate-limits.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { GatewayMetrics } from './observability/metrics.ts';
+import { useObservability, type Observability } from './plugins/use-observability.ts';
 import { schema } from './schema/index.ts';
 
 /** The header browsers' GET requests must carry (CSRF prevention); fetch-based clients send JSON POSTs, which pass. */
@@ -24,11 +27,15 @@ export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 export interface GatewayOptions {
   /** Model id GraphiQL's example operations start with. */
   exampleModel?: string;
+  /** Where log lines go; by default a pino logger on stdout at LOG_LEVEL. */
+  logger?: Logger;
 }
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   services: GatewayServices;
+  metrics: GatewayMetrics;
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -61,10 +68,12 @@ function graphiqlTabs(exampleModel: string): GraphiQLOptions['defaultTabs'] {
 }
 
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  const logger = options.logger ?? createLogger(config.logLevel);
   const nim = new NimClient(config.upstream, config.resilience);
   const catalog = new ModelCatalog(nim, {
     ttlMs: config.modelsCacheTtlMs,
     refreshMinIntervalMs: config.modelsRefreshMinIntervalMs,
+    warn: (fields, message) => logger.warn(fields, message),
   });
   const services: GatewayServices = { nim, catalog, limits: config.limits };
   // The inlined GraphiQL page is megabytes: render it once, not per request.
@@ -72,15 +81,29 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const { security } = config;
   const trusted = security.trustedDocumentsFile === undefined ? null : loadTrustedDocuments(security.trustedDocumentsFile);
 
+  const metrics = new GatewayMetrics();
+  metrics.watch(() => catalog.stats, () => nim.stats());
+  nim.observe(
+    (attempt) => {
+      const labels = { endpoint: attempt.endpoint, status: String(attempt.status) };
+      metrics.upstreamRequests.inc(labels);
+      metrics.upstreamDuration.observe(labels, attempt.ms / 1000);
+    },
+    (endpoint) => metrics.retries.inc({ endpoint }),
+  );
+  const observability: Observability = { metrics, logger, traces: new WeakMap() };
+
   const clientAuth = new ClientAuth(security.apiKeys);
   const rateLimits = createRateLimitStore(config.rateLimit);
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: (initial) => createContext(services, initial.request, clientAuth.identify(initial.request, initial)),
+    context: (initial) =>
+      createContext(services, initial.request, clientAuth.identify(initial.request, initial), observability.traces.get(initial.request)),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    logging: 'warn',
+    // Yoga's own messages (unexpected errors, Redis fallbacks of the rate limits) go to the same JSON log.
+    logging: logger,
     maskedErrors: { isDev: false },
     graphiql: security.graphiql && {
       title: 'nim-graphql',
@@ -97,6 +120,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     maxRequestBodySize: security.maxRequestBytes,
     multipart: false,
     plugins: [
+      // First: every request gets its id, its log line and its metrics, refusals included.
+      useObservability(observability),
       // Before auth: probes carry no client key.
       useHealth(services, { readyMaxAgeMs: config.resilience.readyMaxAgeMs }),
       // Before useGraphQLSSE: it answers /graphql/stream itself, and no hook after it runs there.
@@ -117,6 +142,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   return {
     yoga,
     services,
+    metrics,
+    logger,
     async close() {
       await yoga.dispose();
       await nim.close();

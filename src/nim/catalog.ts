@@ -16,6 +16,8 @@ export interface CatalogOptions {
   /** Unknown ids trigger a refresh at most this often, so bad ids cannot hammer the upstream. */
   refreshMinIntervalMs: number;
   now?: () => number;
+  /** Where the stale-list warning goes (the gateway's logger); console.warn by default. */
+  warn?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 export interface CatalogSnapshot {
@@ -109,13 +111,15 @@ export class ModelCatalog {
     this.snapshot = null;
   }
 
-  /** One line per failed refresh (callers sharing it share its error), until pino takes over logging. */
+  /** One line per failed refresh (callers sharing it share its error): the list is marked stale in the log. */
   private warnStale(error: unknown, stale: CatalogSnapshot): void {
     if (error === this.warnedFor) return;
     this.warnedFor = error;
     const reason = error instanceof Error ? error.message : String(error);
     const ageSeconds = Math.round((this.now() - stale.fetchedAt) / 1000);
-    console.warn(`nim-graphql: model list refresh failed (${reason}); serving the stale list of ${stale.models.length} models fetched ${ageSeconds} s ago`);
+    const message = `model list refresh failed (${reason}); serving the stale list of ${stale.models.length} models fetched ${ageSeconds} s ago`;
+    if (this.options.warn) this.options.warn({ stale: true, models: stale.models.length, ageSeconds, reason }, message);
+    else console.warn(`nim-graphql: ${message}`);
   }
 
   private async fetch(): Promise<CatalogSnapshot> {

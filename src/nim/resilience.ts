@@ -9,6 +9,8 @@ import { isSafeToRetry, isUpstreamFault, retryDelayMs, RetryBudget, sleep, type 
 
 export interface GuardedCall {
   method: Method;
+  /** The path called, for retry metrics. */
+  endpoint?: string;
   model: string | null;
   signal?: AbortSignal | undefined;
 }
@@ -34,6 +36,7 @@ export class Resilience {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly answeredListeners: ((at: number) => void)[] = [];
+  private readonly retryListeners: ((endpoint: string) => void)[] = [];
 
   constructor(config: ResilienceConfig, options: ResilienceOptions) {
     this.config = config;
@@ -61,6 +64,10 @@ export class Resilience {
   /** Called whenever the upstream answers in a way that shows it is healthy (readiness). */
   onAnswered(listener: (at: number) => void): void {
     this.answeredListeners.push(listener);
+  }
+
+  onRetry(listener: (endpoint: string) => void): void {
+    this.retryListeners.push(listener);
   }
 
   /** Runs `attempt` until it succeeds or may not be repeated; the slot is released before returning. */
@@ -97,6 +104,7 @@ export class Resilience {
         permit.settle(this.outcome(error));
         const wait = this.nextWait(call, error, progress, retry);
         if (wait === null) throw error;
+        for (const listener of this.retryListeners) listener(call.endpoint ?? 'unknown');
         await sleep(wait, call.signal);
       }
     }

@@ -1,5 +1,5 @@
 import type { ObjectFieldBuilder } from '@pothos/core';
-import type { Context } from '../context.ts';
+import { recordGeneration, type Context } from '../context.ts';
 import type { ChatCompletionResponse, ChatMessage as WireMessage, ChatRole } from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
 import { toFailure } from './errors.ts';
@@ -128,11 +128,11 @@ builder.mutationField('chat', (t) =>
     resolve: async (_root, args, ctx) => {
       try {
         const input = prepareChat(ctx, args);
-        const response = await ctx.models.withModel(input.model, () => ctx.nim.chat(input, ctx.signal));
-        ctx.meter.generated(response.usage?.completion_tokens ?? null);
+        const response = await ctx.models.withModel(input.model, () => ctx.nim.chat(input, ctx.upstream));
+        recordGeneration(ctx, input.model, response.usage);
         return { ...response, responseFormat: input.responseFormat };
       } catch (error) {
-        throw toFailure(error);
+        throw ctx.trace.fail(toFailure(error));
       }
     },
   }),

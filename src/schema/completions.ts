@@ -1,7 +1,7 @@
 import type { ObjectFieldBuilder } from '@pothos/core';
 import type { CompletionResponse } from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
-import type { Context } from '../context.ts';
+import { recordGeneration, type Context } from '../context.ts';
 import { toFailure } from './errors.ts';
 import { GENERATION_FAILURES, InvalidInputError } from './failures.ts';
 import {
@@ -69,11 +69,11 @@ builder.mutationField('complete', (t) =>
     resolve: async (_root, args, ctx) => {
       try {
         const input = prepareCompletion(ctx, args);
-        const response = await ctx.models.withModel(input.model, () => ctx.nim.complete(input, ctx.signal));
-        ctx.meter.generated(response.usage?.completion_tokens ?? null);
+        const response = await ctx.models.withModel(input.model, () => ctx.nim.complete(input, ctx.upstream));
+        recordGeneration(ctx, input.model, response.usage);
         return { ...response, responseFormat: input.responseFormat };
       } catch (error) {
-        throw toFailure(error);
+        throw ctx.trace.fail(toFailure(error));
       }
     },
   }),

@@ -1,6 +1,6 @@
 // Token streams as GraphQL subscriptions: one event per upstream delta, then exactly one terminal
 // event, a …Done or a typed error.
-import type { Context } from '../context.ts';
+import { recordGeneration, type Context } from '../context.ts';
 import type { ResponseFormat } from '../nim/params.ts';
 import type { ChoiceDelta, StreamPart } from '../nim/stream.ts';
 import type { Usage } from '../nim/wire.ts';
@@ -82,13 +82,17 @@ async function* relay<Input extends { model: string; responseFormat: ResponseFor
     model = input.model;
     await ctx.models.require(model);
     for await (const part of open(input)) {
-      if (part.type === 'done') ctx.meter.generated(part.result.usage?.completion_tokens ?? null);
+      if (part.type === 'done') recordGeneration(ctx, model, part.result.usage);
+      else ctx.trace.chunk();
       yield part.type === 'delta' ? part.delta : { ...part.result, responseFormat: input.responseFormat };
     }
   } catch (error) {
     // The client is gone: nobody is left to tell, and it is not a server error.
-    if (ctx.signal.aborted) return;
-    throw toFailure(model === null ? error : await ctx.models.explain(error, model));
+    if (ctx.signal.aborted) {
+      ctx.trace.cancelled = true;
+      return;
+    }
+    throw ctx.trace.fail(toFailure(model === null ? error : await ctx.models.explain(error, model)));
   }
 }
 
@@ -98,7 +102,7 @@ builder.subscriptionField('completionStream', (t) =>
     description: 'complete, streamed: the text arrives chunk by chunk (`POST /v1/completions` with `stream: true`).',
     args: completionArgs(t.arg),
     subscribe: (_root, args, ctx) =>
-      relay(ctx, () => prepareCompletion(ctx, args), (input) => ctx.nim.streamCompletion(input, ctx.signal)),
+      relay(ctx, () => prepareCompletion(ctx, args), (input) => ctx.nim.streamCompletion(input, ctx.upstream)),
     resolve: (event) => event,
   }),
 );
@@ -109,7 +113,7 @@ builder.subscriptionField('chatStream', (t) =>
     description: 'chat, streamed: the answer arrives chunk by chunk (`POST /v1/chat/completions` with `stream: true`).',
     args: chatArgs(t.arg),
     subscribe: (_root, args, ctx) =>
-      relay(ctx, () => prepareChat(ctx, args), (input) => ctx.nim.streamChat(input, ctx.signal)),
+      relay(ctx, () => prepareChat(ctx, args), (input) => ctx.nim.streamChat(input, ctx.upstream)),
     resolve: (event) => event,
   }),
 );

@@ -7,6 +7,7 @@ import { markDraining } from '../../src/plugins/use-health.ts';
 import { listen, type RunningServer } from '../../src/server.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/server.ts';
 import { createGateway, type Gateway } from '../../src/yoga.ts';
+import { consoleLogger } from '../support/logs.ts';
 import { collect, subscribe } from '../support/sse.ts';
 import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
 import { COMPLETION_STREAM } from '../support/streams.ts';
@@ -87,12 +88,12 @@ describe('what is retried', () => {
     const { nim } = stack.gateway.services;
     const controller = new AbortController();
     stack.sim.inject({ path: '/v1/completions', status: 503 });
-    await nim.complete({ model: MODEL, prompt: 'Hi', maxTokens: 4 }, controller.signal);
+    await nim.complete({ model: MODEL, prompt: 'Hi', maxTokens: 4 }, { signal: controller.signal });
     stack.sim.inject({ path: '/v1/chat/completions', stream: 'cut' });
-    const stream = nim.streamChat({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 8, params: { ignoreEos: true } }, controller.signal);
+    const stream = nim.streamChat({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 8, params: { ignoreEos: true } }, { signal: controller.signal });
     await expect((async () => { for await (const _part of stream); })()).rejects.toMatchObject({ kind: 'upstream' });
     stack.sim.inject({ path: '/v1/completions', status: 500 });
-    await expect(nim.complete({ model: MODEL, prompt: 'Hi', maxTokens: 4 }, controller.signal)).rejects.toMatchObject({ status: 500 });
+    await expect(nim.complete({ model: MODEL, prompt: 'Hi', maxTokens: 4 }, { signal: controller.signal })).rejects.toMatchObject({ status: 500 });
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
@@ -251,7 +252,7 @@ describe('health endpoints', () => {
       // Every readiness check asks the upstream.
       READY_MAX_AGE_MS: '1',
     }) as GatewayConfig;
-    gateway = createGateway(config);
+    gateway = createGateway(config, { logger: consoleLogger() });
     server = await listen(gateway, '127.0.0.1', 0);
   });
   afterAll(async () => {

@@ -126,7 +126,8 @@ describe('streaming subscriptions', () => {
     expect(events[0]!.availableModels).toContain(MODEL);
   });
 
-  it('aborts the upstream request within 100 ms of the client closing the stream', async () => {
+  // Retried: on a loaded 2-core machine another worker can hold the CPU past 100 ms; a missing abort fails every try.
+  it('aborts the upstream request within 100 ms of the client closing the stream', { retry: 2 }, async () => {
     stack.sim.configure({ tokenDelayMs: 200 });
     const controller = new AbortController();
     const stream = subscribe(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 50, options: { ignoreEos: true } }, { signal: controller.signal });

@@ -3,6 +3,7 @@
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
 import { listen, type RunningServer } from '../../src/server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.ts';
+import { consoleLogger } from './logs.ts';
 import { createGateway, type Gateway } from '../../src/yoga.ts';
 import type { GraphQLResult } from './stack.ts';
 
@@ -37,7 +38,7 @@ export async function startGateways(count: number, env: Record<string, string> =
   try {
     for (let i = 0; i < count; i += 1) {
       const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...env }) as GatewayConfig;
-      const gateway = createGateway(config, { exampleModel: 'sim/lorem-8b-instruct' });
+      const gateway = createGateway(config, { exampleModel: 'sim/lorem-8b-instruct', logger: consoleLogger() });
       const server = await listen(gateway, '127.0.0.1', 0);
       const endpoint = `${server.url}/graphql`;
       instances.push({ gateway, server, endpoint, gql: (query, variables, init) => postGraphQL(endpoint, query, variables, init) });

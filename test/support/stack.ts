@@ -2,6 +2,7 @@
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
 import { listen, type RunningServer } from '../../src/server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.ts';
+import { consoleLogger } from './logs.ts';
 import { createGateway, type Gateway } from '../../src/yoga.ts';
 
 export interface GraphQLResult<T = Record<string, unknown>> {
@@ -23,7 +24,7 @@ export interface Stack {
 export async function startStack(env: Record<string, string> = {}, simOptions: SimulatorOptions = {}): Promise<Stack> {
   const sim = await startSimulator(simOptions);
   const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...env }) as GatewayConfig;
-  const gateway = createGateway(config, { exampleModel: 'sim/lorem-8b-instruct' });
+  const gateway = createGateway(config, { exampleModel: 'sim/lorem-8b-instruct', logger: consoleLogger() });
   const server = await listen(gateway, '127.0.0.1', 0);
   const endpoint = `${server.url}/graphql`;
   return {

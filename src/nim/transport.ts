@@ -1,0 +1,185 @@
+// NimTransport: the HTTP side of NimClient. One keep-alive undici Pool per upstream origin, reused
+// by every call, behind one Resilience (retries, circuit breaker, concurrency limit); JSON calls
+// under a total deadline; every attempt reported to observers; every failure a NimError.
+import { Pool, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import type { ResilienceConfig, UpstreamConfig } from '../config.ts';
+import type { CircuitStatus } from './breaker.ts';
+import { fromResponse, fromTransport, NimError, totalTimeout } from './errors.ts';
+import { Resilience } from './resilience.ts';
+
+export type NimClientOptions = UpstreamConfig & { baseUrl: string };
+
+/** One try at the upstream, as reported to observers: status 0 when no response came. */
+export interface UpstreamAttempt {
+  endpoint: string;
+  status: number;
+  ms: number;
+}
+
+/** What a caller adds to a call: its signal, headers to forward (request id, trace context), a report per attempt. */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  onAttempt?: ((attempt: UpstreamAttempt) => void) | undefined;
+}
+
+export interface Call extends CallOptions {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  model: string | null;
+}
+
+export class NimTransport {
+  protected readonly pool: Pool;
+  protected readonly basePath: string;
+  protected readonly headers: Record<string, string>;
+  protected readonly options: NimClientOptions;
+  protected readonly resilience: Resilience;
+  protected readonly attemptListeners: ((attempt: UpstreamAttempt) => void)[] = [];
+
+  constructor(options: NimClientOptions, resilience: ResilienceConfig) {
+    const url = new URL(options.baseUrl);
+    this.options = options;
+    this.resilience = new Resilience(resilience, { name: url.origin });
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      connect: { timeout: options.connectTimeoutMs },
+      headersTimeout: options.headersTimeoutMs,
+      bodyTimeout: options.bodyTimeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+    this.headers = { accept: 'application/json' };
+    if (options.apiKey) this.headers.authorization = `Bearer ${options.apiKey}`;
+  }
+
+  /** `listener` hears every attempt (metrics); `onRetry` every retry the resilience layer makes. */
+  observe(listener: (attempt: UpstreamAttempt) => void, onRetry?: (endpoint: string) => void): void {
+    this.attemptListeners.push(listener);
+    if (onRetry) this.resilience.onRetry(onRetry);
+  }
+
+  /** The circuit breaker's view of the upstream (readiness). */
+  circuit(): CircuitStatus {
+    return this.resilience.circuit();
+  }
+
+  /** Calls holding or awaiting a concurrency slot, and the pool's sockets and requests (metrics, leak checks). */
+  stats(): { inFlight: number; queued: number; connected: number; running: number; pending: number } {
+    const { connected, running, pending } = this.pool.stats;
+    return { inFlight: this.resilience.limit.inFlight, queued: this.resilience.limit.waiting, connected, running, pending };
+  }
+
+  /** `listener` hears each time the upstream answers as a healthy upstream does (readiness). */
+  onAnswered(listener: (at: number) => void): void {
+    this.resilience.onAnswered(listener);
+  }
+
+  /** Closes the pool once its calls are done; what is still running after `graceMs` is cut. */
+  async close(graceMs = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), graceMs);
+    });
+    const closed = this.pool.close().then(() => 'closed' as const, () => 'closed' as const);
+    if ((await Promise.race([closed, late])) === 'late') await this.pool.destroy();
+    clearTimeout(timer);
+  }
+
+  protected json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
+    return this.resilience.run({ ...call, endpoint: call.path }, (progress) => this.withDeadline(call, async (signal) => {
+      const started = performance.now();
+      let status = 0;
+      try {
+        const response = await this.send(call, signal);
+        status = response.statusCode;
+        progress.headersArrived = true;
+        return await this.readJson(call, response, schema);
+      } finally {
+        this.report(call, status, started);
+      }
+    }));
+  }
+
+  protected report(call: Call, status: number, started: number): void {
+    const attempt = { endpoint: call.path, status, ms: performance.now() - started };
+    call.onAttempt?.(attempt);
+    for (const listener of this.attemptListeners) listener(attempt);
+  }
+
+  protected async readJson<T extends z.ZodType>(call: Call, response: Dispatcher.ResponseData, schema: T): Promise<z.output<T>> {
+    const text = await this.readText(response.body, call, response.statusCode);
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw fromResponse(response.statusCode, this.scrub(text), response.headers['retry-after'], call.model);
+    }
+    const parsed = schema.safeParse(parseJson(text));
+    if (!parsed.success) {
+      throw new NimError({ kind: 'upstream', status: response.statusCode, model: call.model,
+        message: `upstream sent a malformed ${call.path} response` });
+    }
+    return parsed.data;
+  }
+
+  /** Runs `work` under the total timeout and the caller's signal, whichever fires first. */
+  protected async withDeadline<T>(call: Call, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.options.totalTimeoutMs);
+    const onAbort = () => controller.abort(call.signal?.reason);
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await work(controller.signal);
+    } catch (error) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      if (controller.signal.aborted) throw totalTimeout(call.model, this.options.totalTimeoutMs);
+      throw fromTransport(error, call.model);
+    } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** An upstream that echoes our key in an error must not hand it to clients through us. */
+  protected scrub(text: string): string {
+    return this.options.apiKey ? text.replaceAll(this.options.apiKey, '[redacted]') : text;
+  }
+
+  /** `bodyTimeout` 0 turns undici's own gap timer off where the caller keeps its own. */
+  protected send(call: Call, signal: AbortSignal, bodyTimeout?: number): Promise<Dispatcher.ResponseData> {
+    const hasBody = call.body !== undefined;
+    return this.pool.request({
+      method: call.method,
+      path: `${this.basePath}${call.path}`,
+      // The caller's headers first: they may never replace ours (the upstream key, the content type).
+      headers: { ...call.headers, ...this.headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+      body: hasBody ? JSON.stringify(call.body) : undefined,
+      signal,
+      ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
+    });
+  }
+
+  protected async readText(body: Dispatcher.ResponseData['body'], call: Call, status: number): Promise<string> {
+    const limit = this.options.maxResponseBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        body.destroy();
+        throw new NimError({ kind: 'upstream', status, model: call.model,
+          message: `upstream ${call.path} response exceeded ${limit} bytes` });
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  }
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

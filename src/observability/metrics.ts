@@ -1,0 +1,136 @@
+// Prometheus metrics of one gateway: a registry of its own (two gateways in one process, as in the
+// tests, must not share counters), names after Prometheus conventions (_total, _seconds).
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface CatalogCounts {
+  hits: number;
+  misses: number;
+  refreshes: number;
+  refreshFailures: number;
+  staleServed: number;
+}
+
+const LATENCY = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+const GAP = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const RATE = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly operations = new Counter({
+    name: 'nim_graphql_operations_total',
+    help: 'GraphQL operations by name, type and outcome (ok, error, refused, cancelled).',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly operationDuration = new Histogram({
+    name: 'nim_graphql_operation_duration_seconds',
+    help: 'Duration of GraphQL operations (for subscriptions: until the stream ends).',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    buckets: LATENCY,
+    registers: [this.registry],
+  });
+  readonly upstreamRequests = new Counter({
+    name: 'nim_graphql_upstream_requests_total',
+    help: 'Calls to NIM Proxy by endpoint and HTTP status (0 = no response).',
+    labelNames: ['endpoint', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamDuration = new Histogram({
+    name: 'nim_graphql_upstream_request_duration_seconds',
+    help: 'Duration of calls to NIM Proxy by endpoint and status (streams: until the last event).',
+    labelNames: ['endpoint', 'status'] as const,
+    buckets: LATENCY,
+    registers: [this.registry],
+  });
+  readonly overhead = new Histogram({
+    name: 'nim_graphql_gateway_overhead_seconds',
+    help: "The gateway's own time per non-streamed operation: total minus time waiting for NIM Proxy.",
+    buckets: OVERHEAD,
+    registers: [this.registry],
+  });
+  readonly timeToFirstToken = new Histogram({
+    name: 'nim_graphql_stream_time_to_first_token_seconds',
+    help: 'Streams: from the subscription start to the first chunk relayed.',
+    buckets: LATENCY,
+    registers: [this.registry],
+  });
+  readonly chunkGap = new Histogram({
+    name: 'nim_graphql_stream_chunk_gap_seconds',
+    help: 'Streams: time between two relayed chunks.',
+    buckets: GAP,
+    registers: [this.registry],
+  });
+  readonly tokensPerSecond = new Histogram({
+    name: 'nim_graphql_stream_tokens_per_second',
+    help: 'Streams: chunks relayed per second, from the first chunk to the end.',
+    buckets: RATE,
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'nim_graphql_tokens_total',
+    help: 'Tokens by model, kind (prompt, completion) and client (the key id when auth is on, else "anonymous").',
+    labelNames: ['model', 'kind', 'client'] as const,
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'nim_graphql_in_flight_requests',
+    help: 'HTTP requests being handled right now.',
+    registers: [this.registry],
+  });
+  readonly openStreams = new Gauge({
+    name: 'nim_graphql_open_streams',
+    help: 'Subscriptions streaming right now.',
+    registers: [this.registry],
+  });
+  readonly cancellations = new Counter({
+    name: 'nim_graphql_cancellations_total',
+    help: 'Operations whose client went away before the end (the upstream call was aborted).',
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'nim_graphql_upstream_retries_total',
+    help: 'Retried calls to NIM Proxy by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'nim_graphql_' });
+  }
+
+  /** Counters kept by the model catalog and gauges of the upstream queue, read at each scrape. */
+  watch(catalog: () => CatalogCounts, upstream: () => { inFlight: number; queued: number }): void {
+    new Counter({
+      name: 'nim_graphql_model_catalog_events_total',
+      help: 'Model list cache: hit, miss (a read that waited for NIM Proxy), refresh, refresh_failed, stale_served.',
+      labelNames: ['event'] as const,
+      registers: [this.registry],
+      collect() {
+        const counts = catalog();
+        this.reset();
+        this.inc({ event: 'hit' }, counts.hits);
+        this.inc({ event: 'miss' }, counts.misses);
+        this.inc({ event: 'refresh' }, counts.refreshes);
+        this.inc({ event: 'refresh_failed' }, counts.refreshFailures);
+        this.inc({ event: 'stale_served' }, counts.staleServed);
+      },
+    });
+    new Gauge({
+      name: 'nim_graphql_upstream_in_flight_calls',
+      help: 'Calls to NIM Proxy holding a concurrency slot (streams until they end).',
+      registers: [this.registry],
+      collect() {
+        this.set(upstream().inFlight);
+      },
+    });
+    new Gauge({
+      name: 'nim_graphql_upstream_queued_calls',
+      help: 'Calls waiting for a concurrency slot.',
+      registers: [this.registry],
+      collect() {
+        this.set(upstream().queued);
+      },
+    });
+  }
+}

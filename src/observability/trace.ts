@@ -1,0 +1,79 @@
+// What one request did, gathered while it runs and reported once at its end: one log line,
+// the operation metrics, the Server-Timing header.
+import { randomBytes, randomUUID } from 'node:crypto';
+
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+export interface UpstreamCall {
+  endpoint: string;
+  status: number;
+  ms: number;
+}
+
+export class RequestTrace {
+  readonly requestId: string;
+  /** Sent upstream: the caller's W3C trace context, or a new trace when it sent none. */
+  readonly traceparent: string;
+  readonly startedAt = performance.now();
+  operationName: string | null = null;
+  operationType: string | null = null;
+  readonly models = new Set<string>();
+  readonly calls: UpstreamCall[] = [];
+  promptTokens = 0;
+  completionTokens = 0;
+  errorCode: string | null = null;
+  cancelled = false;
+  streaming = false;
+  /** Streams: chunks relayed, when the first and the last went out (performance.now()). */
+  chunks = 0;
+  firstChunkAt: number | null = null;
+  lastChunkAt: number | null = null;
+  /** Set by whoever watches gaps between chunks live (metrics). */
+  onChunkGap: ((seconds: number) => void) | null = null;
+
+  constructor(headers: Headers) {
+    const given = headers.get('x-request-id');
+    this.requestId = given !== null && REQUEST_ID.test(given) ? given : randomUUID();
+    const parent = TRACEPARENT.exec(headers.get('traceparent')?.trim().toLowerCase() ?? '');
+    // A new span id for our hop keeps the caller's trace id, as a proxy in the trace should.
+    const traceId = parent?.[1] && !/^0+$/.test(parent[1]) ? parent[1] : randomBytes(16).toString('hex');
+    this.traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-${parent?.[3] ?? '01'}`;
+  }
+
+  upstream(call: UpstreamCall): void {
+    this.calls.push(call);
+  }
+
+  usage(model: string, prompt: number, completion: number): void {
+    this.models.add(model);
+    this.promptTokens += prompt;
+    this.completionTokens += completion;
+  }
+
+  /** A typed error ends the operation: remember its code, hand the error back to throw. */
+  fail<T extends { code: string }>(failure: T): T {
+    this.errorCode = failure.code;
+    return failure;
+  }
+
+  chunk(): void {
+    const now = performance.now();
+    if (this.lastChunkAt !== null) this.onChunkGap?.((now - this.lastChunkAt) / 1000);
+    this.firstChunkAt ??= now;
+    this.lastChunkAt = now;
+    this.chunks += 1;
+  }
+
+  get upstreamMs(): number {
+    return this.calls.reduce((sum, call) => sum + call.ms, 0);
+  }
+
+  get elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  get lastStatus(): number | null {
+    return this.calls.at(-1)?.status ?? null;
+  }
+}

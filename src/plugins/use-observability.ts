@@ -1,0 +1,139 @@
+// Per request: a request id (kept from x-request-id or made) in the response and upstream, a
+// Server-Timing header, one JSON log line per operation, and the operation metrics. /metrics serves
+// the Prometheus text.
+import { getOperationAST, type DocumentNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import { RequestTrace } from '../observability/trace.ts';
+
+export interface Observability {
+  metrics: GatewayMetrics;
+  logger: Logger;
+  /** The trace of each GraphQL request, for the context factory. */
+  traces: WeakMap<Request, RequestTrace>;
+}
+
+type Outcome = 'ok' | 'error' | 'refused' | 'cancelled';
+
+function describeOperation(trace: RequestTrace, document: DocumentNode, operationName: string | null | undefined): void {
+  const operation = getOperationAST(document, operationName);
+  trace.operationName = operation?.name?.value ?? operationName ?? 'anonymous';
+  trace.operationType = operation?.operation ?? 'unknown';
+}
+
+/** One log line and the operation metrics, once per request, when its result is complete. */
+function finish(observability: Observability, trace: RequestTrace, client: string | null, status: number | null): void {
+  const { metrics, logger } = observability;
+  const outcome: Outcome = trace.cancelled
+    ? 'cancelled'
+    : trace.errorCode !== null
+      ? 'error'
+      : status !== null && status >= 400
+        ? 'refused'
+        : 'ok';
+  const seconds = trace.elapsedMs / 1000;
+  const labels = { operation: trace.operationName ?? 'none', type: trace.operationType ?? 'none', outcome };
+  metrics.operations.inc(labels);
+  metrics.operationDuration.observe(labels, seconds);
+  if (trace.cancelled) metrics.cancellations.inc();
+  const who = client?.startsWith('key:') ? client : 'anonymous';
+  for (const model of trace.models) {
+    // With several models in one operation the tokens go to the first: the log line has the split.
+    metrics.tokens.inc({ model, kind: 'prompt', client: who }, trace.promptTokens);
+    metrics.tokens.inc({ model, kind: 'completion', client: who }, trace.completionTokens);
+    break;
+  }
+  if (trace.streaming) {
+    if (trace.firstChunkAt !== null) {
+      metrics.timeToFirstToken.observe((trace.firstChunkAt - trace.startedAt) / 1000);
+      const span = ((trace.lastChunkAt ?? trace.firstChunkAt) - trace.firstChunkAt) / 1000;
+      if (span > 0) metrics.tokensPerSecond.observe(trace.chunks / span);
+    }
+  } else if (trace.calls.length > 0) {
+    metrics.overhead.observe(Math.max(0, trace.elapsedMs - trace.upstreamMs) / 1000);
+  }
+  logger.info(
+    {
+      requestId: trace.requestId,
+      operation: trace.operationName,
+      type: trace.operationType,
+      client,
+      models: [...trace.models],
+      durationMs: Math.round(trace.elapsedMs * 1000) / 1000,
+      upstreamMs: Math.round(trace.upstreamMs * 1000) / 1000,
+      upstreamCalls: trace.calls.length,
+      upstreamStatus: trace.lastStatus,
+      promptTokens: trace.promptTokens,
+      completionTokens: trace.completionTokens,
+      ...(trace.streaming ? { chunks: trace.chunks } : {}),
+      status,
+      outcome,
+      errorCode: trace.errorCode,
+    },
+    'operation',
+  );
+}
+
+export function useObservability(observability: Observability): Plugin<Context> {
+  const { metrics, traces } = observability;
+  const done = new WeakSet<RequestTrace>();
+  const once = (trace: RequestTrace, client: string | null, status: number | null) => {
+    if (done.has(trace)) return;
+    done.add(trace);
+    finish(observability, trace, client, status);
+  };
+  const clients = new WeakMap<RequestTrace, string>();
+
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (url.pathname === '/metrics' && request.method === 'GET') {
+        const body = await metrics.registry.metrics();
+        endResponse(new Response(body, { headers: { 'content-type': metrics.registry.contentType } }));
+        return;
+      }
+      if (!url.pathname.includes('/graphql')) return;
+      const trace = new RequestTrace(request.headers);
+      trace.onChunkGap = (seconds) => metrics.chunkGap.observe(seconds);
+      traces.set(request, trace);
+      metrics.inFlight.inc();
+    },
+    onExecute({ args }) {
+      const { trace, client } = args.contextValue;
+      clients.set(trace, client);
+      describeOperation(trace, args.document, args.operationName);
+      if (args.contextValue.signal.aborted) trace.cancelled = true;
+    },
+    onSubscribe({ args }) {
+      const { trace, client } = args.contextValue;
+      clients.set(trace, client);
+      describeOperation(trace, args.document, args.operationName);
+      trace.streaming = true;
+      metrics.openStreams.inc();
+      const end = () => {
+        metrics.openStreams.dec();
+        if (args.contextValue.signal.aborted && trace.errorCode === null) trace.cancelled = true;
+        once(trace, client, 200);
+      };
+      return {
+        onSubscribeResult: ({ result }) => (Symbol.asyncIterator in result ? { onEnd: end } : end()),
+        onSubscribeError: end,
+      };
+    },
+    onResponse({ request, response }) {
+      const trace = traces.get(request);
+      if (trace === undefined) return;
+      metrics.inFlight.dec();
+      response.headers.set('x-request-id', trace.requestId);
+      if (trace.streaming) return;
+      if (request.signal.aborted) trace.cancelled = true;
+      const upstream = trace.upstreamMs;
+      response.headers.set(
+        'server-timing',
+        `gateway;dur=${Math.max(0, trace.elapsedMs - upstream).toFixed(3)}, upstream;dur=${upstream.toFixed(3)}`,
+      );
+      once(trace, clients.get(trace) ?? null, response.status);
+    },
+  };
+}
