@@ -85,6 +85,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: LogLevel;
+  /** OpenTelemetry spans over OTLP/HTTP, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: { endpoint: string; serviceName: string } | null;
   upstream: UpstreamConfig;
   resilience: ResilienceConfig;
   security: SecurityConfig;
@@ -226,6 +228,19 @@ class EnvReader {
     return keys;
   }
 
+  otlpEndpoint(name: string, serviceName: string): { endpoint: string; serviceName: string } | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return { endpoint: value, serviceName };
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name}=${JSON.stringify(value)} is not an http(s) URL; expected the OTLP/HTTP base URL, e.g. ${name}=http://otel-collector:4318`);
+    return null;
+  }
+
   redisUrl(name: string): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
@@ -317,6 +332,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
   };
   const config: Config = {
     logLevel: read.choice('LOG_LEVEL', LOG_LEVELS, 'info'),
+    tracing: read.otlpEndpoint('OTEL_EXPORTER_OTLP_ENDPOINT', read.string('OTEL_SERVICE_NAME', 'nim-graphql')),
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', { fallback: 4000, min: 0, max: 65_535 }),
     upstream,

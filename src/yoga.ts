@@ -18,6 +18,7 @@ import { createRateLimitStore } from './plugins/rate-limit-store.ts';
 import { useRateLimits } from './plugins/use-rate-limits.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
+import { Tracing } from './observability/tracing.ts';
 import { useObservability, type Observability } from './plugins/use-observability.ts';
 import { schema } from './schema/index.ts';
 
@@ -91,7 +92,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     (endpoint) => metrics.retries.inc({ endpoint }),
   );
-  const observability: Observability = { metrics, logger, traces: new WeakMap() };
+  const tracing = config.tracing ? new Tracing(config.tracing) : null;
+  const observability: Observability = { metrics, logger, traces: new WeakMap(), tracing };
 
   const clientAuth = new ClientAuth(security.apiKeys);
   const rateLimits = createRateLimitStore(config.rateLimit);
@@ -148,6 +150,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       await yoga.dispose();
       await nim.close();
       await rateLimits?.close();
+      await tracing?.shutdown();
     },
   };
 }

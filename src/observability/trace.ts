@@ -14,7 +14,7 @@ export interface UpstreamCall {
 export class RequestTrace {
   readonly requestId: string;
   /** Sent upstream: the caller's W3C trace context, or a new trace when it sent none. */
-  readonly traceparent: string;
+  traceparent: string;
   readonly startedAt = performance.now();
   operationName: string | null = null;
   operationType: string | null = null;
@@ -32,17 +32,33 @@ export class RequestTrace {
   /** Set by whoever watches gaps between chunks live (metrics). */
   onChunkGap: ((seconds: number) => void) | null = null;
 
+  /** The caller's span, from a valid `traceparent`. */
+  readonly parent: { traceId: string; spanId: string; sampled: boolean } | null;
+
   constructor(headers: Headers) {
     const given = headers.get('x-request-id');
     this.requestId = given !== null && REQUEST_ID.test(given) ? given : randomUUID();
-    const parent = TRACEPARENT.exec(headers.get('traceparent')?.trim().toLowerCase() ?? '');
+    const match = TRACEPARENT.exec(headers.get('traceparent')?.trim().toLowerCase() ?? '');
+    this.parent =
+      match && !/^0+$/.test(match[1]!) && !/^0+$/.test(match[2]!)
+        ? { traceId: match[1]!, spanId: match[2]!, sampled: (Number.parseInt(match[3]!, 16) & 1) === 1 }
+        : null;
     // A new span id for our hop keeps the caller's trace id, as a proxy in the trace should.
-    const traceId = parent?.[1] && !/^0+$/.test(parent[1]) ? parent[1] : randomBytes(16).toString('hex');
-    this.traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-${parent?.[3] ?? '01'}`;
+    const traceId = this.parent?.traceId ?? randomBytes(16).toString('hex');
+    this.traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-${this.parent?.sampled === false ? '00' : '01'}`;
   }
+
+  /** With OpenTelemetry on, our hop is its server span. */
+  adopt(traceId: string, spanId: string, sampled: boolean): void {
+    this.traceparent = `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
+  }
+
+  /** Set by OpenTelemetry tracing to turn each attempt into a client span. */
+  onUpstream: ((call: UpstreamCall) => void) | null = null;
 
   upstream(call: UpstreamCall): void {
     this.calls.push(call);
+    this.onUpstream?.(call);
   }
 
   usage(model: string, prompt: number, completion: number): void {

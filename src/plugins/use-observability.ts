@@ -7,12 +7,15 @@ import type { Context } from '../context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { RequestTrace } from '../observability/trace.ts';
+import type { Tracing } from '../observability/tracing.ts';
 
 export interface Observability {
   metrics: GatewayMetrics;
   logger: Logger;
   /** The trace of each GraphQL request, for the context factory. */
   traces: WeakMap<Request, RequestTrace>;
+  /** OpenTelemetry spans, when an exporter is configured. */
+  tracing: Tracing | null;
 }
 
 type Outcome = 'ok' | 'error' | 'refused' | 'cancelled';
@@ -35,6 +38,7 @@ function finish(observability: Observability, trace: RequestTrace, client: strin
         : 'ok';
   const seconds = trace.elapsedMs / 1000;
   const labels = { operation: trace.operationName ?? 'none', type: trace.operationType ?? 'none', outcome };
+  observability.tracing?.end(trace, outcome);
   metrics.operations.inc(labels);
   metrics.operationDuration.observe(labels, seconds);
   if (trace.cancelled) metrics.cancellations.inc();
@@ -96,6 +100,11 @@ export function useObservability(observability: Observability): Plugin<Context> 
       if (!url.pathname.includes('/graphql')) return;
       const trace = new RequestTrace(request.headers);
       trace.onChunkGap = (seconds) => metrics.chunkGap.observe(seconds);
+      const { tracing } = observability;
+      if (tracing) {
+        tracing.start(trace);
+        trace.onUpstream = (call) => tracing.upstream(trace, call);
+      }
       traces.set(request, trace);
       metrics.inFlight.inc();
     },
