@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useExecutionCancellation, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
@@ -37,6 +36,8 @@ export interface Gateway {
   services: GatewayServices;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** MAX_REQUEST_BYTES, enforced by the HTTP server. */
+  maxRequestBytes: number;
   close(): Promise<void>;
 }
 
@@ -77,8 +78,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     warn: (fields, message) => logger.warn(fields, message),
   });
   const services: GatewayServices = { nim, catalog, limits: config.limits };
-  // The inlined GraphiQL page is megabytes: render it once, not per request.
-  let graphiqlPage: string | undefined;
+  // The inlined GraphiQL page is megabytes (and its package ~45 MB of heap): load and render it on the
+  // first page request, once, never when GRAPHIQL=false.
+  let graphiqlPage: Promise<string> | undefined;
   const { security } = config;
   const trusted = security.trustedDocumentsFile === undefined ? null : loadTrustedDocuments(security.trustedDocumentsFile);
 
@@ -115,11 +117,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       // With client auth on, the headers tab starts with the header to fill in.
       ...(security.apiKeys.length > 0 ? { headers: JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2) } : {}),
     },
-    renderGraphiQL: (opts) => (graphiqlPage ??= renderGraphiQL(opts)),
+    renderGraphiQL: (opts) => (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(opts))),
     // Yoga reflects any Origin by default: only the configured ones get CORS headers.
     cors: security.corsOrigins.length === 0 ? false : { origin: [...security.corsOrigins], credentials: false },
     batching: security.batchingLimit > 0 ? { limit: security.batchingLimit } : false,
-    maxRequestBodySize: security.maxRequestBytes,
+    // Checked in server.ts on Content-Length before Yoga sees the request.
+    maxRequestBodySize: false,
     multipart: false,
     plugins: [
       // First: every request gets its id, its log line and its metrics, refusals included.
@@ -146,6 +149,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     services,
     metrics,
     logger,
+    maxRequestBytes: security.maxRequestBytes,
     async close() {
       await yoga.dispose();
       await nim.close();

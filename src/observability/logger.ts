@@ -5,16 +5,8 @@ import { pino, type Logger } from 'pino';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const REDACTED_PATHS = [
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  '*.headers.authorization',
-  'apiKey',
-  '*.apiKey',
-  'apiKeys',
-  '*.apiKeys',
-];
+// Exact paths only: wildcard redaction walks every logged object and showed in the profile.
+export const REDACTED_PATHS = ['authorization', 'headers.authorization', 'req.headers.authorization', 'apiKey', 'apiKeys'];
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   const options = { level, base: { service: 'nim-graphql' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };

@@ -97,6 +97,22 @@ describe('operation limits', () => {
     expect(generations()).toBe(0);
   });
 
+  it('refuses a chunked body without Content-Length with 411, before reading it', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(stack.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('{"query":"{ models { id } }"}');
+      req.end();
+    });
+    expect(status).toBe(411);
+    const { data } = await stack.gql('{ models { id } }');
+    expect(data!.models.length).toBeGreaterThan(0);
+  });
+
   it('refuses more than MAX_MESSAGES messages as BAD_USER_INPUT', async () => {
     const messages = Array.from({ length: 5 }, () => ({ role: 'USER', content: 'hi' }));
     const { data } = await stack.gql(
