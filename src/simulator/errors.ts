@@ -1,5 +1,5 @@
 // NIM error bodies: exception-class type names, integer codes, and the three body shapes.
-import type { ErrorWire } from '../nim/wire.ts';
+import type { ErrorWire } from '../nim/wire-server.ts';
 
 export type ErrorStyle = 'nested' | 'flat' | 'string';
 

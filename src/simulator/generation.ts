@@ -7,7 +7,7 @@ import type {
   CompletionLogprobsWire,
   CompletionResponseWire,
   UsageWire,
-} from '../nim/wire.ts';
+} from '../nim/wire-server.ts';
 import { jsonTokens } from './json.ts';
 import { chatLogprobs, completionLogprobs, promptLogprobs, tokenLogprob, type LoggedToken } from './logprobs.ts';
 import type { GenerationInput } from './requests.ts';

@@ -1,5 +1,5 @@
 // Deterministic log probabilities for generated tokens, in the completion and chat wire shapes.
-import type { ChatLogprobsWire, ChatTopLogprobWire, CompletionLogprobsWire } from '../nim/wire.ts';
+import type { ChatLogprobsWire, ChatTopLogprobWire, CompletionLogprobsWire } from '../nim/wire-server.ts';
 import { fnv1a, mulberry32, splitTokens, VOCABULARY } from './text.ts';
 
 export interface Alternative {

@@ -1,5 +1,5 @@
 // The models the simulator serves, and how they appear on GET /v1/models.
-import type { ModelCardWire } from '../nim/wire.ts';
+import type { ModelCardWire } from '../nim/wire-server.ts';
 
 export interface SimulatorModel {
   id: string;

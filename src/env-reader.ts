@@ -1,0 +1,169 @@
+// Reads environment variables one rule at a time, collecting a line per bad value that names the
+// variable, says what is wrong and shows the expected form (config.ts turns them into a ConfigError).
+export type Env = Record<string, string | undefined>;
+
+interface IntRule {
+  fallback: number;
+  min: number;
+  max: number;
+}
+
+export class EnvReader {
+  readonly problems: string[] = [];
+  private readonly env: Env;
+
+  constructor(env: Env) {
+    this.env = env;
+  }
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  int(name: string, rule: IntRule): number {
+    const value = this.raw(name);
+    if (value === undefined) return rule.fallback;
+    const expected = `expected a whole number from ${rule.min} to ${rule.max}, e.g. ${name}=${rule.fallback}`;
+    if (!/^\d+$/.test(value)) {
+      this.problems.push(`${name}=${JSON.stringify(value)} is not a whole number; ${expected}`);
+      return rule.fallback;
+    }
+    const n = Number(value);
+    if (n < rule.min || n > rule.max) {
+      this.problems.push(`${name}=${value} is out of range; ${expected}`);
+      return rule.fallback;
+    }
+    return n;
+  }
+
+  choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}=${JSON.stringify(value)} is not one of ${choices.join(', ')}; e.g. ${name}=${fallback}`);
+    return fallback;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === 'false') return value === 'true';
+    this.problems.push(`${name}=${JSON.stringify(value)} is not a boolean; expected true or false, e.g. ${name}=${fallback}`);
+    return fallback;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  /** A fraction from 0 to 1, e.g. 0.1. */
+  ratio(name: string, fallback: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d*\.?\d+$/.test(value) || n > 1) {
+      this.problems.push(`${name}=${JSON.stringify(value)} is not a fraction; expected a number from 0 to 1, e.g. ${name}=${fallback}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** Comma-separated list; empty items dropped. */
+  list(name: string): string[] {
+    return (this.raw(name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  }
+
+  /** Exact origins (`https://app.example.com`) or `*`. */
+  origins(name: string): string[] {
+    const origins = this.list(name);
+    for (const origin of origins) {
+      if (origin === '*') continue;
+      let ok = false;
+      try {
+        const url = new URL(origin);
+        ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin;
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        this.problems.push(`${name} holds ${JSON.stringify(origin)}, not an origin; expected scheme://host[:port] without a path, e.g. ${name}=https://app.example.com`);
+      }
+    }
+    return origins;
+  }
+
+  /** Keys from a comma-separated variable and/or a file with one key a line (# comments allowed). */
+  keys(name: string, fileName: string, readFile: (path: string) => string): string[] {
+    const keys = this.list(name);
+    const file = this.raw(fileName);
+    if (file !== undefined) {
+      try {
+        keys.push(...readFile(file).split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')));
+      } catch (error) {
+        this.problems.push(`${fileName}=${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a file with one key a line`);
+      }
+    }
+    for (const key of keys) {
+      if (key.length < 16 || /\s/.test(key)) {
+        this.problems.push(`${name}/${fileName} holds a key of ${key.length} characters; expected keys of at least 16 characters without spaces`);
+        break;
+      }
+    }
+    return keys;
+  }
+
+  otlpEndpoint(name: string, serviceName: string): { endpoint: string; serviceName: string } | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return { endpoint: value, serviceName };
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name}=${JSON.stringify(value)} is not an http(s) URL; expected the OTLP/HTTP base URL, e.g. ${name}=http://otel-collector:4318`);
+    return null;
+  }
+
+  redisUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'redis:' || url.protocol === 'rediss:') return value;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name} is not a redis URL; expected redis://[:password@]host:port[/db], e.g. ${name}=redis://127.0.0.1:6379`);
+    return undefined;
+  }
+
+  baseUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const expected = `expected an http(s) URL of NIM Proxy without /v1, e.g. ${name}=http://nemo-nim-proxy:8000`;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      this.problems.push(`${name}=${JSON.stringify(value)} is not a URL; ${expected}`);
+      return undefined;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      this.problems.push(`${name}=${JSON.stringify(value)} has protocol ${url.protocol}; ${expected}`);
+      return undefined;
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      this.problems.push(`${name} must not carry a query, fragment or credentials (use NIM_PROXY_API_KEY); ${expected}`);
+      return undefined;
+    }
+    // Exactly one /v1 is added per call: a trailing slash or /v1 here would double it.
+    const path = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    return `${url.origin}${path}`;
+  }
+}
