@@ -29,7 +29,6 @@ export class GenerationMeter {
 
 export interface Context {
   nim: NimClient;
-  catalog: ModelCatalog;
   models: RequestModels;
   limits: Limits;
   /** Aborts when the client goes away: upstream calls made for this request stop with it. */
@@ -54,7 +53,6 @@ export function createContext(services: GatewayServices, request: Request, clien
       onAttempt: (attempt) => requestTrace.upstream(attempt),
     },
     nim: services.nim,
-    catalog: services.catalog,
     limits: services.limits,
     models: new RequestModels(services.catalog),
     signal: request.signal,

@@ -28,6 +28,8 @@ export class RequestTrace {
   /** Sent upstream: the caller's W3C trace context, or a new trace when it sent none. */
   traceparent: string;
   readonly startedAt = performance.now();
+  /** Who called (Context.client), once the operation runs. */
+  client: string | null = null;
   operationName: string | null = null;
   operationType: string | null = null;
   readonly models = new Set<string>();

@@ -27,7 +27,7 @@ function describeOperation(trace: RequestTrace, document: DocumentNode, operatio
 }
 
 /** One log line and the operation metrics, once per request, when its result is complete. */
-function finish(observability: Observability, trace: RequestTrace, client: string | null, status: number | null): void {
+function finish(observability: Observability, trace: RequestTrace, status: number | null): void {
   const { metrics, logger } = observability;
   const outcome: Outcome = trace.cancelled
     ? 'cancelled'
@@ -42,12 +42,12 @@ function finish(observability: Observability, trace: RequestTrace, client: strin
   metrics.operations.inc(labels);
   metrics.operationDuration.observe(labels, seconds);
   if (trace.cancelled) metrics.cancellations.inc();
-  const who = client?.startsWith('key:') ? client : 'anonymous';
-  for (const model of trace.models) {
-    // With several models in one operation the tokens go to the first: the log line has the split.
+  const who = trace.client?.startsWith('key:') ? trace.client : 'anonymous';
+  // With several models in one operation the tokens go to the first: the log line has the split.
+  const [model] = trace.models;
+  if (model !== undefined) {
     metrics.tokens.inc({ model, kind: 'prompt', client: who }, trace.promptTokens);
     metrics.tokens.inc({ model, kind: 'completion', client: who }, trace.completionTokens);
-    break;
   }
   if (trace.streaming) {
     if (trace.firstChunkAt !== null) {
@@ -63,7 +63,7 @@ function finish(observability: Observability, trace: RequestTrace, client: strin
       requestId: trace.requestId,
       operation: trace.operationName,
       type: trace.operationType,
-      client,
+      client: trace.client,
       models: [...trace.models],
       durationMs: Math.round(trace.elapsedMs * 1000) / 1000,
       upstreamMs: Math.round(trace.upstreamMs * 1000) / 1000,
@@ -83,12 +83,11 @@ function finish(observability: Observability, trace: RequestTrace, client: strin
 export function useObservability(observability: Observability): Plugin<Context> {
   const { metrics, traces } = observability;
   const done = new WeakSet<RequestTrace>();
-  const once = (trace: RequestTrace, client: string | null, status: number | null) => {
+  const once = (trace: RequestTrace, status: number | null) => {
     if (done.has(trace)) return;
     done.add(trace);
-    finish(observability, trace, client, status);
+    finish(observability, trace, status);
   };
-  const clients = new WeakMap<RequestTrace, string>();
 
   return {
     async onRequest({ request, url, endResponse }) {
@@ -110,20 +109,20 @@ export function useObservability(observability: Observability): Plugin<Context> 
     },
     onExecute({ args }) {
       const { trace, client } = args.contextValue;
-      clients.set(trace, client);
+      trace.client = client;
       describeOperation(trace, args.document, args.operationName);
       if (args.contextValue.signal.aborted) trace.cancelled = true;
     },
     onSubscribe({ args }) {
       const { trace, client } = args.contextValue;
-      clients.set(trace, client);
+      trace.client = client;
       describeOperation(trace, args.document, args.operationName);
       trace.streaming = true;
       metrics.openStreams.inc();
       const end = () => {
         metrics.openStreams.dec();
         if (args.contextValue.signal.aborted && trace.errorCode === null) trace.cancelled = true;
-        once(trace, client, 200);
+        once(trace, 200);
       };
       return {
         onSubscribeResult: ({ result }) => (Symbol.asyncIterator in result ? { onEnd: end } : end()),
@@ -142,7 +141,7 @@ export function useObservability(observability: Observability): Plugin<Context> 
         'server-timing',
         `gateway;dur=${Math.max(0, trace.elapsedMs - upstream).toFixed(3)}, upstream;dur=${upstream.toFixed(3)}`,
       );
-      once(trace, clients.get(trace) ?? null, response.status);
+      once(trace, response.status);
     },
   };
 }

@@ -1,11 +1,11 @@
 import type { ObjectFieldBuilder } from '@pothos/core';
-import { recordGeneration, type Context } from '../context.ts';
+import type { Context } from '../context.ts';
 import type { ChatCompletionResponse, ChatMessage as WireMessage, ChatRole } from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
-import { toFailure } from './errors.ts';
 import { GENERATION_FAILURES, InvalidInputError } from './failures.ts';
 import {
   finishReasonField,
+  generate,
   generationArgs,
   GenerationRef,
   logprobsField,
@@ -125,15 +125,6 @@ builder.mutationField('chat', (t) =>
     description: 'Ask a model for the next message of a conversation (`POST /v1/chat/completions`).',
     errors: { types: GENERATION_FAILURES, union: { name: 'ChatResult', description: 'A ChatCompletion, or why there is none.' } },
     args: chatArgs(t.arg),
-    resolve: async (_root, args, ctx) => {
-      try {
-        const input = prepareChat(ctx, args);
-        const response = await ctx.models.withModel(input.model, () => ctx.nim.chat(input, ctx.upstream));
-        recordGeneration(ctx, input.model, response.usage);
-        return { ...response, responseFormat: input.responseFormat };
-      } catch (error) {
-        throw ctx.trace.fail(toFailure(error));
-      }
-    },
+    resolve: (_root, args, ctx) => generate(ctx, () => prepareChat(ctx, args), (input) => ctx.nim.chat(input, ctx.upstream)),
   }),
 );

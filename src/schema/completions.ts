@@ -1,11 +1,11 @@
 import type { ObjectFieldBuilder } from '@pothos/core';
 import type { CompletionResponse } from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
-import { recordGeneration, type Context } from '../context.ts';
-import { toFailure } from './errors.ts';
+import type { Context } from '../context.ts';
 import { GENERATION_FAILURES, InvalidInputError } from './failures.ts';
 import {
   finishReasonField,
+  generate,
   generationArgs,
   GenerationRef,
   logprobsField,
@@ -66,15 +66,6 @@ builder.mutationField('complete', (t) =>
     description: 'Continue a prompt with a model (`POST /v1/completions`).',
     errors: { types: GENERATION_FAILURES, union: { name: 'CompleteResult', description: 'A Completion, or why there is none.' } },
     args: completionArgs(t.arg),
-    resolve: async (_root, args, ctx) => {
-      try {
-        const input = prepareCompletion(ctx, args);
-        const response = await ctx.models.withModel(input.model, () => ctx.nim.complete(input, ctx.upstream));
-        recordGeneration(ctx, input.model, response.usage);
-        return { ...response, responseFormat: input.responseFormat };
-      } catch (error) {
-        throw ctx.trace.fail(toFailure(error));
-      }
-    },
+    resolve: (_root, args, ctx) => generate(ctx, () => prepareCompletion(ctx, args), (input) => ctx.nim.complete(input, ctx.upstream)),
   }),
 );

@@ -1,9 +1,10 @@
 // What completions and chats share: finish reasons, usage, the Generation interface, argument checks.
 import type { ArgBuilder, ObjectFieldBuilder } from '@pothos/core';
-import type { Context } from '../context.ts';
+import { recordGeneration, type Context } from '../context.ts';
 import type { GenerationParams, ResponseFormat } from '../nim/params.ts';
 import type { ChatCompletionResponse, CompletionResponse, TokenLogprob, Usage } from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
+import { toFailure } from './errors.ts';
 import { InvalidInputError } from './failures.ts';
 import { ModelRef } from './models.ts';
 import {
@@ -164,4 +165,23 @@ export function prepareGeneration(
   }
   const params = readOptions(args.options, kind, maxTokens);
   return { model, maxTokens, params, responseFormat: readResponseFormat(args.responseFormat) };
+}
+
+/**
+ * The body of a generation mutation: the checked input, one upstream call routed by model, its
+ * usage recorded, and every failure as the typed error the result union carries.
+ */
+export async function generate<Input extends Prepared, Response extends { usage: Usage | null }>(
+  ctx: Context,
+  prepare: () => Input,
+  call: (input: Input) => Promise<Response>,
+): Promise<Formatted<Response>> {
+  try {
+    const input = prepare();
+    const response = await ctx.models.withModel(input.model, () => call(input));
+    recordGeneration(ctx, input.model, response.usage);
+    return { ...response, responseFormat: input.responseFormat };
+  } catch (error) {
+    throw ctx.trace.fail(toFailure(error));
+  }
 }
