@@ -85,6 +85,8 @@ export interface RateLimitConfig {
 export interface Config {
   host: string;
   port: number;
+  /** Serve single JSON operations on node:http directly (src/fast-path.ts); false = all through Yoga's adapter. */
+  fastPath: boolean;
   logLevel: LogLevel;
   /** OpenTelemetry spans over OTLP/HTTP, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
   tracing: { endpoint: string; serviceName: string } | null;
@@ -169,6 +171,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     tracing: read.otlpEndpoint('OTEL_EXPORTER_OTLP_ENDPOINT', read.string('OTEL_SERVICE_NAME', 'nim-graphql')),
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', { fallback: 4000, min: 0, max: 65_535 }),
+    fastPath: read.boolean('FAST_PATH', true),
     upstream,
     resilience,
     security,

@@ -32,7 +32,7 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   });
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const refusal = bodyRefusal(request, gateway.maxRequestBytes);
-    if (refusal === null) return void gateway.yoga(request, response);
+    if (refusal === null) return gateway.handle(request, response);
     response.writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
     response.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }));
   });

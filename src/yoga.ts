@@ -1,10 +1,12 @@
 // createGateway(config): the Yoga app, its plugins and the process-wide services. Binds nothing.
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, useExecutionCancellation, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
+import { createFastPath } from './fast-path.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { NimClient } from './nim/client.ts';
@@ -33,6 +35,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
+  /** The HTTP handler: the fast path for single JSON operations (unless FAST_PATH=false), Yoga for the rest. */
+  handle(request: IncomingMessage, response: ServerResponse): void;
   services: GatewayServices;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -144,8 +148,16 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ],
   });
 
+  let handle: Gateway['handle'] = (request, response) => void yoga(request, response);
+  if (config.fastPath) {
+    const fastPath = createFastPath({ yoga, observability, clientAuth, cors: security.corsOrigins.length > 0, endpoint: '/graphql' });
+    metrics.watchHandlers(() => fastPath.counts);
+    handle = fastPath.handle;
+  }
+
   return {
     yoga,
+    handle,
     services,
     metrics,
     logger,

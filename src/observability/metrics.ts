@@ -99,6 +99,22 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'nim_graphql_' });
   }
 
+  /** HTTP requests by the handler that served them (the fast path or Yoga), counted by the fast path. */
+  watchHandlers(counts: () => { fastPath: number; yoga: number }): void {
+    new Counter({
+      name: 'nim_graphql_http_requests_total',
+      help: 'HTTP requests by handler: fast-path (single JSON query or mutation on node:http) or yoga (everything else).',
+      labelNames: ['handler'] as const,
+      registers: [this.registry],
+      collect() {
+        const { fastPath, yoga } = counts();
+        this.reset();
+        this.inc({ handler: 'fast-path' }, fastPath);
+        this.inc({ handler: 'yoga' }, yoga);
+      },
+    });
+  }
+
   /** Counters kept by the model catalog and gauges of the upstream queue, read at each scrape. */
   watch(catalog: () => CatalogCounts, upstream: () => { inFlight: number; queued: number }): void {
     new Counter({

@@ -39,6 +39,8 @@ export class RequestTrace {
   errorCode: string | null = null;
   cancelled = false;
   streaming = false;
+  /** Its log line and operation metrics are out (once per request). */
+  reported = false;
   /** Streams: chunks relayed, when the first and the last went out (performance.now()). */
   chunks = 0;
   firstChunkAt: number | null = null;

@@ -8,8 +8,8 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 
 const REALM = 'Bearer realm="nim-graphql"';
 
-function bearerToken(request: Request): string | null {
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.get('authorization') ?? '');
+function bearerToken(authorization: string | null | undefined): string | null {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
   return match?.[1] ?? null;
 }
 
@@ -45,12 +45,19 @@ export class ClientAuth {
     return found;
   }
 
+  /** Whether a request with this Authorization header gets past client auth (always, when it is off). */
+  admits(authorization: string | undefined): boolean {
+    if (!this.enabled) return true;
+    const token = bearerToken(authorization);
+    return token !== null && this.match(token) !== null;
+  }
+
   /**
    * A stable, non-secret name for the caller, the same on every gateway instance (rate limits in Redis
    * are shared by it): `key:` + 12 hex digits of the key's SHA-256, or `ip:<address>` without client auth.
    */
   identify(request: Request, serverContext: unknown): string {
-    const token = this.enabled ? bearerToken(request) : null;
+    const token = this.enabled ? bearerToken(request.headers.get('authorization')) : null;
     const digest = token === null ? null : this.match(token);
     return digest === null ? `ip:${remoteAddress(serverContext)}` : `key:${digest.toString('hex').slice(0, 12)}`;
   }
@@ -76,7 +83,7 @@ export function useClientAuth(auth: ClientAuth, endpoint: string): Plugin {
       // graphql-sse for any path ending in `/graphql/stream`: every URL that mentions the endpoint is
       // guarded, a superset of both. Health checks do not mention it.
       if (!request.url.includes(endpoint)) return;
-      const token = bearerToken(request);
+      const token = bearerToken(request.headers.get('authorization'));
       if (token === null) {
         endResponse(unauthenticated(fetchAPI, 'Authentication required: send the header `Authorization: Bearer <key>` with a gateway API key.', REALM));
       } else if (auth.match(token) === null) {

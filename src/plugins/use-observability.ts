@@ -80,15 +80,51 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
   );
 }
 
-export function useObservability(observability: Observability): Plugin<Context> {
-  const { metrics, traces } = observability;
-  const done = new WeakSet<RequestTrace>();
-  const once = (trace: RequestTrace, status: number | null) => {
-    if (done.has(trace)) return;
-    done.add(trace);
-    finish(observability, trace, status);
-  };
+/** A GraphQL request begins: its trace, the OpenTelemetry server span, in-flight. Yoga's hook and the fast path. */
+export function traceRequest(observability: Observability, request: Request): RequestTrace {
+  const { metrics, tracing } = observability;
+  const trace = new RequestTrace(request.headers);
+  trace.onChunkGap = (seconds) => metrics.chunkGap.observe(seconds);
+  if (tracing) {
+    tracing.start(trace);
+    trace.onUpstream = (call) => tracing.upstream(trace, call);
+  }
+  observability.traces.set(request, trace);
+  metrics.inFlight.inc();
+  return trace;
+}
 
+/**
+ * Its response is ready: x-request-id and Server-Timing on it, and (unless a stream goes on) the
+ * log line and metrics. Yoga's hook and the fast path.
+ */
+export function traceResponse(
+  observability: Observability,
+  request: Request,
+  response: { status: number; headers: { set(name: string, value: string): void } },
+): void {
+  const trace = observability.traces.get(request);
+  if (trace === undefined) return;
+  observability.metrics.inFlight.dec();
+  response.headers.set('x-request-id', trace.requestId);
+  if (trace.streaming) return;
+  if (request.signal.aborted) trace.cancelled = true;
+  const upstream = trace.upstreamMs;
+  response.headers.set(
+    'server-timing',
+    `gateway;dur=${Math.max(0, trace.elapsedMs - upstream).toFixed(3)}, upstream;dur=${upstream.toFixed(3)}`,
+  );
+  finishOnce(observability, trace, response.status);
+}
+
+function finishOnce(observability: Observability, trace: RequestTrace, status: number | null): void {
+  if (trace.reported) return;
+  trace.reported = true;
+  finish(observability, trace, status);
+}
+
+export function useObservability(observability: Observability): Plugin<Context> {
+  const { metrics } = observability;
   return {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname === '/metrics' && request.method === 'GET') {
@@ -96,16 +132,7 @@ export function useObservability(observability: Observability): Plugin<Context> 
         endResponse(new Response(body, { headers: { 'content-type': metrics.registry.contentType } }));
         return;
       }
-      if (!url.pathname.includes('/graphql')) return;
-      const trace = new RequestTrace(request.headers);
-      trace.onChunkGap = (seconds) => metrics.chunkGap.observe(seconds);
-      const { tracing } = observability;
-      if (tracing) {
-        tracing.start(trace);
-        trace.onUpstream = (call) => tracing.upstream(trace, call);
-      }
-      traces.set(request, trace);
-      metrics.inFlight.inc();
+      if (url.pathname.includes('/graphql')) traceRequest(observability, request);
     },
     onExecute({ args }) {
       const { trace, client } = args.contextValue;
@@ -122,7 +149,7 @@ export function useObservability(observability: Observability): Plugin<Context> 
       const end = () => {
         metrics.openStreams.dec();
         if (args.contextValue.signal.aborted && trace.errorCode === null) trace.cancelled = true;
-        once(trace, 200);
+        finishOnce(observability, trace, 200);
       };
       return {
         onSubscribeResult: ({ result }) => (Symbol.asyncIterator in result ? { onEnd: end } : end()),
@@ -130,18 +157,7 @@ export function useObservability(observability: Observability): Plugin<Context> 
       };
     },
     onResponse({ request, response }) {
-      const trace = traces.get(request);
-      if (trace === undefined) return;
-      metrics.inFlight.dec();
-      response.headers.set('x-request-id', trace.requestId);
-      if (trace.streaming) return;
-      if (request.signal.aborted) trace.cancelled = true;
-      const upstream = trace.upstreamMs;
-      response.headers.set(
-        'server-timing',
-        `gateway;dur=${Math.max(0, trace.elapsedMs - upstream).toFixed(3)}, upstream;dur=${upstream.toFixed(3)}`,
-      );
-      once(trace, response.status);
+      traceResponse(observability, request, response);
     },
   };
 }

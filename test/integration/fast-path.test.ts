@@ -1,0 +1,208 @@
+// The fast path (src/fast-path.ts) must answer exactly as Yoga does: the same requests go to two
+// gateways in front of one simulator, one with FAST_PATH=false, and every answer (status, headers,
+// body) must match, under several configurations. Each request also says whether the fast path
+// should have served it, checked on the gateway's /metrics.
+import { request as httpRequest } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, type GatewayConfig } from '../../src/config.ts';
+import { listen, type RunningServer } from '../../src/server.ts';
+import { startSimulator } from '../../src/simulator/server.ts';
+import { createGateway } from '../../src/yoga.ts';
+import { consoleLogger } from '../support/logs.ts';
+import { MODEL } from '../support/stack.ts';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+interface Case {
+  name: string;
+  /** Served by the fast path (true) or handed to Yoga (false). */
+  fast: boolean;
+  /** The status both must answer with, where it tells the case apart. */
+  status?: number;
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Raw HTTP, so that every header sent is the case's own (fetch adds Accept and others). */
+function send(base: string, c: Case): Promise<Answer> {
+  const url = new URL(c.path ?? '/graphql', base);
+  const headers: Record<string, string> = { ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}), ...c.headers };
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: c.method ?? 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = text === '' ? null : JSON.parse(text);
+        } catch {
+          // not JSON: compared as text
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body });
+      });
+    });
+    req.on('error', reject);
+    req.end(c.body);
+  });
+}
+
+// Values that differ between two runs of the same request (generated ids, clocks).
+const VOLATILE_HEADERS = new Set(['date', 'x-request-id', 'server-timing', 'retry-after']);
+const VOLATILE_FIELDS = new Set(['id', 'created', 'retryAfterSeconds']);
+
+function normalise(answer: Answer): Answer {
+  const headers = Object.fromEntries(
+    Object.entries(answer.headers).map(([name, value]) => [name, VOLATILE_HEADERS.has(name) ? '<present>' : value]),
+  );
+  const scrub = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(scrub)
+      : typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, VOLATILE_FIELDS.has(k) ? '<volatile>' : scrub(v)]))
+        : value;
+  const body = scrub(answer.body);
+  // Ids and clocks can change the length.
+  if (JSON.stringify(body) !== JSON.stringify(answer.body) || 'retry-after' in answer.headers) delete headers['content-length'];
+  return { status: answer.status, headers, body };
+}
+
+async function servedByFastPath(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const match = /^nim_graphql_http_requests_total\{handler="fast-path"\} (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+const json = (body: unknown) => JSON.stringify(body);
+const COMPLETE = 'mutation C($model: ID!, $n: Int) { complete(model: $model, prompt: "Once upon a time", maxTokens: $n) { __typename ... on Completion { text usage { completionTokens } } ... on GatewayError { code message } } }';
+const MODELS = '{ models { id ownedBy } }';
+const STREAM = `subscription { completionStream(model: "${MODEL}", prompt: "hi", maxTokens: 2) { __typename } }`;
+
+/** Runs every case against both gateways, in order, and compares. */
+async function compare(pair: Pair, cases: Case[]): Promise<void> {
+  const [fast, yoga] = pair.urls;
+  for (const c of cases) {
+    const before = await servedByFastPath(fast);
+    const [a, b] = await Promise.all([send(fast, c), send(yoga, c)]);
+    expect.soft(normalise(a), c.name).toEqual(normalise(b));
+    if (c.status !== undefined) expect.soft(a.status, `${c.name}: status`).toBe(c.status);
+    expect.soft((await servedByFastPath(fast)) - before, `${c.name}: served by the fast path`).toBe(c.fast ? 1 : 0);
+    expect.soft(await servedByFastPath(yoga), 'FAST_PATH=false serves nothing on the fast path').toBe(0);
+  }
+}
+
+interface Pair {
+  /** FAST_PATH on (the default), then FAST_PATH=false: everything through Yoga's adapter. */
+  urls: [string, string];
+  close(): Promise<void>;
+}
+
+async function startPair(env: Record<string, string>): Promise<Pair> {
+  const sim = await startSimulator({ tokenDelayMs: 0 });
+  const servers: RunningServer[] = [];
+  for (const fastPath of ['true', 'false']) {
+    const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...env, FAST_PATH: fastPath }) as GatewayConfig;
+    servers.push(await listen(createGateway(config, { logger: consoleLogger() }), '127.0.0.1', 0));
+  }
+  return {
+    urls: [servers[0]!.url, servers[1]!.url],
+    async close() {
+      await Promise.all(servers.map((server) => server.close()));
+      await sim.close();
+    },
+  };
+}
+
+describe('fast path: the same answers as Yoga', () => {
+  let pair: Pair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  it('with the default configuration', async () => {
+    pair = await startPair({});
+    const complete = (n: number) => json({ query: COMPLETE, variables: { model: MODEL, n } });
+    await compare(pair, [
+      { name: 'models, graphql-response+json', fast: true, headers: { accept: 'application/graphql-response+json' }, body: json({ query: MODELS }) },
+      { name: 'complete, no Accept', fast: true, body: complete(4) },
+      { name: 'complete, Accept */*', fast: true, headers: { accept: '*/*' }, body: complete(4) },
+      { name: 'complete, Accept application/json', fast: true, headers: { accept: 'application/json' }, body: complete(3) },
+      {
+        name: 'complete, a client list of types',
+        fast: true,
+        headers: { accept: 'application/graphql-response+json, application/json;q=0.9, text/event-stream;q=0.5' },
+        body: complete(3),
+      },
+      { name: 'content-type with charset', fast: true, headers: { 'content-type': 'application/json; charset=utf-8' }, body: complete(2) },
+      { name: 'unknown model: a typed error', fast: true, body: json({ query: COMPLETE, variables: { model: 'nope/nope' } }) },
+      { name: 'maxTokens out of range', fast: true, body: complete(0) },
+      { name: 'validation error, graphql-response+json (400)', fast: true, status: 400, headers: { accept: 'application/graphql-response+json' }, body: json({ query: '{ nope }' }) },
+      { name: 'validation error, application/json (200)', fast: true, status: 200, headers: { accept: 'application/json' }, body: json({ query: '{ nope }' }) },
+      { name: 'variable of the wrong type', fast: true, status: 400, body: json({ query: COMPLETE, variables: { model: MODEL, n: 'many' } }) },
+      { name: 'required variable missing', fast: true, body: json({ query: COMPLETE, variables: {} }) },
+      { name: 'variables null', fast: true, body: json({ query: MODELS, variables: null, operationName: null }) },
+      { name: 'extensions object', fast: true, body: json({ query: MODELS, extensions: {} }) },
+      { name: 'operationName picks one', fast: true, body: json({ query: `query A { models { id } } query B { __typename }`, operationName: 'B' }) },
+      { name: 'introspection', fast: true, body: json({ query: '{ __schema { queryType { name } } }' }) },
+      { name: 'over the cost limit', fast: true, status: 400, body: json({ query: `mutation { a: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } b: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } c: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } d: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } e: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } f: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } g: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } h: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } i: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } }` }) },
+      { name: 'too deep', fast: true, body: json({ query: `{ __type(name: "Query") { fields { type { ${'ofType { '.repeat(12)}name${' }'.repeat(12)} } } } }` }) },
+      // Yoga's
+      { name: 'syntax error', fast: false, body: json({ query: '{ models {' }) },
+      { name: 'unknown operationName', fast: false, status: 400, body: json({ query: MODELS, operationName: 'Nope' }) },
+      { name: 'two operations, no operationName', fast: false, body: json({ query: 'query A { __typename } query B { __typename }' }) },
+      { name: 'subscription, Accept application/json (406)', fast: false, status: 406, headers: { accept: 'application/json' }, body: json({ query: STREAM }) },
+      { name: 'batch, batching off', fast: false, status: 400, body: json([{ query: MODELS }]) },
+      { name: 'body not JSON', fast: false, body: '{"query": ' },
+      { name: 'body null', fast: false, body: 'null' },
+      { name: 'query not a string', fast: false, body: json({ query: 5 }) },
+      { name: 'variables an array', fast: false, body: json({ query: MODELS, variables: [] }) },
+      { name: 'an unknown parameter', fast: false, body: json({ query: MODELS, other: 1 }) },
+      { name: 'persisted query by hash only', fast: false, body: json({ extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }) },
+      { name: 'Accept text/html', fast: false, status: 406, headers: { accept: 'text/html' }, body: json({ query: MODELS }) },
+      { name: 'Accept JSON in latin-1', fast: false, headers: { accept: 'application/json; charset=iso-8859-1' }, body: json({ query: MODELS }) },
+      { name: 'text/plain body (CSRF)', fast: false, status: 403, headers: { 'content-type': 'text/plain' }, body: json({ query: MODELS }) },
+      { name: 'application/graphql+json', fast: false, headers: { 'content-type': 'application/graphql+json' }, body: json({ query: MODELS }) },
+      { name: 'a query string on the path', fast: false, path: '/graphql?x=1', body: json({ query: MODELS }) },
+      { name: 'GET with the CSRF header', fast: false, method: 'GET', path: `/graphql?query=${encodeURIComponent(MODELS)}`, headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' } },
+      { name: 'PUT', fast: false, status: 405, method: 'PUT', body: json({ query: MODELS }) },
+    ]);
+  });
+
+  it('with client auth, CORS, introspection off and rate limits', async () => {
+    const key = 'fast-path-key-0123456789';
+    pair = await startPair({
+      GATEWAY_API_KEYS: key,
+      CORS_ORIGINS: 'https://app.example.com',
+      INTROSPECTION: 'false',
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '4',
+    });
+    const auth = { authorization: `Bearer ${key}` };
+    await compare(pair, [
+      { name: 'no key', fast: false, status: 401, body: json({ query: MODELS }) },
+      { name: 'a wrong key', fast: false, status: 401, headers: { authorization: 'Bearer wrong-key-0123456789' }, body: json({ query: MODELS }) },
+      { name: 'the key', fast: true, status: 200, headers: auth, body: json({ query: MODELS }) },
+      { name: 'introspection off', fast: true, headers: auth, body: json({ query: '{ __schema { queryType { name } } }' }) },
+      { name: 'no suggestions', fast: true, headers: auth, body: json({ query: '{ modles { id } }' }) },
+      { name: 'an allowed origin (CORS headers)', fast: false, headers: { ...auth, origin: 'https://app.example.com' }, body: json({ query: MODELS }) },
+      { name: 'another origin', fast: false, headers: { ...auth, origin: 'https://evil.example.com' }, body: json({ query: MODELS }) },
+      { name: 'a completion', fast: true, headers: auth, body: json({ query: COMPLETE, variables: { model: MODEL, n: 2 } }) },
+      { name: 'the 5th operation in a minute: refused (429, Retry-After)', fast: true, status: 429, headers: auth, body: json({ query: MODELS }) },
+      { name: 'and the 6th', fast: true, status: 429, headers: auth, body: json({ query: COMPLETE, variables: { model: MODEL, n: 2 } }) },
+    ]);
+  });
+
+  it('with trusted documents', async () => {
+    pair = await startPair({ TRUSTED_DOCUMENTS_FILE: new URL('../../examples/gql/persisted-documents.json', import.meta.url).pathname });
+    await compare(pair, [
+      { name: 'a document not by hash', fast: true, status: 400, body: json({ query: MODELS }) },
+      { name: 'an unknown hash', fast: false, body: json({ extensions: { persistedQuery: { version: 1, sha256Hash: 'sha256:0000' } } }) },
+    ]);
+  });
+});
