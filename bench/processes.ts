@@ -127,10 +127,15 @@ export interface GatewayLaunch {
   nodeArgs?: string[];
 }
 
-/** The gateway exactly as deployed: `node src/main.ts`, configured by environment. */
+/** Compiles src/ to dist/ (`npm run build`), what production runs; once per bench run. */
+export function buildGateway(): void {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}
+
+/** The gateway exactly as deployed: `node dist/main.js` (after buildGateway()), configured by environment. */
 export async function startGatewayProcess(launch: GatewayLaunch): Promise<Child> {
   const env = { NIM_PROXY_BASE_URL: launch.upstream, HOST: '127.0.0.1', PORT: '0', SHUTDOWN_GRACE_MS: '500', ...launch.env };
-  const child = await startChild('gateway', [...(launch.nodeArgs ?? []), 'src/main.ts'], env, /GraphiQL at (http:\/\/\S+)\/graphql/);
+  const child = await startChild('gateway', [...(launch.nodeArgs ?? []), 'dist/main.js'], env, /GraphiQL at (http:\/\/\S+)\/graphql/);
   // main.ts prints "localhost"; it listens on HOST.
   return { ...child, url: child.url.replace('localhost', '127.0.0.1') };
 }

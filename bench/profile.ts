@@ -49,7 +49,7 @@ function area(frame: CallFrame): string {
   if (url.startsWith('node:')) return 'node: internals';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg?.[1]) return pkg[1];
-  const own = /\/(src|bench)\/(.+)$/.exec(url);
+  const own = /\/(src|dist|bench)\/(.+)$/.exec(url);
   return own ? `${own[1]}/${own[2]}` : url;
 }
 

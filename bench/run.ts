@@ -17,7 +17,7 @@ import {
   writeReport,
   type BenchReport,
 } from './report.ts';
-import { startGatewayProcess, startSimulatorProcess, type Child } from './processes.ts';
+import { buildGateway, startGatewayProcess, startSimulatorProcess, type Child } from './processes.ts';
 import { compareRest, compareStreams, scaleStreams, soak, withGateway, withStack, SCALE_ENV, type Plan, type Stack } from './suite.ts';
 import type { Workload } from './workloads.ts';
 
@@ -97,6 +97,8 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   const machine = describeMachine(argv);
   log(`${mode} run on ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}`);
+  log('building the gateway (tsc -p tsconfig.build.json → dist/)');
+  buildGateway();
 
   const report: Omit<BenchReport, 'targets' | 'finishedAt'> = {
     mode,

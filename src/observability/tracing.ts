@@ -1,10 +1,9 @@
 // OpenTelemetry spans, when an OTLP endpoint is configured: a server span per GraphQL request (a
 // child of the caller's traceparent) and a client span per upstream attempt. The traceparent sent
 // to NIM Proxy names the server span, so the trace crosses the gateway.
+import { createRequire } from 'node:module';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { UpstreamAttempt } from '../nim/client.ts';
 import type { RequestTrace } from './trace.ts';
 
@@ -20,6 +19,11 @@ export class Tracing {
   private readonly spans = new WeakMap<RequestTrace, Span>();
 
   constructor(config: TracingConfig) {
+    // The SDK and exporter (~25 MB of heap) load only when tracing is configured.
+    const require = createRequire(import.meta.url);
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+    const { BatchSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
     const exporter = new OTLPTraceExporter({ url: `${config.endpoint.replace(/\/+$/, '')}/v1/traces` });
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': config.serviceName }),

@@ -1,8 +1,13 @@
 // The budgets behind the rate limits (rate-limiter-flexible, fixed one-minute windows per client):
 // in memory, or in Redis when REDIS_URL is set, so that every gateway instance draws on one budget.
-import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config.ts';
+
+// rate-limiter-flexible and ioredis (~30 MB of heap together) load only when a limit is configured.
+const require = createRequire(import.meta.url);
+const limiters = () => require('rate-limiter-flexible') as typeof import('rate-limiter-flexible');
 
 const WINDOW_SECONDS = 60;
 
@@ -30,7 +35,7 @@ export class Budget {
       const res = await this.#limiter.consume(client, points);
       return { ok: true, windowEndsAt: Date.now() + res.msBeforeNext };
     } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) {
+      if (!(rejection instanceof limiters().RateLimiterRes)) {
         // Even the in-memory fallback failed: let the request through rather than fail every caller.
         this.#store.logger.warn(`rate limits: cannot count for ${client} (${String(rejection)}); letting the request through`);
         return { ok: true, windowEndsAt: 0 };
@@ -75,6 +80,7 @@ export class RateLimitStore {
   }
 
   #budget(name: string, points: number): Budget {
+    const { RateLimiterMemory, RateLimiterRedis } = limiters();
     const options = { keyPrefix: `nim-graphql:rl:${name}`, points, duration: WINDOW_SECONDS };
     const memory = new RateLimiterMemory(options);
     // Redis down (or slow): each instance counts in its own memory with the same limits. Failing open
@@ -89,6 +95,7 @@ export class RateLimitStore {
     const parsed = new URL(url);
     // Logs name the server, never the password of the URL.
     const where = `${parsed.hostname}:${parsed.port || '6379'}`;
+    const { Redis } = require('ioredis') as typeof import('ioredis');
     const redis = new Redis(url, {
       // Fail fast to the in-memory fallback instead of queueing commands or waiting on a hung server.
       enableOfflineQueue: false,
