@@ -58,27 +58,38 @@ function simpleParams(body: Buffer): Params | null {
   return parsed as unknown as Params;
 }
 
-const REGULAR_MEDIA_TYPES = ['application/graphql-response+json', 'application/json'] as const;
+const JSON_TYPES = ['application/graphql-response+json', 'application/json'] as const;
+
+/** How Yoga would answer: JSON of one media type, or server-sent events. */
+export type Answer = { kind: 'json'; mediaType: string } | { kind: 'sse' };
 
 /**
- * The media type Yoga's result processors answer a query or mutation with, for this Accept header,
- * when it is a JSON one; null when Yoga would pick SSE or multipart, or answer 406. The same reading
- * as Yoga's (`getMediaTypesForRequestInOrder`, then the last match wins and JSON is tried last).
+ * How Yoga's result processors answer this Accept header, read as Yoga reads it
+ * (`getMediaTypesForRequestInOrder`; processors tried SSE, multipart, then JSON, the last match
+ * winning; subscriptions only by SSE). Null when the answer would be multipart or 406: Yoga's.
  */
-export function jsonMediaType(accept: string | undefined): string | null {
-  let chosen: string | null = null;
-  const accepted = (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse();
-  for (const entry of accepted) {
+export function chooseAnswer(accept: string | undefined, subscription: boolean): Answer | null {
+  const matches = (offered: string, asked: string) => {
+    const [type, subtype] = offered.split('/');
+    const [askedType, askedSubtype] = asked.split('/');
+    return (askedType === '*' || askedType === type) && (askedSubtype === '*' || askedSubtype === subtype);
+  };
+  const asked: string[] = [];
+  for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse()) {
     const [mediaType = '', ...params] = entry.split(';');
-    const charset = params.find((param) => param.includes('charset=')) ?? 'charset=utf-8';
-    if (charset !== 'charset=utf-8') continue;
-    const [askedType, askedSubtype] = mediaType.split('/');
-    for (const offered of REGULAR_MEDIA_TYPES) {
-      const [type, subtype] = offered.split('/');
-      if ((askedType === '*' || askedType === type) && (askedSubtype === '*' || askedSubtype === subtype)) chosen = offered;
-    }
+    if ((params.find((param) => param.includes('charset=')) ?? 'charset=utf-8') === 'charset=utf-8') asked.push(mediaType);
   }
-  return chosen;
+  let json: string | null = null;
+  let sse = false;
+  let multipart = false;
+  for (const type of asked) {
+    sse ||= matches('text/event-stream', type);
+    multipart ||= matches('multipart/mixed', type);
+    for (const offered of JSON_TYPES) if (matches(offered, type)) json = offered;
+  }
+  if (subscription) return sse ? { kind: 'sse' } : null;
+  if (json !== null) return { kind: 'json', mediaType: json };
+  return sse && !multipart ? { kind: 'sse' } : null;
 }
 
 /**
@@ -161,7 +172,7 @@ type YogaParams = Parameters<YogaServerInstance<Record<string, never>, Context>[
  * done nothing a retry would repeat, when Yoga's request-parse hooks refuse the request or the
  * operation is not a query or mutation: the caller then hands the request to Yoga whole.
  */
-async function serve(options: FastPathOptions, documents: DocumentCache, req: IncomingMessage, res: ServerResponse, body: Params, mediaType: string): Promise<boolean> {
+async function serve(options: FastPathOptions, documents: DocumentCache, req: IncomingMessage, res: ServerResponse, body: Params): Promise<boolean> {
   const { yoga, observability } = options;
   const controller = new AbortController();
   const request = new NodeRequestView(req, controller.signal, body) as unknown as Request;
@@ -179,7 +190,9 @@ async function serve(options: FastPathOptions, documents: DocumentCache, req: In
   if (params === undefined || Array.isArray(params) || typeof params.query !== 'string') return false;
   const document = documents.get(params.query);
   const operation = document === null ? undefined : getOperationAST(document, params.operationName)?.operation;
-  if (operation !== 'query' && operation !== 'mutation') return false;
+  if (operation === undefined) return false;
+  const answer = chooseAnswer(req.headers.accept, operation === 'subscription');
+  if (answer === null) return false;
 
   const onClose = () => controller.abort();
   res.once('close', onClose);
@@ -195,13 +208,110 @@ async function serve(options: FastPathOptions, documents: DocumentCache, req: In
     if (masked !== error) yoga.logger.error(error);
     result = { errors: [masked instanceof GraphQLError ? masked : new GraphQLError(masked.message, { originalError: masked })] };
   }
-  const response = processRegularResult(result, PLAIN_FETCH, mediaType) as unknown as PlainResponse;
+  if (answer.kind === 'sse') {
+    sendEvents(options, request, res, result, controller);
+    return true;
+  }
+  const response = processRegularResult(result, PLAIN_FETCH, answer.mediaType) as unknown as PlainResponse;
   traceResponse(observability, request, response);
   if (res.destroyed) return true;
   response.headers.set('content-length', String(Buffer.byteLength(response.body)));
   res.writeHead(response.status, response.headers.record);
   res.end(response.body);
   return true;
+}
+
+type ProcessorInput = Parameters<typeof processRegularResult>[0];
+type SingleResult = Exclude<ProcessorInput, AsyncIterable<unknown> | readonly unknown[]>;
+
+/** One result as Yoga serialises it (internal error extensions left out). */
+function stringifyResult(result: SingleResult): string {
+  if (!result.errors?.length && !(result.extensions as { http?: unknown } | undefined)?.http) return (result.stringify ?? JSON.stringify)(result);
+  return (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse).body;
+}
+
+const PING_MS = 12_000;
+
+/**
+ * GraphQL over SSE, distinct-connections mode, as Yoga's SSE processor writes it: a first `:` ping,
+ * `event: next` per result, `event: complete` at the end, a ping every 12 s. Events that one upstream
+ * read produces (one tick) leave in one write; the client leaving closes the iterator (and with it
+ * the upstream stream).
+ */
+function sendEvents(options: FastPathOptions, request: Request, res: ServerResponse, result: ProcessorInput, controller: AbortController): void {
+  const { observability, yoga } = options;
+  const iterable = Symbol.asyncIterator in result;
+  // Status and extra headers (e.g. Retry-After of a refusal) as Yoga computes them for one result.
+  const first = iterable ? null : (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse);
+  const headers: Record<string, string> = {
+    'Content-Type': 'text/event-stream',
+    Connection: 'keep-alive',
+    'Cache-Control': 'no-cache',
+    'Content-Encoding': 'none',
+  };
+  if (first) for (const [name, value] of Object.entries(first.headers.record)) if (name !== 'Content-Type') headers[name] = value;
+  const response = { status: first?.status ?? 200, headers: { set: (name: string, value: string) => void (headers[name] = value) } };
+  traceResponse(observability, request, response);
+  if (res.destroyed) {
+    if (iterable) void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+    return;
+  }
+  res.writeHead(response.status, headers);
+  res.write(':\n\n');
+  // Text written in one tick leaves in one res.write (one syscall) when the tick ends. (res.cork()
+  // would do it, but an end() in the tick of a cork garbles the chunked body.)
+  let pending = '';
+  let closed = false;
+  let drained: Promise<void> | null = null;
+  const flush = () => {
+    if (pending === '' || closed) return;
+    const text = pending;
+    pending = '';
+    if (!res.write(text)) {
+      drained ??= new Promise<void>((resolve) => {
+        const done = () => {
+          drained = null;
+          res.off('drain', done).off('close', done);
+          resolve();
+        };
+        res.on('drain', done).on('close', done);
+      });
+    }
+  };
+  const send = (text: string) => {
+    if (pending === '') process.nextTick(flush);
+    pending += text;
+  };
+  const ping = setInterval(() => send(':\n\n'), PING_MS);
+  const iterator: AsyncIterator<SingleResult> = iterable
+    ? (result as AsyncIterable<SingleResult>)[Symbol.asyncIterator]()
+    : ([result as SingleResult][Symbol.iterator]() as unknown as AsyncIterator<SingleResult>);
+  const onClose = () => {
+    closed = true;
+    clearInterval(ping);
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  };
+  res.once('close', onClose);
+  const pump = async () => {
+    for (;;) {
+      const step = await iterator.next();
+      if (closed) return;
+      if (step.value != null) send(`event: next\ndata: ${stringifyResult(step.value)}\n\n`);
+      if (step.done) break;
+      // Backpressure: a slow reader holds the next pull, as Yoga's ReadableStream does.
+      if (drained) await drained;
+    }
+    res.off('close', onClose);
+    clearInterval(ping);
+    const rest = pending;
+    pending = '';
+    res.end(`${rest}event: complete\ndata:\n\n`);
+  };
+  pump().catch((error: unknown) => {
+    clearInterval(ping);
+    if (!controller.signal.aborted) yoga.logger.error(error);
+    res.destroy();
+  });
 }
 
 export function createFastPath(options: FastPathOptions): FastPath {
@@ -228,8 +338,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
     ) {
       return toYoga(req, res);
     }
-    const mediaType = jsonMediaType(headers.accept);
-    if (mediaType === null) return toYoga(req, res);
+    if (chooseAnswer(headers.accept, false) === null && chooseAnswer(headers.accept, true) === null) return toYoga(req, res);
 
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -238,7 +347,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       const params = simpleParams(body);
       if (params === null) return toYoga(req, res, body);
-      serve(options, documents, req, res, params, mediaType).then(
+      serve(options, documents, req, res, params).then(
         (served) => (served ? void (counts.fastPath += 1) : toYoga(req, res, body)),
         (error: unknown) => {
           yoga.logger.error(error);
