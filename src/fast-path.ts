@@ -1,10 +1,12 @@
-// The hot path: one JSON POST to /graphql holding a query or mutation, answered with JSON. It runs
+// The hot path: one JSON POST to /graphql holding one operation, answered with JSON or (subscriptions,
+// or when the client asks for it) server-sent events. It runs
 // Yoga's own pipeline from the parsed parameters on (onParams hooks, envelop with every plugin and
 // the parse/validate caches, masked errors, onExecutionResult hooks, Yoga's result processor), but
 // straight on node:http: without the Fetch-API adapter (Request/Response/Headers ponyfills and the
 // promise chain around every hook), a third of a request's CPU in the profile (BENCHMARKS.md).
 // Whatever is not exactly that (another method, path, media type or body shape, a subscription, a
-// missing or wrong client key, a CORS request) goes to Yoga whole, with the body already read.
+// missing or wrong client key, a CORS request, a multipart answer) goes to Yoga whole, with the body
+// already read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, GraphQLError, parse, type DocumentNode } from 'graphql';
 import { maskError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
@@ -167,40 +169,49 @@ const PLAIN_FETCH = { Response: PlainResponse } as unknown as Parameters<typeof 
 
 type YogaParams = Parameters<YogaServerInstance<Record<string, never>, Context>['getResultForParams']>[0]['params'];
 
+/** Yoga's request parsing, then what the answer would be; null where Yoga should answer itself. */
+async function chooseFor(
+  yoga: FastPathOptions['yoga'],
+  documents: DocumentCache,
+  req: IncomingMessage,
+  request: Request,
+  serverContext: Parameters<FastPathOptions['yoga']['parseRequest']>[1],
+): Promise<(Answer & { params: YogaParams }) | null> {
+  const { requestParserResult: params } = await yoga.parseRequest(request, serverContext);
+  if (params === undefined || Array.isArray(params) || typeof params.query !== 'string') return null;
+  const document = documents.get(params.query);
+  const operation = document === null ? undefined : getOperationAST(document, params.operationName)?.operation;
+  const answer = operation === undefined ? null : chooseAnswer(req.headers.accept, operation === 'subscription');
+  return answer && { ...answer, params };
+}
+
 /**
  * Yoga from its request parsing on, for a body known to be one JSON operation. Returns false, having
- * done nothing a retry would repeat, when Yoga's request-parse hooks refuse the request or the
- * operation is not a query or mutation: the caller then hands the request to Yoga whole.
+ * done nothing a retry would repeat, when Yoga's request-parse hooks refuse the request, the operation
+ * cannot be told, or the answer would be multipart or 406: the caller then hands it to Yoga whole.
  */
 async function serve(options: FastPathOptions, documents: DocumentCache, req: IncomingMessage, res: ServerResponse, body: Params): Promise<boolean> {
   const { yoga, observability } = options;
   const controller = new AbortController();
+  // The client leaving aborts the operation (and its upstream calls), as Yoga's Node adapter does.
+  const onClose = () => controller.abort();
+  if (res.destroyed) controller.abort();
+  else res.once('close', onClose).once('finish', () => res.off('close', onClose));
   const request = new NodeRequestView(req, controller.signal, body) as unknown as Request;
   // What Yoga's Node adapter hands its hooks: the node request and response, and waitUntil.
   const waitUntil = (work: Promise<unknown> | unknown) => void Promise.resolve(work).catch((error: unknown) => yoga.logger.error(error));
   const serverContext = { req, res, waitUntil } as unknown as Parameters<typeof yoga.parseRequest>[1];
   // Yoga's onRequestParse hooks (method check, CSRF, introspection switch, its JSON parser and checks).
-  let parsed: Awaited<ReturnType<typeof yoga.parseRequest>>;
-  try {
-    parsed = await yoga.parseRequest(request, serverContext);
-  } catch {
+  const answer = await chooseFor(yoga, documents, req, request, serverContext).catch(() => null);
+  if (answer === null) {
+    res.off('close', onClose);
     return false;
   }
-  const params = parsed.requestParserResult;
-  if (params === undefined || Array.isArray(params) || typeof params.query !== 'string') return false;
-  const document = documents.get(params.query);
-  const operation = document === null ? undefined : getOperationAST(document, params.operationName)?.operation;
-  if (operation === undefined) return false;
-  const answer = chooseAnswer(req.headers.accept, operation === 'subscription');
-  if (answer === null) return false;
-
-  const onClose = () => controller.abort();
-  res.once('close', onClose);
-  res.once('finish', () => res.off('close', onClose));
+  const { params } = answer;
   traceRequest(observability, request);
   let result: Parameters<typeof processRegularResult>[0] | undefined;
   try {
-    result = await yoga.getResultForParams({ params: params as YogaParams, request }, serverContext);
+    result = await yoga.getResultForParams({ params, request }, serverContext);
     if (result === undefined) throw new Error('Yoga returned no result.');
   } catch (error) {
     // As Yoga's own handler does with an error thrown outside execution.

@@ -103,7 +103,7 @@ export class GatewayMetrics {
   watchHandlers(counts: () => { fastPath: number; yoga: number }): void {
     new Counter({
       name: 'nim_graphql_http_requests_total',
-      help: 'HTTP requests by handler: fast-path (single JSON query or mutation on node:http) or yoga (everything else).',
+      help: 'HTTP requests by handler: fast-path (a single-operation JSON POST on node:http) or yoga (everything else).',
       labelNames: ['handler'] as const,
       registers: [this.registry],
       collect() {
