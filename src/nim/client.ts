@@ -71,6 +71,7 @@ export class NimClient extends NimTransport {
     call.signal?.addEventListener('abort', onAbort, { once: true });
     let lease: Leased<Dispatcher.ResponseData> | undefined;
     let started = 0;
+    let done = false;
     try {
       call.signal?.throwIfAborted();
       lease = await this.resilience.lease({ ...call, endpoint: call.path }, async (progress) => {
@@ -86,11 +87,17 @@ export class NimClient extends NimTransport {
           throw fromTransport(error, call.model);
         }
       });
-      for await (const batch of eventBatches(lease.value.body as AsyncIterable<Buffer>, this.options.maxResponseBytes)) {
+      // Leaving the loop must not destroy the body: after [DONE] it is read to its end (below), so
+      // that the connection goes back to the pool instead of being closed.
+      const body = lease.value.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+      for await (const batch of eventBatches(body, this.options.maxResponseBytes)) {
         // The clock stops while the consumer handles events: only upstream silence counts.
         clearTimeout(timer);
         for (const data of batch) {
-          if (data.trim() === '[DONE]') return;
+          if (data.trim() === '[DONE]') {
+            done = true;
+            return;
+          }
           yield this.streamEvent(call, data, schema);
         }
         timer = arm('idle', idleTimeoutMs);
@@ -106,8 +113,10 @@ export class NimClient extends NimTransport {
     } finally {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);
-      // Stopping early (client gone, [DONE] before the socket ends) must not leave the body open.
-      lease?.value.body.destroy();
+      // After [DONE] the upstream ends the response: read what is left (a bounded amount) and keep the
+      // connection. Stopping early otherwise (client gone, a failure) must not leave the body open.
+      if (done) lease?.value.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      else lease?.value.body.destroy();
       lease?.release();
       if (lease) this.report(call, lease.value.statusCode, started);
     }

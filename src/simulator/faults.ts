@@ -23,6 +23,8 @@ export interface Fault {
   stream?: StreamFaultKind;
   /** Stream: wait this long before the first chunk (after headers). */
   firstTokenDelayMs?: number;
+  /** Stream: send `[DONE]`, then end the response only after this long (a proxy flushing the last chunk apart). */
+  endDelayMs?: number;
   /** A 200 JSON response padded to about this many bytes; for streams, the first chunk. */
   oversizedBytes?: number;
 }

@@ -54,6 +54,8 @@ export interface Simulator {
   setModels(models: SimulatorModel[]): void;
   configure(options: Configurable): void;
   countRequests(path: string): number;
+  /** TCP connections accepted so far: how well clients reuse them. */
+  connections(): number;
   reset(): void;
   waitForAbort(path: string, timeoutMs: number): Promise<RecordedRequest>;
   close(): Promise<void>;
@@ -210,6 +212,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   const server = createServer((req, res) => void handle(req, res));
+  let connections = 0;
+  server.on('connection', () => void (connections += 1));
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
@@ -229,6 +233,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.settings = applySettings(state.settings, changes);
     },
     countRequests: (path) => requests.filter((r) => r.path === path).length,
+    connections: () => connections,
     reset: () => {
       requests.length = 0;
       claimedAborts.clear();

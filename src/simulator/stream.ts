@@ -75,5 +75,10 @@ export async function streamPlan(exchange: Exchange, plan: Plan, tokenDelayMs: n
   const tail = plan.input.includeUsage ? event(JSON.stringify(usageChunk(plan))) : DONE;
   if (trigger !== null) return misbehave(exchange, trigger, tail);
   if (plan.input.includeUsage) await write(exchange, tail);
+  if (fault?.endDelayMs !== undefined) {
+    await write(exchange, DONE);
+    await sleep(fault.endDelayMs, exchange.signal);
+    return finish(exchange);
+  }
   finish(exchange, DONE);
 }

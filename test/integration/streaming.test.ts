@@ -141,6 +141,21 @@ describe('streaming subscriptions', () => {
     expect(aborted.finishedAt).toBeNull();
   });
 
+  it('hands the upstream connection back after [DONE], even when the response ends apart from it', async () => {
+    stack.sim.inject({ path: '/v1/completions', endDelayMs: 40, times: Infinity });
+    let before = 0;
+    // The first stream (and the model list) may open connections; the next five should need none.
+    for (let i = 0; i < 6; i += 1) {
+      if (i === 1) before = stack.sim.connections();
+      const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once upon a time', maxTokens: 2 });
+      expect(events.at(-1)!.__typename).toBe('CompletionDone');
+      // The Done event leaves at [DONE]; the upstream response ends 40 ms later.
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+    // Reading the rest of the body keeps the connection; destroying it at [DONE] would cost one per stream.
+    expect(stack.sim.connections() - before).toBeLessThanOrEqual(1);
+  });
+
   it('works with graphql-sse clients in distinct-connections and single-connection mode', async () => {
     for (const [url, singleConnection] of [
       [stack.endpoint, false],
