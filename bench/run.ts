@@ -22,7 +22,9 @@ import { compareRest, compareStreams, scaleStreams, soak, withGateway, withStack
 import type { Workload } from './workloads.ts';
 
 const FULL: Plan = {
-  warmupSeconds: 1,
+  // Each side warms up at the row's concurrency before it is measured: after 1 s, V8 is still
+  // compiling and the heap still growing, and CPU per request read 1.5–2× the steady state.
+  warmupSeconds: 10,
   restSeconds: 5,
   growth: { workloads: ['models', 'complete'], clients: [1, 10, 100] },
   freshGateways: true,
