@@ -172,13 +172,18 @@ function ticksPerSecond(): number {
 }
 
 /** User + system CPU time of every thread of the process, in ms (10 ms resolution at 100 Hz). */
-export function cpuMs(pid: number): number {
+/** User and system CPU time of a process so far (all its threads), ms. */
+export function cpuSplitMs(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which may itself hold spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / ticksPerSecond();
+  const ms = (field: string | undefined) => (Number(field) * 1000) / ticksPerSecond();
+  return { user: ms(fields[11]), system: ms(fields[12]) };
+}
+
+export function cpuMs(pid: number): number {
+  const { user, system } = cpuSplitMs(pid);
+  return user + system;
 }
 
 /** Busy CPU time of the whole machine (all cores, every process and the kernel), in ms. */

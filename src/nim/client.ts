@@ -115,8 +115,10 @@ export class NimClient extends NimTransport {
       call.signal?.removeEventListener('abort', onAbort);
       // After [DONE] the upstream ends the response: read what is left (a bounded amount) and keep the
       // connection. Stopping early otherwise (client gone, a failure) must not leave the body open.
-      if (done) lease?.value.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      else lease?.value.body.destroy();
+      // (Nothing listens to the body any more: its destroy error must not go unhandled.)
+      const rest = lease?.value.body.on('error', () => undefined);
+      if (done) rest?.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      else rest?.destroy();
       lease?.release();
       if (lease) this.report(call, lease.value.statusCode, started);
     }
