@@ -1,15 +1,16 @@
-// The hot path: one JSON POST to /graphql holding one operation, answered with JSON or (subscriptions,
-// or when the client asks for it) server-sent events. It runs
-// Yoga's own pipeline from the parsed parameters on (onParams hooks, envelop with every plugin and
-// the parse/validate caches, masked errors, onExecutionResult hooks, Yoga's result processor), but
-// straight on node:http: without the Fetch-API adapter (Request/Response/Headers ponyfills and the
-// promise chain around every hook), a third of a request's CPU in the profile (BENCHMARKS.md).
-// Whatever is not exactly that (another method, path, media type or body shape, a subscription, a
-// missing or wrong client key, a CORS request, a multipart answer) goes to Yoga whole, with the body
-// already read.
+// The hot path: a JSON POST to /graphql holding one operation, answered with JSON or, for
+// subscriptions (or when the client asks for it), server-sent events. It runs Yoga's own steps from
+// request parsing on (its request-parse hooks, onParams hooks, envelop with every plugin and the
+// parse/validate caches, masked errors, onExecutionResult hooks, Yoga's result processor and SSE
+// format), but straight on node:http: without the Fetch-API adapter (Request/Response/Headers
+// ponyfills and the promise chain around every hook), a third of a request's CPU in the profile
+// before it (BENCHMARKS.md). Whatever is not exactly that (another method, path, media type or body
+// shape, a batch, a missing or wrong client key, a CORS request, a multipart answer) goes to Yoga
+// whole, with the body already read. test/integration/fast-path.test.ts holds the two to the same answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, GraphQLError, parse, type DocumentNode } from 'graphql';
-import { maskError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import { maskError, type YogaServerInstance } from 'graphql-yoga';
+import { chooseAnswer, sendEvents, sendJson, type Answer, type AnswerHooks, type ProcessorInput } from './fast-path-answers.ts';
 import type { Context } from './context.ts';
 import type { ClientAuth } from './plugins/use-client-auth.ts';
 import { traceRequest, traceResponse, type Observability } from './plugins/use-observability.ts';
@@ -58,40 +59,6 @@ function simpleParams(body: Buffer): Params | null {
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
   if (extensions !== undefined && !isObject(extensions)) return null;
   return parsed as unknown as Params;
-}
-
-const JSON_TYPES = ['application/graphql-response+json', 'application/json'] as const;
-
-/** How Yoga would answer: JSON of one media type, or server-sent events. */
-export type Answer = { kind: 'json'; mediaType: string } | { kind: 'sse' };
-
-/**
- * How Yoga's result processors answer this Accept header, read as Yoga reads it
- * (`getMediaTypesForRequestInOrder`; processors tried SSE, multipart, then JSON, the last match
- * winning; subscriptions only by SSE). Null when the answer would be multipart or 406: Yoga's.
- */
-export function chooseAnswer(accept: string | undefined, subscription: boolean): Answer | null {
-  const matches = (offered: string, asked: string) => {
-    const [type, subtype] = offered.split('/');
-    const [askedType, askedSubtype] = asked.split('/');
-    return (askedType === '*' || askedType === type) && (askedSubtype === '*' || askedSubtype === subtype);
-  };
-  const asked: string[] = [];
-  for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse()) {
-    const [mediaType = '', ...params] = entry.split(';');
-    if ((params.find((param) => param.includes('charset=')) ?? 'charset=utf-8') === 'charset=utf-8') asked.push(mediaType);
-  }
-  let json: string | null = null;
-  let sse = false;
-  let multipart = false;
-  for (const type of asked) {
-    sse ||= matches('text/event-stream', type);
-    multipart ||= matches('multipart/mixed', type);
-    for (const offered of JSON_TYPES) if (matches(offered, type)) json = offered;
-  }
-  if (subscription) return sse ? { kind: 'sse' } : null;
-  if (json !== null) return { kind: 'json', mediaType: json };
-  return sse && !multipart ? { kind: 'sse' } : null;
 }
 
 /**
@@ -152,21 +119,6 @@ class NodeRequestView {
   }
 }
 
-/** The one response shape processRegularResult builds: a string body, a plain header record. */
-class PlainResponse {
-  readonly body: string;
-  readonly status: number;
-  readonly headers: { record: Record<string, string>; set(name: string, value: string): void };
-
-  constructor(body: string, init: { status: number; headers: Record<string, string> }) {
-    this.body = body;
-    this.status = init.status;
-    const record = init.headers;
-    this.headers = { record, set: (name, value) => void (record[name] = value) };
-  }
-}
-const PLAIN_FETCH = { Response: PlainResponse } as unknown as Parameters<typeof processRegularResult>[1];
-
 type YogaParams = Parameters<YogaServerInstance<Record<string, never>, Context>['getResultForParams']>[0]['params'];
 
 /** Yoga's request parsing, then what the answer would be; null where Yoga should answer itself. */
@@ -209,7 +161,7 @@ async function serve(options: FastPathOptions, documents: DocumentCache, req: In
   }
   const { params } = answer;
   traceRequest(observability, request);
-  let result: Parameters<typeof processRegularResult>[0] | undefined;
+  let result: ProcessorInput | undefined;
   try {
     result = await yoga.getResultForParams({ params, request }, serverContext);
     if (result === undefined) throw new Error('Yoga returned no result.');
@@ -219,110 +171,15 @@ async function serve(options: FastPathOptions, documents: DocumentCache, req: In
     if (masked !== error) yoga.logger.error(error);
     result = { errors: [masked instanceof GraphQLError ? masked : new GraphQLError(masked.message, { originalError: masked })] };
   }
-  if (answer.kind === 'sse') {
-    sendEvents(options, request, res, result, controller);
-    return true;
-  }
-  const response = processRegularResult(result, PLAIN_FETCH, answer.mediaType) as unknown as PlainResponse;
-  traceResponse(observability, request, response);
-  if (res.destroyed) return true;
-  response.headers.set('content-length', String(Buffer.byteLength(response.body)));
-  res.writeHead(response.status, response.headers.record);
-  res.end(response.body);
+  const hooks: AnswerHooks = {
+    beforeHead: (response) => traceResponse(observability, request, response),
+    failed: (error) => {
+      if (!controller.signal.aborted) yoga.logger.error(error);
+    },
+  };
+  if (answer.kind === 'sse') sendEvents(res, result, hooks);
+  else sendJson(res, result, answer.mediaType, hooks);
   return true;
-}
-
-type ProcessorInput = Parameters<typeof processRegularResult>[0];
-type SingleResult = Exclude<ProcessorInput, AsyncIterable<unknown> | readonly unknown[]>;
-
-/** One result as Yoga serialises it (internal error extensions left out). */
-function stringifyResult(result: SingleResult): string {
-  if (!result.errors?.length && !(result.extensions as { http?: unknown } | undefined)?.http) return (result.stringify ?? JSON.stringify)(result);
-  return (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse).body;
-}
-
-const PING_MS = 12_000;
-
-/**
- * GraphQL over SSE, distinct-connections mode, as Yoga's SSE processor writes it: a first `:` ping,
- * `event: next` per result, `event: complete` at the end, a ping every 12 s. Events that one upstream
- * read produces (one tick) leave in one write; the client leaving closes the iterator (and with it
- * the upstream stream).
- */
-function sendEvents(options: FastPathOptions, request: Request, res: ServerResponse, result: ProcessorInput, controller: AbortController): void {
-  const { observability, yoga } = options;
-  const iterable = Symbol.asyncIterator in result;
-  // Status and extra headers (e.g. Retry-After of a refusal) as Yoga computes them for one result.
-  const first = iterable ? null : (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse);
-  const headers: Record<string, string> = {
-    'Content-Type': 'text/event-stream',
-    Connection: 'keep-alive',
-    'Cache-Control': 'no-cache',
-    'Content-Encoding': 'none',
-  };
-  if (first) for (const [name, value] of Object.entries(first.headers.record)) if (name !== 'Content-Type') headers[name] = value;
-  const response = { status: first?.status ?? 200, headers: { set: (name: string, value: string) => void (headers[name] = value) } };
-  traceResponse(observability, request, response);
-  if (res.destroyed) {
-    if (iterable) void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
-    return;
-  }
-  res.writeHead(response.status, headers);
-  res.write(':\n\n');
-  // Text written in one tick leaves in one res.write (one syscall) when the tick ends. (res.cork()
-  // would do it, but an end() in the tick of a cork garbles the chunked body.)
-  let pending = '';
-  let closed = false;
-  let drained: Promise<void> | null = null;
-  const flush = () => {
-    if (pending === '' || closed) return;
-    const text = pending;
-    pending = '';
-    if (!res.write(text)) {
-      drained ??= new Promise<void>((resolve) => {
-        const done = () => {
-          drained = null;
-          res.off('drain', done).off('close', done);
-          resolve();
-        };
-        res.on('drain', done).on('close', done);
-      });
-    }
-  };
-  const send = (text: string) => {
-    if (pending === '') process.nextTick(flush);
-    pending += text;
-  };
-  const ping = setInterval(() => send(':\n\n'), PING_MS);
-  const iterator: AsyncIterator<SingleResult> = iterable
-    ? (result as AsyncIterable<SingleResult>)[Symbol.asyncIterator]()
-    : ([result as SingleResult][Symbol.iterator]() as unknown as AsyncIterator<SingleResult>);
-  const onClose = () => {
-    closed = true;
-    clearInterval(ping);
-    void Promise.resolve(iterator.return?.()).catch(() => undefined);
-  };
-  res.once('close', onClose);
-  const pump = async () => {
-    for (;;) {
-      const step = await iterator.next();
-      if (closed) return;
-      if (step.value != null) send(`event: next\ndata: ${stringifyResult(step.value)}\n\n`);
-      if (step.done) break;
-      // Backpressure: a slow reader holds the next pull, as Yoga's ReadableStream does.
-      if (drained) await drained;
-    }
-    res.off('close', onClose);
-    clearInterval(ping);
-    const rest = pending;
-    pending = '';
-    res.end(`${rest}event: complete\ndata:\n\n`);
-  };
-  pump().catch((error: unknown) => {
-    clearInterval(ping);
-    if (!controller.signal.aborted) yoga.logger.error(error);
-    res.destroy();
-  });
 }
 
 export function createFastPath(options: FastPathOptions): FastPath {

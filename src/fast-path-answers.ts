@@ -1,0 +1,161 @@
+// Yoga's answers written straight to a node response, for the fast path: which answer an Accept
+// header gets, JSON through Yoga's own result processor, and GraphQL over SSE in Yoga's event format.
+import type { ServerResponse } from 'node:http';
+import { processRegularResult } from 'graphql-yoga';
+
+const JSON_TYPES = ['application/graphql-response+json', 'application/json'] as const;
+
+/** How Yoga would answer: JSON of one media type, or server-sent events. */
+export type Answer = { kind: 'json'; mediaType: string } | { kind: 'sse' };
+
+/**
+ * How Yoga's result processors answer this Accept header, read as Yoga reads it
+ * (`getMediaTypesForRequestInOrder`; processors tried SSE, multipart, then JSON, the last match
+ * winning; subscriptions only by SSE). Null when the answer would be multipart or 406: Yoga's.
+ */
+export function chooseAnswer(accept: string | undefined, subscription: boolean): Answer | null {
+  const matches = (offered: string, asked: string) => {
+    const [type, subtype] = offered.split('/');
+    const [askedType, askedSubtype] = asked.split('/');
+    return (askedType === '*' || askedType === type) && (askedSubtype === '*' || askedSubtype === subtype);
+  };
+  const asked: string[] = [];
+  for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse()) {
+    const [mediaType = '', ...params] = entry.split(';');
+    if ((params.find((param) => param.includes('charset=')) ?? 'charset=utf-8') === 'charset=utf-8') asked.push(mediaType);
+  }
+  let json: string | null = null;
+  let sse = false;
+  let multipart = false;
+  for (const type of asked) {
+    sse ||= matches('text/event-stream', type);
+    multipart ||= matches('multipart/mixed', type);
+    for (const offered of JSON_TYPES) if (matches(offered, type)) json = offered;
+  }
+  if (subscription) return sse ? { kind: 'sse' } : null;
+  if (json !== null) return { kind: 'json', mediaType: json };
+  return sse && !multipart ? { kind: 'sse' } : null;
+}
+
+/** The one response shape processRegularResult builds: a string body, a plain header record. */
+export class PlainResponse {
+  readonly body: string;
+  readonly status: number;
+  readonly headers: { record: Record<string, string>; set(name: string, value: string): void };
+
+  constructor(body: string, init: { status: number; headers: Record<string, string> }) {
+    this.body = body;
+    this.status = init.status;
+    const record = init.headers;
+    this.headers = { record, set: (name, value) => void (record[name] = value) };
+  }
+}
+export const PLAIN_FETCH = { Response: PlainResponse } as unknown as Parameters<typeof processRegularResult>[1];
+
+/** What the fast path does around an answer: trace its head before it is written, log a failure. */
+export interface AnswerHooks {
+  beforeHead(response: { status: number; headers: { set(name: string, value: string): void } }): void;
+  failed(error: unknown): void;
+}
+
+/** One result as JSON, as Yoga's `processRegularResult` makes it, with its Content-Length. */
+export function sendJson(res: ServerResponse, result: ProcessorInput, mediaType: string, hooks: AnswerHooks): void {
+  const response = processRegularResult(result, PLAIN_FETCH, mediaType) as unknown as PlainResponse;
+  hooks.beforeHead(response);
+  if (res.destroyed) return;
+  response.headers.set('content-length', String(Buffer.byteLength(response.body)));
+  res.writeHead(response.status, response.headers.record);
+  res.end(response.body);
+}
+
+export type ProcessorInput = Parameters<typeof processRegularResult>[0];
+type SingleResult = Exclude<ProcessorInput, AsyncIterable<unknown> | readonly unknown[]>;
+
+/** One result as Yoga serialises it (internal error extensions left out). */
+function stringifyResult(result: SingleResult): string {
+  if (!result.errors?.length && !(result.extensions as { http?: unknown } | undefined)?.http) return (result.stringify ?? JSON.stringify)(result);
+  return (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse).body;
+}
+
+const PING_MS = 12_000;
+
+/**
+ * GraphQL over SSE, distinct-connections mode, as Yoga's SSE processor writes it: a first `:` ping,
+ * `event: next` per result, `event: complete` at the end, a ping every 12 s. Events that one upstream
+ * read produces (one tick) leave in one write; the client leaving closes the iterator (and with it
+ * the upstream stream).
+ */
+export function sendEvents(res: ServerResponse, result: ProcessorInput, hooks: AnswerHooks): void {
+  const iterable = Symbol.asyncIterator in result;
+  // Status and extra headers (e.g. Retry-After of a refusal) as Yoga computes them for one result.
+  const first = iterable ? null : (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse);
+  const headers: Record<string, string> = {
+    'Content-Type': 'text/event-stream',
+    Connection: 'keep-alive',
+    'Cache-Control': 'no-cache',
+    'Content-Encoding': 'none',
+  };
+  if (first) for (const [name, value] of Object.entries(first.headers.record)) if (name !== 'Content-Type') headers[name] = value;
+  const response = { status: first?.status ?? 200, headers: { set: (name: string, value: string) => void (headers[name] = value) } };
+  hooks.beforeHead(response);
+  if (res.destroyed) {
+    if (iterable) void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+    return;
+  }
+  res.writeHead(response.status, headers);
+  res.write(':\n\n');
+  // Text written in one tick leaves in one res.write (one syscall) when the tick ends. (res.cork()
+  // would do it, but an end() in the tick of a cork garbles the chunked body.)
+  let pending = '';
+  let closed = false;
+  let drained: Promise<void> | null = null;
+  const flush = () => {
+    if (pending === '' || closed) return;
+    const text = pending;
+    pending = '';
+    if (!res.write(text)) {
+      drained ??= new Promise<void>((resolve) => {
+        const done = () => {
+          drained = null;
+          res.off('drain', done).off('close', done);
+          resolve();
+        };
+        res.on('drain', done).on('close', done);
+      });
+    }
+  };
+  const send = (text: string) => {
+    if (pending === '') process.nextTick(flush);
+    pending += text;
+  };
+  const ping = setInterval(() => send(':\n\n'), PING_MS);
+  const iterator: AsyncIterator<SingleResult> = iterable
+    ? (result as AsyncIterable<SingleResult>)[Symbol.asyncIterator]()
+    : ([result as SingleResult][Symbol.iterator]() as unknown as AsyncIterator<SingleResult>);
+  const onClose = () => {
+    closed = true;
+    clearInterval(ping);
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  };
+  res.once('close', onClose);
+  const pump = async () => {
+    for (;;) {
+      const step = await iterator.next();
+      if (closed) return;
+      if (step.value != null) send(`event: next\ndata: ${stringifyResult(step.value)}\n\n`);
+      if (step.done) break;
+      // Backpressure: a slow reader holds the next pull, as Yoga's ReadableStream does.
+      if (drained) await drained;
+    }
+    res.off('close', onClose);
+    clearInterval(ping);
+    const rest = pending;
+    pending = '';
+    res.end(`${rest}event: complete\ndata:\n\n`);
+  };
+  pump().catch((error: unknown) => {
+    clearInterval(ping);
+    hooks.failed(error);
+    res.destroy();
+  });
+}
