@@ -31,8 +31,8 @@ const FULL: Plan = {
   chatClients: 10,
   streams: [
     // Paced, so the first token arrives alone and TTFT is not the time to relay a burst.
-    { tokenDelayMs: 1, clients: 1, seconds: 10 },
-    { tokenDelayMs: 0, clients: 10, seconds: 5 },
+    { tokenDelayMs: 1, clients: 1, seconds: 10, warmupStreams: 500 },
+    { tokenDelayMs: 0, clients: 10, seconds: 5, warmupStreams: 500 },
   ],
   // 5,000 streams at a token every 5 s are 1,000 tokens/s: a relay load the gateway can carry, so
   // the run measures holding streams, not relay throughput (the rows above measure that).

@@ -38,6 +38,11 @@ export interface StreamRow {
   seconds: number;
   /** When set, stop after this many streams instead (the smoke run). */
   count?: number;
+  /**
+   * Short (2-token) streams each side runs first: opening a stream is its own code path, which a
+   * couple of long streams leave cold (TTFT read 2–3× the steady state after two).
+   */
+  warmupStreams?: number;
 }
 
 export type Log = (line: string) => void;
@@ -154,6 +159,9 @@ export async function compareStreams(row: StreamRow, stack: Stack, log: Log): Pr
   const run = async (origin: string, tokens: number): Promise<Measured<StreamRunResult>> => {
     const direct = origin === simulator.url;
     const spec = direct ? directStream(tokens) : gatewayStream(tokens);
+    if (row.warmupStreams) {
+      await runStreams(origin, direct ? directStream(2) : gatewayStream(2), { concurrency, count: row.warmupStreams, expectedTokens: 2 });
+    }
     await runStreams(origin, spec, { concurrency, count: concurrency * 2, expectedTokens: tokens });
     return measure(gateway, simulator, () =>
       runStreams(origin, spec, { concurrency, expectedTokens: tokens, ...(row.count === undefined ? { seconds: row.seconds } : { count: row.count }) }),

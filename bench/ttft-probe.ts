@@ -13,7 +13,7 @@ const gateway = await startGatewayProcess({ upstream: simulator.url, env: { NODE
 try {
   for (const tokens of [1, 16]) {
     const options = { concurrency: 1, count: STREAMS, expectedTokens: tokens };
-    await runStreams(gateway.url, gatewayStream(tokens), { ...options, count: 100 });
+    await runStreams(gateway.url, gatewayStream(tokens), { ...options, count: 500 });
     const before = cpuMs(gateway.pid);
     const through = await runStreams(gateway.url, gatewayStream(tokens), options);
     const cpu = (cpuMs(gateway.pid) - before) / STREAMS;
