@@ -22,6 +22,8 @@ export interface FastPathOptions {
   /** CORS_ORIGINS is set: requests with an Origin header need Yoga's CORS headers. */
   cors: boolean;
   endpoint: string;
+  /** With TRUSTED_DOCUMENTS_FILE: the document a hash names (as the trusted-documents plugin finds it). */
+  trustedDocument: ((hash: string) => string | null) | null;
 }
 
 export interface FastPath {
@@ -34,7 +36,8 @@ export interface FastPath {
 type NodeRequestWithBody = IncomingMessage & { body?: Buffer };
 
 interface Params {
-  query: string;
+  /** Absent when a trusted document is sent by hash alone. */
+  query?: string;
   variables?: Record<string, unknown> | null;
   operationName?: string | null;
   extensions?: Record<string, unknown>;
@@ -52,7 +55,7 @@ function simpleParams(body: Buffer): Params | null {
   } catch {
     return null;
   }
-  if (!isObject(parsed) || typeof parsed.query !== 'string') return null;
+  if (!isObject(parsed) || (typeof parsed.query !== 'string' && !('extensions' in parsed && parsed.query === undefined))) return null;
   for (const key in parsed) if (!PARAM_KEYS.has(key)) return null;
   const { variables, operationName, extensions } = parsed;
   if (variables !== undefined && variables !== null && !isObject(variables)) return null;
@@ -121,17 +124,28 @@ class NodeRequestView {
 
 type YogaParams = Parameters<YogaServerInstance<Record<string, never>, Context>['getResultForParams']>[0]['params'];
 
+/** The hash of `extensions.persistedQuery`, read as the trusted-documents plugin reads it. */
+function persistedHash(extensions: unknown): string | null {
+  const persisted = isObject(extensions) ? extensions.persistedQuery : undefined;
+  return isObject(persisted) && persisted.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : null;
+}
+
 /** Yoga's request parsing, then what the answer would be; null where Yoga should answer itself. */
 async function chooseFor(
   yoga: FastPathOptions['yoga'],
+  trustedDocument: FastPathOptions['trustedDocument'],
   documents: DocumentCache,
   req: IncomingMessage,
   request: Request,
   serverContext: Parameters<FastPathOptions['yoga']['parseRequest']>[1],
 ): Promise<(Answer & { params: YogaParams }) | null> {
   const { requestParserResult: params } = await yoga.parseRequest(request, serverContext);
-  if (params === undefined || Array.isArray(params) || typeof params.query !== 'string') return null;
-  const document = documents.get(params.query);
+  if (params === undefined || Array.isArray(params)) return null;
+  // The operation runs from the query, or (trusted documents) from the document its hash names.
+  const hash = params.query === undefined ? persistedHash(params.extensions) : null;
+  const source = typeof params.query === 'string' ? params.query : hash === null ? null : (trustedDocument?.(hash) ?? null);
+  if (source === null) return null;
+  const document = documents.get(source);
   const operation = document === null ? undefined : getOperationAST(document, params.operationName)?.operation;
   const answer = operation === undefined ? null : chooseAnswer(req.headers.accept, operation === 'subscription');
   return answer && { ...answer, params };
@@ -154,7 +168,7 @@ async function serve(options: FastPathOptions, documents: DocumentCache, req: In
   const waitUntil = (work: Promise<unknown> | unknown) => void Promise.resolve(work).catch((error: unknown) => yoga.logger.error(error));
   const serverContext = { req, res, waitUntil } as unknown as Parameters<typeof yoga.parseRequest>[1];
   // Yoga's onRequestParse hooks (method check, CSRF, introspection switch, its JSON parser and checks).
-  const answer = await chooseFor(yoga, documents, req, request, serverContext).catch(() => null);
+  const answer = await chooseFor(yoga, options.trustedDocument, documents, req, request, serverContext).catch(() => null);
   if (answer === null) {
     res.off('close', onClose);
     return false;

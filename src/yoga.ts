@@ -13,7 +13,7 @@ import { NimClient } from './nim/client.ts';
 import { useHealth } from './plugins/use-health.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
-import { loadTrustedDocuments, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
+import { loadTrustedDocuments, trustedDocument, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { ClientAuth, useClientAuth } from './plugins/use-client-auth.ts';
 import { createRateLimitStore } from './plugins/rate-limit-store.ts';
 import { useRateLimits } from './plugins/use-rate-limits.ts';
@@ -150,7 +150,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   let handle: Gateway['handle'] = (request, response) => void yoga(request, response);
   if (config.fastPath) {
-    const fastPath = createFastPath({ yoga, observability, clientAuth, cors: security.corsOrigins.length > 0, endpoint: '/graphql' });
+    const fastPath = createFastPath({
+      yoga,
+      observability,
+      clientAuth,
+      cors: security.corsOrigins.length > 0,
+      endpoint: '/graphql',
+      trustedDocument: trusted ? (hash) => trustedDocument(trusted, hash) : null,
+    });
     metrics.watchHandlers(() => fastPath.counts);
     handle = fastPath.handle;
   }

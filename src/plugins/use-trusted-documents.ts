@@ -22,10 +22,14 @@ export function loadTrustedDocuments(path: string): ReadonlyMap<string, string> 
   return new Map(entries as [string, string][]);
 }
 
+/** The document a hash names. Code Generator keys the manifest "sha256:<hex>"; APQ clients send the bare hex. */
+export function trustedDocument(documents: ReadonlyMap<string, string>, hash: string): string | null {
+  return documents.get(hash) ?? documents.get(`sha256:${hash}`) ?? null;
+}
+
 export function useTrustedDocuments(documents: ReadonlyMap<string, string>): Plugin {
   return usePersistedOperations({
-    // Code Generator keys the manifest "sha256:<hex>"; APQ clients send the bare hex.
-    getPersistedOperation: (hash) => documents.get(hash) ?? documents.get(`sha256:${hash}`) ?? null,
+    getPersistedOperation: (hash) => trustedDocument(documents, hash),
     allowArbitraryOperations: false,
     customErrors: {
       persistedQueryOnly: {

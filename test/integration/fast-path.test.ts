@@ -2,6 +2,7 @@
 // gateways in front of one simulator, one with FAST_PATH=false, and every answer (status, headers,
 // body) must match, under several configurations. Each request also says whether the fast path
 // should have served it, checked on the gateway's /metrics.
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
@@ -211,9 +212,21 @@ describe('fast path: the same answers as Yoga', () => {
 
   it('with trusted documents', async () => {
     pair = await startPair({ TRUSTED_DOCUMENTS_FILE: new URL('../../examples/gql/persisted-documents.json', import.meta.url).pathname });
+    const manifest = JSON.parse(readFileSync(new URL('../../examples/gql/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
+    const hashOf = (operation: string) => Object.keys(manifest).find((hash) => manifest[hash]!.includes(operation))!;
+    const byHash = (hash: string, variables: Record<string, unknown> = {}, version = 1) =>
+      json({ variables, extensions: { persistedQuery: { version, sha256Hash: hash } } });
+    const completeVariables = { model: MODEL, prompt: 'Once upon a time', maxTokens: 4 };
     await compare(pair, [
       { name: 'a document not by hash', fast: true, status: 400, body: json({ query: MODELS }) },
-      { name: 'an unknown hash', fast: false, body: json({ extensions: { persistedQuery: { version: 1, sha256Hash: 'sha256:0000' } } }) },
+      { name: 'a trusted query by hash', fast: true, status: 200, body: byHash(hashOf('query Models')) },
+      { name: 'by the bare hex of its hash', fast: true, status: 200, body: byHash(hashOf('query Models').replace(/^sha256:/, '')) },
+      { name: 'a trusted mutation by hash', fast: true, body: byHash(hashOf('mutation Complete'), completeVariables) },
+      { name: 'a trusted subscription by hash, over SSE', fast: true, headers: SSE, body: byHash(hashOf('subscription CompletionStream'), completeVariables) },
+      { name: 'a hash and a query', fast: true, status: 400, body: json({ query: MODELS, extensions: { persistedQuery: { version: 1, sha256Hash: hashOf('query Models') } } }) },
+      // Yoga's
+      { name: 'an unknown hash', fast: false, status: 400, body: byHash('sha256:0000') },
+      { name: 'a persistedQuery of another version', fast: false, body: byHash(hashOf('query Models'), {}, 2) },
     ]);
   });
 });
