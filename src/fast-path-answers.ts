@@ -5,36 +5,47 @@ import { processRegularResult } from 'graphql-yoga';
 
 const JSON_TYPES = ['application/graphql-response+json', 'application/json'] as const;
 
-/** How Yoga would answer: JSON of one media type, or server-sent events. */
-export type Answer = { kind: 'json'; mediaType: string } | { kind: 'sse' };
+/** What an Accept header admits, read as Yoga reads it (`getMediaTypesForRequestInOrder`). */
+export interface Accepted {
+  /** The JSON media type Yoga would answer with (the last match wins), or null. */
+  json: string | null;
+  sse: boolean;
+  multipart: boolean;
+}
 
-/**
- * How Yoga's result processors answer this Accept header, read as Yoga reads it
- * (`getMediaTypesForRequestInOrder`; processors tried SSE, multipart, then JSON, the last match
- * winning; subscriptions only by SSE). Null when the answer would be multipart or 406: Yoga's.
- */
-export function chooseAnswer(accept: string | undefined, subscription: boolean): Answer | null {
+export function readAccept(accept: string | undefined): Accepted {
   const matches = (offered: string, asked: string) => {
     const [type, subtype] = offered.split('/');
     const [askedType, askedSubtype] = asked.split('/');
     return (askedType === '*' || askedType === type) && (askedSubtype === '*' || askedSubtype === subtype);
   };
-  const asked: string[] = [];
+  const accepted: Accepted = { json: null, sse: false, multipart: false };
   for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse()) {
-    const [mediaType = '', ...params] = entry.split(';');
-    if ((params.find((param) => param.includes('charset=')) ?? 'charset=utf-8') === 'charset=utf-8') asked.push(mediaType);
+    const [type = '', ...params] = entry.split(';');
+    if ((params.find((param) => param.includes('charset=')) ?? 'charset=utf-8') !== 'charset=utf-8') continue;
+    accepted.sse ||= matches('text/event-stream', type);
+    accepted.multipart ||= matches('multipart/mixed', type);
+    for (const offered of JSON_TYPES) if (matches(offered, type)) accepted.json = offered;
   }
-  let json: string | null = null;
-  let sse = false;
-  let multipart = false;
-  for (const type of asked) {
-    sse ||= matches('text/event-stream', type);
-    multipart ||= matches('multipart/mixed', type);
-    for (const offered of JSON_TYPES) if (matches(offered, type)) json = offered;
-  }
-  if (subscription) return sse ? { kind: 'sse' } : null;
-  if (json !== null) return { kind: 'json', mediaType: json };
-  return sse && !multipart ? { kind: 'sse' } : null;
+  return accepted;
+}
+
+/**
+ * Whether the fast path can answer an operation of this kind whatever its result turns out to be,
+ * as Yoga's result processors would (tried SSE, multipart, then JSON, the last match winning; a
+ * stream only by SSE). False where Yoga's answer could be multipart or 406: Yoga answers those.
+ */
+export function servable(accepted: Accepted, subscription: boolean): boolean {
+  if (subscription) return accepted.sse && (accepted.json !== null || !accepted.multipart);
+  return accepted.json !== null || (accepted.sse && !accepted.multipart);
+}
+
+/** How Yoga answers a result, for a servable request: a stream by SSE; one result as JSON when accepted. */
+export type Answer = { kind: 'json'; mediaType: string } | { kind: 'sse' };
+
+export function answerFor(accepted: Accepted, result: ProcessorInput): Answer {
+  if (Symbol.asyncIterator in result || accepted.json === null) return { kind: 'sse' };
+  return { kind: 'json', mediaType: accepted.json };
 }
 
 /** The one response shape processRegularResult builds: a string body, a plain header record. */
@@ -99,7 +110,7 @@ export function sendEvents(res: ServerResponse, result: ProcessorInput, hooks: A
   const response = { status: first?.status ?? 200, headers: { set: (name: string, value: string) => void (headers[name] = value) } };
   hooks.beforeHead(response);
   if (res.destroyed) {
-    if (iterable) void (result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+    if (iterable) void Promise.resolve((result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.()).catch(() => undefined);
     return;
   }
   res.writeHead(response.status, headers);

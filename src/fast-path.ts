@@ -8,9 +8,9 @@
 // shape, a batch, a missing or wrong client key, a CORS request, a multipart answer) goes to Yoga
 // whole, with the body already read. test/integration/fast-path.test.ts holds the two to the same answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getOperationAST, GraphQLError, parse, type DocumentNode } from 'graphql';
+import { GraphQLError, Kind, parse, type DocumentNode, type OperationTypeNode } from 'graphql';
 import { maskError, type YogaServerInstance } from 'graphql-yoga';
-import { chooseAnswer, sendEvents, sendJson, type Answer, type AnswerHooks, type ProcessorInput } from './fast-path-answers.ts';
+import { answerFor, readAccept, sendEvents, sendJson, servable, type Accepted, type AnswerHooks, type ProcessorInput } from './fast-path-answers.ts';
 import type { Context } from './context.ts';
 import type { ClientAuth } from './plugins/use-client-auth.ts';
 import { traceRequest, traceResponse, type Observability } from './plugins/use-observability.ts';
@@ -22,6 +22,8 @@ export interface FastPathOptions {
   /** CORS_ORIGINS is set: requests with an Origin header need Yoga's CORS headers. */
   cors: boolean;
   endpoint: string;
+  /** MAX_DOCUMENT_TOKENS: the most tokens a document may have. */
+  maxDocumentTokens: number;
   /** With TRUSTED_DOCUMENTS_FILE: the document a hash names (as the trusted-documents plugin finds it). */
   trustedDocument: ((hash: string) => string | null) | null;
 }
@@ -65,28 +67,48 @@ function simpleParams(body: Buffer): Params | null {
 }
 
 /**
- * Parsed documents by source, to tell a query or mutation from a subscription before running it
- * (Yoga parses again through its own cache). Bounded: the oldest entry goes first.
+ * The kind of operation a document runs (query, mutation, subscription), to know before running it
+ * whether the fast path can answer it. Parsed with the document token limit (MAX_DOCUMENT_TOKENS),
+ * so nothing costs more here than Yoga's own parse; a document that does not parse is left to Yoga
+ * and never kept. What is kept per document is its operations' names and kinds, for documents up to
+ * 16 KiB, at most 1,000 of them (the oldest goes first).
  */
-class DocumentCache {
-  readonly #documents = new Map<string, DocumentNode | null>();
+class OperationKinds {
+  static readonly MAX_CACHED_SOURCE = 16 * 1024;
+  readonly #kinds = new Map<string, readonly (readonly [string | null, OperationTypeNode])[]>();
   readonly #size: number;
+  readonly #maxTokens: number;
 
-  constructor(size: number) {
+  constructor(size: number, maxTokens: number) {
     this.#size = size;
+    this.#maxTokens = maxTokens;
   }
 
-  get(source: string): DocumentNode | null {
-    let document = this.#documents.get(source);
-    if (document !== undefined) return document;
+  /** As graphql's getOperationAST picks the operation: by name, or the only one; null otherwise. */
+  of(source: string, operationName: string | null | undefined): OperationTypeNode | null {
+    const operations = this.#operations(source);
+    if (operations === null) return null;
+    if (operationName != null) return operations.find(([name]) => name === operationName)?.[1] ?? null;
+    return operations.length === 1 ? operations[0]![1] : null;
+  }
+
+  #operations(source: string): readonly (readonly [string | null, OperationTypeNode])[] | null {
+    const known = this.#kinds.get(source);
+    if (known !== undefined) return known;
+    let document: DocumentNode;
     try {
-      document = parse(source, { noLocation: true });
+      document = parse(source, { noLocation: true, maxTokens: this.#maxTokens });
     } catch {
-      document = null;
+      return null;
     }
-    if (this.#documents.size >= this.#size) this.#documents.delete(this.#documents.keys().next().value!);
-    this.#documents.set(source, document);
-    return document;
+    const operations = document.definitions.flatMap((definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION ? [[definition.name?.value ?? null, definition.operation] as const] : [],
+    );
+    if (source.length <= OperationKinds.MAX_CACHED_SOURCE) {
+      if (this.#kinds.size >= this.#size) this.#kinds.delete(this.#kinds.keys().next().value!);
+      this.#kinds.set(source, operations);
+    }
+    return operations;
   }
 }
 
@@ -130,25 +152,22 @@ function persistedHash(extensions: unknown): string | null {
   return isObject(persisted) && persisted.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : null;
 }
 
-/** Yoga's request parsing, then what the answer would be; null where Yoga should answer itself. */
-async function chooseFor(
+/** Yoga's request parsing, then the parameters, when the fast path can answer them; null where Yoga should. */
+async function parametersFor(
   yoga: FastPathOptions['yoga'],
   trustedDocument: FastPathOptions['trustedDocument'],
-  documents: DocumentCache,
-  req: IncomingMessage,
+  kinds: OperationKinds,
+  accepted: Accepted,
   request: Request,
   serverContext: Parameters<FastPathOptions['yoga']['parseRequest']>[1],
-): Promise<(Answer & { params: YogaParams }) | null> {
+): Promise<YogaParams | null> {
   const { requestParserResult: params } = await yoga.parseRequest(request, serverContext);
   if (params === undefined || Array.isArray(params)) return null;
   // The operation runs from the query, or (trusted documents) from the document its hash names.
   const hash = params.query === undefined ? persistedHash(params.extensions) : null;
   const source = typeof params.query === 'string' ? params.query : hash === null ? null : (trustedDocument?.(hash) ?? null);
-  if (source === null) return null;
-  const document = documents.get(source);
-  const operation = document === null ? undefined : getOperationAST(document, params.operationName)?.operation;
-  const answer = operation === undefined ? null : chooseAnswer(req.headers.accept, operation === 'subscription');
-  return answer && { ...answer, params };
+  const kind = source === null ? null : kinds.of(source, params.operationName);
+  return kind !== null && servable(accepted, kind === 'subscription') ? params : null;
 }
 
 /**
@@ -156,7 +175,7 @@ async function chooseFor(
  * done nothing a retry would repeat, when Yoga's request-parse hooks refuse the request, the operation
  * cannot be told, or the answer would be multipart or 406: the caller then hands it to Yoga whole.
  */
-async function serve(options: FastPathOptions, documents: DocumentCache, req: IncomingMessage, res: ServerResponse, body: Params): Promise<boolean> {
+async function serve(options: FastPathOptions, kinds: OperationKinds, req: IncomingMessage, res: ServerResponse, body: Params, accepted: Accepted): Promise<boolean> {
   const { yoga, observability } = options;
   const controller = new AbortController();
   // The client leaving aborts the operation (and its upstream calls), as Yoga's Node adapter does.
@@ -168,12 +187,11 @@ async function serve(options: FastPathOptions, documents: DocumentCache, req: In
   const waitUntil = (work: Promise<unknown> | unknown) => void Promise.resolve(work).catch((error: unknown) => yoga.logger.error(error));
   const serverContext = { req, res, waitUntil } as unknown as Parameters<typeof yoga.parseRequest>[1];
   // Yoga's onRequestParse hooks (method check, CSRF, introspection switch, its JSON parser and checks).
-  const answer = await chooseFor(yoga, options.trustedDocument, documents, req, request, serverContext).catch(() => null);
-  if (answer === null) {
+  const params = await parametersFor(yoga, options.trustedDocument, kinds, accepted, request, serverContext).catch(() => null);
+  if (params === null) {
     res.off('close', onClose);
     return false;
   }
-  const { params } = answer;
   traceRequest(observability, request);
   let result: ProcessorInput | undefined;
   try {
@@ -191,6 +209,8 @@ async function serve(options: FastPathOptions, documents: DocumentCache, req: In
       if (!controller.signal.aborted) yoga.logger.error(error);
     },
   };
+  // Chosen from the result, as Yoga's processors do: a refused subscription is one JSON result.
+  const answer = answerFor(accepted, result);
   if (answer.kind === 'sse') sendEvents(res, result, hooks);
   else sendJson(res, result, answer.mediaType, hooks);
   return true;
@@ -198,7 +218,7 @@ async function serve(options: FastPathOptions, documents: DocumentCache, req: In
 
 export function createFastPath(options: FastPathOptions): FastPath {
   const { yoga, clientAuth, cors, endpoint } = options;
-  const documents = new DocumentCache(1000);
+  const kinds = new OperationKinds(1000, options.maxDocumentTokens);
   const counts = { fastPath: 0, yoga: 0 };
   const toYoga = (req: NodeRequestWithBody, res: ServerResponse, body?: Buffer) => {
     counts.yoga += 1;
@@ -220,7 +240,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
     ) {
       return toYoga(req, res);
     }
-    if (chooseAnswer(headers.accept, false) === null && chooseAnswer(headers.accept, true) === null) return toYoga(req, res);
+    const accepted = readAccept(headers.accept);
+    if (!servable(accepted, false) && !servable(accepted, true)) return toYoga(req, res);
 
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -229,7 +250,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       const params = simpleParams(body);
       if (params === null) return toYoga(req, res, body);
-      serve(options, documents, req, res, params).then(
+      serve(options, kinds, req, res, params, accepted).then(
         (served) => (served ? void (counts.fastPath += 1) : toYoga(req, res, body)),
         (error: unknown) => {
           yoga.logger.error(error);

@@ -156,6 +156,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       clientAuth,
       cors: security.corsOrigins.length > 0,
       endpoint: '/graphql',
+      maxDocumentTokens: security.maxDocumentTokens,
       trustedDocument: trusted ? (hash) => trustedDocument(trusted, hash) : null,
     });
     metrics.watchHandlers(() => fastPath.counts);

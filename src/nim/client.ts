@@ -22,6 +22,9 @@ import {
 
 export type { CallOptions, NimClientOptions, UpstreamAttempt } from './transport.ts';
 
+/** How long the end of a stream's response may take after `[DONE]` before its connection is closed. */
+const DONE_DRAIN_MS = 1000;
+
 export class NimClient extends NimTransport {
   async listModels(options: CallOptions = {}): Promise<ModelCard[]> {
     const body = await this.json({ ...options, method: 'GET', path: '/v1/models', model: null }, modelList);
@@ -113,11 +116,12 @@ export class NimClient extends NimTransport {
     } finally {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);
-      // After [DONE] the upstream ends the response: read what is left (a bounded amount) and keep the
-      // connection. Stopping early otherwise (client gone, a failure) must not leave the body open.
-      // (Nothing listens to the body any more: its destroy error must not go unhandled.)
+      // After [DONE] the upstream ends the response: read what is left (at most 64 KiB, for at most
+      // a second, then the connection is closed instead) and keep the connection. Stopping early
+      // otherwise (client gone, a failure) must not leave the body open. (Nothing listens to the
+      // body any more: its destroy error must not go unhandled.)
       const rest = lease?.value.body.on('error', () => undefined);
-      if (done) rest?.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      if (done) rest?.dump({ limit: 64 * 1024, signal: AbortSignal.timeout(DONE_DRAIN_MS) }).catch(() => undefined);
       else rest?.destroy();
       lease?.release();
       if (lease) this.report(call, lease.value.statusCode, started);

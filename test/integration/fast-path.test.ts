@@ -87,6 +87,8 @@ const MODELS = '{ models { id ownedBy } }';
 const STREAM = `subscription { completionStream(model: "${MODEL}", prompt: "hi", maxTokens: 2) { __typename } }`;
 const STREAM_TEXT = `subscription { completionStream(model: "${MODEL}", prompt: "Once upon a time", maxTokens: 5) { __typename ... on CompletionChunk { text } ... on CompletionDone { choices { text finishReason } usage { completionTokens } } } }`;
 const SSE = { accept: 'text/event-stream' };
+// What urql and other fetch clients send by default.
+const URQL_ACCEPT = 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
 
 /** Runs every case against both gateways, in order, and compares. */
 async function compare(pair: Pair, cases: Case[]): Promise<void> {
@@ -162,9 +164,13 @@ describe('fast path: the same answers as Yoga', () => {
       { name: 'subscription, unknown model: one typed event', fast: true, headers: SSE, body: json({ query: STREAM.replace(MODEL, 'nope/nope') }) },
       { name: 'subscription, validation error over SSE', fast: true, headers: SSE, body: json({ query: 'subscription { nope }' }) },
       { name: 'query over SSE: one event', fast: true, headers: SSE, body: json({ query: MODELS }) },
+      { name: "subscription, a client's list of types", fast: true, status: 200, headers: { accept: URQL_ACCEPT }, body: json({ query: STREAM_TEXT }) },
+      { name: "subscription with a validation error, a client's list: JSON", fast: true, status: 400, headers: { accept: URQL_ACCEPT }, body: json({ query: 'subscription { nope }' }) },
+      { name: 'subscription, Accept JSON or SSE, an unknown model', fast: true, headers: { accept: 'application/json, text/event-stream' }, body: json({ query: STREAM.replace(MODEL, 'nope/nope') }) },
       { name: 'query, SSE or JSON: JSON', fast: true, headers: { accept: 'text/event-stream, application/json' }, body: json({ query: MODELS }) },
       // Yoga's
       { name: 'query, Accept multipart/mixed', fast: false, headers: { accept: 'multipart/mixed' }, body: json({ query: MODELS }) },
+      { name: 'subscription, Accept multipart or SSE', fast: false, headers: { accept: 'multipart/mixed, text/event-stream' }, body: json({ query: STREAM_TEXT }) },
       { name: 'syntax error', fast: false, body: json({ query: '{ models {' }) },
       { name: 'unknown operationName', fast: false, status: 400, body: json({ query: MODELS, operationName: 'Nope' }) },
       { name: 'two operations, no operationName', fast: false, body: json({ query: 'query A { __typename } query B { __typename }' }) },
@@ -207,7 +213,23 @@ describe('fast path: the same answers as Yoga', () => {
       { name: 'the 5th operation in a minute: refused (429, Retry-After)', fast: true, status: 429, headers: auth, body: json({ query: MODELS }) },
       { name: 'and the 6th', fast: true, status: 429, headers: auth, body: json({ query: COMPLETE, variables: { model: MODEL, n: 2 } }) },
       { name: 'and a subscription over SSE', fast: true, status: 429, headers: { ...auth, ...SSE }, body: json({ query: STREAM_TEXT }) },
+      { name: 'and a subscription, Accept JSON or SSE: one JSON refusal', fast: true, status: 429, headers: { ...auth, accept: 'application/json, text/event-stream' }, body: json({ query: STREAM_TEXT }) },
     ]);
+  });
+
+  it('keeps nothing of documents over the token limit (MAX_DOCUMENT_TOKENS)', async () => {
+    pair = await startPair({});
+    const [fast] = pair.urls;
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 10; i += 1) {
+      // ~480,000 tokens in under 1 MB: refused, and never parsed (or kept) whole.
+      const query = `{ x${i} ${'a '.repeat(480_000)}}`;
+      const answer = await send(fast, { name: 'huge', fast: false, body: json({ query }) });
+      expect(answer.status).toBe(200);
+      expect(JSON.stringify(answer.body)).toMatch(/Token limit of 2000 exceeded/);
+    }
+    // Kept whole, each of these documents would be ~90 MB of syntax tree.
+    expect((process.memoryUsage().heapUsed - before) / 2 ** 20).toBeLessThan(200);
   });
 
   it('with trusted documents', async () => {

@@ -156,6 +156,20 @@ describe('streaming subscriptions', () => {
     expect(stack.sim.connections() - before).toBeLessThanOrEqual(1);
   });
 
+  it('closes an upstream connection whose response never ends after [DONE], so it cannot hold the pool', async () => {
+    const narrow = await startStack({ UPSTREAM_CONNECTIONS: '1' }, { tokenDelayMs: 0 });
+    try {
+      narrow.sim.inject({ path: '/v1/completions', endDelayMs: 60_000 });
+      const events = await collect(narrow.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once upon a time', maxTokens: 2 });
+      expect(events.at(-1)!.__typename).toBe('CompletionDone');
+      // The pool's one connection is free again within a second, not after the upstream's 60 s.
+      const after = await narrow.gql('mutation { complete(model: "' + MODEL + '", prompt: "Once", maxTokens: 2) { __typename } }');
+      expect(after.data!.complete.__typename).toBe('Completion');
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('works with graphql-sse clients in distinct-connections and single-connection mode', async () => {
     for (const [url, singleConnection] of [
       [stack.endpoint, false],
