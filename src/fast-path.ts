@@ -253,9 +253,11 @@ export function createFastPath(options: FastPathOptions): FastPath {
       serve(options, kinds, req, res, params, accepted).then(
         (served) => (served ? void (counts.fastPath += 1) : toYoga(req, res, body)),
         (error: unknown) => {
+          // A bug, not a client's doing: logged, and answered as Yoga answers an unexpected error.
           yoga.logger.error(error);
-          if (!res.headersSent) res.writeHead(500);
-          res.end();
+          if (res.headersSent) return void res.destroy();
+          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.' }] }));
         },
       );
     });
