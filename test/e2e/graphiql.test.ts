@@ -48,11 +48,23 @@ function parsePane(text: string): Pane {
   }
 }
 
-/** Polls the response pane until `done` says so; fails at once, with the pane's text, on a GraphQL error. */
+/**
+ * Polls the response pane until `done` says so; fails at once, with the pane's text, on a GraphQL error.
+ * GraphiQL infers the operation name a moment after a tab's document changes: Run pressed before that
+ * is answered in the page, without a request, "Cannot infer operation <the previous tab's>". Run is
+ * then pressed again (a few times at most).
+ */
 async function waitForPane(page: Page, done: (pane: Pane) => boolean, what: string, timeoutMs = 5000): Promise<Pane> {
   const deadline = Date.now() + timeoutMs;
+  let reruns = 0;
   for (;;) {
     const pane = parsePane(await responseText(page));
+    if (pane.errors !== null && /Cannot infer operation/.test(pane.text) && reruns < 5) {
+      reruns += 1;
+      await page.waitForTimeout(200);
+      await page.locator('.graphiql-execute-button').click();
+      continue;
+    }
     if (pane.errors !== null) throw new Error(`GraphiQL shows an error while waiting for ${what}: ${pane.text}`);
     if (done(pane)) return pane;
     if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; the response pane shows: ${pane.text || '(nothing)'}`);
