@@ -89,6 +89,7 @@ function stringifyResult(result: SingleResult): string {
 }
 
 const PING_MS = 12_000;
+const COMPLETE = 'event: complete\ndata:\n\n';
 
 /**
  * GraphQL over SSE, distinct-connections mode, as Yoga's SSE processor writes it: a first `:` ping,
@@ -109,11 +110,14 @@ export function sendEvents(res: ServerResponse, result: ProcessorInput, hooks: A
   if (first) for (const [name, value] of Object.entries(first.headers.record)) if (name !== 'Content-Type') headers[name] = value;
   const response = { status: first?.status ?? 200, headers: { set: (name: string, value: string) => void (headers[name] = value) } };
   hooks.beforeHead(response);
+  const iterator = iterable ? (result as AsyncIterable<SingleResult>)[Symbol.asyncIterator]() : null;
   if (res.destroyed) {
-    if (iterable) void Promise.resolve((result as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.()).catch(() => undefined);
+    void Promise.resolve(iterator?.return?.()).catch(() => undefined);
     return;
   }
   res.writeHead(response.status, headers);
+  // One result (a refusal, or a query asked for as SSE): the whole stream at once.
+  if (iterator === null) return void res.end(`:\n\nevent: next\ndata: ${first!.body}\n\n${COMPLETE}`);
   res.write(':\n\n');
   // Text written in one tick leaves in one res.write (one syscall) when the tick ends. (res.cork()
   // would do it, but an end() in the tick of a cork garbles the chunked body.)
@@ -140,9 +144,6 @@ export function sendEvents(res: ServerResponse, result: ProcessorInput, hooks: A
     pending += text;
   };
   const ping = setInterval(() => send(':\n\n'), PING_MS);
-  const iterator: AsyncIterator<SingleResult> = iterable
-    ? (result as AsyncIterable<SingleResult>)[Symbol.asyncIterator]()
-    : ([result as SingleResult][Symbol.iterator]() as unknown as AsyncIterator<SingleResult>);
   const onClose = () => {
     closed = true;
     clearInterval(ping);
@@ -162,7 +163,7 @@ export function sendEvents(res: ServerResponse, result: ProcessorInput, hooks: A
     clearInterval(ping);
     const rest = pending;
     pending = '';
-    res.end(`${rest}event: complete\ndata:\n\n`);
+    res.end(`${rest}${COMPLETE}`);
   };
   pump().catch((error: unknown) => {
     clearInterval(ping);

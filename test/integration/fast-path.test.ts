@@ -5,11 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type GatewayConfig } from '../../src/config.ts';
-import { listen, type RunningServer } from '../../src/server.ts';
-import { startSimulator } from '../../src/simulator/server.ts';
-import { createGateway } from '../../src/yoga.ts';
-import { consoleLogger } from '../support/logs.ts';
+import { startGateways, type Instance } from '../support/gateways.ts';
 import { MODEL } from '../support/stack.ts';
 
 interface Answer {
@@ -110,19 +106,9 @@ interface Pair {
 }
 
 async function startPair(env: Record<string, string>): Promise<Pair> {
-  const sim = await startSimulator({ tokenDelayMs: 0 });
-  const servers: RunningServer[] = [];
-  for (const fastPath of ['true', 'false']) {
-    const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...env, FAST_PATH: fastPath }) as GatewayConfig;
-    servers.push(await listen(createGateway(config, { logger: consoleLogger() }), '127.0.0.1', 0));
-  }
-  return {
-    urls: [servers[0]!.url, servers[1]!.url],
-    async close() {
-      await Promise.all(servers.map((server) => server.close()));
-      await sim.close();
-    },
-  };
+  const gateways = await startGateways(2, (index) => ({ ...env, FAST_PATH: index === 0 ? 'true' : 'false' }), { tokenDelayMs: 0 });
+  const [fast, yoga] = gateways.instances as [Instance, Instance];
+  return { urls: [fast.server.url, yoga.server.url], close: () => gateways.close() };
 }
 
 describe('fast path: the same answers as Yoga', () => {

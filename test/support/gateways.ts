@@ -32,12 +32,18 @@ export async function postGraphQL(endpoint: string, query: string, variables?: R
   return { status: response.status, headers: response.headers, ...body };
 }
 
-export async function startGateways(count: number, env: Record<string, string> = {}, simOptions: SimulatorOptions = {}): Promise<Gateways> {
+/** `env` configures every instance, or (a function) each instance by its index. */
+export async function startGateways(
+  count: number,
+  env: Record<string, string> | ((index: number) => Record<string, string>) = {},
+  simOptions: SimulatorOptions = {},
+): Promise<Gateways> {
   const sim = await startSimulator(simOptions);
   const instances: Instance[] = [];
   try {
     for (let i = 0; i < count; i += 1) {
-      const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...env }) as GatewayConfig;
+      const own = typeof env === 'function' ? env(i) : env;
+      const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...own }) as GatewayConfig;
       const gateway = createGateway(config, { exampleModel: 'sim/lorem-8b-instruct', logger: consoleLogger() });
       const server = await listen(gateway, '127.0.0.1', 0);
       const endpoint = `${server.url}/graphql`;
