@@ -8,17 +8,20 @@
 // shape, a batch, a missing or wrong client key, a CORS request, a multipart answer) goes to Yoga
 // whole, with the body already read. test/integration/fast-path.test.ts holds the two to the same answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError, Kind, parse, type DocumentNode, type OperationTypeNode } from 'graphql';
-import { maskError, type YogaServerInstance } from 'graphql-yoga';
-import { answerFor, readAccept, sendEvents, sendJson, servable, type Accepted, type AnswerHooks, type ProcessorInput } from './fast-path-answers.ts';
+import { Kind, parse, type DocumentNode, type OperationTypeNode } from 'graphql';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { answerFor, readAccept, sendEvents, sendJson, servable, type Accepted, type AnswerHooks } from './fast-path-answers.ts';
+import { runOperation } from './gate/operation.ts';
 import type { Context } from './context.ts';
-import type { ClientAuth } from './plugins/use-client-auth.ts';
-import { traceRequest, traceResponse, type Observability } from './plugins/use-observability.ts';
+import type { Gate } from './gate/gate.ts';
+import { nodeHead } from './gate/node-head.ts';
+import { noteResult, traceRequest, traceResponse, type Observability } from './plugins/use-observability.ts';
 
 export interface FastPathOptions {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   observability: Observability;
-  clientAuth: ClientAuth;
+  /** Requests it refuses go to Yoga, which answers the refusal (and logs it). */
+  gate: Gate;
   /** CORS_ORIGINS is set: requests with an Origin header need Yoga's CORS headers. */
   cors: boolean;
   endpoint: string;
@@ -193,18 +196,12 @@ async function serve(options: FastPathOptions, kinds: OperationKinds, req: Incom
     return false;
   }
   traceRequest(observability, request);
-  let result: ProcessorInput | undefined;
-  try {
-    result = await yoga.getResultForParams({ params, request }, serverContext);
-    if (result === undefined) throw new Error('Yoga returned no result.');
-  } catch (error) {
-    // As Yoga's own handler does with an error thrown outside execution.
-    const masked = maskError(error, 'Unexpected error.', false);
-    if (masked !== error) yoga.logger.error(error);
-    result = { errors: [masked instanceof GraphQLError ? masked : new GraphQLError(masked.message, { originalError: masked })] };
-  }
+  const result = await runOperation(yoga, params, request, serverContext);
   const hooks: AnswerHooks = {
-    beforeHead: (response) => traceResponse(observability, request, response),
+    beforeHead: (response) => {
+      noteResult(observability, request, result);
+      traceResponse(observability, request, response);
+    },
     failed: (error) => {
       if (!controller.signal.aborted) yoga.logger.error(error);
     },
@@ -217,7 +214,7 @@ async function serve(options: FastPathOptions, kinds: OperationKinds, req: Incom
 }
 
 export function createFastPath(options: FastPathOptions): FastPath {
-  const { yoga, clientAuth, cors, endpoint } = options;
+  const { yoga, gate, cors, endpoint } = options;
   const kinds = new OperationKinds(1000, options.maxDocumentTokens);
   const counts = { fastPath: 0, yoga: 0 };
   const toYoga = (req: NodeRequestWithBody, res: ServerResponse, body?: Buffer) => {
@@ -236,7 +233,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       contentType === undefined ||
       !/^application\/json\s*(;|$)/i.test(contentType) ||
       (cors && headers.origin !== undefined) ||
-      !clientAuth.admits(headers.authorization)
+      gate.refusal(nodeHead(req)) !== null
     ) {
       return toYoga(req, res);
     }

@@ -1,9 +1,6 @@
 // createGateway(config): the Yoga app, its plugins and the process-wide services. Binds nothing.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, useExecutionCancellation, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
 import { createFastPath } from './fast-path.ts';
@@ -14,7 +11,12 @@ import { useHealth } from './plugins/use-health.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { loadTrustedDocuments, trustedDocument, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
-import { ClientAuth, useClientAuth } from './plugins/use-client-auth.ts';
+import { ClientAuth } from './gate/client-auth.ts';
+import { CSRF_HEADER, Gate, useGate } from './gate/gate.ts';
+import { nodeHead } from './gate/node-head.ts';
+import { useSingleConnectionStreams } from './gate/single-connection.ts';
+import { servedAsEndpoint, STREAM_PATH } from './gate/ways.ts';
+import { useIntrospectionOff } from './plugins/use-introspection-off.ts';
 import { createRateLimitStore } from './plugins/rate-limit-store.ts';
 import { useRateLimits } from './plugins/use-rate-limits.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -23,8 +25,9 @@ import { Tracing } from './observability/tracing.ts';
 import { useObservability, type Observability } from './plugins/use-observability.ts';
 import { schema } from './schema/index.ts';
 
-/** The header browsers' GET requests must carry (CSRF prevention); fetch-based clients send JSON POSTs, which pass. */
-export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+export { CSRF_HEADER };
+
+const ENDPOINT = '/graphql';
 
 export interface GatewayOptions {
   /** Model id GraphiQL's example operations start with. */
@@ -102,13 +105,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const observability: Observability = { metrics, logger, traces: new WeakMap(), tracing };
 
   const clientAuth = new ClientAuth(security.apiKeys);
+  const gate = new Gate({ auth: clientAuth, endpoint: ENDPOINT, graphiql: security.graphiql });
   const rateLimits = createRateLimitStore(config.rateLimit);
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: (initial) =>
       createContext(services, initial.request, clientAuth.identify(initial.request, initial), observability.traces.get(initial.request)),
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: ENDPOINT,
     landingPage: false,
     // Yoga's own messages (unexpected errors, Redis fallbacks of the rate limits) go to the same JSON log.
     logging: logger,
@@ -131,37 +135,46 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     plugins: [
       // First: every request gets its id, its log line and its metrics, refusals included.
       useObservability(observability),
-      // Before auth: probes carry no client key.
+      // Before the gate: probes carry no client key.
       useHealth(services, { readyMaxAgeMs: config.resilience.readyMaxAgeMs }),
-      // Before useGraphQLSSE: it answers /graphql/stream itself, and no hook after it runs there.
-      useClientAuth(clientAuth, '/graphql'),
+      // Client auth, CSRF, GraphQL only on its endpoints: before anything that serves an operation.
+      useGate(gate, observability.traces),
       useExecutionCancellation(),
-      // Subscriptions: built-in GraphQL over SSE in distinct-connections mode on /graphql, and
-      // graphql-sse's single-connection mode on /graphql/stream.
-      useGraphQLSSE({ endpoint: '/graphql/stream' }),
-      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      // Subscriptions: GraphQL over SSE on /graphql (and graphql-sse's distinct-connections mode on
+      // /graphql/stream, sent there by the handler below), graphql-sse's single-connection mode on /graphql/stream.
+      useSingleConnectionStreams(STREAM_PATH),
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...useOperationLimits(security),
       useOperationCost({ defaultMaxTokens: config.limits.defaultMaxTokens, maxOperationCost: security.maxOperationCost }),
-      ...(security.introspection ? [] : [useDisableIntrospection()]),
+      ...(security.introspection ? [] : [useIntrospectionOff()]),
       ...(rateLimits ? [useRateLimits(rateLimits, { defaultMaxTokens: config.limits.defaultMaxTokens })] : []),
     ],
   });
 
-  let handle: Gateway['handle'] = (request, response) => void yoga(request, response);
+  let serve: Gateway['handle'] = (request, response) => void yoga(request, response);
   if (config.fastPath) {
     const fastPath = createFastPath({
       yoga,
       observability,
-      clientAuth,
+      gate,
       cors: security.corsOrigins.length > 0,
-      endpoint: '/graphql',
+      endpoint: ENDPOINT,
       maxDocumentTokens: security.maxDocumentTokens,
       trustedDocument: trusted ? (hash) => trustedDocument(trusted, hash) : null,
     });
     metrics.watchHandlers(() => fastPath.counts);
-    handle = fastPath.handle;
+    serve = fastPath.handle;
   }
+  const handle: Gateway['handle'] = (request, response) => {
+    const route = gate.route(nodeHead(request));
+    // graphql-sse's distinct-connections mode is the protocol /graphql serves: one pipeline for both.
+    if (route.kind === 'graphql' && servedAsEndpoint(route.way)) {
+      const url = request.url ?? '';
+      const query = url.indexOf('?');
+      request.url = query === -1 ? ENDPOINT : `${ENDPOINT}${url.slice(query)}`;
+    }
+    serve(request, response);
+  };
 
   return {
     yoga,

@@ -2,7 +2,7 @@
 // Server-Timing header, one JSON log line per operation, and the operation metrics. /metrics serves
 // the Prometheus text.
 import { getOperationAST, type DocumentNode } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -29,12 +29,13 @@ function describeOperation(trace: RequestTrace, document: DocumentNode, operatio
 /** One log line and the operation metrics, once per request, when its result is complete. */
 function finish(observability: Observability, trace: RequestTrace, status: number | null): void {
   const { metrics, logger } = observability;
+  // Refused: answered 4xx before it ran (or ran nothing); error: ran and failed.
   const outcome: Outcome = trace.cancelled
     ? 'cancelled'
-    : trace.errorCode !== null
-      ? 'error'
-      : status !== null && status >= 400
-        ? 'refused'
+    : status !== null && status >= 400
+      ? 'refused'
+      : trace.errorCode !== null
+        ? 'error'
         : 'ok';
   const seconds = trace.elapsedMs / 1000;
   const labels = { operation: trace.operationName ?? 'none', type: trace.operationType ?? 'none', outcome };
@@ -117,6 +118,20 @@ export function traceResponse(
   finishOnce(observability, trace, response.status);
 }
 
+type AnyResult = { errors?: readonly { extensions?: Record<string, unknown> }[] | undefined };
+
+/**
+ * A result with errors (a refusal, a failed query, a masked error): its first code goes in the log
+ * line and metrics, unless a typed error of a mutation or stream already named one.
+ */
+export function noteResult(observability: Observability, request: Request, result: AnyResult | readonly AnyResult[] | AsyncIterable<unknown>): void {
+  const trace = observability.traces.get(request);
+  if (trace === undefined || trace.errorCode !== null || isAsyncIterable(result)) return;
+  const results: readonly AnyResult[] = Array.isArray(result) ? result : [result as AnyResult];
+  const first = results.find((r) => r.errors?.length)?.errors?.[0];
+  if (first) trace.errorCode = String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+}
+
 function finishOnce(observability: Observability, trace: RequestTrace, status: number | null): void {
   if (trace.reported) return;
   trace.reported = true;
@@ -155,6 +170,12 @@ export function useObservability(observability: Observability): Plugin<Context> 
         onSubscribeResult: ({ result }) => (Symbol.asyncIterator in result ? { onEnd: end } : end()),
         onSubscribeError: end,
       };
+    },
+    onExecutionResult({ request, result }) {
+      if (result !== undefined) noteResult(observability, request, result);
+    },
+    onResultProcess({ request, result }) {
+      noteResult(observability, request, result);
     },
     onResponse({ request, response }) {
       traceResponse(observability, request, response);

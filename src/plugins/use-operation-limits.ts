@@ -1,6 +1,5 @@
 // Generic limits on the shape of a document (graphql-armor), checked at parse/validate time before
-// anything runs: depth, aliases, directives, tokens; and field suggestions off when introspection is.
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+// anything runs: depth, aliases, directives, tokens.
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
@@ -38,14 +37,11 @@ const labelValidationErrors: Plugin = {
 };
 
 export function useOperationLimits(security: SecurityConfig): Plugin[] {
-  const plugins: Plugin[] = [
+  return [
     labelValidationErrors,
     maxTokensPlugin({ n: security.maxDocumentTokens, exposeLimits: true }),
     maxDepthPlugin({ n: security.maxDepth, exposeLimits: true, flattenFragments: true }),
     maxAliasesPlugin({ n: security.maxAliases, exposeLimits: true }),
     maxDirectivesPlugin({ n: security.maxDirectives, exposeLimits: true }),
   ];
-  // "Did you mean …?" would leak the schema that disabled introspection hides.
-  if (!security.introspection) plugins.push(blockFieldSuggestionsPlugin());
-  return plugins;
 }

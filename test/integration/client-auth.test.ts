@@ -72,17 +72,25 @@ describe('client auth (GATEWAY_API_KEYS)', () => {
     expect(((await allowed.json()) as { data: { models: unknown[] } }).data.models.length).toBeGreaterThan(0);
   });
 
-  it('guards every URL Yoga or graphql-sse would answer as GraphQL, not only /graphql', async () => {
+  it('serves GraphQL on its endpoints only: other URLs that end like them are 404, key or not', async () => {
     const origin = new URL(stack.endpoint).origin;
-    for (const path of ['/x/graphql', '/health/graphql', '/graphql/', '/?q=/graphql', '/x/graphql/stream']) {
-      const response = await fetch(`${origin}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query: '{ __typename }' }),
-      });
-      expect(response.status, path).toBe(401);
-      expect(await response.text(), path).toContain('UNAUTHENTICATED');
+    for (const path of ['/x/graphql', '/health/graphql', '/?q=/graphql', '/x/graphql/stream', '/graphql/x']) {
+      for (const auth of [{}, bearer(KEY)]) {
+        const response = await fetch(`${origin}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...auth },
+          body: JSON.stringify({ query: '{ __typename }' }),
+        });
+        expect(response.status, path).toBe(404);
+        expect(await response.text(), path).toContain('NOT_FOUND');
+      }
     }
+    const slash = await fetch(`${origin}/graphql/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(slash.status).toBe(401);
   });
 
   it('serves GraphiQL without a key, with the Authorization header ready to fill in', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ClientAuth } from '../../src/plugins/use-client-auth.ts';
+import { ClientAuth } from '../../src/gate/client-auth.ts';
 
 const KEY = 'client-key-0123456789abcdef';
 const request = (authorization?: string) => new Request('http://gateway/graphql', { headers: authorization ? { authorization } : {} });

@@ -1,14 +1,14 @@
-// Client auth: with GATEWAY_API_KEYS set, every GraphQL request carries `Authorization: Bearer <key>`.
-// Also names the caller (a key fingerprint, or the remote address without auth) for rate limits and logs.
+// Client auth: with GATEWAY_API_KEYS set, every GraphQL request carries `Authorization: Bearer <key>`
+// (the gate checks it on every way in). Also names the caller (a key fingerprint, or the remote
+// address without auth) for rate limits and logs.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
-import type { Plugin } from 'graphql-yoga';
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
-const REALM = 'Bearer realm="nim-graphql"';
+export const REALM = 'Bearer realm="nim-graphql"';
 
-function bearerToken(authorization: string | null | undefined): string | null {
+export function bearerToken(authorization: string | null | undefined): string | null {
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
   return match?.[1] ?? null;
 }
@@ -61,34 +61,4 @@ export class ClientAuth {
     const digest = token === null ? null : this.match(token);
     return digest === null ? `ip:${remoteAddress(serverContext)}` : `key:${digest.toString('hex').slice(0, 12)}`;
   }
-}
-
-function unauthenticated(fetchAPI: { Response: typeof Response }, message: string, challenge: string): Response {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
-  return new fetchAPI.Response(body, {
-    status: 401,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': challenge },
-  });
-}
-
-/**
- * Refuses GraphQL requests without a valid key. Yoga's own plugins run first, so CORS preflights and
- * GraphiQL's HTML page stay open. Must come before useGraphQLSSE, which answers /graphql/stream itself.
- */
-export function useClientAuth(auth: ClientAuth, endpoint: string): Plugin {
-  return {
-    onRequest({ request, endResponse, fetchAPI }) {
-      if (!auth.enabled || request.method === 'OPTIONS') return;
-      // Yoga runs GraphQL for any URL that ends with the endpoint (`/x/graphql`, `/?q=/graphql`) and
-      // graphql-sse for any path ending in `/graphql/stream`: every URL that mentions the endpoint is
-      // guarded, a superset of both. Health checks do not mention it.
-      if (!request.url.includes(endpoint)) return;
-      const token = bearerToken(request.headers.get('authorization'));
-      if (token === null) {
-        endResponse(unauthenticated(fetchAPI, 'Authentication required: send the header `Authorization: Bearer <key>` with a gateway API key.', REALM));
-      } else if (auth.match(token) === null) {
-        endResponse(unauthenticated(fetchAPI, 'The API key is not valid.', `${REALM}, error="invalid_token"`));
-      }
-    },
-  };
 }
