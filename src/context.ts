@@ -45,16 +45,17 @@ export interface Context {
 export function createContext(services: GatewayServices, request: Request, client: string, trace?: RequestTrace): Context {
   // Requests that reach GraphQL without the HTTP plugin's trace (graphql-sse's own route) get one here.
   const requestTrace = trace ?? new RequestTrace(request.headers);
+  const upstream: CallOptions = {
+    signal: request.signal,
+    headers: { 'x-request-id': requestTrace.requestId, traceparent: requestTrace.traceparent },
+    onAttempt: (attempt) => requestTrace.upstream(attempt),
+  };
   return {
     trace: requestTrace,
-    upstream: {
-      signal: request.signal,
-      headers: { 'x-request-id': requestTrace.requestId, traceparent: requestTrace.traceparent },
-      onAttempt: (attempt) => requestTrace.upstream(attempt),
-    },
+    upstream,
     nim: services.nim,
     limits: services.limits,
-    models: new RequestModels(services.catalog),
+    models: new RequestModels(services.catalog, upstream),
     signal: request.signal,
     client,
     meter: new GenerationMeter(),

@@ -1,5 +1,6 @@
 // Process entry: config → (simulator when no upstream is set) → listen → graceful shutdown.
 import { ConfigError, loadConfig, type GatewayConfig } from './config.ts';
+import { installLastResort } from './observability/last-resort.ts';
 import { listen } from './server.ts';
 import { startSimulator, type Simulator } from './simulator/server.ts';
 import { createGateway } from './yoga.ts';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const gatewayConfig: GatewayConfig = { ...config, upstream: { ...config.upstream, baseUrl: upstream } };
   const exampleModel = simulator ? 'sim/lorem-8b-instruct' : undefined;
   const gateway = createGateway(gatewayConfig, exampleModel ? { exampleModel } : {});
+  installLastResort(gateway.logger, gateway.metrics);
   const server = await listen(gateway, config.host, config.port);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(config.host) ? 'localhost' : config.host;
   console.log(`nim-graphql: GraphQL and GraphiQL at http://${shownHost}:${new URL(server.url).port}/graphql`);

@@ -3,10 +3,17 @@
 // when the upstream last answered, which readiness reads.
 import DataLoader from 'dataloader';
 import { NimError } from './errors.ts';
+import type { UpstreamAttempt } from './transport.ts';
 import type { ModelCard } from './wire.ts';
 
+/** Who waits on a refresh hears of its upstream attempts (each request's trace counts the call it waited on). */
+export interface RefreshCaller {
+  onAttempt?: ((attempt: UpstreamAttempt) => void) | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+}
+
 export interface ModelSource {
-  listModels(): Promise<ModelCard[]>;
+  listModels(options?: RefreshCaller): Promise<ModelCard[]>;
   /** When present, tells the catalog about every healthy upstream answer, not only model lists. */
   onAnswered?(listener: () => void): void;
 }
@@ -38,6 +45,7 @@ export class ModelCatalog {
   readonly stats: CatalogStats = { hits: 0, misses: 0, refreshes: 0, refreshFailures: 0, staleServed: 0 };
   private snapshot: CatalogSnapshot | null = null;
   private inflight: Promise<CatalogSnapshot> | null = null;
+  private readonly waiting = new Set<(attempt: UpstreamAttempt) => void>();
   private refreshFailedAt: number | null = null;
   private answeredAt: number | null = null;
   private warnedFor: unknown = null;
@@ -60,7 +68,7 @@ export class ModelCatalog {
   }
 
   /** The cached list while fresh; otherwise one shared refresh. A failed refresh serves the stale list. */
-  async current(): Promise<CatalogSnapshot> {
+  async current(caller: RefreshCaller = {}): Promise<CatalogSnapshot> {
     const snapshot = this.snapshot;
     if (snapshot && this.now() - snapshot.fetchedAt < this.options.ttlMs) {
       this.stats.hits++;
@@ -74,7 +82,7 @@ export class ModelCatalog {
       return snapshot;
     }
     try {
-      return await this.refresh();
+      return await this.refresh(caller);
     } catch (error) {
       if (!snapshot) throw error;
       this.stats.staleServed++;
@@ -84,18 +92,21 @@ export class ModelCatalog {
   }
 
   /** Fetches the list now; concurrent callers share one upstream call. */
-  refresh(): Promise<CatalogSnapshot> {
-    this.inflight ??= this.fetch().finally(() => {
+  refresh(caller: RefreshCaller = {}): Promise<CatalogSnapshot> {
+    const listener = caller.onAttempt;
+    if (listener) this.waiting.add(listener);
+    this.inflight ??= this.fetch(caller).finally(() => {
       this.inflight = null;
+      this.waiting.clear();
     });
     return this.inflight;
   }
 
   /** The model, refreshing once when it is unknown (it may have just been deployed). */
-  async require(id: string): Promise<ModelCard> {
-    let snapshot = await this.current();
+  async require(id: string, caller: RefreshCaller = {}): Promise<ModelCard> {
+    let snapshot = await this.current(caller);
     const recent = this.now() - snapshot.fetchedAt < this.options.refreshMinIntervalMs;
-    if (!snapshot.byId.has(id) && !recent) snapshot = await this.refresh();
+    if (!snapshot.byId.has(id) && !recent) snapshot = await this.refresh(caller);
     const model = snapshot.byId.get(id);
     if (model) return model;
     throw new NimError({
@@ -122,10 +133,13 @@ export class ModelCatalog {
     else console.warn(`nim-graphql: ${message}`);
   }
 
-  private async fetch(): Promise<CatalogSnapshot> {
+  private async fetch(caller: RefreshCaller): Promise<CatalogSnapshot> {
     this.stats.refreshes++;
     try {
-      const models = await this.source.listModels();
+      const onAttempt = (attempt: UpstreamAttempt) => {
+        for (const listener of this.waiting) listener(attempt);
+      };
+      const models = await this.source.listModels({ headers: caller.headers, onAttempt });
       const snapshot = { models, byId: new Map(models.map((m) => [m.id, m])), fetchedAt: this.now() };
       this.snapshot = snapshot;
       this.answeredAt = snapshot.fetchedAt;
@@ -142,11 +156,14 @@ export class ModelCatalog {
 /** One request's view of the catalog: the list is read once per operation, ids batch through DataLoader. */
 export class RequestModels {
   private readonly catalog: ModelCatalog;
+  private readonly caller: RefreshCaller;
   private snapshot: Promise<CatalogSnapshot> | null = null;
   private readonly loader: DataLoader<string, ModelCard | null>;
 
-  constructor(catalog: ModelCatalog) {
+  /** `caller`: the request's trace hears of the upstream calls it waits on. */
+  constructor(catalog: ModelCatalog, caller: RefreshCaller = {}) {
     this.catalog = catalog;
+    this.caller = caller;
     this.loader = new DataLoader(async (ids) => {
       const { byId } = await this.read();
       return ids.map((id) => byId.get(id) ?? null);
@@ -165,7 +182,7 @@ export class RequestModels {
   async require(id: string): Promise<ModelCard> {
     const model = await this.load(id);
     if (model) return model;
-    const found = await this.catalog.require(id);
+    const found = await this.catalog.require(id, this.caller);
     this.snapshot = null;
     this.loader.clear(id).prime(id, found);
     return found;
@@ -187,7 +204,7 @@ export class RequestModels {
   /** An upstream "no such model" for `id` refreshes the catalog and names the models served now. */
   async explain(error: unknown, id: string): Promise<unknown> {
     if (!(error instanceof NimError) || error.kind !== 'model_not_found') return error;
-    const fresh = await this.catalog.refresh().catch(() => null);
+    const fresh = await this.catalog.refresh(this.caller).catch(() => null);
     return new NimError({
       kind: 'model_not_found',
       status: error.status,
@@ -198,7 +215,7 @@ export class RequestModels {
   }
 
   private read(): Promise<CatalogSnapshot> {
-    this.snapshot ??= this.catalog.current();
+    this.snapshot ??= this.catalog.current(this.caller);
     return this.snapshot;
   }
 }

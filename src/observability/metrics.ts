@@ -94,6 +94,12 @@ export class GatewayMetrics {
     labelNames: ['endpoint'] as const,
     registers: [this.registry],
   });
+  readonly escapedErrors = new Counter({
+    name: 'nim_graphql_escaped_errors_total',
+    help: 'Errors no handler caught (a bug): logged and counted by the last line of defence instead of ending the process.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'nim_graphql_' });
