@@ -145,7 +145,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     maxConcurrency: read.int('UPSTREAM_MAX_CONCURRENCY', { fallback: 256, min: 1, max: 100_000 }),
     queueLimit: read.int('UPSTREAM_QUEUE_LIMIT', { fallback: 1024, min: 0, max: 1_000_000 }),
     queueTimeoutMs: read.int('UPSTREAM_QUEUE_TIMEOUT_MS', { fallback: 10 * second, min: 1, max: 10 * minute }),
-    readyMaxAgeMs: read.int('READY_MAX_AGE_MS', { fallback: 30 * second, min: 1, max: 60 * minute }),
+    readyMaxAgeMs: read.int('READY_MAX_AGE_MS', { fallback: 30 * second, min: 0, max: 60 * minute }),
   };
   const security: SecurityConfig = {
     apiKeys: read.keys('GATEWAY_API_KEYS', 'GATEWAY_API_KEYS_FILE', readFile),

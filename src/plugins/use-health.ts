@@ -60,7 +60,8 @@ async function unreadyReason(services: HealthServices, options: HealthOptions): 
     return `circuit open after ${circuit.consecutiveFailures} consecutive upstream failures; next probe at ${at}`;
   }
   const age = services.catalog.upstreamAnsweredAgeMs();
-  if (age !== null && age <= options.readyMaxAgeMs) return null;
+  // Strictly younger: with 0, every check asks the upstream (an answer in the same millisecond included).
+  if (age !== null && age < options.readyMaxAgeMs) return null;
   // Nothing recent: ask the upstream once (concurrent probes share the catalog's single refresh).
   const timeoutMs = options.probeTimeoutMs ?? 2000;
   let timer: NodeJS.Timeout | undefined;

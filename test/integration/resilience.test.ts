@@ -250,7 +250,7 @@ describe('health endpoints', () => {
       UPSTREAM_BREAKER_FAILURES: '2',
       UPSTREAM_BREAKER_COOLDOWN_MS: '300',
       // Every readiness check asks the upstream.
-      READY_MAX_AGE_MS: '1',
+      READY_MAX_AGE_MS: '0',
     }) as GatewayConfig;
     gateway = createGateway(config, { logger: consoleLogger() });
     server = await listen(gateway, '127.0.0.1', 0);
