@@ -146,7 +146,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...useOperationLimits(security),
       useOperationCost({ defaultMaxTokens: config.limits.defaultMaxTokens, maxOperationCost: security.maxOperationCost }),
-      ...(security.introspection ? [] : [useIntrospectionOff()]),
+      ...(security.introspection ? [] : useIntrospectionOff()),
       ...(rateLimits ? [useRateLimits(rateLimits, { defaultMaxTokens: config.limits.defaultMaxTokens })] : []),
     ],
   });

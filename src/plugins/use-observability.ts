@@ -167,7 +167,13 @@ export function useObservability(observability: Observability): Plugin<Context> 
         finishOnce(observability, trace, 200);
       };
       return {
-        onSubscribeResult: ({ result }) => (Symbol.asyncIterator in result ? { onEnd: end } : end()),
+        onSubscribeResult: ({ result }) => {
+          if (Symbol.asyncIterator in result) return { onEnd: end };
+          // Refused before it streamed: one result, logged with its status when it is answered.
+          metrics.openStreams.dec();
+          trace.streaming = false;
+          return undefined;
+        },
         onSubscribeError: end,
       };
     },

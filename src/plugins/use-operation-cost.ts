@@ -1,6 +1,6 @@
-// An operation's price in generated tokens, computed from the document and its variables at the
-// validate phase, so that an operation over the cap is refused before any upstream call (a stream
-// included: Pothos' complexity check would run at its first event, after the upstream opened).
+// An operation's price in generated tokens, computed from the document and its variables before it
+// runs, so that an operation over the cap is refused before any upstream call (a stream included:
+// Pothos' complexity check would run at its first event, after the upstream opened).
 import {
   GraphQLError,
   Kind,
@@ -74,14 +74,25 @@ export function costLimitError(cost: number, limit: number): GraphQLError {
   );
 }
 
-export function useOperationCost(rules: CostRules & { maxOperationCost: number }): Plugin<{ params?: { variables?: Variables; operationName?: string | null } }> {
+/**
+ * Refused before execute or subscribe (so before any resolver, and before a stream's upstream call):
+ * not at validation, whose results Yoga caches by document although the cost reads the variables,
+ * and whose errors take their HTTP status from the Accept header. Here the refusal is the same every
+ * time: 400, whatever the Accept header.
+ */
+export function useOperationCost(rules: CostRules & { maxOperationCost: number }): Plugin {
+  const refusal = (args: { document: DocumentNode; variableValues?: Variables; operationName?: string | null }) => {
+    const cost = operationCost(args.document, args.variableValues, args.operationName, rules);
+    return cost > rules.maxOperationCost ? { errors: [costLimitError(cost, rules.maxOperationCost)] } : null;
+  };
   return {
-    onValidate({ params, context }) {
-      return ({ valid, setResult }) => {
-        if (!valid) return;
-        const cost = operationCost(params.documentAST, context.params?.variables, context.params?.operationName, rules);
-        if (cost > rules.maxOperationCost) setResult([costLimitError(cost, rules.maxOperationCost)]);
-      };
+    onExecute({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
     },
   };
 }

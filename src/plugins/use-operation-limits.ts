@@ -6,6 +6,7 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { remade, useResultErrors } from './result-errors.ts';
 import type { SecurityConfig } from '../config.ts';
 
 const label = (error: Error) =>
@@ -36,9 +37,18 @@ const labelValidationErrors: Plugin = {
   },
 };
 
+/**
+ * A result with no data at all is a request error graphql-js raised before running anything (a
+ * variable of the wrong type, no operation of that name): BAD_USER_INPUT, as the README says.
+ */
+const labelRequestErrors = useResultErrors((result) =>
+  'data' in result ? null : result.errors!.map((e) => (e.extensions?.code ? e : remade(e, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }))),
+);
+
 export function useOperationLimits(security: SecurityConfig): Plugin[] {
   return [
     labelValidationErrors,
+    labelRequestErrors,
     maxTokensPlugin({ n: security.maxDocumentTokens, exposeLimits: true }),
     maxDepthPlugin({ n: security.maxDepth, exposeLimits: true, flattenFragments: true }),
     maxAliasesPlugin({ n: security.maxAliases, exposeLimits: true }),
