@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { EnvReader, type Env } from './env-reader.ts';
 import { LOG_LEVELS, type LogLevel } from './observability/logger.ts';
+import { NIM_DIALECTS, type NimDialect } from './nim/parameters.ts';
 
 export interface UpstreamConfig {
   /** Origin plus optional path prefix, without a trailing slash or `/v1`; unset = simulator. */
@@ -23,8 +24,7 @@ export interface UpstreamConfig {
   streamUsage: boolean;
 }
 
-export const NIM_DIALECTS = ['top-level', 'nvext'] as const;
-export type NimDialect = (typeof NIM_DIALECTS)[number];
+export { NIM_DIALECTS, type NimDialect };
 
 export interface Limits {
   maxTokens: number;

@@ -1,33 +1,25 @@
 // The knobs every generation takes: GenerationOptions and ResponseFormatInput, with NIM's ranges
 // checked here so that an out-of-range value never costs an upstream call.
 import { z } from 'zod';
-import type { GenerationParams, ResponseFormat } from '../nim/params.ts';
+import { PARAMETERS, type GenerationParams, type AnyParameter, type ParameterName } from '../nim/parameters.ts';
+import type { ResponseFormat } from '../nim/params.ts';
 import { builder } from './builder.ts';
 import { InvalidInputError } from './failures.ts';
 
 export const GenerationOptionsInput = builder.inputType('GenerationOptions', {
   description:
     'Sampling parameters NIM for LLMs accepts. Leave a field out to get the model default named in its description.',
-  fields: (t) => ({
-    temperature: t.float({ description: 'Randomness, 0 to 2; 0 is greedy (always the likeliest token). Default 1.' }),
-    topP: t.float({ description: 'Nucleus sampling: keep the likeliest tokens up to this total probability, above 0 up to 1. Default 1.' }),
-    n: t.int({ description: 'How many choices to generate, 1 to 128. Default 1. Each costs up to maxTokens.' }),
-    stop: t.stringList({ description: 'Up to 16 non-empty strings that end the generation; the stop string itself is not returned. Default none.' }),
-    seed: t.int({ description: 'Seed for best-effort reproducible sampling. Default random.' }),
-    frequencyPenalty: t.float({ description: 'Penalise tokens by how often they already appeared, -2 to 2. Default 0.' }),
-    presencePenalty: t.float({ description: 'Penalise tokens that already appeared at all, -2 to 2. Default 0.' }),
-    logprobs: t.int({
-      description:
-        'Return the log-probability of each generated token with this many likeliest alternatives, 0 to 20 (NIM 1.x: at most 5). Default off.',
-    }),
-    echo: t.boolean({ description: 'complete and completionStream only: put the prompt in front of the text. Default false.' }),
-    user: t.string({ description: 'An end-user id passed to the upstream for its logs, at most 256 characters. No effect on the output.' }),
-    topK: t.int({ description: 'Sample only from the K likeliest tokens: -1 (off) or at least 1. Default -1. A NIM extension.' }),
-    repetitionPenalty: t.float({ description: 'Penalise repeated tokens: above 0 up to 2; 1 is none. Default 1. A NIM extension.' }),
-    ignoreEos: t.boolean({ description: 'Keep generating past the end-of-sequence token up to maxTokens. Default false. A NIM extension.' }),
-    minTokens: t.int({ description: 'Generate at least this many tokens before a stop may end it, 0 up to maxTokens. Default 0. A NIM extension.' }),
-    minP: t.float({ description: 'Drop tokens less likely than this fraction of the likeliest one, 0 to 1. Default 0 (off). A NIM extension.' }),
-  }),
+  // Derived from the one parameter table: a parameter is declared there, nowhere else.
+  fields: (t) =>
+    Object.fromEntries(
+      (Object.entries(PARAMETERS) as [ParameterName, AnyParameter][]).map(([name, { kind, description }]) => {
+        const field = { description };
+        if (kind === 'float') return [name, t.float(field)];
+        if (kind === 'int') return [name, t.int(field)];
+        if (kind === 'boolean') return [name, t.boolean(field)];
+        return [name, kind === 'string' ? t.string(field) : t.stringList(field)];
+      }),
+    ) as Record<ParameterName, ReturnType<typeof t.float>>,
 });
 
 export const ResponseFormatTypeEnum = builder.enumType('ResponseFormatType', {
@@ -51,27 +43,8 @@ export const ResponseFormatInput = builder.inputType('ResponseFormatInput', {
 
 type Nullable<T> = { [K in keyof T]?: T[K] | null };
 
-const between = (min: number, max: number) => z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-const int = (min: number, max: number) => z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-
 const optionsSchema = z
-  .object({
-    temperature: between(0, 2),
-    topP: z.number().gt(0, 'must be above 0').max(1, 'must be at most 1'),
-    n: int(1, 128),
-    stop: z.array(z.string().min(1, 'must not hold an empty string')).max(16, 'must hold at most 16 strings'),
-    seed: z.number().int(),
-    frequencyPenalty: between(-2, 2),
-    presencePenalty: between(-2, 2),
-    logprobs: int(0, 20),
-    echo: z.boolean(),
-    user: z.string().max(256, 'must be at most 256 characters'),
-    topK: z.number().int().refine((k) => k === -1 || k >= 1, 'must be -1 (off) or at least 1'),
-    repetitionPenalty: z.number().gt(0, 'must be above 0').max(2, 'must be at most 2'),
-    ignoreEos: z.boolean(),
-    minTokens: z.number().int().min(0, 'must be at least 0'),
-    minP: between(0, 1),
-  })
+  .object(Object.fromEntries(Object.entries(PARAMETERS).map(([name, parameter]) => [name, parameter.check])) as { [N in ParameterName]: (typeof PARAMETERS)[N]['check'] })
   .partial();
 
 /** The options as given (nulls dropped), or an InvalidInputError that names the field. */
@@ -88,11 +61,14 @@ export function readOptions(
     const argument = `options.${issue.path.join('.').replace(/\.\d+$/, '')}`;
     throw new InvalidInputError(argument, `${argument}: ${issue.message}`);
   }
-  const params = parsed.data;
-  if (kind === 'chat' && params.echo !== undefined) {
-    throw new InvalidInputError('options.echo', 'options.echo: only complete and completionStream accept it');
+  const params = parsed.data as GenerationParams;
+  for (const name of Object.keys(params) as ParameterName[]) {
+    const { only }: AnyParameter = PARAMETERS[name];
+    if (only !== undefined && only !== kind) {
+      throw new InvalidInputError(`options.${name}`, `options.${name}: only complete and completionStream accept it`);
+    }
   }
-  if (params.minTokens !== undefined && params.minTokens > maxTokens) {
+  if (params.minTokens != null && params.minTokens > maxTokens) {
     throw new InvalidInputError('options.minTokens', `options.minTokens: must be at most maxTokens (${maxTokens})`);
   }
   return params;

@@ -5,6 +5,11 @@ import { readResponseFormat, type ResponseFormat } from './json.ts';
 import { contextWindow, type SimulatorModel } from './models.ts';
 import { checkMinTokens, readSampling, type ApiVersion, type Sampling } from './sampling.ts';
 import { countTokens } from './text.ts';
+import { PARAMETER_WIRE_KEYS } from '../nim/parameters.ts';
+
+/** What a request carries besides the sampling parameters of the gateway's one table. */
+const REQUEST_KEYS = ['model', 'prompt', 'messages', 'max_tokens', 'max_completion_tokens', 'stream', 'stream_options', 'response_format', 'nvext'];
+const KNOWN_KEYS = new Set([...REQUEST_KEYS, ...PARAMETER_WIRE_KEYS]);
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -104,6 +109,11 @@ export function parseGenerationRequest(
 ): GenerationInput {
   if (!isObject(body)) throw bad('The request body must be a JSON object.', null);
   const fields: Body = body;
+  // NIM 1.x (pydantic, extra fields forbidden) refuses a key it does not know; vLLM (2.x) ignores it.
+  if (options.apiVersion === 1) {
+    const extra = Object.keys(fields).find((key) => !KNOWN_KEYS.has(key));
+    if (extra !== undefined) throw bad(`Extra inputs are not permitted: ${extra}`, extra);
+  }
   const modelId = fields['model'];
   if (modelId === undefined || modelId === null) throw bad('Field required: model', 'model');
   if (typeof modelId !== 'string') throw bad(`model must be a string, got ${describe(modelId)}.`, 'model');
