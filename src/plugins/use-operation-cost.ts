@@ -2,22 +2,23 @@
 // runs, so that an operation over the cap is refused before any upstream call (a stream included:
 // Pothos' complexity check would run at its first event, after the upstream opened).
 import {
+  getNamedType,
   GraphQLError,
+  isInterfaceType,
+  isObjectType,
   Kind,
   valueFromASTUntyped,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { tokenCostOf, type CostDefaults } from '../schema/cost.ts';
 
-/** Root fields that each cost one generation per choice: maxTokens × n tokens at most. */
-export const GENERATION_FIELDS = new Set(['complete', 'chat', 'completionStream', 'chatStream']);
-
-export interface CostRules {
-  defaultMaxTokens: number;
-}
+export type CostRules = CostDefaults;
 
 type Variables = Record<string, unknown> | null | undefined;
 
@@ -26,16 +27,20 @@ function selectedOperation(document: DocumentNode, operationName: string | null 
   return operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
 }
 
-const positiveInt = (value: unknown, fallback: number) =>
-  typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback;
-
 /**
- * The most tokens the operation can generate: the sum over its generation fields (every alias,
- * every fragment) of maxTokens (or the default) × options.n (or 1).
+ * The most tokens the operation can generate: the sum over every field it selects (every alias,
+ * every fragment, at any depth) of the field's declared token cost (src/schema/cost.ts).
  */
-export function operationCost(document: DocumentNode, variables: Variables, operationName: string | null | undefined, rules: CostRules): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Variables,
+  operationName: string | null | undefined,
+  rules: CostRules,
+): number {
   const operation = selectedOperation(document, operationName);
-  if (!operation) return 0;
+  const root = operation && schema.getRootType(operation.operation);
+  if (!operation || !root) return 0;
   const fragments = new Map(
     document.definitions
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
@@ -43,28 +48,34 @@ export function operationCost(document: DocumentNode, variables: Variables, oper
   );
   const vars = variables ?? {};
   const seen = new Set<string>();
-  const walk = (selectionSet: SelectionSetNode): number => {
+  const typeNamed = (name: string | undefined, fallback: GraphQLNamedType) => (name === undefined ? fallback : (schema.getType(name) ?? fallback));
+  const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType): number => {
     let cost = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
-        cost += walk(selection.selectionSet);
+        cost += walk(selection.selectionSet, typeNamed(selection.typeCondition?.name.value, parent));
       } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         // A fragment cycle is a validation error of its own; count each fragment once per path.
         if (fragment && !seen.has(fragment.name.value)) {
           seen.add(fragment.name.value);
-          cost += walk(fragment.selectionSet);
+          cost += walk(fragment.selectionSet, typeNamed(fragment.typeCondition.name.value, parent));
           seen.delete(fragment.name.value);
         }
-      } else if (GENERATION_FIELDS.has(selection.name.value)) {
-        const args = Object.fromEntries((selection.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, vars)]));
-        const options = (typeof args.options === 'object' && args.options !== null ? args.options : {}) as Record<string, unknown>;
-        cost += positiveInt(args.maxTokens, rules.defaultMaxTokens) * positiveInt(options.n, 1);
+      } else if (isObjectType(parent) || isInterfaceType(parent)) {
+        const field = parent.getFields()[selection.name.value];
+        if (field === undefined) continue;
+        const price = tokenCostOf(field.extensions);
+        if (price) {
+          const args = Object.fromEntries((selection.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, vars)]));
+          cost += price(args, rules);
+        }
+        if (selection.selectionSet) cost += walk(selection.selectionSet, getNamedType(field.type));
       }
     }
     return cost;
   };
-  return walk(operation.selectionSet);
+  return walk(operation.selectionSet, root);
 }
 
 export function costLimitError(cost: number, limit: number): GraphQLError {
@@ -81,8 +92,8 @@ export function costLimitError(cost: number, limit: number): GraphQLError {
  * time: 400, whatever the Accept header.
  */
 export function useOperationCost(rules: CostRules & { maxOperationCost: number }): Plugin {
-  const refusal = (args: { document: DocumentNode; variableValues?: Variables; operationName?: string | null }) => {
-    const cost = operationCost(args.document, args.variableValues, args.operationName, rules);
+  const refusal = (args: { schema: GraphQLSchema; document: DocumentNode; variableValues?: Variables; operationName?: string | null }) => {
+    const cost = operationCost(args.schema, args.document, args.variableValues, args.operationName, rules);
     return cost > rules.maxOperationCost ? { errors: [costLimitError(cost, rules.maxOperationCost)] } : null;
   };
   return {

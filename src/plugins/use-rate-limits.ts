@@ -24,8 +24,9 @@ interface Reservation {
 }
 
 interface OperationArgs {
-  document: Parameters<typeof operationCost>[0];
-  variableValues?: Parameters<typeof operationCost>[1];
+  schema: Parameters<typeof operationCost>[0];
+  document: Parameters<typeof operationCost>[1];
+  variableValues?: Parameters<typeof operationCost>[2];
   operationName?: string | null;
   contextValue: Context;
 }
@@ -42,7 +43,7 @@ async function admit(store: RateLimitStore, rules: CostRules, args: OperationArg
     }
   }
   const { tokens } = store;
-  const cost = tokens ? operationCost(args.document, args.variableValues, args.operationName, rules) : 0;
+  const cost = tokens ? operationCost(args.schema, args.document, args.variableValues, args.operationName, rules) : 0;
   if (!tokens || cost === 0) return { reservation: null };
   if (cost > tokens.perMinute) {
     // Waiting never helps here: no Retry-After.

@@ -14,6 +14,7 @@ import {
   type Prepared,
 } from './generation.ts';
 import { parsedJson } from './options.ts';
+import { generationCost } from './cost.ts';
 
 const ROLES = ['SYSTEM', 'USER', 'ASSISTANT', 'TOOL'] as const;
 type RoleName = (typeof ROLES)[number];
@@ -121,6 +122,7 @@ export function prepareChat(
 
 builder.mutationField('chat', (t) =>
   t.field({
+    extensions: generationCost,
     type: ChatCompletionRef,
     description: 'Ask a model for the next message of a conversation (`POST /v1/chat/completions`).',
     errors: { types: GENERATION_FAILURES, union: { name: 'ChatResult', description: 'A ChatCompletion, or why there is none.' } },

@@ -14,6 +14,7 @@ import {
   type Prepared,
 } from './generation.ts';
 import { parsedJson } from './options.ts';
+import { generationCost } from './cost.ts';
 
 type CompletionChoice = CompletionResponse['choices'][number];
 export type CompletionResult = Formatted<CompletionResponse>;
@@ -62,6 +63,7 @@ export function prepareCompletion(
 
 builder.mutationField('complete', (t) =>
   t.field({
+    extensions: generationCost,
     type: CompletionRef,
     description: 'Continue a prompt with a model (`POST /v1/completions`).',
     errors: { types: GENERATION_FAILURES, union: { name: 'CompleteResult', description: 'A Completion, or why there is none.' } },

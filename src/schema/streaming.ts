@@ -10,6 +10,7 @@ import { completionArgs, completionFields, prepareCompletion, type CompletionRes
 import { toFailure } from './errors.ts';
 import { GENERATION_FAILURES } from './failures.ts';
 import { finishReasonField, GenerationRef, logprobsField, type Formatted } from './generation.ts';
+import { generationCost } from './cost.ts';
 
 const CompletionChunkRef = builder.objectRef<ChoiceDelta>('CompletionChunk').implement({
   description: 'New text of one choice, as soon as the upstream produced it.',
@@ -98,6 +99,7 @@ async function* relay<Input extends { model: string; responseFormat: ResponseFor
 
 builder.subscriptionField('completionStream', (t) =>
   t.field({
+    extensions: generationCost,
     type: CompletionStreamEvent,
     description: 'complete, streamed: the text arrives chunk by chunk (`POST /v1/completions` with `stream: true`).',
     args: completionArgs(t.arg),
@@ -109,6 +111,7 @@ builder.subscriptionField('completionStream', (t) =>
 
 builder.subscriptionField('chatStream', (t) =>
   t.field({
+    extensions: generationCost,
     type: ChatStreamEvent,
     description: 'chat, streamed: the answer arrives chunk by chunk (`POST /v1/chat/completions` with `stream: true`).',
     args: chatArgs(t.arg),

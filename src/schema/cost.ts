@@ -1,0 +1,27 @@
+// A field's price in generated tokens, declared on the field itself (`extensions: { tokenCost }`, as
+// Hive declares `@cost`): the cost limit, the token rate limit and their metrics read it from the
+// schema, so a field that generates cannot be free by being left off a list.
+export interface CostDefaults {
+  /** DEFAULT_MAX_TOKENS: what a generation without maxTokens may generate. */
+  defaultMaxTokens: number;
+}
+
+/** The most tokens one use of the field may cost, from its arguments as written (variables filled in). */
+export type TokenCost = (args: Readonly<Record<string, unknown>>, defaults: CostDefaults) => number;
+
+const positiveInt = (value: unknown, fallback: number) =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback;
+
+/** A generation: maxTokens (or the default) for each of its `options.n` choices. */
+const generation: TokenCost = (args, { defaultMaxTokens }) => {
+  const options = typeof args.options === 'object' && args.options !== null ? (args.options as Record<string, unknown>) : {};
+  return positiveInt(args.maxTokens, defaultMaxTokens) * positiveInt(options.n, 1);
+};
+
+export const generationCost = { tokenCost: generation };
+
+/** The field's declared cost, or null when it has none (it generates nothing). */
+export function tokenCostOf(extensions: Readonly<Record<string, unknown>> | null | undefined): TokenCost | null {
+  const cost = extensions?.tokenCost;
+  return typeof cost === 'function' ? (cost as TokenCost) : null;
+}
