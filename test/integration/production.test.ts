@@ -18,7 +18,7 @@ describe('the production build, installed with npm ci --omit=dev', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nim-graphql-prod-'));
     await exec(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
-    for (const path of ['package.json', 'package-lock.json', 'examples/operations', 'scripts/require-node.mjs']) {
+    for (const path of ['package.json', 'package-lock.json', 'examples/operations', 'scripts/require-node.mjs', 'scripts/load-env-file.mjs']) {
       await cp(join(root, path), join(dir, path), { recursive: true });
     }
     await exec(npm, ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -107,5 +110,15 @@ describe('loadConfig', () => {
       'NIM_SOMETHING is set, but nim-graphql reads no variable of that name; see the configuration table in README.md',
       'log_level is set, but nim-graphql reads no variable of that name; did you mean LOG_LEVEL?',
     ]);
+  });
+
+  it('.env.example is safe to copy as it is: it sets nothing, so the simulator stays the default', () => {
+    const example = parseEnv(read('.env.example'));
+    expect(example).toEqual({});
+    // Uncommented, it is a valid configuration naming only variables that exist.
+    const uncommented = parseEnv(read('.env.example').replace(/^# ([A-Z_]+=)/gm, '$1'));
+    const config = loadConfig(uncommented);
+    expect(config.warnings).toEqual([]);
+    expect(config.upstream.baseUrl).toBe('http://nemo-nim-proxy:8000');
   });
 });
