@@ -5,6 +5,14 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
+/** Every variable loadConfig asks for, whatever the environment holds. */
+function variablesRead(): string[] {
+  const names = new Set<string>();
+  const recorder = new Proxy({}, { get: (_target, name) => (typeof name === 'string' && names.add(name), undefined), ownKeys: () => [] });
+  loadConfig(recorder);
+  return [...names];
+}
+
 function problems(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -120,5 +128,12 @@ describe('loadConfig', () => {
     const config = loadConfig(uncommented);
     expect(config.warnings).toEqual([]);
     expect(config.upstream.baseUrl).toBe('http://nemo-nim-proxy:8000');
+  });
+
+  it('every variable it reads is in the README configuration table and in .env.example', () => {
+    const table = read('README.md').split('## Configuration')[1]!.split('\n## ')[0]!;
+    const example = read('.env.example');
+    const missing = variablesRead().filter((name) => !table.includes(`\`${name}\``) || !new RegExp(`^# ${name}=`, 'm').test(example));
+    expect(missing).toEqual([]);
   });
 });
