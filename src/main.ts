@@ -53,8 +53,11 @@ async function main(config: Config, logger: Logger): Promise<void> {
     logger.info('stopped');
     exit(logger, 0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // Ctrl+C signals the terminal's whole process group, and npm passes it on too: one press can arrive
+  // twice, so a repeat while draining is no order to quit at once (the timer above still bounds it).
+  const onSignal = (signal: NodeJS.Signals) => void stop(signal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 /** One line per probe result that differs from the one before; the gateway serves either way. */

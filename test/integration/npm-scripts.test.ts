@@ -58,6 +58,15 @@ describe('npm start, from a shell whose node is the old system one', () => {
     expect(await portIsFree(port)).toBe(true);
   }, 90_000);
 
+  it('Ctrl+C in a terminal (SIGINT to the whole process group, which npm passes on too) drains and stops it', async () => {
+    gateway = startProcess(npm, ['start'], { cwd: project.dir, env: npmEnv({ PORT: '0' }), detached: true });
+    const { port } = await gateway.listening(60_000);
+    process.kill(-gateway.child.pid!, 'SIGINT');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    await gateway.waitForLog((line) => line.msg === 'stopped');
+    expect(await portIsFree(port)).toBe(true);
+  }, 90_000);
+
   it('npm run example runs the typed client against it', async () => {
     gateway = start();
     const { endpoint } = await gateway.listening(60_000);

@@ -36,8 +36,9 @@ function parse(line: string): LogLine | undefined {
   }
 }
 
-export function startProcess(command: string, args: string[], options: { cwd?: string; env: Record<string, string> }): GatewayProcess {
-  const child = spawn(command, args, { cwd: options.cwd ?? root, env: options.env });
+/** `detached`: the process leads a process group of its own, as a command started from a terminal does. */
+export function startProcess(command: string, args: string[], options: { cwd?: string; env: Record<string, string>; detached?: boolean }): GatewayProcess {
+  const child = spawn(command, args, { cwd: options.cwd ?? root, env: options.env, detached: options.detached ?? false });
   const stdout: string[] = [];
   const stderr: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => stdout.push(line));
