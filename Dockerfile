@@ -15,7 +15,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # GraphiQL's example tabs are read from here at start.
 COPY examples/operations ./examples/operations
-COPY scripts/require-node.mjs ./scripts/require-node.mjs
+# `npm run start:prod` preloads these (the Node check, .env); the CMD runs dist/main.js directly.
+COPY scripts/require-node.mjs scripts/load-env-file.mjs ./scripts/
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

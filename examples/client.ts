@@ -1,5 +1,5 @@
 // A small typed client: the operations in examples/operations, typed by GraphQL Code Generator.
-// Run: node examples/client.ts [http://localhost:4000/graphql]
+// Run: npm run example [-- http://localhost:4000/graphql] (or node examples/client.ts … on Node >= 22.19)
 import { createClient } from 'graphql-sse';
 import {
   ChatStreamDocument,

@@ -1,12 +1,15 @@
 // Environment → typed, validated Config. Every bad value becomes one line that names the
 // variable, says what is wrong with the value and shows the expected form.
 import { readFileSync } from 'node:fs';
-import { EnvReader, type Env } from './env-reader.ts';
-import { LOG_LEVELS, type LogLevel } from './observability/logger.ts';
+import { EnvReader, lookAlikes, type Env } from './env-reader.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts';
 import { NIM_DIALECTS, type NimDialect } from './nim/parameters.ts';
 
+/** The value of NIM_PROXY_BASE_URL that asks for the built-in simulator by name (the only way in production). */
+export const SIMULATOR = 'simulator';
+
 export interface UpstreamConfig {
-  /** Origin plus optional path prefix, without a trailing slash or `/v1`; unset = simulator. */
+  /** Origin plus optional path prefix, without a trailing slash or `/v1`; undefined = the built-in simulator. */
   baseUrl: string | undefined;
   apiKey: string | undefined;
   connectTimeoutMs: number;
@@ -83,11 +86,18 @@ export interface RateLimitConfig {
 }
 
 export interface Config {
+  /** NODE_ENV=production: no simulator unless asked for by name, JSON logs even in a terminal. */
+  production: boolean;
+  /** NIM_PROXY_BASE_URL=simulator: the simulator was asked for, not fallen back to. */
+  simulatorByName: boolean;
+  /** Set variables that look like mistyped names of known ones, one sentence each (logged at start). */
+  warnings: string[];
   host: string;
   port: number;
   /** Serve single JSON operations on node:http directly (src/fast-path.ts); false = all through Yoga's adapter. */
   fastPath: boolean;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** OpenTelemetry spans over OTLP/HTTP, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
   tracing: { endpoint: string; serviceName: string } | null;
   upstream: UpstreamConfig;
@@ -98,7 +108,7 @@ export interface Config {
   modelsRefreshMinIntervalMs: number;
   limits: Limits;
   shutdownGraceMs: number;
-  /** Pacing of the built-in simulator's tokens, used only when NIM_PROXY_BASE_URL is unset. */
+  /** Pacing of the built-in simulator's tokens, used only when it serves (NIM_PROXY_BASE_URL unset or `simulator`). */
   simulatorTokenDelayMs: number;
 }
 
@@ -107,10 +117,13 @@ export type GatewayConfig = Config & { upstream: UpstreamConfig & { baseUrl: str
 
 export class ConfigError extends Error {
   readonly problems: string[];
-  constructor(problems: string[]) {
+  /** How to log the refusal: LOG_LEVEL and LOG_FORMAT as read (their defaults when they are the bad values). */
+  readonly logging: { level: LogLevel; format: LogFormat; production: boolean };
+  constructor(problems: string[], logging: ConfigError['logging'] = { level: 'info', format: 'auto', production: false }) {
     super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'ConfigError';
     this.problems = problems;
+    this.logging = logging;
   }
 }
 
@@ -119,8 +132,10 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
   const read = new EnvReader(env);
   const second = 1000;
   const minute = 60 * second;
+  const production = read.string('NODE_ENV', '') === 'production';
+  const simulatorByName = read.optional('NIM_PROXY_BASE_URL') === SIMULATOR;
   const upstream: UpstreamConfig = {
-    baseUrl: read.baseUrl('NIM_PROXY_BASE_URL'),
+    baseUrl: simulatorByName ? undefined : read.baseUrl('NIM_PROXY_BASE_URL'),
     apiKey: read.optional('NIM_PROXY_API_KEY'),
     connectTimeoutMs: read.int('UPSTREAM_CONNECT_TIMEOUT_MS', { fallback: 5 * second, min: 1, max: 10 * minute }),
     headersTimeoutMs: read.int('UPSTREAM_HEADERS_TIMEOUT_MS', { fallback: 2 * minute, min: 1, max: 60 * minute }),
@@ -167,7 +182,11 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     redisUrl: read.redisUrl('REDIS_URL'),
   };
   const config: Config = {
+    production,
+    simulatorByName,
+    warnings: [],
     logLevel: read.choice('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: read.choice('LOG_FORMAT', LOG_FORMATS, 'auto'),
     tracing: read.otlpEndpoint('OTEL_EXPORTER_OTLP_ENDPOINT', read.string('OTEL_SERVICE_NAME', 'nim-graphql')),
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', { fallback: 4000, min: 0, max: 65_535 }),
@@ -187,6 +206,20 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', { fallback: 10 * second, min: 0, max: 60 * minute }),
     simulatorTokenDelayMs: read.int('SIMULATOR_TOKEN_DELAY_MS', { fallback: 15, min: 0, max: minute }),
   };
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  const typos = lookAlikes(env, read.names);
+  config.warnings = typos.map(({ name, suggestion }) =>
+    `${name} is set, but nim-graphql reads no variable of that name; ${suggestion ? `did you mean ${suggestion}?` : 'see the configuration table in README.md'}`,
+  );
+  if (production && read.optional('NIM_PROXY_BASE_URL') === undefined) {
+    const typo = typos.find((t) => t.suggestion === 'NIM_PROXY_BASE_URL');
+    read.problems.push(
+      "NIM_PROXY_BASE_URL is not set, and with NODE_ENV=production the gateway does not fall back to the simulator's fake models: " +
+        `set NIM Proxy's URL, e.g. NIM_PROXY_BASE_URL=http://nemo-nim-proxy:8000, or NIM_PROXY_BASE_URL=${SIMULATOR} to serve the simulator anyway` +
+        (typo ? ` (${typo.name} is set: a typo?)` : ''),
+    );
+  }
+  if (read.problems.length > 0) {
+    throw new ConfigError(read.problems, { level: config.logLevel, format: config.logFormat, production });
+  }
   return config;
 }

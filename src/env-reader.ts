@@ -10,6 +10,8 @@ interface IntRule {
 
 export class EnvReader {
   readonly problems: string[] = [];
+  /** Every variable asked for: the names the program knows (see lookAlikes). */
+  readonly names = new Set<string>();
   private readonly env: Env;
 
   constructor(env: Env) {
@@ -17,6 +19,7 @@ export class EnvReader {
   }
 
   private raw(name: string): string | undefined {
+    this.names.add(name);
     const value = this.env[name]?.trim();
     return value === '' ? undefined : value;
   }
@@ -166,4 +169,52 @@ export class EnvReader {
     const path = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
     return `${url.origin}${path}`;
   }
+}
+
+/** Variables of the program's own families; one of them that the program does not read is a typo. */
+const OWN_PREFIXES = ['NIM_', 'UPSTREAM_'];
+
+// Kubernetes sets <SERVICE>_SERVICE_HOST, <SERVICE>_PORT_8000_TCP, … for every Service in the
+// namespace (a Service named nim-proxy gives NIM_PROXY_PORT): those are no typos.
+const SERVICE_LINK = /_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)$/;
+
+export interface LookAlike {
+  name: string;
+  /** The known variable it most resembles, when one is close. */
+  suggestion: string | undefined;
+}
+
+/**
+ * Set variables that look like a mistyped name of a known one: any unknown NIM_* or UPSTREAM_*,
+ * and any other within two edits of a known name (`NIM_PROXY_BASEURL`, `nim_proxy_base_url`).
+ */
+export function lookAlikes(env: Env, known: ReadonlySet<string>): LookAlike[] {
+  const found: LookAlike[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.has(name) || SERVICE_LINK.test(name)) continue;
+    const upper = name.toUpperCase();
+    let suggestion: string | undefined;
+    let best = 3;
+    for (const candidate of known) {
+      const distance = upper === candidate ? 0 : editDistance(upper, candidate, best);
+      if (distance < best && candidate.length >= 6) [suggestion, best] = [candidate, distance];
+    }
+    if (suggestion !== undefined || OWN_PREFIXES.some((prefix) => upper.startsWith(prefix))) found.push({ name, suggestion });
+  }
+  return found;
+}
+
+/** Levenshtein distance, or `limit` as soon as it must be at least that. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    if (Math.min(...current) >= limit) return limit;
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -20,8 +20,6 @@ export interface BreakerPermit {
 }
 
 export interface BreakerOptions {
-  /** Named in the fail-fast message, e.g. the upstream's origin. */
-  name: string;
   failureThreshold: number;
   cooldownMs: number;
   now?: () => number;
@@ -102,7 +100,8 @@ export class CircuitBreaker {
       model,
       retryable: true,
       retryAfterSeconds: Math.ceil(waitMs / 1000),
-      message: `circuit open for ${this.options.name} after ${this.failures} consecutive upstream failures: failing fast, ${when}`,
+      // Clients read this: it names no upstream address.
+      message: `circuit open after ${this.failures} consecutive upstream failures: failing fast, ${when}`,
     });
   }
 }

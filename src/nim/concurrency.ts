@@ -5,7 +5,6 @@ import { NimError } from './errors.ts';
 export type Release = () => void;
 
 export interface ConcurrencyOptions {
-  name: string;
   max: number;
   queueLimit: number;
   queueTimeoutMs: number;
@@ -36,14 +35,14 @@ export class ConcurrencyLimit {
   /** A slot, held until the returned release is called (once; further calls do nothing). */
   acquire(model: string | null, signal?: AbortSignal): Promise<Release> {
     signal?.throwIfAborted();
-    const { max, queueLimit, queueTimeoutMs, name } = this.options;
+    const { max, queueLimit, queueTimeoutMs } = this.options;
     if (this.active < max && this.queue.size === 0) {
       this.active += 1;
       return Promise.resolve(this.releaser());
     }
     if (this.queue.size >= queueLimit) {
       return Promise.reject(
-        unavailable(model, `gateway queue full: ${this.active} calls in flight to ${name} and ${this.queue.size} waiting (UPSTREAM_MAX_CONCURRENCY ${max}, UPSTREAM_QUEUE_LIMIT ${queueLimit})`),
+        unavailable(model, `gateway queue full: ${this.active} calls in flight to the upstream and ${this.queue.size} waiting (UPSTREAM_MAX_CONCURRENCY ${max}, UPSTREAM_QUEUE_LIMIT ${queueLimit})`),
       );
     }
     return new Promise<Release>((resolve, reject) => {
@@ -64,7 +63,7 @@ export class ConcurrencyLimit {
       };
       const timer = setTimeout(() => {
         leave();
-        reject(unavailable(model, `waited too long: no free upstream slot for ${name} within ${queueTimeoutMs} ms (UPSTREAM_QUEUE_TIMEOUT_MS)`));
+        reject(unavailable(model, `waited too long: no free upstream slot within ${queueTimeoutMs} ms (UPSTREAM_QUEUE_TIMEOUT_MS)`));
       }, queueTimeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.add(waiter);

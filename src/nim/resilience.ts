@@ -22,8 +22,6 @@ export interface Leased<T> {
 }
 
 export interface ResilienceOptions {
-  /** The upstream's origin, named in fail-fast messages. */
-  name: string;
   now?: () => number;
   random?: () => number;
 }
@@ -38,18 +36,16 @@ export class Resilience {
   private readonly answeredListeners: ((at: number) => void)[] = [];
   private readonly retryListeners: ((endpoint: string) => void)[] = [];
 
-  constructor(config: ResilienceConfig, options: ResilienceOptions) {
+  constructor(config: ResilienceConfig, options: ResilienceOptions = {}) {
     this.config = config;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.breaker = new CircuitBreaker({
-      name: options.name,
       failureThreshold: config.breakerFailureThreshold,
       cooldownMs: config.breakerCooldownMs,
       now: this.now,
     });
     this.limit = new ConcurrencyLimit({
-      name: options.name,
       max: config.maxConcurrency,
       queueLimit: config.queueLimit,
       queueTimeoutMs: config.queueTimeoutMs,

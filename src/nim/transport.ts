@@ -42,7 +42,7 @@ export class NimTransport {
   constructor(options: NimClientOptions, resilience: ResilienceConfig) {
     const url = new URL(options.baseUrl);
     this.options = options;
-    this.resilience = new Resilience(resilience, { name: url.origin });
+    this.resilience = new Resilience(resilience);
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, {
       connections: options.connections,

@@ -69,12 +69,14 @@ describe('a wrong configuration', () => {
     [{ PORT: 'abc' }, /PORT="abc" is not a whole number; expected a whole number from 0 to 65535/],
     [{ NIM_PROXY_BASE_URL: 'nim-proxy:8000' }, /NIM_PROXY_BASE_URL=.* (is not a URL|has protocol).*expected an http\(s\) URL/],
     [{ MODELS_CACHE_TTL_MS: '-5' }, /MODELS_CACHE_TTL_MS="-5" is not a whole number/],
-  ] as [Record<string, string>, RegExp][])('%j stops the process with a message naming the variable', async (env, message) => {
+  ] as [Record<string, string>, RegExp][])('%j stops the process with a fatal log line naming the variable', async (env, message) => {
     const child = run(['src/main.ts'], { ...env, PORT: env.PORT ?? '0' });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     const [code] = await once(child, 'exit');
     expect(code).toBe(1);
-    expect(stderr).toMatch(message);
+    const line = JSON.parse(stdout) as { level: number; msg: string };
+    expect(line.level).toBe(60);
+    expect(line.msg).toMatch(message);
   });
 });

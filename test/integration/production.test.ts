@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProcess } from '../support/processes.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const exec = promisify(execFile);
@@ -18,7 +19,7 @@ describe('the production build, installed with npm ci --omit=dev', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nim-graphql-prod-'));
     await exec(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
-    for (const path of ['package.json', 'package-lock.json', 'examples/operations', 'scripts/require-node.mjs']) {
+    for (const path of ['package.json', 'package-lock.json', 'examples/operations', 'scripts/require-node.mjs', 'scripts/load-env-file.mjs']) {
       await cp(join(root, path), join(dir, path), { recursive: true });
     }
     await exec(npm, ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
@@ -35,9 +36,9 @@ describe('the production build, installed with npm ci --omit=dev', () => {
   });
 
   it('starts as the image does, serves a completion and a stream, and exits 0 on SIGTERM', async () => {
-    // The Dockerfile's CMD; `npm run start:prod` runs the same file after the Node version check.
+    // The Dockerfile's CMD; `npm run start:prod` runs the same file after the Node check and .env (below).
     const script = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).scripts['start:prod'] as string;
-    expect(script).toMatch(/node dist\/main\.js$/);
+    expect(script).toMatch(/^exec node --import \S+ dist\/main\.js$/);
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', SIMULATOR_TOKEN_DELAY_MS: '0' },
@@ -72,6 +73,21 @@ describe('the production build, installed with npm ci --omit=dev', () => {
       expect(code).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('npm run start:prod starts it too, and a SIGTERM to npm stops it', async () => {
+    const npmProcess = startProcess(npm, ['run', 'start:prod'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), PORT: '0', HOST: '127.0.0.1' },
+    });
+    try {
+      const { endpoint } = await npmProcess.listening();
+      expect((await fetch(endpoint.replace('/graphql', '/health/live'))).status).toBe(200);
+      npmProcess.child.kill('SIGTERM');
+      expect(await npmProcess.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      npmProcess.kill();
     }
   }, 60_000);
 });

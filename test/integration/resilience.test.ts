@@ -159,7 +159,9 @@ describe('the circuit breaker', () => {
     for (let i = 0; i < 3; i++) expect(await complete(stack)).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 500 });
     const open = await complete(stack);
     expect(open).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null, retryable: true });
-    expect(open.message).toMatch(/circuit open .* after 3 consecutive upstream failures.*next probe/);
+    expect(open.message).toMatch(/^circuit open after 3 consecutive upstream failures.*next probe/);
+    // What a client reads names no internal address.
+    expect(open.message).not.toMatch(/https?:\/\/|127\.0\.0\.1/);
     const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Hi', maxTokens: 4 });
     expect(events.at(-1)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(stack.sim.countRequests('/v1/completions')).toBe(3);
@@ -204,6 +206,7 @@ describe('bounded concurrency to the upstream', () => {
     const refused = results.filter((r) => r.__typename !== 'Completion');
     expect(refused).toHaveLength(3);
     for (const r of refused) expect(r).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringMatching(/gateway queue full/) });
+    for (const r of refused) expect(r.message).not.toMatch(/https?:\/\/|127\.0\.0\.1/);
     expect(stack.sim.countRequests('/v1/completions')).toBe(2);
   });
 

@@ -102,4 +102,19 @@ describe('graceful shutdown', () => {
     expect(await done).toBe('cut');
     expect(events).not.toContain('CompletionDone');
   }, 30_000);
+
+  it('a second SIGINT while draining (Ctrl+C under npm arrives twice) does not cut the open stream short', async () => {
+    const started = await start({ SIMULATOR_TOKEN_DELAY_MS: '50', SHUTDOWN_GRACE_MS: '20000' });
+    child = started.child;
+    const exited = once(child, 'exit');
+    const { events, done } = stream(started.endpoint, 40);
+    while (events.length === 0) await sleep(10);
+    child.kill('SIGINT');
+    while (!started.output.some((line) => line.includes('SIGINT received'))) await sleep(10);
+    child.kill('SIGINT');
+    expect(await done).toBe('ended');
+    expect(events.at(-1)).toBe('CompletionDone');
+    const [code] = await exited;
+    expect(code).toBe(0);
+  }, 30_000);
 });

@@ -1,5 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+/** Every variable loadConfig asks for, whatever the environment holds. */
+function variablesRead(): string[] {
+  const names = new Set<string>();
+  const recorder = new Proxy({}, { get: (_target, name) => (typeof name === 'string' && names.add(name), undefined), ownKeys: () => [] });
+  loadConfig(recorder);
+  return [...names];
+}
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -71,5 +83,57 @@ describe('loadConfig', () => {
   it('keeps DEFAULT_MAX_TOKENS within MAX_TOKENS_LIMIT', () => {
     expect(problems({ MAX_TOKENS_LIMIT: '100', DEFAULT_MAX_TOKENS: '200' })[0]).toMatch(/DEFAULT_MAX_TOKENS=200 is out of range; expected a whole number from 1 to 100/);
     expect(loadConfig({ MAX_TOKENS_LIMIT: '100' }).limits.defaultMaxTokens).toBe(100);
+  });
+
+  it('asks for the simulator by name with NIM_PROXY_BASE_URL=simulator', () => {
+    expect(loadConfig({ NIM_PROXY_BASE_URL: 'simulator' })).toMatchObject({ simulatorByName: true, upstream: { baseUrl: undefined } });
+    expect(loadConfig({})).toMatchObject({ simulatorByName: false, production: false, upstream: { baseUrl: undefined } });
+  });
+
+  it('refuses NODE_ENV=production without NIM_PROXY_BASE_URL, naming a look-alike that is set', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^NIM_PROXY_BASE_URL is not set, and with NODE_ENV=production/)]);
+    expect(problems({ NODE_ENV: 'production', nim_proxy_base_url: 'http://nim:8000' })[0]).toMatch(/\(nim_proxy_base_url is set: a typo\?\)$/);
+    expect(loadConfig({ NODE_ENV: 'production', NIM_PROXY_BASE_URL: 'simulator' })).toMatchObject({ production: true, simulatorByName: true });
+    expect(loadConfig({ NODE_ENV: 'production', NIM_PROXY_BASE_URL: 'http://nim:8000' }).upstream.baseUrl).toBe('http://nim:8000');
+  });
+
+  it('warns about set variables that look like mistyped names, not about Kubernetes service links or other programs', () => {
+    const { warnings } = loadConfig({
+      NIM_PROXY_BASEURL: 'http://nim:8000',
+      UPSTREAM_MAX_RETRYS: '3',
+      NIM_SOMETHING: 'x',
+      log_level: 'debug',
+      // A Service named nim-proxy (or this gateway's own) in the namespace:
+      NIM_PROXY_SERVICE_HOST: '10.0.0.1',
+      NIM_PROXY_SERVICE_PORT_HTTP: '8000',
+      NIM_GRAPHQL_PORT: 'tcp://10.0.0.2:80',
+      NIM_GRAPHQL_PORT_80_TCP_ADDR: '10.0.0.2',
+      PATH: '/usr/bin',
+      HOSTNAME: 'pod-1',
+      NODE_OPTIONS: '--max-old-space-size=512',
+    });
+    expect(warnings).toEqual([
+      'NIM_PROXY_BASEURL is set, but nim-graphql reads no variable of that name; did you mean NIM_PROXY_BASE_URL?',
+      'UPSTREAM_MAX_RETRYS is set, but nim-graphql reads no variable of that name; did you mean UPSTREAM_MAX_RETRIES?',
+      'NIM_SOMETHING is set, but nim-graphql reads no variable of that name; see the configuration table in README.md',
+      'log_level is set, but nim-graphql reads no variable of that name; did you mean LOG_LEVEL?',
+    ]);
+  });
+
+  it('.env.example is safe to copy as it is: it sets nothing, so the simulator stays the default', () => {
+    const example = parseEnv(read('.env.example'));
+    expect(example).toEqual({});
+    // Uncommented, it is a valid configuration naming only variables that exist.
+    const uncommented = parseEnv(read('.env.example').replace(/^# ([A-Z_]+=)/gm, '$1'));
+    const config = loadConfig(uncommented);
+    expect(config.warnings).toEqual([]);
+    expect(config.upstream.baseUrl).toBe('http://nemo-nim-proxy:8000');
+  });
+
+  it('every variable it reads is in the README configuration table and in .env.example', () => {
+    const table = read('README.md').split('## Configuration')[1]!.split('\n## ')[0]!;
+    const example = read('.env.example');
+    const missing = variablesRead().filter((name) => !table.includes(`\`${name}\``) || !new RegExp(`^# ${name}=`, 'm').test(example));
+    expect(missing).toEqual([]);
   });
 });
