@@ -2,7 +2,8 @@
 // completions and chats, JSON or streamed as server-sent events with first-token and idle timeouts.
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { brokenStream, fromResponse, fromStreamError, fromTransport, NimError, streamTimeout } from './errors.ts';
+import { discard, drain, guard } from './body.ts';
+import { brokenStream, fromStreamError, fromTransport, NimError, streamTimeout } from './errors.ts';
 import { chatBody, completionBody, streaming, type ChatInput, type CompletionInput } from './params.ts';
 import type { Leased } from './resilience.ts';
 import { eventBatches, EventTooLarge } from './sse.ts';
@@ -118,11 +119,9 @@ export class NimClient extends NimTransport {
       call.signal?.removeEventListener('abort', onAbort);
       // After [DONE] the upstream ends the response: read what is left (at most 64 KiB, for at most
       // a second, then the connection is closed instead) and keep the connection. Stopping early
-      // otherwise (client gone, a failure) must not leave the body open. (Nothing listens to the
-      // body any more: its destroy error must not go unhandled.)
-      const rest = lease?.value.body.on('error', () => undefined);
-      if (done) rest?.dump({ limit: 64 * 1024, signal: AbortSignal.timeout(DONE_DRAIN_MS) }).catch(() => undefined);
-      else rest?.destroy();
+      // otherwise (client gone, a failure) must not leave the body open.
+      if (lease && done) drain(lease.value.body, 64 * 1024, DONE_DRAIN_MS);
+      else if (lease) discard(lease.value.body);
       lease?.release();
       if (lease) this.report(call, lease.value.statusCode, started);
     }
@@ -132,13 +131,11 @@ export class NimClient extends NimTransport {
   private async openStream(call: Call, signal: AbortSignal, progress: { headersArrived: boolean }): Promise<Dispatcher.ResponseData> {
     const response = await this.send(call, signal, 0);
     progress.headersArrived = true;
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const text = await this.readText(response.body, call, response.statusCode);
-      throw fromResponse(response.statusCode, this.scrub(text), response.headers['retry-after'], call.model);
-    }
+    guard(response.body);
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await this.refusal(call, response);
     const type = String(response.headers['content-type'] ?? '');
-    if (!type.startsWith('text/event-stream')) {
-      response.body.destroy();
+    if (!type.toLowerCase().startsWith('text/event-stream')) {
+      discard(response.body);
       throw brokenStream(call.model, `was not an event stream (content-type ${type || 'missing'})`, response.statusCode);
     }
     return response;

@@ -4,11 +4,15 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ResilienceConfig, UpstreamConfig } from '../config.ts';
+import { BodyTooLarge, readExcerpt, readText } from './body.ts';
 import type { CircuitStatus } from './breaker.ts';
 import { fromResponse, fromTransport, NimError, totalTimeout } from './errors.ts';
 import { Resilience } from './resilience.ts';
 
 export type NimClientOptions = UpstreamConfig & { baseUrl: string };
+
+/** How much of an error response is read: its start says what went wrong; the rest only costs memory. */
+const ERROR_BODY_BYTES = 64 * 1024;
 
 /** One try at the upstream, as reported to observers: status 0 when no response came. */
 export interface UpstreamAttempt {
@@ -110,9 +114,14 @@ export class NimTransport {
   }
 
   protected async readJson<T extends z.ZodType>(call: Call, response: Dispatcher.ResponseData, schema: T): Promise<z.output<T>> {
-    const text = await this.readText(response.body, call, response.statusCode);
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw fromResponse(response.statusCode, this.scrub(text), response.headers['retry-after'], call.model);
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await this.refusal(call, response);
+    let text: string;
+    try {
+      text = await readText(response.body, this.options.maxResponseBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      throw new NimError({ kind: 'upstream', status: response.statusCode, model: call.model,
+        message: `upstream ${call.path} response ${error.message}` });
     }
     const parsed = schema.safeParse(parseJson(text));
     if (!parsed.success) {
@@ -120,6 +129,12 @@ export class NimTransport {
         message: `upstream sent a malformed ${call.path} response` });
     }
     return parsed.data;
+  }
+
+  /** An error status: the start of its body read (a huge or endless one cannot hold us) and classified. */
+  protected async refusal(call: Call, response: Dispatcher.ResponseData): Promise<NimError> {
+    const { text } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
+    return fromResponse(response.statusCode, this.scrub(text), response.headers['retry-after'], call.model);
   }
 
   /** Runs `work` under the total timeout and the caller's signal, whichever fires first. */
@@ -157,22 +172,6 @@ export class NimTransport {
       signal,
       ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
     });
-  }
-
-  protected async readText(body: Dispatcher.ResponseData['body'], call: Call, status: number): Promise<string> {
-    const limit = this.options.maxResponseBytes;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy();
-        throw new NimError({ kind: 'upstream', status, model: call.model,
-          message: `upstream ${call.path} response exceeded ${limit} bytes` });
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, size).toString('utf8');
   }
 }
 
