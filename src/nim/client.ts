@@ -155,7 +155,7 @@ export class NimClient extends NimTransport {
     if (json === undefined) throw brokenStream(call.model, 'sent an event that is not JSON');
     if (typeof json === 'object' && json !== null && 'error' in json) {
       const detail = readErrorBody(json);
-      if (detail) throw fromStreamError({ ...detail, message: this.scrub(detail.message) }, call.model);
+      if (detail) throw fromStreamError(detail, call.model, this.redact);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw brokenStream(call.model, 'sent a malformed chunk');

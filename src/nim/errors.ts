@@ -67,7 +67,30 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-function describe(bodyText: string): UpstreamErrorDetail {
+/** Takes secrets out of upstream text before it can reach a client or a log line. */
+export type Redact = (text: string) => string;
+
+const unchanged: Redact = (text) => text;
+
+/** Every string of an error detail redacted: a client may see any of them. */
+function redactDetail(detail: UpstreamErrorDetail, redact: Redact): UpstreamErrorDetail {
+  const or = (text: string | null) => (text === null ? null : redact(text));
+  return { ...detail, message: redact(detail.message), type: or(detail.type), param: or(detail.param) };
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** JSON string escapes and HTML entities decoded, so that the excerpt reads as text and a secret is found in any spelling. */
+function decodeEscapes(text: string): string {
+  return text
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(/\\\//g, '/')
+    .replace(/&#x([0-9a-fA-F]{1,6});/g, (_, hex: string) => String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)))
+    .replace(/&#(\d{1,7});/g, (_, dec: string) => String.fromCodePoint(Math.min(Number(dec), 0x10ffff)))
+    .replace(/&(amp|lt|gt|quot|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '');
+}
+
+function describe(bodyText: string, redact: Redact): UpstreamErrorDetail {
   let json: unknown;
   try {
     json = JSON.parse(bodyText);
@@ -75,29 +98,32 @@ function describe(bodyText: string): UpstreamErrorDetail {
     json = undefined;
   }
   const detail = readErrorBody(json);
-  if (detail) return detail;
-  // Ingress pages (HTML 502/504) and plain text: keep a short, tag-free excerpt.
-  const text = bodyText.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  // Redacted once parsed: a JSON-escaped secret (`\/`, `\u002f`) only matches once decoded.
+  if (detail) return redactDetail(detail, redact);
+  // Ingress pages (HTML 502/504) and plain text: redacted whole before the excerpt is cut, so that
+  // no part of a secret survives the cut; then a short, tag-free excerpt.
+  const text = redact(decodeEscapes(bodyText)).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
   return { message: text || 'no error body', type: null, param: null, code: null };
 }
 
-/** Classifies an upstream HTTP error response. */
+/** Classifies an upstream HTTP error response; `redact` cleans every text a client may see. */
 export function fromResponse(
   status: number,
   bodyText: string,
   retryAfterHeader: string | string[] | undefined,
   model: string | null,
+  redact: Redact = unchanged,
 ): NimError {
-  return classify(status, describe(bodyText), parseRetryAfter(retryAfterHeader), model, 'upstream answered');
+  return classify(status, describe(bodyText, redact), parseRetryAfter(retryAfterHeader), model, 'upstream answered');
 }
 
 /**
  * Classifies an `{"error": …}` event inside a 200 stream. Its `code` is the HTTP status the
  * upstream would have answered (vLLM, NIM); without one it is a server error.
  */
-export function fromStreamError(detail: UpstreamErrorDetail, model: string | null): NimError {
+export function fromStreamError(detail: UpstreamErrorDetail, model: string | null, redact: Redact = unchanged): NimError {
   const status = detail.code !== null && detail.code >= 400 && detail.code <= 599 ? detail.code : 500;
-  return classify(status, detail, null, model, 'upstream stream failed with');
+  return classify(status, redactDetail(detail, redact), null, model, 'upstream stream failed with');
 }
 
 function classify(

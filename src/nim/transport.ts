@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { ResilienceConfig, UpstreamConfig } from '../config.ts';
 import { BodyTooLarge, readExcerpt, readText } from './body.ts';
 import type { CircuitStatus } from './breaker.ts';
-import { fromResponse, fromTransport, NimError, totalTimeout } from './errors.ts';
+import { fromResponse, fromTransport, NimError, totalTimeout, type Redact } from './errors.ts';
 import { Resilience } from './resilience.ts';
 
 export type NimClientOptions = UpstreamConfig & { baseUrl: string };
@@ -42,6 +42,8 @@ export class NimTransport {
   protected readonly options: NimClientOptions;
   protected readonly resilience: Resilience;
   protected readonly attemptListeners: ((attempt: UpstreamAttempt) => void)[] = [];
+  /** The upstream key as a body may spell it (errors.ts decodes JSON and HTML escapes first), longest first. */
+  private readonly keySpellings: string[];
 
   constructor(options: NimClientOptions, resilience: ResilienceConfig) {
     const url = new URL(options.baseUrl);
@@ -57,6 +59,8 @@ export class NimTransport {
     });
     this.headers = { accept: 'application/json' };
     if (options.apiKey) this.headers.authorization = `Bearer ${options.apiKey}`;
+    const key = options.apiKey;
+    this.keySpellings = key ? [...new Set([encodeURIComponent(key), key])].sort((a, b) => b.length - a.length) : [];
   }
 
   /** `listener` hears every attempt (metrics); `onRetry` every retry the resilience layer makes. */
@@ -133,8 +137,10 @@ export class NimTransport {
 
   /** An error status: the start of its body read (a huge or endless one cannot hold us) and classified. */
   protected async refusal(call: Call, response: Dispatcher.ResponseData): Promise<NimError> {
-    const { text } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
-    return fromResponse(response.statusCode, this.scrub(text), response.headers['retry-after'], call.model);
+    const { text, truncated } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
+    // Where the read limit cut the body, a key may have been cut in two: its first part goes too.
+    const whole = truncated ? text.slice(0, Math.max(0, text.length - (this.keySpellings[0]?.length ?? 0))) : text;
+    return fromResponse(response.statusCode, whole, response.headers['retry-after'], call.model, this.redact);
   }
 
   /** Runs `work` under the total timeout and the caller's signal, whichever fires first. */
@@ -156,9 +162,10 @@ export class NimTransport {
   }
 
   /** An upstream that echoes our key in an error must not hand it to clients through us. */
-  protected scrub(text: string): string {
-    return this.options.apiKey ? text.replaceAll(this.options.apiKey, '[redacted]') : text;
-  }
+  protected readonly redact: Redact = (text) => {
+    for (const spelling of this.keySpellings) text = text.replaceAll(spelling, '[redacted]');
+    return text;
+  };
 
   /** `bodyTimeout` 0 turns undici's own gap timer off where the caller keeps its own. */
   protected send(call: Call, signal: AbortSignal, bodyTimeout?: number): Promise<Dispatcher.ResponseData> {
