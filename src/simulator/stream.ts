@@ -59,9 +59,14 @@ export async function streamPlan(exchange: Exchange, plan: Plan, tokenDelayMs: n
 
   await sleep(fault?.firstTokenDelayMs ?? 0, exchange.signal);
   const rounds = streamRounds(plan);
+  let contentDelay = fault?.firstContentDelayMs;
   for (const [step, round] of rounds.entries()) {
     if (step > 0) await sleep(tokenDelayMs, exchange.signal);
-    for (const { chunk, token } of round) {
+    if (contentDelay !== undefined && round.some((event) => event.token)) {
+      await sleep(contentDelay, exchange.signal);
+      contentDelay = undefined;
+    }
+    for (const { chunk, token } of fault?.choicesReversed ? [...round].reverse() : round) {
       let json = JSON.stringify(chunk);
       if (padding !== undefined) {
         json = padJson(json, padding);
