@@ -93,7 +93,7 @@ export type TimeoutPhase =
   | 'BODY'
   /** Opening the connection to NIM Proxy (UPSTREAM_CONNECT_TIMEOUT_MS). */
   | 'CONNECT'
-  /** Streams: from the request to the first event (STREAM_FIRST_TOKEN_TIMEOUT_MS). */
+  /** Streams: from the request to the first token, the first event with content (STREAM_FIRST_TOKEN_TIMEOUT_MS). */
   | 'FIRST_TOKEN'
   /** Waiting for the response headers (UPSTREAM_HEADERS_TIMEOUT_MS). */
   | 'HEADERS'

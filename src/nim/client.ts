@@ -7,7 +7,7 @@ import { brokenStream, fromStreamError, fromTransport, NimError, streamTimeout }
 import { chatBody, completionBody, streaming, type ChatInput, type CompletionInput } from './params.ts';
 import type { Leased } from './resilience.ts';
 import { eventBatches, EventTooLarge } from './sse.ts';
-import { assembleChat, assembleCompletion, type StreamPart } from './stream.ts';
+import { assembleChat, assembleCompletion, chatHasContent, completionHasContent, type StreamPart } from './stream.ts';
 import { NimTransport, parseJson, type Call, type CallOptions } from './transport.ts';
 import {
   chatChunk,
@@ -46,22 +46,23 @@ export class NimClient extends NimTransport {
   streamCompletion(input: CompletionInput, options: CallOptions = {}): AsyncGenerator<StreamPart<CompletionResponse>> {
     const body = streaming(completionBody(input, this.options.dialect), this.options.streamUsage);
     const call: Call = { ...options, method: 'POST', path: '/v1/completions', body, model: input.model };
-    return assembleCompletion(this.events(call, completionChunk), input.model, input.params?.n ?? 1);
+    return assembleCompletion(this.events(call, completionChunk, completionHasContent), input.model, input.params?.n ?? 1);
   }
 
   streamChat(input: ChatInput, options: CallOptions = {}): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
     const body = streaming(chatBody(input, this.options.dialect), this.options.streamUsage);
     const call: Call = { ...options, method: 'POST', path: '/v1/chat/completions', body, model: input.model };
-    return assembleChat(this.events(call, chatChunk), input.model, input.params?.n ?? 1);
+    return assembleChat(this.events(call, chatChunk, chatHasContent), input.model, input.params?.n ?? 1);
   }
 
   /**
    * The data of each server-sent event, parsed with `schema`, until `[DONE]`. Streams have no total
-   * timeout: a first-event timeout, then an idle timeout between events. An in-band error event,
-   * malformed data, or an end without `[DONE]` throws. Retries happen only before a 2xx response
-   * arrived; the concurrency slot is held until the stream ends.
+   * timeout: a first-token timeout until the first event with content (`hasContent`: a role
+   * preamble is none), then an idle timeout between events. An in-band error event, malformed
+   * data, or an end without `[DONE]` throws. Retries happen only before a 2xx response arrived;
+   * the concurrency slot is held until the stream ends.
    */
-  private async *events<T extends z.ZodType>(call: Call, schema: T): AsyncGenerator<z.output<T>> {
+  private async *events<T extends z.ZodType>(call: Call, schema: T, hasContent: (chunk: z.output<T>) => boolean): AsyncGenerator<z.output<T>> {
     const { firstTokenTimeoutMs, idleTimeoutMs } = this.options;
     const controller = new AbortController();
     let fired: 'first_token' | 'idle' | null = null;
@@ -76,6 +77,7 @@ export class NimClient extends NimTransport {
     let lease: Leased<Dispatcher.ResponseData> | undefined;
     let started = 0;
     let done = false;
+    let answering = false;
     try {
       call.signal?.throwIfAborted();
       lease = await this.resilience.lease({ ...call, endpoint: call.path }, async (progress) => {
@@ -95,16 +97,22 @@ export class NimClient extends NimTransport {
       // that the connection goes back to the pool instead of being closed.
       const body = lease.value.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
       for await (const batch of eventBatches(body, this.options.maxResponseBytes)) {
-        // The clock stops while the consumer handles events: only upstream silence counts.
-        clearTimeout(timer);
+        // The idle clock stops while the consumer handles events: only upstream silence counts.
+        // The first-token clock runs on through events without content.
+        if (answering) clearTimeout(timer);
         for (const data of batch) {
           if (data.trim() === '[DONE]') {
             done = true;
             return;
           }
-          yield this.streamEvent(call, data, schema);
+          const chunk = this.streamEvent(call, data, schema);
+          if (!answering && hasContent(chunk)) {
+            answering = true;
+            clearTimeout(timer);
+          }
+          yield chunk;
         }
-        timer = arm('idle', idleTimeoutMs);
+        if (answering) timer = arm('idle', idleTimeoutMs);
       }
       throw brokenStream(call.model, 'closed before [DONE]: the answer may be truncated');
     } catch (error) {

@@ -200,9 +200,9 @@ export function totalTimeout(model: string | null, timeoutMs: number): NimError 
   return new NimError({ kind: 'timeout', phase: 'total', model, message: `upstream took longer than ${timeoutMs} ms` });
 }
 
-/** A stream timeout fired: no first event in time, or too long a gap between two events. */
+/** A stream timeout fired: no first token (content, not a role preamble) in time, or too long a gap between two events. */
 export function streamTimeout(phase: 'first_token' | 'idle', model: string | null, timeoutMs: number): NimError {
-  const what = phase === 'first_token' ? 'sent no first event' : 'sent nothing more';
+  const what = phase === 'first_token' ? 'sent no first token' : 'sent nothing more';
   return new NimError({ kind: 'timeout', phase, model, message: `upstream ${what} for ${timeoutMs} ms` });
 }
 

@@ -38,7 +38,7 @@ const PHASE_DESCRIPTIONS: Record<TimeoutPhaseName, string> = {
   CONNECT: 'Opening the connection to NIM Proxy (UPSTREAM_CONNECT_TIMEOUT_MS).',
   HEADERS: 'Waiting for the response headers (UPSTREAM_HEADERS_TIMEOUT_MS).',
   BODY: 'Waiting between two pieces of the response body (UPSTREAM_BODY_TIMEOUT_MS).',
-  FIRST_TOKEN: 'Streams: from the request to the first event (STREAM_FIRST_TOKEN_TIMEOUT_MS).',
+  FIRST_TOKEN: 'Streams: from the request to the first token, the first event with content (STREAM_FIRST_TOKEN_TIMEOUT_MS).',
   IDLE: 'Streams: the longest silence between two events (STREAM_IDLE_TIMEOUT_MS).',
   TOTAL: 'A whole non-streamed call (UPSTREAM_TOTAL_TIMEOUT_MS).',
 };
