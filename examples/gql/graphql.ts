@@ -44,6 +44,8 @@ export type ErrorCode =
 export type FinishReason =
   /** The upstream aborted the generation. */
   | 'ABORT'
+  /** A content filter (a guardrail in front of the model) withheld or cut the text. */
+  | 'CONTENT_FILTER'
   /** maxTokens or the context window was reached: the text is cut. */
   | 'LENGTH'
   /** A reason this gateway does not know; see the upstream logs. */

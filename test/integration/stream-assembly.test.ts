@@ -145,4 +145,14 @@ describe('a stream as the client sees it', () => {
       });
     }
   });
+
+  it('reports a content filter as CONTENT_FILTER, streamed and not', async () => {
+    stack.sim.inject({ path: '/v1/chat/completions', finishReasons: ['content_filter'] });
+    const events = await collect(stack.endpoint, CHAT, chat());
+    expect(events.at(-2)).toMatchObject({ __typename: 'ChatChunk', finishReason: 'CONTENT_FILTER' });
+    expect(events.at(-1)!.choices[0].finishReason).toBe('CONTENT_FILTER');
+    stack.sim.inject({ path: '/v1/completions', finishReasons: ['content_filter'] });
+    const { data } = await stack.gql(`mutation { complete(model: "${MODEL}", prompt: "Once", maxTokens: 4) { ... on Completion { choices { finishReason } } } }`);
+    expect(data!.complete.choices[0].finishReason).toBe('CONTENT_FILTER');
+  });
 });
