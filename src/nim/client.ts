@@ -3,7 +3,7 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { discard, drain, guard } from './body.ts';
-import { brokenStream, fromStreamError, fromTransport, NimError, streamTimeout } from './errors.ts';
+import { brokenStream, fromInBandError, fromTransport, NimError, streamTimeout } from './errors.ts';
 import { chatBody, completionBody, streaming, type ChatInput, type CompletionInput } from './params.ts';
 import type { Leased } from './resilience.ts';
 import { eventBatches, EventTooLarge } from './sse.ts';
@@ -15,7 +15,7 @@ import {
   completionChunk,
   completionResponse,
   modelList,
-  readErrorBody,
+  readInBandError,
   type ChatCompletionResponse,
   type CompletionResponse,
   type ModelCard,
@@ -142,10 +142,7 @@ export class NimClient extends NimTransport {
     guard(response.body);
     if (response.statusCode < 200 || response.statusCode >= 300) throw await this.refusal(call, response);
     const type = String(response.headers['content-type'] ?? '');
-    if (!type.toLowerCase().startsWith('text/event-stream')) {
-      discard(response.body);
-      throw brokenStream(call.model, `was not an event stream (content-type ${type || 'missing'})`, response.statusCode);
-    }
+    if (!type.toLowerCase().startsWith('text/event-stream')) throw await this.notAnEventStream(call, response, type);
     return response;
   }
 
@@ -161,10 +158,8 @@ export class NimClient extends NimTransport {
   private streamEvent<T extends z.ZodType>(call: Call, data: string, schema: T): z.output<T> {
     const json = parseJson(data);
     if (json === undefined) throw brokenStream(call.model, 'sent an event that is not JSON');
-    if (typeof json === 'object' && json !== null && 'error' in json) {
-      const detail = readErrorBody(json);
-      if (detail) throw fromStreamError(detail, call.model, this.redact);
-    }
+    const inBand = readInBandError(json);
+    if (inBand) throw fromInBandError(inBand, call.model, this.redact);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw brokenStream(call.model, 'sent a malformed chunk');
     return parsed.data;

@@ -118,10 +118,11 @@ export function fromResponse(
 }
 
 /**
- * Classifies an `{"error": …}` event inside a 200 stream. Its `code` is the HTTP status the
- * upstream would have answered (vLLM, NIM); without one it is a server error.
+ * Classifies an error sent in-band: an error event inside a 200 stream, or an error body with
+ * status 200. Its `code` is the HTTP status the upstream would have answered (vLLM, NIM); without
+ * one it is a server error.
  */
-export function fromStreamError(detail: UpstreamErrorDetail, model: string | null, redact: Redact = unchanged): NimError {
+export function fromInBandError(detail: UpstreamErrorDetail, model: string | null, redact: Redact = unchanged): NimError {
   const status = detail.code !== null && detail.code >= 400 && detail.code <= 599 ? detail.code : 500;
   return classify(status, redactDetail(detail, redact), null, model, 'upstream stream failed with');
 }

@@ -4,10 +4,11 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ResilienceConfig, UpstreamConfig } from '../config.ts';
-import { BodyTooLarge, readExcerpt, readText } from './body.ts';
+import { BodyTooLarge, discard, readExcerpt, readText } from './body.ts';
 import type { CircuitStatus } from './breaker.ts';
-import { fromResponse, fromTransport, NimError, totalTimeout, type Redact } from './errors.ts';
+import { brokenStream, fromInBandError, fromResponse, fromTransport, NimError, totalTimeout, type Redact } from './errors.ts';
 import { Resilience } from './resilience.ts';
+import { readInBandError } from './wire.ts';
 
 export type NimClientOptions = UpstreamConfig & { baseUrl: string };
 
@@ -127,12 +128,26 @@ export class NimTransport {
       throw new NimError({ kind: 'upstream', status: response.statusCode, model: call.model,
         message: `upstream ${call.path} response ${error.message}` });
     }
-    const parsed = schema.safeParse(parseJson(text));
+    const json = parseJson(text);
+    const inBand = readInBandError(json);
+    if (inBand) throw fromInBandError(inBand, call.model, this.redact);
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new NimError({ kind: 'upstream', status: response.statusCode, model: call.model,
         message: `upstream sent a malformed ${call.path} response` });
     }
     return parsed.data;
+  }
+
+  /** A 2xx that is not the event stream asked for: an error in JSON is classified as such; anything else is a broken stream. */
+  protected async notAnEventStream(call: Call, response: Dispatcher.ResponseData, type: string): Promise<NimError> {
+    if (/\bjson\b/i.test(type)) {
+      const { text } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
+      const inBand = readInBandError(parseJson(text));
+      if (inBand) return fromInBandError(inBand, call.model, this.redact);
+    }
+    discard(response.body);
+    return brokenStream(call.model, `was not an event stream (content-type ${type || 'missing'})`, response.statusCode);
   }
 
   /** An error status: the start of its body read (a huge or endless one cannot hold us) and classified. */

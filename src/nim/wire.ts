@@ -222,6 +222,7 @@ export interface UpstreamErrorDetail {
   code: number | null;
 }
 
+/** An HTTP error body in any of the three shapes, or null. */
 export function readErrorBody(body: unknown): UpstreamErrorDetail | null {
   const parsed = errorBody.safeParse(body);
   if (!parsed.success) return null;
@@ -229,4 +230,21 @@ export function readErrorBody(body: unknown): UpstreamErrorDetail | null {
   if (!('error' in value)) return { message: value.message, type: value.type, param: value.param, code: value.code };
   if (typeof value.error === 'string') return { message: value.error, type: null, param: null, code: null };
   return value.error;
+}
+
+/**
+ * An error sent where a result was expected (a server-sent event, a 200 body): `{"error": …}` in
+ * any of its shapes, or NIM 1.x's flat `{"object": "error", …}`. Null for anything else: a chunk
+ * is never mistaken for an error, and an error is never read as a chunk that lacks its fields.
+ */
+export function readInBandError(json: unknown): UpstreamErrorDetail | null {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
+  const record = json as Record<string, unknown>;
+  if ((record.error === undefined || record.error === null) && record.object !== 'error') return null;
+  const detail = readErrorBody(json);
+  if (detail) return detail;
+  // Flagged as an error but in no known shape: still an error, with what can be read of its code.
+  const inner = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>) : record;
+  const code = Number.isInteger(inner.code) ? (inner.code as number) : null;
+  return { message: 'an error event in an unknown shape', type: null, param: null, code };
 }

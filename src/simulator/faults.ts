@@ -1,4 +1,5 @@
 // Faults a test can queue: what goes wrong, for which requests, how many times.
+import type { ErrorStyle } from './errors.ts';
 
 export type StreamFaultKind = 'stall' | 'malformed' | 'no-done' | 'error-event' | 'cut';
 
@@ -10,6 +11,8 @@ export interface Fault {
   /** Answer with this status and a NIM error body; with `stream: 'error-event'`, the in-band error's code. */
   status?: number;
   message?: string;
+  /** The error's shape, for a status fault and for the in-band error event (default: flat bodies, nested events). */
+  errorStyle?: ErrorStyle;
   retryAfter?: string;
   /** Answer with exactly this body (status default 502). */
   rawBody?: string;

@@ -21,6 +21,9 @@ const cases: Case[] = [
   { name: 'malformed JSON chunk', fault: { stream: 'malformed' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
   { name: 'closes without [DONE]', fault: { stream: 'no-done' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
   { name: 'error event inside a 200 stream', fault: { stream: 'error-event', status: 500, message: 'engine died' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 } },
+  // NIM 1.x sends its errors flat, also in-band; with _NIM_API_COMPAT_SINGLE_ERROR_FIELD as a plain string.
+  { name: 'flat error event (NIM 1.x)', fault: { stream: 'error-event', status: 503, message: 'engine restarting', errorStyle: 'flat' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, message: expect.stringContaining('engine restarting') } },
+  { name: 'string error event', fault: { stream: 'error-event', message: 'engine gone', errorStyle: 'string' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500, message: expect.stringContaining('engine gone') } },
   { name: 'rate-limit error event', fault: { stream: 'error-event', status: 429 }, expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED' } },
   { name: 'slow first token', fault: { firstTokenDelayMs: FIRST_TOKEN_MS * 3 }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'FIRST_TOKEN' } },
   // Refused before the stream opened, so retried: the error comes once every attempt (1 + 2 retries) was refused.

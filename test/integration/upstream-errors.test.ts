@@ -95,6 +95,17 @@ describe('upstream failures become typed errors', () => {
     expect(await complete()).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 200 });
   });
 
+  it('an error sent with status 200, in any shape, is classified by its code, not called malformed', async () => {
+    const flat = '{"object":"error","message":"Service is starting","type":"ServiceUnavailableError","param":null,"code":503}';
+    stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'application/json', rawBody: flat, times: 3 });
+    expect(await complete()).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, retryable: true, message: expect.stringContaining('Service is starting') });
+    const nested = JSON.stringify({ error: { message: "This model's maximum context length is 2048 tokens.", type: 'BadRequestError', code: 400 } });
+    stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'application/json', rawBody: nested });
+    expect(await complete()).toMatchObject({ code: 'CONTEXT_LENGTH_EXCEEDED', maxContextLength: 2048 });
+    stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'application/json', rawBody: '{"error":"engine gone"}' });
+    expect(await complete()).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 500, message: expect.stringContaining('engine gone') });
+  });
+
   it('a body over UPSTREAM_MAX_RESPONSE_BYTES → UPSTREAM_ERROR, not an out-of-memory', async () => {
     stack.sim.inject({ path: '/v1/completions', oversizedBytes: 1_000_000 });
     const error = await complete();
