@@ -90,7 +90,7 @@ export class NimClient extends NimTransport {
           this.report(call, error instanceof NimError ? (error.status ?? 0) : 0, started);
           if (call.signal?.aborted) throw call.signal.reason;
           if (fired !== null) throw streamTimeout(fired, call.model, firstTokenTimeoutMs);
-          throw fromTransport(error, call.model);
+          throw fromTransport(error, call.model, progress.headersArrived);
         }
       });
       // Leaving the loop must not destroy the body: after [DONE] it is read to its end (below), so
@@ -152,7 +152,7 @@ export class NimClient extends NimTransport {
     if (fired !== null) return streamTimeout(fired, call.model, fired === 'idle' ? idleTimeoutMs : firstTokenTimeoutMs);
     if (error instanceof NimError) return error;
     if (error instanceof EventTooLarge) return brokenStream(call.model, `sent ${error.message}`);
-    return brokenStream(call.model, 'lost its connection mid-answer: the answer may be truncated', 200, error);
+    return fromTransport(error, call.model, true);
   }
 
   private streamEvent<T extends z.ZodType>(call: Call, data: string, schema: T): z.output<T> {

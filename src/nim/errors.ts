@@ -181,8 +181,12 @@ export function transportCode(error: unknown): string | undefined {
   return transportCode((error as { cause?: unknown }).cause);
 }
 
-/** Classifies a failure that produced no usable HTTP response. */
-export function fromTransport(error: unknown, model: string | null): NimError {
+/**
+ * Classifies a failure that produced no usable HTTP response. `answering`: the response had begun
+ * (headers arrived, a stream was open), so a lost connection cut an answer. Whether the answer was
+ * JSON or a stream, the same loss is the same error.
+ */
+export function fromTransport(error: unknown, model: string | null, answering = false): NimError {
   if (error instanceof NimError) return error;
   const code = transportCode(error);
   const phase = code === undefined ? undefined : TIMEOUT_PHASES[code];
@@ -191,10 +195,14 @@ export function fromTransport(error: unknown, model: string | null): NimError {
       message: `upstream timed out (${phase} phase)` });
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
-    return new NimError({ kind: 'unavailable', model, retryable: true, cause: error,
-      message: `upstream unreachable (${code})` });
+    const message = answering ? `upstream connection lost mid-answer (${code}): the answer was cut` : `upstream unreachable (${code})`;
+    return new NimError({ kind: 'unavailable', model, retryable: true, cause: error, message });
   }
-  return new NimError({ kind: 'upstream', model, cause: error, message: 'upstream request failed' });
+  if (code?.startsWith('HPE_')) {
+    return new NimError({ kind: 'upstream', model, cause: error, message: `upstream broke the HTTP protocol (${code})` });
+  }
+  const message = answering ? 'upstream response failed mid-answer: the answer may be truncated' : 'upstream request failed';
+  return new NimError({ kind: 'upstream', model, cause: error, message });
 }
 
 export function totalTimeout(model: string | null, timeoutMs: number): NimError {
@@ -209,8 +217,8 @@ export function streamTimeout(phase: 'first_token' | 'idle', model: string | nul
 
 /**
  * The upstream stream broke its protocol: the answer it carried cannot be trusted as complete.
- * `cause` is the transport error when the connection was lost (the circuit breaker counts those).
+ * (A lost connection is not this: fromTransport classifies it as in a JSON call.)
  */
-export function brokenStream(model: string | null, what: string, status: number | null = 200, cause?: unknown): NimError {
-  return new NimError({ kind: 'upstream', status, model, cause, message: `upstream stream ${what}` });
+export function brokenStream(model: string | null, what: string, status: number | null = 200): NimError {
+  return new NimError({ kind: 'upstream', status, model, message: `upstream stream ${what}` });
 }

@@ -8,6 +8,7 @@ import { BodyTooLarge, discard, readExcerpt, readText } from './body.ts';
 import type { CircuitStatus } from './breaker.ts';
 import { brokenStream, fromInBandError, fromResponse, fromTransport, NimError, totalTimeout, type Redact } from './errors.ts';
 import { Resilience } from './resilience.ts';
+import type { AttemptProgress } from './retry.ts';
 import { readInBandError } from './wire.ts';
 
 export type NimClientOptions = UpstreamConfig & { baseUrl: string };
@@ -98,7 +99,7 @@ export class NimTransport {
   }
 
   protected json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
-    return this.resilience.run({ ...call, endpoint: call.path }, (progress) => this.withDeadline(call, async (signal) => {
+    return this.resilience.run({ ...call, endpoint: call.path }, (progress) => this.withDeadline(call, progress, async (signal) => {
       const started = performance.now();
       let status = 0;
       try {
@@ -159,7 +160,7 @@ export class NimTransport {
   }
 
   /** Runs `work` under the total timeout and the caller's signal, whichever fires first. */
-  protected async withDeadline<T>(call: Call, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  protected async withDeadline<T>(call: Call, progress: AttemptProgress, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.totalTimeoutMs);
     const onAbort = () => controller.abort(call.signal?.reason);
@@ -169,7 +170,7 @@ export class NimTransport {
     } catch (error) {
       if (call.signal?.aborted) throw call.signal.reason;
       if (controller.signal.aborted) throw totalTimeout(call.model, this.options.totalTimeoutMs);
-      throw fromTransport(error, call.model);
+      throw fromTransport(error, call.model, progress.headersArrived);
     } finally {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);

@@ -55,6 +55,13 @@ describe('fromTransport', () => {
     expect(fromTransport({ cause: { code: 'ECONNREFUSED' } }, null)).toMatchObject({ kind: 'unavailable', retryable: true, status: null });
     expect(fromTransport(new Error('boom'), null)).toMatchObject({ kind: 'upstream', retryable: false });
   });
+
+  it('calls a connection lost once the answer began the same, whatever carried it: unavailable, retryable, cut', () => {
+    const lost = fromTransport({ code: 'UND_ERR_SOCKET' }, 'm', true);
+    expect(lost).toMatchObject({ kind: 'unavailable', retryable: true, status: null });
+    expect(lost.message).toMatch(/mid-answer .*cut/);
+    expect(fromTransport({ code: 'UND_ERR_SOCKET' }, 'm').message).toMatch(/unreachable/);
+  });
 });
 
 describe('parseRetryAfter', () => {
