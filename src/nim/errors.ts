@@ -1,5 +1,6 @@
 // NimError: every way a call to NIM Proxy can fail, classified once so that the schema can map
 // each kind to a typed GraphQL error without knowing HTTP.
+import { contextLengthRefusal } from './context-length.ts';
 import { readErrorBody, type UpstreamErrorDetail } from './wire.ts';
 
 export type NimErrorKind =
@@ -25,6 +26,7 @@ export interface NimErrorInit {
   phase?: TimeoutPhase | null;
   model?: string | null;
   availableModels?: readonly string[];
+  maxContextLength?: number | null;
   cause?: unknown;
 }
 
@@ -40,6 +42,8 @@ export class NimError extends Error {
   readonly phase: TimeoutPhase | null;
   readonly model: string | null;
   readonly availableModels: readonly string[];
+  /** A context_length refusal: the model's window in tokens, when the upstream stated it. */
+  readonly maxContextLength: number | null;
 
   constructor(init: NimErrorInit) {
     super(init.message, { cause: init.cause });
@@ -53,10 +57,9 @@ export class NimError extends Error {
     this.phase = init.phase ?? null;
     this.model = init.model ?? null;
     this.availableModels = init.availableModels ?? [];
+    this.maxContextLength = init.maxContextLength ?? null;
   }
 }
-
-const CONTEXT_LENGTH = /maximum context length|context length (is|of)|reduce the length/i;
 
 /** Retry-After is either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
@@ -103,7 +106,7 @@ function describe(bodyText: string, redact: Redact): UpstreamErrorDetail {
   // Ingress pages (HTML 502/504) and plain text: redacted whole before the excerpt is cut, so that
   // no part of a secret survives the cut; then a short, tag-free excerpt.
   const text = redact(decodeEscapes(bodyText)).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-  return { message: text || 'no error body', type: null, param: null, code: null };
+  return { message: text || 'no error body', type: null, param: null, code: null, contextLength: null };
 }
 
 /** Classifies an upstream HTTP error response; `redact` cleans every text a client may see. */
@@ -136,9 +139,8 @@ function classify(
 ): NimError {
   const base = { status, upstreamType: detail.type, param: detail.param, model, retryAfterSeconds };
   const said = `${prefix} ${status}: ${detail.message}`;
-  if ((status === 400 || status === 422) && CONTEXT_LENGTH.test(detail.message)) {
-    return new NimError({ ...base, kind: 'context_length', message: detail.message });
-  }
+  const overContext = status === 400 || status === 422 ? contextLengthRefusal(detail) : null;
+  if (overContext) return new NimError({ ...base, kind: 'context_length', message: detail.message, ...overContext });
   if (status === 404 && model !== null) {
     return new NimError({ ...base, kind: 'model_not_found', message: `The model \`${model}\` does not exist.` });
   }

@@ -194,24 +194,19 @@ export type ChatChunk = z.output<typeof chatChunk>;
 
 /** The three error body shapes NIM sends: flat (1.x), nested (2.x, streams), single string. */
 const errorCode = z.number().int().nullish().catch(null).transform((v) => v ?? null);
+const errorFields = {
+  message: z.string(),
+  type: nullableString.catch(null),
+  param: nullableString.catch(null),
+  code: errorCode,
+  // llama.cpp's server states the context window of a too-long request here.
+  n_ctx: nullableInt,
+};
 
 export const errorBody = z.union([
-  z.object({
-    error: z.object({
-      message: z.string(),
-      type: nullableString.catch(null),
-      param: nullableString.catch(null),
-      code: errorCode,
-    }),
-  }),
+  z.object({ error: z.object(errorFields) }),
   z.object({ error: z.string() }),
-  z.object({
-    object: z.literal('error').optional(),
-    message: z.string(),
-    type: nullableString.catch(null),
-    param: nullableString.catch(null),
-    code: errorCode,
-  }),
+  z.object({ object: z.literal('error').optional(), ...errorFields }),
 ]);
 
 export interface UpstreamErrorDetail {
@@ -220,6 +215,8 @@ export interface UpstreamErrorDetail {
   param: string | null;
   /** NIM puts the HTTP status here as an integer (not OpenAI's string codes). */
   code: number | null;
+  /** The model's context window, when the body states it as a field (llama.cpp's `n_ctx`). */
+  contextLength: number | null;
 }
 
 /** An HTTP error body in any of the three shapes, or null. */
@@ -227,9 +224,13 @@ export function readErrorBody(body: unknown): UpstreamErrorDetail | null {
   const parsed = errorBody.safeParse(body);
   if (!parsed.success) return null;
   const value = parsed.data;
-  if (!('error' in value)) return { message: value.message, type: value.type, param: value.param, code: value.code };
-  if (typeof value.error === 'string') return { message: value.error, type: null, param: null, code: null };
-  return value.error;
+  if (!('error' in value)) return detailOf(value);
+  if (typeof value.error === 'string') return { message: value.error, type: null, param: null, code: null, contextLength: null };
+  return detailOf(value.error);
+}
+
+function detailOf(fields: { message: string; type: string | null; param: string | null; code: number | null; n_ctx: number | null }): UpstreamErrorDetail {
+  return { message: fields.message, type: fields.type, param: fields.param, code: fields.code, contextLength: fields.n_ctx };
 }
 
 /**
@@ -246,5 +247,5 @@ export function readInBandError(json: unknown): UpstreamErrorDetail | null {
   // Flagged as an error but in no known shape: still an error, with what can be read of its code.
   const inner = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>) : record;
   const code = Number.isInteger(inner.code) ? (inner.code as number) : null;
-  return { message: 'an error event in an unknown shape', type: null, param: null, code };
+  return { message: 'an error event in an unknown shape', type: null, param: null, code, contextLength: null };
 }

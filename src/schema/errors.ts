@@ -128,11 +128,6 @@ builder.objectType(UpstreamError, {
 
 const snakeToCamel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function contextWindow(message: string): number | null {
-  const match = /maximum context length is (\d+)/i.exec(message);
-  return match ? Number(match[1]) : null;
-}
-
 /** NimError → the typed error a mutation returns. Anything else is rethrown (and masked). */
 export function toFailure(error: unknown): GatewayFailure {
   if (error instanceof GatewayFailure) return error;
@@ -143,7 +138,7 @@ export function toFailure(error: unknown): GatewayFailure {
     case 'bad_request':
       return new InvalidInputError(error.param ? snakeToCamel(error.param) : null, error.message);
     case 'context_length':
-      return new ContextLengthExceededError(error.message, contextWindow(error.message));
+      return new ContextLengthExceededError(error.message, error.maxContextLength);
     case 'rate_limited':
       return new RateLimitedError(error.message, error.retryAfterSeconds);
     case 'timeout':

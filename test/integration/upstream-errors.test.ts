@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { collect } from '../support/sse.ts';
 import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
+import { COMPLETION_STREAM } from '../support/streams.ts';
 
 describe('upstream failures become typed errors', () => {
   let stack: Stack;
@@ -69,6 +71,16 @@ describe('upstream failures become typed errors', () => {
     const error = await complete('one two three four five six', 12, 'sim/tiny-context');
     expect(error).toMatchObject({ __typename: 'ContextLengthExceededError', code: 'CONTEXT_LENGTH_EXCEEDED', maxContextLength: 16 });
     expect(error.message).toMatch(/maximum context length is 16 tokens/);
+  });
+
+  it("llama.cpp's over-the-context 400 → CONTEXT_LENGTH_EXCEEDED with its n_ctx, in a mutation and in a stream", async () => {
+    const body = '{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error","n_prompt_tokens":1200,"n_ctx":512}}';
+    stack.sim.inject({ path: '/v1/completions', status: 400, contentType: 'application/json', rawBody: body, times: 2 });
+    const expected = { __typename: 'ContextLengthExceededError', code: 'CONTEXT_LENGTH_EXCEEDED', maxContextLength: 512, message: expect.stringContaining('available context size') };
+    expect(await complete()).toMatchObject(expected);
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Hello', maxTokens: 8 });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject(expected);
   });
 
   it('a 404 for a listed model → MODEL_NOT_FOUND, and the catalog is refreshed', async () => {
