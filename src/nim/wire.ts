@@ -2,6 +2,9 @@
 // Request types are what we send; response schemas parse leniently: only what we use is
 // required, unknown keys are dropped, and absent optional fields become null.
 import { z } from 'zod';
+import { logprobs } from './logprobs.ts';
+
+export type { TokenLogprob } from './logprobs.ts';
 
 export interface CompletionRequest {
   model: string;
@@ -65,57 +68,11 @@ export type Usage = z.output<typeof usage>;
 
 const finishReason = nullableString.catch(null);
 
-/** One generated token with its log-probability and the most likely alternatives: both shapes below become this. */
-export interface TokenLogprob {
-  token: string;
-  /** Null where the upstream has none (the first prompt token when echoing). */
-  logprob: number | null;
-  top: { token: string; logprob: number }[];
-}
-
-/** Completions: parallel arrays, alternatives as `{token: logprob}` maps. */
-const completionLogprobs = z
-  .object({
-    tokens: z.array(z.string()),
-    token_logprobs: z.array(z.number().nullable()),
-    top_logprobs: z.array(z.record(z.string(), z.number()).nullable()).nullish(),
-  })
-  .transform((l): TokenLogprob[] =>
-    l.tokens.map((token, i) => ({
-      token,
-      logprob: l.token_logprobs[i] ?? null,
-      top: Object.entries(l.top_logprobs?.[i] ?? {}).map(([alt, logprob]) => ({ token: alt, logprob })),
-    })),
-  )
-  .nullish()
-  .catch(null)
-  .transform((v) => v ?? null);
-
-/** Chat: one object per token, alternatives as a list. */
-const chatLogprobs = z
-  .object({
-    content: z
-      .array(
-        z.object({
-          token: z.string(),
-          logprob: z.number().nullable(),
-          top_logprobs: z.array(z.object({ token: z.string(), logprob: z.number() })).nullish(),
-        }),
-      )
-      .nullable(),
-  })
-  .transform((l): TokenLogprob[] | null =>
-    l.content?.map((t) => ({ token: t.token, logprob: t.logprob, top: t.top_logprobs ?? [] })) ?? null,
-  )
-  .nullish()
-  .catch(null)
-  .transform((v) => v ?? null);
-
 export const completionChoice = z.object({
   index: z.number().int(),
   text: z.string(),
   finish_reason: finishReason,
-  logprobs: completionLogprobs,
+  logprobs,
 });
 
 export const completionResponse = z.object({
@@ -137,7 +94,7 @@ export const chatChoice = z.object({
   index: z.number().int(),
   message: chatResponseMessage,
   finish_reason: finishReason,
-  logprobs: chatLogprobs,
+  logprobs,
 });
 
 export const chatCompletionResponse = z.object({
@@ -165,7 +122,7 @@ export const completionChunk = z.object({
         index: z.number().int().min(0),
         text: z.string().nullish().transform((v) => v ?? ''),
         finish_reason: finishReason,
-        logprobs: completionLogprobs,
+        logprobs,
       }),
     )
     .nullish()
@@ -184,7 +141,7 @@ export const chatChunk = z.object({
           .nullish()
           .transform((v) => v ?? { role: null, content: null, reasoning_content: null }),
         finish_reason: finishReason,
-        logprobs: chatLogprobs,
+        logprobs,
       }),
     )
     .nullish()
