@@ -150,6 +150,9 @@ function classify(
     }
     return new NimError({ ...base, kind: 'bad_request', message: detail.message });
   }
+  if (status === 401 || status === 403) {
+    return new NimError({ ...base, kind: 'upstream', message: `upstream refused the gateway's key (${status}): ${detail.message}` });
+  }
   if (status === 429) return new NimError({ ...base, kind: 'rate_limited', message: said, retryable: true });
   if (status === 502 || status === 503 || status === 504) {
     return new NimError({ ...base, kind: 'unavailable', message: said, retryable: true });
