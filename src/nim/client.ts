@@ -80,11 +80,12 @@ export class NimClient extends NimTransport {
     let answering = false;
     try {
       call.signal?.throwIfAborted();
+      const payload = this.serialise(call);
       lease = await this.resilience.lease({ ...call, endpoint: call.path }, async (progress) => {
         timer = arm('first_token', firstTokenTimeoutMs);
         started = performance.now();
         try {
-          return await this.openStream(call, controller.signal, progress);
+          return await this.openStream(call, payload, controller.signal, progress);
         } catch (error) {
           clearTimeout(timer);
           this.report(call, error instanceof NimError ? (error.status ?? 0) : 0, started);
@@ -136,8 +137,8 @@ export class NimClient extends NimTransport {
   }
 
   /** Sends a stream request; resolves with a 2xx event-stream response, throws a NimError otherwise. */
-  private async openStream(call: Call, signal: AbortSignal, progress: { headersArrived: boolean }): Promise<Dispatcher.ResponseData> {
-    const response = await this.send(call, signal, 0);
+  private async openStream(call: Call, payload: string | undefined, signal: AbortSignal, progress: { headersArrived: boolean }): Promise<Dispatcher.ResponseData> {
+    const response = await this.send(call, payload, signal, 0);
     progress.headersArrived = true;
     guard(response.body);
     if (response.statusCode < 200 || response.statusCode >= 300) throw await this.refusal(call, response);

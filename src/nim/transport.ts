@@ -98,12 +98,13 @@ export class NimTransport {
     clearTimeout(timer);
   }
 
-  protected json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
+  protected async json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
+    const payload = this.serialise(call);
     return this.resilience.run({ ...call, endpoint: call.path }, (progress) => this.withDeadline(call, progress, async (signal) => {
       const started = performance.now();
       let status = 0;
       try {
-        const response = await this.send(call, signal);
+        const response = await this.send(call, payload, signal);
         status = response.statusCode;
         progress.headersArrived = true;
         return await this.readJson(call, response, schema);
@@ -183,15 +184,28 @@ export class NimTransport {
     return text;
   };
 
+  /**
+   * The request body as JSON, made once before any attempt: a body that cannot be serialised (a
+   * BigInt, a cycle, nesting deeper than the stack) is the caller's input, never an upstream fault.
+   */
+  protected serialise(call: Call): string | undefined {
+    if (call.body === undefined) return undefined;
+    try {
+      return JSON.stringify(call.body);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new NimError({ kind: 'bad_request', model: call.model, cause: error, message: `the request cannot be sent as JSON: ${reason}` });
+    }
+  }
+
   /** `bodyTimeout` 0 turns undici's own gap timer off where the caller keeps its own. */
-  protected send(call: Call, signal: AbortSignal, bodyTimeout?: number): Promise<Dispatcher.ResponseData> {
-    const hasBody = call.body !== undefined;
+  protected send(call: Call, payload: string | undefined, signal: AbortSignal, bodyTimeout?: number): Promise<Dispatcher.ResponseData> {
     return this.pool.request({
       method: call.method,
       path: `${this.basePath}${call.path}`,
       // The caller's headers first: they may never replace ours (the upstream key, the content type).
-      headers: { ...call.headers, ...this.headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
-      body: hasBody ? JSON.stringify(call.body) : undefined,
+      headers: { ...call.headers, ...this.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: payload,
       signal,
       ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
     });
