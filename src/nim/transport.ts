@@ -44,8 +44,10 @@ export class NimTransport {
   protected readonly options: NimClientOptions;
   protected readonly resilience: Resilience;
   protected readonly attemptListeners: ((attempt: UpstreamAttempt) => void)[] = [];
-  /** The upstream key as a body may spell it (errors.ts decodes JSON and HTML escapes first), longest first. */
-  private readonly keySpellings: string[];
+  /** The upstream key as a body may spell it (errors.ts decodes JSON and HTML escapes first): as is, and percent-encoded in either case. */
+  private readonly keySpellings: RegExp[] = [];
+  /** How much of a cut body's tail may hold part of the key. */
+  private readonly keyLength: number = 0;
 
   constructor(options: NimClientOptions, resilience: ResilienceConfig) {
     const url = new URL(options.baseUrl);
@@ -62,7 +64,12 @@ export class NimTransport {
     this.headers = { accept: 'application/json' };
     if (options.apiKey) this.headers.authorization = `Bearer ${options.apiKey}`;
     const key = options.apiKey;
-    this.keySpellings = key ? [...new Set([encodeURIComponent(key), key])].sort((a, b) => b.length - a.length) : [];
+    if (key) {
+      const percent = encodeURIComponent(key);
+      const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      this.keySpellings = [new RegExp(literal(percent), 'gi'), new RegExp(literal(key), 'g')];
+      this.keyLength = percent.length;
+    }
   }
 
   /** `listener` hears every attempt (metrics); `onRetry` every retry the resilience layer makes. */
@@ -156,7 +163,7 @@ export class NimTransport {
   protected async refusal(call: Call, response: Dispatcher.ResponseData): Promise<NimError> {
     const { text, truncated } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
     // Where the read limit cut the body, a key may have been cut in two: its first part goes too.
-    const whole = truncated ? text.slice(0, Math.max(0, text.length - (this.keySpellings[0]?.length ?? 0))) : text;
+    const whole = truncated ? text.slice(0, Math.max(0, text.length - this.keyLength)) : text;
     return fromResponse(response.statusCode, whole, response.headers['retry-after'], call.model, this.redact);
   }
 
@@ -180,7 +187,7 @@ export class NimTransport {
 
   /** An upstream that echoes our key in an error must not hand it to clients through us. */
   protected readonly redact: Redact = (text) => {
-    for (const spelling of this.keySpellings) text = text.replaceAll(spelling, '[redacted]');
+    for (const spelling of this.keySpellings) text = text.replace(spelling, '[redacted]');
     return text;
   };
 
