@@ -127,7 +127,7 @@ export function fromResponse(
  */
 export function fromInBandError(detail: UpstreamErrorDetail, model: string | null, redact: Redact = unchanged): NimError {
   const status = detail.code !== null && detail.code >= 400 && detail.code <= 599 ? detail.code : 500;
-  return classify(status, redactDetail(detail, redact), null, model, 'upstream stream failed with');
+  return classify(status, redactDetail(detail, redact), null, model, 'upstream sent in-band error');
 }
 
 function classify(
