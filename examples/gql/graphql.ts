@@ -44,6 +44,8 @@ export type ErrorCode =
 export type FinishReason =
   /** The upstream aborted the generation. */
   | 'ABORT'
+  /** A content filter (a guardrail in front of the model) withheld or cut the text. */
+  | 'CONTENT_FILTER'
   /** maxTokens or the context window was reached: the text is cut. */
   | 'LENGTH'
   /** A reason this gateway does not know; see the upstream logs. */
@@ -93,7 +95,7 @@ export type TimeoutPhase =
   | 'BODY'
   /** Opening the connection to NIM Proxy (UPSTREAM_CONNECT_TIMEOUT_MS). */
   | 'CONNECT'
-  /** Streams: from the request to the first event (STREAM_FIRST_TOKEN_TIMEOUT_MS). */
+  /** Streams: from the request to the first token, the first event with content (STREAM_FIRST_TOKEN_TIMEOUT_MS). */
   | 'FIRST_TOKEN'
   /** Waiting for the response headers (UPSTREAM_HEADERS_TIMEOUT_MS). */
   | 'HEADERS'

@@ -2,11 +2,12 @@
 // completions and chats, JSON or streamed as server-sent events with first-token and idle timeouts.
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { brokenStream, fromResponse, fromStreamError, fromTransport, NimError, streamTimeout } from './errors.ts';
+import { discard, drain, guard } from './body.ts';
+import { brokenStream, fromInBandError, fromTransport, NimError, streamTimeout } from './errors.ts';
 import { chatBody, completionBody, streaming, type ChatInput, type CompletionInput } from './params.ts';
 import type { Leased } from './resilience.ts';
 import { eventBatches, EventTooLarge } from './sse.ts';
-import { assembleChat, assembleCompletion, type StreamPart } from './stream.ts';
+import { assembleChat, assembleCompletion, chatHasContent, completionHasContent, type StreamPart } from './stream.ts';
 import { NimTransport, parseJson, type Call, type CallOptions } from './transport.ts';
 import {
   chatChunk,
@@ -14,7 +15,7 @@ import {
   completionChunk,
   completionResponse,
   modelList,
-  readErrorBody,
+  readInBandError,
   type ChatCompletionResponse,
   type CompletionResponse,
   type ModelCard,
@@ -45,22 +46,23 @@ export class NimClient extends NimTransport {
   streamCompletion(input: CompletionInput, options: CallOptions = {}): AsyncGenerator<StreamPart<CompletionResponse>> {
     const body = streaming(completionBody(input, this.options.dialect), this.options.streamUsage);
     const call: Call = { ...options, method: 'POST', path: '/v1/completions', body, model: input.model };
-    return assembleCompletion(this.events(call, completionChunk), input.model, input.params?.n ?? 1);
+    return assembleCompletion(this.events(call, completionChunk, completionHasContent), input.model, input.params?.n ?? 1);
   }
 
   streamChat(input: ChatInput, options: CallOptions = {}): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
     const body = streaming(chatBody(input, this.options.dialect), this.options.streamUsage);
     const call: Call = { ...options, method: 'POST', path: '/v1/chat/completions', body, model: input.model };
-    return assembleChat(this.events(call, chatChunk), input.model, input.params?.n ?? 1);
+    return assembleChat(this.events(call, chatChunk, chatHasContent), input.model, input.params?.n ?? 1);
   }
 
   /**
    * The data of each server-sent event, parsed with `schema`, until `[DONE]`. Streams have no total
-   * timeout: a first-event timeout, then an idle timeout between events. An in-band error event,
-   * malformed data, or an end without `[DONE]` throws. Retries happen only before a 2xx response
-   * arrived; the concurrency slot is held until the stream ends.
+   * timeout: a first-token timeout until the first event with content (`hasContent`: a role
+   * preamble is none), then an idle timeout between events. An in-band error event, malformed
+   * data, or an end without `[DONE]` throws. Retries happen only before a 2xx response arrived;
+   * the concurrency slot is held until the stream ends.
    */
-  private async *events<T extends z.ZodType>(call: Call, schema: T): AsyncGenerator<z.output<T>> {
+  private async *events<T extends z.ZodType>(call: Call, schema: T, hasContent: (chunk: z.output<T>) => boolean): AsyncGenerator<z.output<T>> {
     const { firstTokenTimeoutMs, idleTimeoutMs } = this.options;
     const controller = new AbortController();
     let fired: 'first_token' | 'idle' | null = null;
@@ -75,35 +77,43 @@ export class NimClient extends NimTransport {
     let lease: Leased<Dispatcher.ResponseData> | undefined;
     let started = 0;
     let done = false;
+    let answering = false;
     try {
       call.signal?.throwIfAborted();
+      const payload = this.serialise(call);
       lease = await this.resilience.lease({ ...call, endpoint: call.path }, async (progress) => {
         timer = arm('first_token', firstTokenTimeoutMs);
         started = performance.now();
         try {
-          return await this.openStream(call, controller.signal, progress);
+          return await this.openStream(call, payload, controller.signal, progress);
         } catch (error) {
           clearTimeout(timer);
           this.report(call, error instanceof NimError ? (error.status ?? 0) : 0, started);
           if (call.signal?.aborted) throw call.signal.reason;
           if (fired !== null) throw streamTimeout(fired, call.model, firstTokenTimeoutMs);
-          throw fromTransport(error, call.model);
+          throw fromTransport(error, call.model, progress.headersArrived);
         }
       });
       // Leaving the loop must not destroy the body: after [DONE] it is read to its end (below), so
       // that the connection goes back to the pool instead of being closed.
       const body = lease.value.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
       for await (const batch of eventBatches(body, this.options.maxResponseBytes)) {
-        // The clock stops while the consumer handles events: only upstream silence counts.
-        clearTimeout(timer);
+        // The idle clock stops while the consumer handles events: only upstream silence counts.
+        // The first-token clock runs on through events without content.
+        if (answering) clearTimeout(timer);
         for (const data of batch) {
           if (data.trim() === '[DONE]') {
             done = true;
             return;
           }
-          yield this.streamEvent(call, data, schema);
+          const chunk = this.streamEvent(call, data, schema);
+          if (!answering && hasContent(chunk)) {
+            answering = true;
+            clearTimeout(timer);
+          }
+          yield chunk;
         }
-        timer = arm('idle', idleTimeoutMs);
+        if (answering) timer = arm('idle', idleTimeoutMs);
       }
       throw brokenStream(call.model, 'closed before [DONE]: the answer may be truncated');
     } catch (error) {
@@ -118,29 +128,22 @@ export class NimClient extends NimTransport {
       call.signal?.removeEventListener('abort', onAbort);
       // After [DONE] the upstream ends the response: read what is left (at most 64 KiB, for at most
       // a second, then the connection is closed instead) and keep the connection. Stopping early
-      // otherwise (client gone, a failure) must not leave the body open. (Nothing listens to the
-      // body any more: its destroy error must not go unhandled.)
-      const rest = lease?.value.body.on('error', () => undefined);
-      if (done) rest?.dump({ limit: 64 * 1024, signal: AbortSignal.timeout(DONE_DRAIN_MS) }).catch(() => undefined);
-      else rest?.destroy();
+      // otherwise (client gone, a failure) must not leave the body open.
+      if (lease && done) drain(lease.value.body, 64 * 1024, DONE_DRAIN_MS);
+      else if (lease) discard(lease.value.body);
       lease?.release();
       if (lease) this.report(call, lease.value.statusCode, started);
     }
   }
 
   /** Sends a stream request; resolves with a 2xx event-stream response, throws a NimError otherwise. */
-  private async openStream(call: Call, signal: AbortSignal, progress: { headersArrived: boolean }): Promise<Dispatcher.ResponseData> {
-    const response = await this.send(call, signal, 0);
+  private async openStream(call: Call, payload: string | undefined, signal: AbortSignal, progress: { headersArrived: boolean }): Promise<Dispatcher.ResponseData> {
+    const response = await this.send(call, payload, signal, 0);
     progress.headersArrived = true;
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const text = await this.readText(response.body, call, response.statusCode);
-      throw fromResponse(response.statusCode, this.scrub(text), response.headers['retry-after'], call.model);
-    }
+    guard(response.body);
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await this.refusal(call, response);
     const type = String(response.headers['content-type'] ?? '');
-    if (!type.startsWith('text/event-stream')) {
-      response.body.destroy();
-      throw brokenStream(call.model, `was not an event stream (content-type ${type || 'missing'})`, response.statusCode);
-    }
+    if (!type.toLowerCase().startsWith('text/event-stream')) throw await this.notAnEventStream(call, response, type);
     return response;
   }
 
@@ -150,16 +153,14 @@ export class NimClient extends NimTransport {
     if (fired !== null) return streamTimeout(fired, call.model, fired === 'idle' ? idleTimeoutMs : firstTokenTimeoutMs);
     if (error instanceof NimError) return error;
     if (error instanceof EventTooLarge) return brokenStream(call.model, `sent ${error.message}`);
-    return brokenStream(call.model, 'lost its connection mid-answer: the answer may be truncated', 200, error);
+    return fromTransport(error, call.model, true);
   }
 
   private streamEvent<T extends z.ZodType>(call: Call, data: string, schema: T): z.output<T> {
     const json = parseJson(data);
     if (json === undefined) throw brokenStream(call.model, 'sent an event that is not JSON');
-    if (typeof json === 'object' && json !== null && 'error' in json) {
-      const detail = readErrorBody(json);
-      if (detail) throw fromStreamError({ ...detail, message: this.scrub(detail.message) }, call.model);
-    }
+    const inBand = readInBandError(json);
+    if (inBand) throw fromInBandError(inBand, call.model, this.redact);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw brokenStream(call.model, 'sent a malformed chunk');
     return parsed.data;

@@ -1,5 +1,6 @@
 // NimError: every way a call to NIM Proxy can fail, classified once so that the schema can map
 // each kind to a typed GraphQL error without knowing HTTP.
+import { contextLengthRefusal } from './context-length.ts';
 import { readErrorBody, type UpstreamErrorDetail } from './wire.ts';
 
 export type NimErrorKind =
@@ -25,6 +26,7 @@ export interface NimErrorInit {
   phase?: TimeoutPhase | null;
   model?: string | null;
   availableModels?: readonly string[];
+  maxContextLength?: number | null;
   cause?: unknown;
 }
 
@@ -40,6 +42,8 @@ export class NimError extends Error {
   readonly phase: TimeoutPhase | null;
   readonly model: string | null;
   readonly availableModels: readonly string[];
+  /** A context_length refusal: the model's window in tokens, when the upstream stated it. */
+  readonly maxContextLength: number | null;
 
   constructor(init: NimErrorInit) {
     super(init.message, { cause: init.cause });
@@ -53,10 +57,9 @@ export class NimError extends Error {
     this.phase = init.phase ?? null;
     this.model = init.model ?? null;
     this.availableModels = init.availableModels ?? [];
+    this.maxContextLength = init.maxContextLength ?? null;
   }
 }
-
-const CONTEXT_LENGTH = /maximum context length|context length (is|of)|reduce the length/i;
 
 /** Retry-After is either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
@@ -67,7 +70,30 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-function describe(bodyText: string): UpstreamErrorDetail {
+/** Takes secrets out of upstream text before it can reach a client or a log line. */
+export type Redact = (text: string) => string;
+
+const unchanged: Redact = (text) => text;
+
+/** Every string of an error detail redacted: a client may see any of them. */
+function redactDetail(detail: UpstreamErrorDetail, redact: Redact): UpstreamErrorDetail {
+  const or = (text: string | null) => (text === null ? null : redact(text));
+  return { ...detail, message: redact(detail.message), type: or(detail.type), param: or(detail.param) };
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** JSON string escapes and HTML entities decoded, so that the excerpt reads as text and a secret is found in any spelling. */
+function decodeEscapes(text: string): string {
+  return text
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(/\\\//g, '/')
+    .replace(/&#x([0-9a-fA-F]{1,6});/g, (_, hex: string) => String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)))
+    .replace(/&#(\d{1,7});/g, (_, dec: string) => String.fromCodePoint(Math.min(Number(dec), 0x10ffff)))
+    .replace(/&(amp|lt|gt|quot|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '');
+}
+
+function describe(bodyText: string, redact: Redact): UpstreamErrorDetail {
   let json: unknown;
   try {
     json = JSON.parse(bodyText);
@@ -75,29 +101,33 @@ function describe(bodyText: string): UpstreamErrorDetail {
     json = undefined;
   }
   const detail = readErrorBody(json);
-  if (detail) return detail;
-  // Ingress pages (HTML 502/504) and plain text: keep a short, tag-free excerpt.
-  const text = bodyText.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-  return { message: text || 'no error body', type: null, param: null, code: null };
+  // Redacted once parsed: a JSON-escaped secret (`\/`, `\u002f`) only matches once decoded.
+  if (detail) return redactDetail(detail, redact);
+  // Ingress pages (HTML 502/504) and plain text: redacted whole before the excerpt is cut, so that
+  // no part of a secret survives the cut; then a short, tag-free excerpt.
+  const text = redact(decodeEscapes(bodyText)).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return { message: text || 'no error body', type: null, param: null, code: null, contextLength: null };
 }
 
-/** Classifies an upstream HTTP error response. */
+/** Classifies an upstream HTTP error response; `redact` cleans every text a client may see. */
 export function fromResponse(
   status: number,
   bodyText: string,
   retryAfterHeader: string | string[] | undefined,
   model: string | null,
+  redact: Redact = unchanged,
 ): NimError {
-  return classify(status, describe(bodyText), parseRetryAfter(retryAfterHeader), model, 'upstream answered');
+  return classify(status, describe(bodyText, redact), parseRetryAfter(retryAfterHeader), model, 'upstream answered');
 }
 
 /**
- * Classifies an `{"error": …}` event inside a 200 stream. Its `code` is the HTTP status the
- * upstream would have answered (vLLM, NIM); without one it is a server error.
+ * Classifies an error sent in-band: an error event inside a 200 stream, or an error body with
+ * status 200. Its `code` is the HTTP status the upstream would have answered (vLLM, NIM); without
+ * one it is a server error.
  */
-export function fromStreamError(detail: UpstreamErrorDetail, model: string | null): NimError {
+export function fromInBandError(detail: UpstreamErrorDetail, model: string | null, redact: Redact = unchanged): NimError {
   const status = detail.code !== null && detail.code >= 400 && detail.code <= 599 ? detail.code : 500;
-  return classify(status, detail, null, model, 'upstream stream failed with');
+  return classify(status, redactDetail(detail, redact), null, model, 'upstream sent in-band error');
 }
 
 function classify(
@@ -109,9 +139,8 @@ function classify(
 ): NimError {
   const base = { status, upstreamType: detail.type, param: detail.param, model, retryAfterSeconds };
   const said = `${prefix} ${status}: ${detail.message}`;
-  if ((status === 400 || status === 422) && CONTEXT_LENGTH.test(detail.message)) {
-    return new NimError({ ...base, kind: 'context_length', message: detail.message });
-  }
+  const overContext = status === 400 || status === 422 ? contextLengthRefusal(detail) : null;
+  if (overContext) return new NimError({ ...base, kind: 'context_length', message: detail.message, ...overContext });
   if (status === 404 && model !== null) {
     return new NimError({ ...base, kind: 'model_not_found', message: `The model \`${model}\` does not exist.` });
   }
@@ -120,6 +149,9 @@ function classify(
       return new NimError({ ...base, kind: 'model_not_found', message: detail.message });
     }
     return new NimError({ ...base, kind: 'bad_request', message: detail.message });
+  }
+  if (status === 401 || status === 403) {
+    return new NimError({ ...base, kind: 'upstream', message: `upstream refused the gateway's key (${status}): ${detail.message}` });
   }
   if (status === 429) return new NimError({ ...base, kind: 'rate_limited', message: said, retryable: true });
   if (status === 502 || status === 503 || status === 504) {
@@ -154,8 +186,12 @@ export function transportCode(error: unknown): string | undefined {
   return transportCode((error as { cause?: unknown }).cause);
 }
 
-/** Classifies a failure that produced no usable HTTP response. */
-export function fromTransport(error: unknown, model: string | null): NimError {
+/**
+ * Classifies a failure that produced no usable HTTP response. `answering`: the response had begun
+ * (headers arrived, a stream was open), so a lost connection cut an answer. Whether the answer was
+ * JSON or a stream, the same loss is the same error.
+ */
+export function fromTransport(error: unknown, model: string | null, answering = false): NimError {
   if (error instanceof NimError) return error;
   const code = transportCode(error);
   const phase = code === undefined ? undefined : TIMEOUT_PHASES[code];
@@ -164,26 +200,30 @@ export function fromTransport(error: unknown, model: string | null): NimError {
       message: `upstream timed out (${phase} phase)` });
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
-    return new NimError({ kind: 'unavailable', model, retryable: true, cause: error,
-      message: `upstream unreachable (${code})` });
+    const message = answering ? `upstream connection lost mid-answer (${code}): the answer was cut` : `upstream unreachable (${code})`;
+    return new NimError({ kind: 'unavailable', model, retryable: true, cause: error, message });
   }
-  return new NimError({ kind: 'upstream', model, cause: error, message: 'upstream request failed' });
+  if (code?.startsWith('HPE_')) {
+    return new NimError({ kind: 'upstream', model, cause: error, message: `upstream broke the HTTP protocol (${code})` });
+  }
+  const message = answering ? 'upstream response failed mid-answer: the answer may be truncated' : 'upstream request failed';
+  return new NimError({ kind: 'upstream', model, cause: error, message });
 }
 
 export function totalTimeout(model: string | null, timeoutMs: number): NimError {
   return new NimError({ kind: 'timeout', phase: 'total', model, message: `upstream took longer than ${timeoutMs} ms` });
 }
 
-/** A stream timeout fired: no first event in time, or too long a gap between two events. */
+/** A stream timeout fired: no first token (content, not a role preamble) in time, or too long a gap between two events. */
 export function streamTimeout(phase: 'first_token' | 'idle', model: string | null, timeoutMs: number): NimError {
-  const what = phase === 'first_token' ? 'sent no first event' : 'sent nothing more';
+  const what = phase === 'first_token' ? 'sent no first token' : 'sent nothing more';
   return new NimError({ kind: 'timeout', phase, model, message: `upstream ${what} for ${timeoutMs} ms` });
 }
 
 /**
  * The upstream stream broke its protocol: the answer it carried cannot be trusted as complete.
- * `cause` is the transport error when the connection was lost (the circuit breaker counts those).
+ * (A lost connection is not this: fromTransport classifies it as in a JSON call.)
  */
-export function brokenStream(model: string | null, what: string, status: number | null = 200, cause?: unknown): NimError {
-  return new NimError({ kind: 'upstream', status, model, cause, message: `upstream stream ${what}` });
+export function brokenStream(model: string | null, what: string, status: number | null = 200): NimError {
+  return new NimError({ kind: 'upstream', status, model, message: `upstream stream ${what}` });
 }

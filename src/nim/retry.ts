@@ -23,6 +23,11 @@ export function isUpstreamFault(error: NimError): boolean {
   return error.status === null || error.status >= 500 || transportCode(error.cause) !== undefined;
 }
 
+/** The upstream refused the gateway's own credentials: it is up, but no call can succeed until the key is fixed. */
+export function isKeyRefused(error: NimError): boolean {
+  return error.kind === 'upstream' && (error.status === 401 || error.status === 403);
+}
+
 /**
  * Whether sending the same request again cannot run a generation twice: it never left (refused,
  * unresolvable, connect timeout), or the upstream refused it outright (429, 503). GET /v1/models

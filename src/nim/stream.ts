@@ -14,7 +14,7 @@ import type {
 export interface ChoiceDelta {
   index: number;
   text: string;
-  /** Chat only: the role, when this chunk announces it. */
+  /** Chat only: the role, on the first delta of each choice that reaches the client. */
   role: string | null;
   /** Chat only: reasoning text of reasoning models, when the upstream separates it. */
   reasoning: string | null;
@@ -84,25 +84,57 @@ class Assembly {
   }
 }
 
-/** Whether a delta carries anything a client can use (the chat role preamble usually does not). */
+/** Whether a delta carries anything a client can use: the chat role preamble and empty deltas do not. */
 function meaningful(delta: ChoiceDelta): boolean {
-  return delta.text !== '' || delta.reasoning !== null || delta.finish_reason !== null || delta.logprobs !== null;
+  return (
+    delta.text !== '' ||
+    (delta.reasoning !== null && delta.reasoning !== '') ||
+    delta.finish_reason !== null ||
+    (delta.logprobs !== null && delta.logprobs.length > 0)
+  );
 }
 
-/** The shared loop: relay each meaningful delta, then build the final result from the assembly. */
+/** A chunk's deltas, one per choice it speaks of. */
+type Deltas<Chunk> = (chunk: Chunk) => ChoiceDelta[];
+
+const completionDeltas: Deltas<CompletionChunk> = (chunk) =>
+  chunk.choices.map((c) => ({ index: c.index, text: c.text, role: null, reasoning: null, finish_reason: c.finish_reason, logprobs: c.logprobs }));
+
+const chatDeltas: Deltas<ChatChunk> = (chunk) =>
+  chunk.choices.map((c) => ({
+    index: c.index,
+    text: c.delta.content ?? '',
+    role: c.delta.role,
+    reasoning: c.delta.reasoning_content,
+    finish_reason: c.finish_reason,
+    logprobs: c.logprobs,
+  }));
+
+/** Whether a chunk carries content: what ends the wait for the first token (a role preamble does not). */
+export const completionHasContent = (chunk: CompletionChunk): boolean => completionDeltas(chunk).some(meaningful);
+export const chatHasContent = (chunk: ChatChunk): boolean => chatDeltas(chunk).some(meaningful);
+
+/**
+ * The shared loop: relay each meaningful delta, then build the final result from the assembly.
+ * The role, announced by a preamble the client never sees, rides on each choice's first relayed delta.
+ */
 async function* assemble<Chunk extends ChunkHead, Choice>(
   chunks: AsyncIterable<Chunk>,
   model: string,
   expectedChoices: number,
-  deltas: (chunk: Chunk) => ChoiceDelta[],
+  deltas: Deltas<Chunk>,
   choice: (index: number, state: ChoiceState) => Choice,
 ): AsyncGenerator<StreamPart<Head & { choices: Choice[] }>> {
   const assembly = new Assembly(model, expectedChoices);
+  const relayed = new Set<number>();
   for await (const chunk of chunks) {
     assembly.note(chunk);
     for (const delta of deltas(chunk)) {
       assembly.add(delta);
-      if (meaningful(delta)) yield { type: 'delta', delta };
+      if (!meaningful(delta)) continue;
+      const first = !relayed.has(delta.index);
+      relayed.add(delta.index);
+      yield { type: 'delta', delta: { ...delta, role: first ? (assembly.choices.get(delta.index)?.role ?? null) : null } };
     }
   }
   const choices = assembly.finish().map(({ index, state }) => choice(index, state));
@@ -114,14 +146,12 @@ export function assembleCompletion(
   model: string,
   expectedChoices: number,
 ): AsyncGenerator<StreamPart<CompletionResponse>> {
-  return assemble(
-    chunks,
-    model,
-    expectedChoices,
-    (chunk) =>
-      chunk.choices.map((c) => ({ index: c.index, text: c.text, role: null, reasoning: null, finish_reason: c.finish_reason, logprobs: c.logprobs })),
-    (index, state) => ({ index, text: state.text.join(''), finish_reason: state.finishReason, logprobs: state.logprobs }),
-  );
+  return assemble(chunks, model, expectedChoices, completionDeltas, (index, state) => ({
+    index,
+    text: state.text.join(''),
+    finish_reason: state.finishReason,
+    logprobs: state.logprobs,
+  }));
 }
 
 export function assembleChat(
@@ -129,28 +159,14 @@ export function assembleChat(
   model: string,
   expectedChoices: number,
 ): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
-  return assemble(
-    chunks,
-    model,
-    expectedChoices,
-    (chunk) =>
-      chunk.choices.map((c) => ({
-        index: c.index,
-        text: c.delta.content ?? '',
-        role: c.delta.role,
-        reasoning: c.delta.reasoning_content,
-        finish_reason: c.finish_reason,
-        logprobs: c.logprobs,
-      })),
-    (index, state) => ({
-      index,
-      message: {
-        role: state.role ?? 'assistant',
-        content: state.text.join(''),
-        reasoning_content: state.reasoning.length > 0 ? state.reasoning.join('') : null,
-      },
-      finish_reason: state.finishReason,
-      logprobs: state.logprobs,
-    }),
-  );
+  return assemble(chunks, model, expectedChoices, chatDeltas, (index, state) => ({
+    index,
+    message: {
+      role: state.role ?? 'assistant',
+      content: state.text.join(''),
+      reasoning_content: state.reasoning.length > 0 ? state.reasoning.join('') : null,
+    },
+    finish_reason: state.finishReason,
+    logprobs: state.logprobs,
+  }));
 }

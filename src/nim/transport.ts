@@ -4,11 +4,17 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ResilienceConfig, UpstreamConfig } from '../config.ts';
+import { BodyTooLarge, discard, readExcerpt, readText } from './body.ts';
 import type { CircuitStatus } from './breaker.ts';
-import { fromResponse, fromTransport, NimError, totalTimeout } from './errors.ts';
+import { brokenStream, fromInBandError, fromResponse, fromTransport, NimError, totalTimeout, type Redact } from './errors.ts';
 import { Resilience } from './resilience.ts';
+import type { AttemptProgress } from './retry.ts';
+import { readInBandError } from './wire.ts';
 
 export type NimClientOptions = UpstreamConfig & { baseUrl: string };
+
+/** How much of an error response is read: its start says what went wrong; the rest only costs memory. */
+const ERROR_BODY_BYTES = 64 * 1024;
 
 /** One try at the upstream, as reported to observers: status 0 when no response came. */
 export interface UpstreamAttempt {
@@ -38,6 +44,10 @@ export class NimTransport {
   protected readonly options: NimClientOptions;
   protected readonly resilience: Resilience;
   protected readonly attemptListeners: ((attempt: UpstreamAttempt) => void)[] = [];
+  /** The upstream key as a body may spell it (errors.ts decodes JSON and HTML escapes first): as is, and percent-encoded in either case. */
+  private readonly keySpellings: RegExp[] = [];
+  /** How much of a cut body's tail may hold part of the key. */
+  private readonly keyLength: number = 0;
 
   constructor(options: NimClientOptions, resilience: ResilienceConfig) {
     const url = new URL(options.baseUrl);
@@ -53,6 +63,13 @@ export class NimTransport {
     });
     this.headers = { accept: 'application/json' };
     if (options.apiKey) this.headers.authorization = `Bearer ${options.apiKey}`;
+    const key = options.apiKey;
+    if (key) {
+      const percent = encodeURIComponent(key);
+      const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      this.keySpellings = [new RegExp(literal(percent), 'gi'), new RegExp(literal(key), 'g')];
+      this.keyLength = percent.length;
+    }
   }
 
   /** `listener` hears every attempt (metrics); `onRetry` every retry the resilience layer makes. */
@@ -88,12 +105,13 @@ export class NimTransport {
     clearTimeout(timer);
   }
 
-  protected json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
-    return this.resilience.run({ ...call, endpoint: call.path }, (progress) => this.withDeadline(call, async (signal) => {
+  protected async json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
+    const payload = this.serialise(call);
+    return this.resilience.run({ ...call, endpoint: call.path }, (progress) => this.withDeadline(call, progress, async (signal) => {
       const started = performance.now();
       let status = 0;
       try {
-        const response = await this.send(call, signal);
+        const response = await this.send(call, payload, signal);
         status = response.statusCode;
         progress.headersArrived = true;
         return await this.readJson(call, response, schema);
@@ -110,11 +128,19 @@ export class NimTransport {
   }
 
   protected async readJson<T extends z.ZodType>(call: Call, response: Dispatcher.ResponseData, schema: T): Promise<z.output<T>> {
-    const text = await this.readText(response.body, call, response.statusCode);
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw fromResponse(response.statusCode, this.scrub(text), response.headers['retry-after'], call.model);
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await this.refusal(call, response);
+    let text: string;
+    try {
+      text = await readText(response.body, this.options.maxResponseBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      throw new NimError({ kind: 'upstream', status: response.statusCode, model: call.model,
+        message: `upstream ${call.path} response ${error.message}` });
     }
-    const parsed = schema.safeParse(parseJson(text));
+    const json = parseJson(text);
+    const inBand = readInBandError(json);
+    if (inBand) throw fromInBandError(inBand, call.model, this.redact);
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new NimError({ kind: 'upstream', status: response.statusCode, model: call.model,
         message: `upstream sent a malformed ${call.path} response` });
@@ -122,8 +148,27 @@ export class NimTransport {
     return parsed.data;
   }
 
+  /** A 2xx that is not the event stream asked for: an error in JSON is classified as such; anything else is a broken stream. */
+  protected async notAnEventStream(call: Call, response: Dispatcher.ResponseData, type: string): Promise<NimError> {
+    if (/\bjson\b/i.test(type)) {
+      const { text } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
+      const inBand = readInBandError(parseJson(text));
+      if (inBand) return fromInBandError(inBand, call.model, this.redact);
+    }
+    discard(response.body);
+    return brokenStream(call.model, `was not an event stream (content-type ${type || 'missing'})`, response.statusCode);
+  }
+
+  /** An error status: the start of its body read (a huge or endless one cannot hold us) and classified. */
+  protected async refusal(call: Call, response: Dispatcher.ResponseData): Promise<NimError> {
+    const { text, truncated } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
+    // Where the read limit cut the body, a key may have been cut in two: its first part goes too.
+    const whole = truncated ? text.slice(0, Math.max(0, text.length - this.keyLength)) : text;
+    return fromResponse(response.statusCode, whole, response.headers['retry-after'], call.model, this.redact);
+  }
+
   /** Runs `work` under the total timeout and the caller's signal, whichever fires first. */
-  protected async withDeadline<T>(call: Call, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  protected async withDeadline<T>(call: Call, progress: AttemptProgress, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.totalTimeoutMs);
     const onAbort = () => controller.abort(call.signal?.reason);
@@ -133,7 +178,7 @@ export class NimTransport {
     } catch (error) {
       if (call.signal?.aborted) throw call.signal.reason;
       if (controller.signal.aborted) throw totalTimeout(call.model, this.options.totalTimeoutMs);
-      throw fromTransport(error, call.model);
+      throw fromTransport(error, call.model, progress.headersArrived);
     } finally {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);
@@ -141,38 +186,36 @@ export class NimTransport {
   }
 
   /** An upstream that echoes our key in an error must not hand it to clients through us. */
-  protected scrub(text: string): string {
-    return this.options.apiKey ? text.replaceAll(this.options.apiKey, '[redacted]') : text;
+  protected readonly redact: Redact = (text) => {
+    for (const spelling of this.keySpellings) text = text.replace(spelling, '[redacted]');
+    return text;
+  };
+
+  /**
+   * The request body as JSON, made once before any attempt: a body that cannot be serialised (a
+   * BigInt, a cycle, nesting deeper than the stack) is the caller's input, never an upstream fault.
+   */
+  protected serialise(call: Call): string | undefined {
+    if (call.body === undefined) return undefined;
+    try {
+      return JSON.stringify(call.body);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new NimError({ kind: 'bad_request', model: call.model, cause: error, message: `the request cannot be sent as JSON: ${reason}` });
+    }
   }
 
   /** `bodyTimeout` 0 turns undici's own gap timer off where the caller keeps its own. */
-  protected send(call: Call, signal: AbortSignal, bodyTimeout?: number): Promise<Dispatcher.ResponseData> {
-    const hasBody = call.body !== undefined;
+  protected send(call: Call, payload: string | undefined, signal: AbortSignal, bodyTimeout?: number): Promise<Dispatcher.ResponseData> {
     return this.pool.request({
       method: call.method,
       path: `${this.basePath}${call.path}`,
       // The caller's headers first: they may never replace ours (the upstream key, the content type).
-      headers: { ...call.headers, ...this.headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
-      body: hasBody ? JSON.stringify(call.body) : undefined,
+      headers: { ...call.headers, ...this.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: payload,
       signal,
       ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
     });
-  }
-
-  protected async readText(body: Dispatcher.ResponseData['body'], call: Call, status: number): Promise<string> {
-    const limit = this.options.maxResponseBytes;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy();
-        throw new NimError({ kind: 'upstream', status, model: call.model,
-          message: `upstream ${call.path} response exceeded ${limit} bytes` });
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, size).toString('utf8');
   }
 }
 

@@ -2,6 +2,9 @@
 // Request types are what we send; response schemas parse leniently: only what we use is
 // required, unknown keys are dropped, and absent optional fields become null.
 import { z } from 'zod';
+import { logprobs } from './logprobs.ts';
+
+export type { TokenLogprob } from './logprobs.ts';
 
 export interface CompletionRequest {
   model: string;
@@ -65,57 +68,11 @@ export type Usage = z.output<typeof usage>;
 
 const finishReason = nullableString.catch(null);
 
-/** One generated token with its log-probability and the most likely alternatives: both shapes below become this. */
-export interface TokenLogprob {
-  token: string;
-  /** Null where the upstream has none (the first prompt token when echoing). */
-  logprob: number | null;
-  top: { token: string; logprob: number }[];
-}
-
-/** Completions: parallel arrays, alternatives as `{token: logprob}` maps. */
-const completionLogprobs = z
-  .object({
-    tokens: z.array(z.string()),
-    token_logprobs: z.array(z.number().nullable()),
-    top_logprobs: z.array(z.record(z.string(), z.number()).nullable()).nullish(),
-  })
-  .transform((l): TokenLogprob[] =>
-    l.tokens.map((token, i) => ({
-      token,
-      logprob: l.token_logprobs[i] ?? null,
-      top: Object.entries(l.top_logprobs?.[i] ?? {}).map(([alt, logprob]) => ({ token: alt, logprob })),
-    })),
-  )
-  .nullish()
-  .catch(null)
-  .transform((v) => v ?? null);
-
-/** Chat: one object per token, alternatives as a list. */
-const chatLogprobs = z
-  .object({
-    content: z
-      .array(
-        z.object({
-          token: z.string(),
-          logprob: z.number().nullable(),
-          top_logprobs: z.array(z.object({ token: z.string(), logprob: z.number() })).nullish(),
-        }),
-      )
-      .nullable(),
-  })
-  .transform((l): TokenLogprob[] | null =>
-    l.content?.map((t) => ({ token: t.token, logprob: t.logprob, top: t.top_logprobs ?? [] })) ?? null,
-  )
-  .nullish()
-  .catch(null)
-  .transform((v) => v ?? null);
-
 export const completionChoice = z.object({
   index: z.number().int(),
   text: z.string(),
   finish_reason: finishReason,
-  logprobs: completionLogprobs,
+  logprobs,
 });
 
 export const completionResponse = z.object({
@@ -137,7 +94,7 @@ export const chatChoice = z.object({
   index: z.number().int(),
   message: chatResponseMessage,
   finish_reason: finishReason,
-  logprobs: chatLogprobs,
+  logprobs,
 });
 
 export const chatCompletionResponse = z.object({
@@ -165,7 +122,7 @@ export const completionChunk = z.object({
         index: z.number().int().min(0),
         text: z.string().nullish().transform((v) => v ?? ''),
         finish_reason: finishReason,
-        logprobs: completionLogprobs,
+        logprobs,
       }),
     )
     .nullish()
@@ -184,7 +141,7 @@ export const chatChunk = z.object({
           .nullish()
           .transform((v) => v ?? { role: null, content: null, reasoning_content: null }),
         finish_reason: finishReason,
-        logprobs: chatLogprobs,
+        logprobs,
       }),
     )
     .nullish()
@@ -194,24 +151,19 @@ export type ChatChunk = z.output<typeof chatChunk>;
 
 /** The three error body shapes NIM sends: flat (1.x), nested (2.x, streams), single string. */
 const errorCode = z.number().int().nullish().catch(null).transform((v) => v ?? null);
+const errorFields = {
+  message: z.string(),
+  type: nullableString.catch(null),
+  param: nullableString.catch(null),
+  code: errorCode,
+  // llama.cpp's server states the context window of a too-long request here.
+  n_ctx: nullableInt,
+};
 
 export const errorBody = z.union([
-  z.object({
-    error: z.object({
-      message: z.string(),
-      type: nullableString.catch(null),
-      param: nullableString.catch(null),
-      code: errorCode,
-    }),
-  }),
+  z.object({ error: z.object(errorFields) }),
   z.object({ error: z.string() }),
-  z.object({
-    object: z.literal('error').optional(),
-    message: z.string(),
-    type: nullableString.catch(null),
-    param: nullableString.catch(null),
-    code: errorCode,
-  }),
+  z.object({ object: z.literal('error').optional(), ...errorFields }),
 ]);
 
 export interface UpstreamErrorDetail {
@@ -220,13 +172,37 @@ export interface UpstreamErrorDetail {
   param: string | null;
   /** NIM puts the HTTP status here as an integer (not OpenAI's string codes). */
   code: number | null;
+  /** The model's context window, when the body states it as a field (llama.cpp's `n_ctx`). */
+  contextLength: number | null;
 }
 
+/** An HTTP error body in any of the three shapes, or null. */
 export function readErrorBody(body: unknown): UpstreamErrorDetail | null {
   const parsed = errorBody.safeParse(body);
   if (!parsed.success) return null;
   const value = parsed.data;
-  if (!('error' in value)) return { message: value.message, type: value.type, param: value.param, code: value.code };
-  if (typeof value.error === 'string') return { message: value.error, type: null, param: null, code: null };
-  return value.error;
+  if (!('error' in value)) return detailOf(value);
+  if (typeof value.error === 'string') return { message: value.error, type: null, param: null, code: null, contextLength: null };
+  return detailOf(value.error);
+}
+
+function detailOf(fields: { message: string; type: string | null; param: string | null; code: number | null; n_ctx: number | null }): UpstreamErrorDetail {
+  return { message: fields.message, type: fields.type, param: fields.param, code: fields.code, contextLength: fields.n_ctx };
+}
+
+/**
+ * An error sent where a result was expected (a server-sent event, a 200 body): `{"error": …}` in
+ * any of its shapes, or NIM 1.x's flat `{"object": "error", …}`. Null for anything else: a chunk
+ * is never mistaken for an error, and an error is never read as a chunk that lacks its fields.
+ */
+export function readInBandError(json: unknown): UpstreamErrorDetail | null {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
+  const record = json as Record<string, unknown>;
+  if ((record.error === undefined || record.error === null) && record.object !== 'error') return null;
+  const detail = readErrorBody(json);
+  if (detail) return detail;
+  // Flagged as an error but in no known shape: still an error, with what can be read of its code.
+  const inner = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>) : record;
+  const code = Number.isInteger(inner.code) ? (inner.code as number) : null;
+  return { message: 'an error event in an unknown shape', type: null, param: null, code, contextLength: null };
 }

@@ -38,7 +38,7 @@ const PHASE_DESCRIPTIONS: Record<TimeoutPhaseName, string> = {
   CONNECT: 'Opening the connection to NIM Proxy (UPSTREAM_CONNECT_TIMEOUT_MS).',
   HEADERS: 'Waiting for the response headers (UPSTREAM_HEADERS_TIMEOUT_MS).',
   BODY: 'Waiting between two pieces of the response body (UPSTREAM_BODY_TIMEOUT_MS).',
-  FIRST_TOKEN: 'Streams: from the request to the first event (STREAM_FIRST_TOKEN_TIMEOUT_MS).',
+  FIRST_TOKEN: 'Streams: from the request to the first token, the first event with content (STREAM_FIRST_TOKEN_TIMEOUT_MS).',
   IDLE: 'Streams: the longest silence between two events (STREAM_IDLE_TIMEOUT_MS).',
   TOTAL: 'A whole non-streamed call (UPSTREAM_TOTAL_TIMEOUT_MS).',
 };
@@ -128,11 +128,6 @@ builder.objectType(UpstreamError, {
 
 const snakeToCamel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function contextWindow(message: string): number | null {
-  const match = /maximum context length is (\d+)/i.exec(message);
-  return match ? Number(match[1]) : null;
-}
-
 /** NimError → the typed error a mutation returns. Anything else is rethrown (and masked). */
 export function toFailure(error: unknown): GatewayFailure {
   if (error instanceof GatewayFailure) return error;
@@ -143,7 +138,7 @@ export function toFailure(error: unknown): GatewayFailure {
     case 'bad_request':
       return new InvalidInputError(error.param ? snakeToCamel(error.param) : null, error.message);
     case 'context_length':
-      return new ContextLengthExceededError(error.message, contextWindow(error.message));
+      return new ContextLengthExceededError(error.message, error.maxContextLength);
     case 'rate_limited':
       return new RateLimitedError(error.message, error.retryAfterSeconds);
     case 'timeout':

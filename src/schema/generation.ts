@@ -15,7 +15,7 @@ import {
   type ResponseFormatArg,
 } from './options.ts';
 
-const FINISH_REASONS = ['STOP', 'LENGTH', 'TOOL_CALLS', 'ABORT', 'OTHER'] as const;
+const FINISH_REASONS = ['STOP', 'LENGTH', 'TOOL_CALLS', 'CONTENT_FILTER', 'ABORT', 'OTHER'] as const;
 type FinishReasonName = (typeof FINISH_REASONS)[number];
 
 export const FinishReasonEnum = builder.enumType('FinishReason', {
@@ -24,6 +24,7 @@ export const FinishReasonEnum = builder.enumType('FinishReason', {
     STOP: { description: 'The model ended its answer or hit a stop sequence.' },
     LENGTH: { description: 'maxTokens or the context window was reached: the text is cut.' },
     TOOL_CALLS: { description: 'The model asked to call a tool.' },
+    CONTENT_FILTER: { description: 'A content filter (a guardrail in front of the model) withheld or cut the text.' },
     ABORT: { description: 'The upstream aborted the generation.' },
     OTHER: { description: 'A reason this gateway does not know; see the upstream logs.' },
   },

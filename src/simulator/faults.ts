@@ -1,4 +1,5 @@
 // Faults a test can queue: what goes wrong, for which requests, how many times.
+import type { ErrorStyle } from './errors.ts';
 
 export type StreamFaultKind = 'stall' | 'malformed' | 'no-done' | 'error-event' | 'cut';
 
@@ -10,6 +11,8 @@ export interface Fault {
   /** Answer with this status and a NIM error body; with `stream: 'error-event'`, the in-band error's code. */
   status?: number;
   message?: string;
+  /** The error's shape, for a status fault and for the in-band error event (default: flat bodies, nested events). */
+  errorStyle?: ErrorStyle;
   retryAfter?: string;
   /** Answer with exactly this body (status default 502). */
   rawBody?: string;
@@ -23,6 +26,12 @@ export interface Fault {
   stream?: StreamFaultKind;
   /** Stream: wait this long before the first chunk (after headers). */
   firstTokenDelayMs?: number;
+  /** Stream: send what comes before the first token (the chat role preamble) at once, then wait this long. */
+  firstContentDelayMs?: number;
+  /** Stream: each round's chunks go out highest choice index first (vLLM promises no order across choices). */
+  choicesReversed?: boolean;
+  /** Choice i ends with finishReasons[i] instead of its own (null: with none at all); undefined entries keep theirs. */
+  finishReasons?: Array<string | null | undefined>;
   /** Stream: send `[DONE]`, then end the response only after this long (a proxy flushing the last chunk apart). */
   endDelayMs?: number;
   /** A 200 JSON response padded to about this many bytes; for streams, the first chunk. */
@@ -42,7 +51,9 @@ function isHealthPath(path: string): boolean {
 
 /** Faults that only make sense once an event stream has started match streaming requests only. */
 function needsStream(fault: Fault): boolean {
-  return fault.stream !== undefined || fault.firstTokenDelayMs !== undefined;
+  return (
+    fault.stream !== undefined || fault.firstTokenDelayMs !== undefined || fault.firstContentDelayMs !== undefined || fault.choicesReversed !== undefined
+  );
 }
 
 /** FIFO queue: each request takes the oldest fault that matches it. */

@@ -21,6 +21,8 @@ export interface Step {
 
 export interface ChoicePlan {
   generation: Generation;
+  /** What the last chunk says: the generation's own reason, unless a fault replaced it. */
+  finishReason: string | null;
   /** At least one step, so the last can carry finish_reason; the first includes any echoed prompt. */
   steps: Step[];
 }
@@ -65,7 +67,17 @@ function planChoice(input: GenerationInput, index: number): ChoicePlan {
   const first = steps[0] ?? { text: '', logged: [] };
   const prompt = echo === '' || count === null ? [] : promptLogprobs(key, echo, count);
   steps[0] = { text: echo + first.text, logged: [...prompt, ...first.logged] };
-  return { generation, steps };
+  return { generation, finishReason: generation.finishReason, steps };
+}
+
+/** The plan with the finish reasons a fault asked for (undefined entries keep their own). */
+export function withFinishReasons(plan: Plan, reasons: ReadonlyArray<string | null | undefined> | undefined): Plan {
+  if (reasons === undefined) return plan;
+  const choices = plan.choices.map((choice, index) => {
+    const reason = reasons[index];
+    return reason === undefined ? choice : { ...choice, finishReason: reason };
+  });
+  return { ...plan, choices };
 }
 
 export function planGeneration(input: GenerationInput): Plan {
@@ -107,7 +119,7 @@ export function completionResponse(plan: Plan): CompletionResponseWire {
       index,
       text: textOf(choice),
       logprobs: completionLogprobsOf(plan, choice.steps.flatMap((step) => step.logged)),
-      finish_reason: choice.generation.finishReason,
+      finish_reason: choice.finishReason,
       stop_reason: choice.generation.stopReason,
     })),
     usage: plan.usage,
@@ -124,16 +136,16 @@ export function chatResponse(plan: Plan): ChatCompletionResponseWire {
       index,
       message: { role: 'assistant', content: textOf(choice) },
       logprobs: chatLogprobsOf(plan, choice.steps.flatMap((step) => step.logged)),
-      finish_reason: choice.generation.finishReason,
+      finish_reason: choice.finishReason,
       stop_reason: choice.generation.stopReason,
     })),
     usage: plan.usage,
   };
 }
 
-function tokenChunk(plan: Plan, index: number, step: Step, last: Generation | null): Chunk {
+function tokenChunk(plan: Plan, index: number, step: Step, last: ChoicePlan | null): Chunk {
   const finish_reason = last?.finishReason ?? null;
-  const stop_reason = last?.stopReason ?? null;
+  const stop_reason = last?.generation.stopReason ?? null;
   const { id, created } = plan;
   const model = plan.input.modelId;
   if (plan.input.kind === 'completion') {
@@ -172,7 +184,7 @@ export function streamRounds(plan: Plan): StreamEvent[][] {
     plan.choices.forEach((choice, index) => {
       const step = choice.steps[position];
       if (step === undefined) return;
-      const last = position === choice.steps.length - 1 ? choice.generation : null;
+      const last = position === choice.steps.length - 1 ? choice : null;
       round.push({ token: true, chunk: tokenChunk(plan, index, step, last) });
     });
     rounds.push(round);

@@ -1,7 +1,7 @@
 // The endpoints NIM for LLMs and NIM Proxy serve, and what each answers.
 import { SimulatorError, type ErrorStyle } from './errors.ts';
 import { sendJson, sleep, type Exchange } from './exchange.ts';
-import { chatResponse, completionResponse, planGeneration } from './generation.ts';
+import { chatResponse, completionResponse, planGeneration, withFinishReasons } from './generation.ts';
 import { toModelCard, type SimulatorModel } from './models.ts';
 import { parseGenerationRequest } from './requests.ts';
 import type { ApiVersion } from './sampling.ts';
@@ -44,7 +44,7 @@ function generationRoute(kind: 'completion' | 'chat'): Handler {
     if (!exchange.body.ok) throw new SimulatorError(400, `JSON decode error: ${exchange.body.reason}`, null);
     const input = parseGenerationRequest(kind, exchange.body.value, state.models, { apiVersion: state.settings.apiVersion });
     await sleep(state.settings.latencyMs, exchange.signal);
-    const plan = planGeneration(input);
+    const plan = withFinishReasons(planGeneration(input), exchange.fault?.finishReasons);
     if (input.stream) return streamPlan(exchange, plan, state.settings.tokenDelayMs);
     sendJson(exchange, 200, kind === 'completion' ? completionResponse(plan) : chatResponse(plan));
   };

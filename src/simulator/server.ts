@@ -137,7 +137,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return sendBody(exchange, fault.status ?? 502, fault.rawBody, fault.contentType ?? 'text/html', headers);
       }
       if (fault.status !== undefined && fault.stream === undefined) {
-        return sendError(exchange, fault.status, fault.message ?? defaultMessage(fault.status), null, { headers });
+        const style = fault.errorStyle ?? exchange.errorStyle;
+        return sendError(exchange, fault.status, fault.message ?? defaultMessage(fault.status), null, { style, headers });
       }
     }
     if (tooLarge) throw new SimulatorError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`, null);

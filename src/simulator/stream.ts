@@ -1,6 +1,6 @@
 // Server-sent events as NIM sends them, paced per token, with the stream faults a test can ask for.
 import { once } from 'node:events';
-import { defaultMessage, errorWire } from './errors.ts';
+import { defaultMessage, errorBody } from './errors.ts';
 import { dropConnection, padJson, sleep, untilAborted, type Exchange } from './exchange.ts';
 import { DEFAULT_AFTER_TOKENS, type Fault } from './faults.ts';
 import { streamRounds, usageChunk, type Plan } from './generation.ts';
@@ -36,8 +36,8 @@ async function misbehave(exchange: Exchange, fault: Fault, next: string): Promis
       return finish(exchange);
     case 'error-event': {
       const status = fault.status ?? 500;
-      const error = errorWire(status, fault.message ?? defaultMessage(status), null);
-      return finish(exchange, event(JSON.stringify({ error })) + DONE);
+      const error = errorBody(fault.errorStyle ?? 'nested', status, fault.message ?? defaultMessage(status), null);
+      return finish(exchange, event(JSON.stringify(error)) + DONE);
     }
     case 'cut':
       return finish(exchange, next.slice(0, Math.max(1, Math.floor(next.length / 2))));
@@ -59,9 +59,14 @@ export async function streamPlan(exchange: Exchange, plan: Plan, tokenDelayMs: n
 
   await sleep(fault?.firstTokenDelayMs ?? 0, exchange.signal);
   const rounds = streamRounds(plan);
+  let contentDelay = fault?.firstContentDelayMs;
   for (const [step, round] of rounds.entries()) {
     if (step > 0) await sleep(tokenDelayMs, exchange.signal);
-    for (const { chunk, token } of round) {
+    if (contentDelay !== undefined && round.some((event) => event.token)) {
+      await sleep(contentDelay, exchange.signal);
+      contentDelay = undefined;
+    }
+    for (const { chunk, token } of fault?.choicesReversed ? [...round].reverse() : round) {
       let json = JSON.stringify(chunk);
       if (padding !== undefined) {
         json = padJson(json, padding);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/simulator/server.ts';
 import { footprint, settle, settledLike } from '../support/leaks.ts';
 import { collect } from '../support/sse.ts';
-import { MODEL, startStack, type Stack } from '../support/stack.ts';
+import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
 import { CHAT_STREAM, COMPLETION_STREAM } from '../support/streams.ts';
 
 const FIRST_TOKEN_MS = 400;
@@ -15,12 +15,16 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'connection cut mid-stream', fault: { drop: 'mid-body' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
+  // The same loss as in a JSON call (faults.test.ts): unavailable, retryable, the answer cut.
+  { name: 'connection cut mid-stream', fault: { drop: 'mid-body' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null, retryable: true, message: expect.stringMatching(/cut/) } },
   { name: 'last event cut in half', fault: { stream: 'cut' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
   { name: 'stream stalls', fault: { stream: 'stall' }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'IDLE' } },
   { name: 'malformed JSON chunk', fault: { stream: 'malformed' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
   { name: 'closes without [DONE]', fault: { stream: 'no-done' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
   { name: 'error event inside a 200 stream', fault: { stream: 'error-event', status: 500, message: 'engine died' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 } },
+  // NIM 1.x sends its errors flat, also in-band; with _NIM_API_COMPAT_SINGLE_ERROR_FIELD as a plain string.
+  { name: 'flat error event (NIM 1.x)', fault: { stream: 'error-event', status: 503, message: 'engine restarting', errorStyle: 'flat' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, message: expect.stringContaining('engine restarting') } },
+  { name: 'string error event', fault: { stream: 'error-event', message: 'engine gone', errorStyle: 'string' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500, message: expect.stringContaining('engine gone') } },
   { name: 'rate-limit error event', fault: { stream: 'error-event', status: 429 }, expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED' } },
   { name: 'slow first token', fault: { firstTokenDelayMs: FIRST_TOKEN_MS * 3 }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'FIRST_TOKEN' } },
   // Refused before the stream opened, so retried: the error comes once every attempt (1 + 2 retries) was refused.
@@ -74,4 +78,15 @@ describe('mid-stream faults end the subscription with one typed error', () => {
       });
     }
   }
+
+  it('one fault, one code: a connection lost mid-answer reads the same in a mutation and in a stream', async () => {
+    const failures: Record<string, unknown>[] = [];
+    stack.sim.inject({ path: '/v1/completions', drop: 'mid-body' });
+    failures.push((await stack.gql(COMPLETE, { model: MODEL, prompt: 'Once', maxTokens: 12 })).data!.complete);
+    stack.sim.inject({ path: '/v1/completions', drop: 'mid-body' });
+    failures.push((await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 12, options: { ignoreEos: true } })).at(-1)!);
+    const [mutation, stream] = failures.map(({ __typename, code, upstreamStatus, retryable, message }) => ({ __typename, code, upstreamStatus, retryable, message }));
+    expect(mutation).toEqual(stream);
+    expect(mutation).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+  });
 });

@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { collect } from '../support/sse.ts';
 import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
+import { COMPLETION_STREAM } from '../support/streams.ts';
 
 describe('upstream failures become typed errors', () => {
   let stack: Stack;
@@ -71,6 +73,16 @@ describe('upstream failures become typed errors', () => {
     expect(error.message).toMatch(/maximum context length is 16 tokens/);
   });
 
+  it("llama.cpp's over-the-context 400 → CONTEXT_LENGTH_EXCEEDED with its n_ctx, in a mutation and in a stream", async () => {
+    const body = '{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error","n_prompt_tokens":1200,"n_ctx":512}}';
+    stack.sim.inject({ path: '/v1/completions', status: 400, contentType: 'application/json', rawBody: body, times: 2 });
+    const expected = { __typename: 'ContextLengthExceededError', code: 'CONTEXT_LENGTH_EXCEEDED', maxContextLength: 512, message: expect.stringContaining('available context size') };
+    expect(await complete()).toMatchObject(expected);
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Hello', maxTokens: 8 });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject(expected);
+  });
+
   it('a 404 for a listed model → MODEL_NOT_FOUND, and the catalog is refreshed', async () => {
     const before = stack.sim.countRequests('/v1/models');
     stack.sim.inject({ path: '/v1/completions', status: 404, message: `The model \`${MODEL}\` does not exist.` });
@@ -93,6 +105,17 @@ describe('upstream failures become typed errors', () => {
   it('a 200 with a body that is not a completion → UPSTREAM_ERROR', async () => {
     stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'application/json', rawBody: '{"surprise": true' });
     expect(await complete()).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 200 });
+  });
+
+  it('an error sent with status 200, in any shape, is classified by its code, not called malformed', async () => {
+    const flat = '{"object":"error","message":"Service is starting","type":"ServiceUnavailableError","param":null,"code":503}';
+    stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'application/json', rawBody: flat, times: 3 });
+    expect(await complete()).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, retryable: true, message: expect.stringContaining('Service is starting') });
+    const nested = JSON.stringify({ error: { message: "This model's maximum context length is 2048 tokens.", type: 'BadRequestError', code: 400 } });
+    stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'application/json', rawBody: nested });
+    expect(await complete()).toMatchObject({ code: 'CONTEXT_LENGTH_EXCEEDED', maxContextLength: 2048 });
+    stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'application/json', rawBody: '{"error":"engine gone"}' });
+    expect(await complete()).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 500, message: expect.stringContaining('engine gone') });
   });
 
   it('a body over UPSTREAM_MAX_RESPONSE_BYTES → UPSTREAM_ERROR, not an out-of-memory', async () => {

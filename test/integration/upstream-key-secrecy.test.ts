@@ -102,3 +102,70 @@ describe('the upstream API key', () => {
     for (const line of logged) expect(line).not.toContain(UPSTREAM_KEY);
   });
 });
+
+// A key with `/` in it, sent back JSON-escaped (`\/`, `\u002f`), percent- or entity-encoded, or cut
+// by a length limit: no spelling and no part of it may reach a client.
+describe('an upstream key the upstream echoes in another spelling', () => {
+  const KEY = 'nvapi-K3y/With/Slashes+x9Q==';
+  const spellings = {
+    'JSON-escaped \\/': KEY.replaceAll('/', '\\/'),
+    'JSON-escaped \\u002f': KEY.replaceAll('/', '\\u002f'),
+  };
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ NIM_PROXY_API_KEY: KEY, UPSTREAM_MAX_RETRIES: '0' }, { tokenDelayMs: 0, apiKey: KEY });
+  });
+  afterAll(() => stack.close());
+
+  /** Every response must be free of the key and of any piece of it. */
+  const expectClean = (text: string) => expect(text).not.toMatch(/K3y|Slashes|x9Q/);
+  const complete = async () => JSON.stringify(await stack.gql(COMPLETE, { model: MODEL, prompt: 'Once', maxTokens: 4 }));
+  const stream = async () => {
+    const response = await fetch(stack.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: COMPLETION_STREAM, variables: { model: MODEL, prompt: 'Once', maxTokens: 4 } }),
+    });
+    return response.text();
+  };
+
+  for (const [name, spelled] of Object.entries(spellings)) {
+    it(`is redacted from every field of an HTTP error body (${name})`, async () => {
+      for (const status of [400, 500]) {
+        stack.sim.inject({
+          path: '/v1/completions',
+          status,
+          contentType: 'application/json',
+          rawBody: `{"error":{"message":"bad key ${spelled}","type":"${spelled}","param":"${spelled}","code":${status}}}`,
+        });
+        const text = await complete();
+        expect(text).toContain('[redacted]');
+        expectClean(text);
+      }
+    });
+
+    it(`is redacted from an in-band stream error event (${name})`, async () => {
+      for (const event of [`{"error":{"message":"bad key ${spelled}","type":"${spelled}","code":400}}`, `{"error":"bad key ${spelled}"}`]) {
+        stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'text/event-stream', rawBody: `data: ${event}\n\ndata: [DONE]\n\n` });
+        const text = await stream();
+        expect(text).toContain('[redacted]');
+        expectClean(text);
+      }
+    });
+  }
+
+  it('is redacted from a page before its excerpt is cut, in plain, percent- and entity-encoded spelling', async () => {
+    // The key straddles the 200-character excerpt: redacting the excerpt would miss its first half.
+    for (const spelled of [KEY, encodeURIComponent(KEY), encodeURIComponent(KEY).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()), KEY.replaceAll('/', '&#x2F;')]) {
+      stack.sim.inject({ path: '/v1/completions', status: 502, contentType: 'text/html', rawBody: `<html><body>${'a'.repeat(190)} ${spelled} </body></html>` });
+      expectClean(await complete());
+    }
+  });
+
+  it('leaves no part of a key cut off by the error-body read limit', async () => {
+    // 64 KiB of markup, then the key: the read stops inside the key, and stripping the markup puts what is left of it at the start of the excerpt.
+    const markup = '<p>'.repeat(Math.floor((64 * 1024 - 10) / 3));
+    stack.sim.inject({ path: '/v1/completions', status: 500, contentType: 'text/html', rawBody: `${markup}${'-'.repeat(64 * 1024 - 10 - markup.length)}${KEY}` });
+    expectClean(await complete());
+  });
+});

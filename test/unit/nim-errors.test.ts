@@ -29,6 +29,15 @@ describe('fromResponse', () => {
     expect(fromResponse(400, '{"object":"error","message":"The model `x` does not exist.","param":"model"}', undefined, 'x').kind).toBe('model_not_found');
   });
 
+  it('redacts every field after parsing, and a page before its excerpt is cut', () => {
+    const key = 'a/b+c';
+    const redact = (text: string) => text.replaceAll(key, '[redacted]');
+    const escaped = JSON.stringify({ error: { message: `m ${key}`, type: `t ${key}`, param: `p ${key}`, code: 400 } }).replaceAll('/', '\\/');
+    expect(fromResponse(400, escaped, undefined, 'm', redact)).toMatchObject({ message: 'm [redacted]', upstreamType: 't [redacted]', param: 'p [redacted]' });
+    const page = `<p>${'x'.repeat(196)} a&#x2F;b+c</p>`;
+    expect(fromResponse(502, page, undefined, null, redact).message).not.toContain(' a/');
+  });
+
   it('strips markup from HTML error pages', () => {
     const error = fromResponse(504, '<html><body><h1>504 Gateway Time-out</h1></body></html>', undefined, null);
     expect(error.message).toBe('upstream answered 504: 504 Gateway Time-out');
@@ -45,6 +54,13 @@ describe('fromTransport', () => {
   it('treats refused and reset connections as unavailable and retryable, looking through causes', () => {
     expect(fromTransport({ cause: { code: 'ECONNREFUSED' } }, null)).toMatchObject({ kind: 'unavailable', retryable: true, status: null });
     expect(fromTransport(new Error('boom'), null)).toMatchObject({ kind: 'upstream', retryable: false });
+  });
+
+  it('calls a connection lost once the answer began the same, whatever carried it: unavailable, retryable, cut', () => {
+    const lost = fromTransport({ code: 'UND_ERR_SOCKET' }, 'm', true);
+    expect(lost).toMatchObject({ kind: 'unavailable', retryable: true, status: null });
+    expect(lost.message).toMatch(/mid-answer .*cut/);
+    expect(fromTransport({ code: 'UND_ERR_SOCKET' }, 'm').message).toMatch(/unreachable/);
   });
 });
 

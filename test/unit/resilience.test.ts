@@ -195,6 +195,19 @@ describe('Resilience', () => {
     }
   });
 
+  it('hears a 400 as a healthy answer, and a refused key (401, 403) as neither healthy nor a fault', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1 }, { name: 'x' });
+    const answered: number[] = [];
+    resilience.onAnswered((at) => answered.push(at));
+    for (const error of [status(401), status(403), status(400)]) {
+      await resilience.run({ method: 'GET', model: null }, async () => {
+        throw error;
+      }).catch(() => undefined);
+    }
+    expect(answered).toHaveLength(1);
+    expect(resilience.circuit().state).toBe('closed');
+  });
+
   it('stops waiting to retry as soon as the caller aborts, leaving no listener behind', async () => {
     const resilience = new Resilience({ ...config, retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 }, { random: () => 1 });
     const controller = new AbortController();

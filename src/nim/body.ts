@@ -1,0 +1,73 @@
+// Upstream response bodies, handled in one place: read within a byte limit, drained to keep the
+// connection, or destroyed. Each first gets an error listener: undici's body emits 'error' when it
+// is destroyed unread, cut or aborted, and with nobody listening that error ends the process.
+import type { Dispatcher } from 'undici';
+
+export type UpstreamBody = Dispatcher.ResponseData['body'];
+
+/** A success body over the limit: refused whole, never half-parsed. */
+export class BodyTooLarge extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`exceeded ${limit} bytes`);
+    this.limit = limit;
+  }
+}
+
+const guarded = new WeakSet<UpstreamBody>();
+
+/** From here on, the body's errors are seen by whoever reads it, and never go unhandled. */
+export function guard(body: UpstreamBody): UpstreamBody {
+  if (!guarded.has(body)) {
+    guarded.add(body);
+    body.on('error', () => undefined);
+  }
+  return body;
+}
+
+/** The body will not be read: destroyed (the connection is closed). */
+export function discard(body: UpstreamBody): void {
+  guard(body);
+  if (!body.destroyed) body.destroy();
+}
+
+/** The rest of a body that is done with: read off (at most `limit` bytes, for `ms`) so the connection can be reused, else destroyed. */
+export function drain(body: UpstreamBody, limit: number, ms: number): void {
+  guard(body);
+  body.dump({ limit, signal: AbortSignal.timeout(ms) }).catch(() => discard(body));
+}
+
+/** The whole body as text; over `limit` bytes it is destroyed and BodyTooLarge thrown. */
+export async function readText(body: UpstreamBody, limit: number): Promise<string> {
+  const { text, truncated } = await read(body, limit);
+  if (truncated) throw new BodyTooLarge(limit);
+  return text;
+}
+
+/** At most the first `limit` bytes as text (an error page: its start tells what went wrong); the rest is dropped. */
+export function readExcerpt(body: UpstreamBody, limit: number): Promise<{ text: string; truncated: boolean }> {
+  return read(body, limit);
+}
+
+async function read(body: UpstreamBody, limit: number): Promise<{ text: string; truncated: boolean }> {
+  guard(body);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (size + chunk.length > limit) {
+        chunks.push(chunk.subarray(0, limit - size));
+        size = limit;
+        truncated = true;
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  } finally {
+    // Leaving early (over the limit, or a read that failed) must not leave the body open.
+    if (!body.readableEnded) discard(body);
+  }
+  return { text: Buffer.concat(chunks, size).toString('utf8'), truncated };
+}
