@@ -196,7 +196,7 @@ describe('Resilience', () => {
   });
 
   it('hears a 400 as a healthy answer, and a refused key (401, 403) as neither healthy nor a fault', async () => {
-    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1 }, { name: 'x' });
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1 });
     const answered: number[] = [];
     resilience.onAnswered((at) => answered.push(at));
     for (const error of [status(401), status(403), status(400)]) {
