@@ -10,6 +10,7 @@ import { createFastPath } from './fast-path.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { NimClient } from './nim/client.ts';
+import { useCompression } from './plugins/use-compression.ts';
 import { useHealth } from './plugins/use-health.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
@@ -129,6 +130,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     maxRequestBodySize: false,
     multipart: false,
     plugins: [
+      // Text answers (/metrics, GraphiQL's page) in gzip or br when the client accepts it.
+      useCompression(),
       // First: every request gets its id, its log line and its metrics, refusals included.
       useObservability(observability),
       // Before auth: probes carry no client key.
