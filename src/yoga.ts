@@ -59,7 +59,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const trusted = security.trustedDocumentsFile === undefined ? null : loadTrustedDocuments(security.trustedDocumentsFile);
 
   const metrics = new GatewayMetrics();
-  metrics.watch(() => catalog.stats, () => nim.stats());
+  metrics.watch(() => catalog.stats, () => ({ ...nim.stats(), circuit: nim.circuit().state }));
   nim.observe(
     (attempt) => {
       const labels = { endpoint: attempt.endpoint, status: String(attempt.status) };

@@ -42,6 +42,10 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
   metrics.operations.inc(labels);
   metrics.operationDuration.observe(labels, seconds);
   if (trace.cancelled) metrics.cancellations.inc();
+  const codes = new Set(trace.resultErrorCodes);
+  if (trace.errorCode !== null) codes.add(trace.errorCode);
+  if (codes.size === 0 && status !== null && status >= 400) codes.add(`HTTP_${status}`);
+  for (const code of codes) metrics.countError(code);
   const who = trace.client?.startsWith('key:') ? trace.client : 'anonymous';
   // With several models in one operation the tokens go to the first: the log line has the split.
   const [model] = trace.models;
@@ -155,6 +159,15 @@ export function useObservability(observability: Observability): Plugin<Context> 
         onSubscribeResult: ({ result }) => (Symbol.asyncIterator in result ? { onEnd: end } : end()),
         onSubscribeError: end,
       };
+    },
+    // Top-level errors of every result (both handlers run this hook), for the errors by code.
+    onExecutionResult({ request, result }) {
+      const trace = observability.traces.get(request);
+      if (trace === undefined || result === undefined || Symbol.asyncIterator in result) return;
+      for (const error of result.errors ?? []) {
+        const code = error.extensions?.code;
+        trace.resultErrorCodes.add(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+      }
     },
     onResponse({ request, response }) {
       traceResponse(observability, request, response);
