@@ -105,7 +105,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
             }),
           ]
         : []),
-      // Text answers (/metrics, GraphiQL's page) in gzip or br when the client accepts it.
+      // Text answers such as /metrics in gzip or br when the client accepts it (GraphiQL's come compressed already).
       useCompression(),
       // First: every request gets its id, its log line and its metrics, refusals included.
       useObservability(observability),
