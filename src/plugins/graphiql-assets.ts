@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { encode, negotiateEncoding, type Encoding } from './use-compression.ts';
 
-export const IMMUTABLE = 'public, max-age=31536000, immutable';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** Whether an If-None-Match header names this entity tag (weak comparison, as for GET). */
 function holds(ifNoneMatch: string | null, etag: string): boolean {

@@ -7,7 +7,7 @@ import type { CatalogSnapshot } from '../nim/catalog.ts';
 import { loadGraphiQLAssets, StaticBody, type GraphiQLAssets } from './graphiql-assets.ts';
 import { exampleTabs, graphiqlPage } from './graphiql-page.ts';
 
-export const GRAPHIQL_ASSETS = '/graphiql/';
+const GRAPHIQL_ASSETS = '/graphiql/';
 /** What an asset's path looks like, so that other paths are refused without loading the bundle. */
 const ASSET_PATH = /^\/graphiql\/[a-z.]+\.[0-9a-f]{16}\.(js|css|ico)$/;
 
