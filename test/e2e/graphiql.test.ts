@@ -212,7 +212,8 @@ describe('GraphiQL in chromium', () => {
     const first = await openGraphiQL();
     // Monaco starts its workers (editor, GraphQL, JSON) once the editors are up.
     await expect.poll(() => workers().size, { timeout: 10_000 }).toBe(3);
-    expect(first.workers().map((worker) => new URL(worker.url()).origin)).toEqual([origin, origin, origin]);
+    // The page registers a worker a moment after its script was fetched.
+    await expect.poll(() => first.workers().map((worker) => new URL(worker.url()).origin), { timeout: 10_000 }).toEqual([origin, origin, origin]);
     const loaded = assets();
     expect(loaded.map((answer) => answer.path.replace(/\.[0-9a-f]{16}\./, '.'))).toEqual(
       expect.arrayContaining(['/graphiql/graphiql.js', '/graphiql/graphiql.css', '/graphiql/editor.worker.js', '/graphiql/graphql.worker.js', '/graphiql/json.worker.js']),
