@@ -1,12 +1,13 @@
 // createGateway(config): the Yoga app, its plugins and the process-wide services. Binds nothing.
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createYoga, useExecutionCancellation, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
 import { createFastPath } from './fast-path.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { NimClient } from './nim/client.ts';
+import { useCompression } from './plugins/use-compression.ts';
+import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
 import { useHealth } from './plugins/use-health.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
@@ -30,7 +31,7 @@ export { CSRF_HEADER };
 const ENDPOINT = '/graphql';
 
 export interface GatewayOptions {
-  /** Model id GraphiQL's example operations start with. */
+  /** Model id GraphiQL's example operations start with, when the upstream serves it (or its list cannot be read). */
   exampleModel?: string;
   /** Where log lines go; by default a pino logger on stdout at LOG_LEVEL. */
   logger?: Logger;
@@ -48,34 +49,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const operations = (name: string) => readFileSync(new URL(`../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
-
-function graphiqlTabs(exampleModel: string): GraphiQLOptions['defaultTabs'] {
-  return [
-    { query: operations('models') },
-    {
-      query: operations('complete'),
-      variables: JSON.stringify({ model: exampleModel, prompt: 'Once upon a time', maxTokens: 64 }, null, 2),
-    },
-    {
-      query: operations('chat'),
-      variables: JSON.stringify(
-        { model: exampleModel, messages: [{ role: 'USER', content: 'Name three harbors.' }], maxTokens: 64 },
-        null,
-        2,
-      ),
-    },
-    {
-      query: operations('chatStream'),
-      variables: JSON.stringify(
-        { model: exampleModel, messages: [{ role: 'USER', content: 'Tell me about lighthouses.' }], maxTokens: 64 },
-        null,
-        2,
-      ),
-    },
-  ];
-}
-
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger(config.logLevel);
   const nim = new NimClient(config.upstream, config.resilience);
@@ -85,14 +58,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     warn: (fields, message) => logger.warn(fields, message),
   });
   const services: GatewayServices = { nim, catalog, limits: config.limits };
-  // The inlined GraphiQL page is megabytes (and its package ~45 MB of heap): load and render it on the
-  // first page request, once, never when GRAPHIQL=false.
-  let graphiqlPage: Promise<string> | undefined;
   const { security } = config;
   const trusted = security.trustedDocumentsFile === undefined ? null : loadTrustedDocuments(security.trustedDocumentsFile);
 
   const metrics = new GatewayMetrics();
-  metrics.watch(() => catalog.stats, () => nim.stats());
+  metrics.watch(() => catalog.stats, () => ({ ...nim.stats(), circuit: nim.circuit().state }));
   nim.observe(
     (attempt) => {
       const labels = { endpoint: attempt.endpoint, status: String(attempt.status) };
@@ -105,7 +75,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const observability: Observability = { metrics, logger, traces: new WeakMap(), tracing };
 
   const clientAuth = new ClientAuth(security.apiKeys);
-  const gate = new Gate({ auth: clientAuth, endpoint: ENDPOINT, graphiql: security.graphiql });
+  const gate = new Gate({ auth: clientAuth, endpoint: ENDPOINT, graphiql: security.graphiql, assetPrefix: GRAPHIQL_ASSETS });
   const rateLimits = createRateLimitStore(config.rateLimit);
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -117,15 +87,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // Yoga's own messages (unexpected errors, Redis fallbacks of the rate limits) go to the same JSON log.
     logging: logger,
     maskedErrors: { isDev: false },
-    graphiql: security.graphiql && {
-      title: 'nim-graphql',
-      defaultTabs: graphiqlTabs(options.exampleModel ?? 'meta/llama-3.1-8b-instruct'),
-      // GraphiQL subscribes over SSE with GET, which CSRF prevention refuses without this header.
-      additionalHeaders: { [CSRF_HEADER]: '1' },
-      // With client auth on, the headers tab starts with the header to fill in.
-      ...(security.apiKeys.length > 0 ? { headers: JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2) } : {}),
-    },
-    renderGraphiQL: (opts) => (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(opts))),
+    // Served by useGraphiQL: its assets as cached files, its example model from the catalog.
+    graphiql: false,
     // Yoga reflects any Origin by default: only the configured ones get CORS headers.
     cors: security.corsOrigins.length === 0 ? false : { origin: [...security.corsOrigins], credentials: false },
     batching: security.batchingLimit > 0 ? { limit: security.batchingLimit } : false,
@@ -133,6 +96,21 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     maxRequestBodySize: false,
     multipart: false,
     plugins: [
+      // GraphiQL's page and assets are no operations: answered before the operation log, auth and CSRF, as Yoga's own GraphiQL was.
+      ...(security.graphiql
+        ? [
+            useGraphiQL({
+              endpoint: ENDPOINT,
+              catalog,
+              exampleModel: options.exampleModel,
+              // GraphiQL subscribes over SSE with GET, which CSRF prevention refuses without this header.
+              additionalHeaders: { [CSRF_HEADER]: '1' },
+              authorization: security.apiKeys.length > 0,
+            }),
+          ]
+        : []),
+      // Text answers such as /metrics in gzip or br when the client accepts it (GraphiQL's come compressed already).
+      useCompression(),
       // First: every request gets its id, its log line and its metrics, refusals included.
       useObservability(observability),
       // Before the gate: probes carry no client key.

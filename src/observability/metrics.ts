@@ -14,6 +14,10 @@ const LATENCY = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const OVERHEAD = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 const GAP = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RATE = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
+const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
+/** Error codes come from the gateway's own code, yet a label must never grow with what clients send. */
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+const MAX_ERROR_CODES = 64;
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -88,6 +92,13 @@ export class GatewayMetrics {
     help: 'Operations whose client went away before the end (the upstream call was aborted).',
     registers: [this.registry],
   });
+  readonly errors = new Counter({
+    name: 'nim_graphql_errors_total',
+    help: 'Errors answered, by code: a typed error (GatewayError.code), a top-level error (extensions.code; masked ones INTERNAL_SERVER_ERROR), or HTTP_<status> for a refusal without a GraphQL result (CSRF). Counted once per code and request.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  private readonly errorCodes = new Set<string>();
   readonly retries = new Counter({
     name: 'nim_graphql_upstream_retries_total',
     help: 'Retried calls to NIM Proxy by endpoint.',
@@ -103,6 +114,13 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'nim_graphql_' });
+  }
+
+  /** One request answered with this error code; past MAX_ERROR_CODES distinct codes, or a malformed one, it counts as OTHER. */
+  countError(code: string): void {
+    const known = ERROR_CODE.test(code) && (this.errorCodes.has(code) || this.errorCodes.size < MAX_ERROR_CODES);
+    if (known) this.errorCodes.add(code);
+    this.errors.inc({ code: known ? code : 'OTHER' });
   }
 
   /** HTTP requests by the handler that served them (the fast path or Yoga), counted by the fast path. */
@@ -121,8 +139,8 @@ export class GatewayMetrics {
     });
   }
 
-  /** Counters kept by the model catalog and gauges of the upstream queue, read at each scrape. */
-  watch(catalog: () => CatalogCounts, upstream: () => { inFlight: number; queued: number }): void {
+  /** Counters kept by the model catalog, gauges of the upstream queue and its breaker, read at each scrape. */
+  watch(catalog: () => CatalogCounts, upstream: () => { inFlight: number; queued: number; circuit: string }): void {
     new Counter({
       name: 'nim_graphql_model_catalog_events_total',
       help: 'Model list cache: hit, miss (a read that waited for NIM Proxy), refresh, refresh_failed, stale_served.',
@@ -152,6 +170,16 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.set(upstream().queued);
+      },
+    });
+    new Gauge({
+      name: 'nim_graphql_upstream_circuit_state',
+      help: "The upstream circuit breaker: 1 for its current state (closed, half-open or open), 0 for the others.",
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const current = upstream().circuit;
+        for (const state of CIRCUIT_STATES) this.set({ state }, state === current ? 1 : 0);
       },
     });
   }

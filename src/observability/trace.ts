@@ -37,6 +37,8 @@ export class RequestTrace {
   promptTokens = 0;
   completionTokens = 0;
   errorCode: string | null = null;
+  /** Codes of the top-level errors in its results (extensions.code). */
+  readonly resultErrorCodes = new Set<string>();
   cancelled = false;
   streaming = false;
   /** Its log line and operation metrics are out (once per request). */

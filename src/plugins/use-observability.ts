@@ -43,6 +43,10 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
   metrics.operations.inc(labels);
   metrics.operationDuration.observe(labels, seconds);
   if (trace.cancelled) metrics.cancellations.inc();
+  const codes = new Set(trace.resultErrorCodes);
+  if (trace.errorCode !== null) codes.add(trace.errorCode);
+  if (codes.size === 0 && status !== null && status >= 400) codes.add(`HTTP_${status}`);
+  for (const code of codes) metrics.countError(code);
   const who = trace.client?.startsWith('key:') ? trace.client : 'anonymous';
   // With several models in one operation the tokens go to the first: the log line has the split.
   const [model] = trace.models;
@@ -177,8 +181,16 @@ export function useObservability(observability: Observability): Plugin<Context> 
         onSubscribeError: end,
       };
     },
+    // Top-level errors of every result (both handlers run this hook): the log line's code, and the errors by code.
     onExecutionResult({ request, result }) {
-      if (result !== undefined) noteResult(observability, request, result);
+      if (result === undefined) return;
+      noteResult(observability, request, result);
+      const trace = observability.traces.get(request);
+      if (trace === undefined || Symbol.asyncIterator in result) return;
+      for (const error of result.errors ?? []) {
+        const code = error.extensions?.code;
+        trace.resultErrorCodes.add(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+      }
     },
     onResultProcess({ request, result }) {
       noteResult(observability, request, result);

@@ -1,8 +1,10 @@
 // End to end in a real browser: Debian's chromium, driven by playwright-core, opens the GraphiQL the
 // gateway serves, runs the Models query and the ChatStream subscription, and watches the tokens
-// arrive. Nothing leaves loopback: the page may only load from the gateway, and the browser's proxy
-// for every other host is a sink on 127.0.0.1 that records each attempt and drops it.
+// arrive; its files come from the gateway compressed, and from the browser's cache on the next visit.
+// Nothing leaves loopback: the page may only load from the gateway, and the browser's proxy for
+// every other host is a sink on 127.0.0.1 that records each attempt and drops it.
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -78,8 +80,20 @@ async function selectTab(page: Page, title: string, firstLine: string): Promise<
   await expect.poll(() => operationText(page), { timeout: 5000 }).toContain(firstLine);
 }
 
+interface Served {
+  method: string;
+  path: string;
+  status: number;
+  /** The Accept-Encoding the browser sent. */
+  accepted: string;
+}
+
 describe('GraphiQL in chromium', () => {
   let stack: Stack;
+  /** What the gateway answered, as its HTTP server saw it (cache hits in the browser never get here). */
+  let served: Served[] = [];
+  /** Content-Encoding of each GraphiQL file the browser's pages received (workers' own requests are not seen here). */
+  let encodings: Map<string, string | null>;
   let chromium: LoopbackChromium;
   let context: BrowserContext;
   let origin: string;
@@ -94,6 +108,11 @@ describe('GraphiQL in chromium', () => {
       launchChromium().then((launched) => (chromium = launched)),
     ]);
     origin = new URL(stack.endpoint).origin;
+    stack.server.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      response.once('finish', () => {
+        served.push({ method: request.method ?? '', path: request.url ?? '', status: response.statusCode, accepted: request.headers['accept-encoding'] ?? '' });
+      });
+    });
   });
 
   afterAll(async () => {
@@ -105,8 +124,13 @@ describe('GraphiQL in chromium', () => {
     stack.sim.configure({ tokenDelayMs: TOKEN_DELAY_MS });
     requested = [];
     pageErrors = [];
+    served = [];
+    encodings = new Map();
     context = await chromium.browser.newContext({ viewport: { width: 1400, height: 900 } });
     context.on('request', (request) => requested.push(request.url()));
+    context.on('response', (response) => {
+      if (new URL(response.url()).pathname.startsWith('/graphiql/')) void response.headerValue('content-encoding').then((encoding) => encodings.set(response.url(), encoding));
+    });
     context.on('weberror', (error) => pageErrors.push(error.error().message));
   });
 
@@ -178,6 +202,38 @@ describe('GraphiQL in chromium', () => {
     }
     expect(done.event!.usage.completionTokens).toBeGreaterThan(0);
     expect(stack.sim.requests.filter((r) => r.path === CHAT_PATH).map((r) => r.abortedAt)).toEqual([null]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('loads its script, style and workers from the gateway, compressed, and from the browser cache on the next visit', { timeout: 30_000 }, async () => {
+    const assets = () => served.filter((answer) => answer.path.startsWith('/graphiql/'));
+    const pageLoads = () => served.filter((answer) => answer.method === 'GET' && answer.path === '/graphql');
+    const workers = () => new Set(assets().filter((answer) => /\.worker\./.test(answer.path)).map((answer) => answer.path));
+    const first = await openGraphiQL();
+    // Monaco starts its workers (editor, GraphQL, JSON) once the editors are up.
+    await expect.poll(() => workers().size, { timeout: 10_000 }).toBe(3);
+    // The page registers a worker a moment after its script was fetched.
+    await expect.poll(() => first.workers().map((worker) => new URL(worker.url()).origin), { timeout: 10_000 }).toEqual([origin, origin, origin]);
+    const loaded = assets();
+    expect(loaded.map((answer) => answer.path.replace(/\.[0-9a-f]{16}\./, '.'))).toEqual(
+      expect.arrayContaining(['/graphiql/graphiql.js', '/graphiql/graphiql.css', '/graphiql/editor.worker.js', '/graphiql/graphql.worker.js', '/graphiql/json.worker.js']),
+    );
+    for (const answer of loaded) expect(answer.status, answer.path).toBe(200);
+    console.log(`chromium's Accept-Encoding: ${loaded[0]!.accepted}; GraphiQL's files came as ${JSON.stringify(Object.fromEntries(encodings))}`);
+    for (const path of ['graphiql.js', 'graphiql.css']) {
+      const [, encoding] = [...encodings].find(([url]) => new URL(url).pathname.replace(/\.[0-9a-f]{16}\./, '.') === `/graphiql/${path}`) ?? [];
+      expect(['br', 'gzip'], `${path} content-encoding`).toContain(encoding);
+    }
+    expect(pageLoads().map((answer) => answer.status)).toEqual([200]);
+    await first.close();
+
+    served = [];
+    const second = await openGraphiQL();
+    // Up and running again: Monaco's three workers started, from the cache.
+    await expect.poll(() => second.workers().length, { timeout: 10_000 }).toBe(3);
+    // The page (no-cache, a few KiB) is asked for again; its files come from the cache without a request.
+    expect(pageLoads().length).toBe(1);
+    expect(assets(), 'asset requests on the second visit').toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 

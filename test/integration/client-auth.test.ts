@@ -99,7 +99,8 @@ describe('client auth (GATEWAY_API_KEYS)', () => {
     expect(response.headers.get('content-type')).toContain('text/html');
     const html = await response.text();
     expect(html).toContain('nim-graphql');
-    expect(html).toContain('Bearer <your key>');
+    // Inside the page's script, `<` and `>` are escaped so that no value can close it.
+    expect(html).toContain('Bearer \\u003cyour key\\u003e');
   });
 
   it('leaves health checks open', async () => {
