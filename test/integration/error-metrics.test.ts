@@ -41,8 +41,9 @@ describe('errors by code and breaker state in /metrics', () => {
       '{code="GRAPHQL_PARSE_FAILED"}': 1,
       '{code="MODEL_NOT_FOUND"}': 1,
       '{code="COST_LIMIT_EXCEEDED"}': 1,
-      '{code="HTTP_401"}': 1,
-      '{code="HTTP_403"}': 1,
+      // The gate's refusals carry their own code.
+      '{code="UNAUTHENTICATED"}': 1,
+      '{code="CSRF_HEADER_REQUIRED"}': 1,
     });
   });
 
