@@ -44,8 +44,6 @@ export interface Gateway {
   services: GatewayServices;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** MAX_REQUEST_BYTES, enforced by the HTTP server. */
-  maxRequestBytes: number;
   close(): Promise<void>;
 }
 
@@ -75,7 +73,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const observability: Observability = { metrics, logger, traces: new WeakMap(), tracing };
 
   const clientAuth = new ClientAuth(security.apiKeys);
-  const gate = new Gate({ auth: clientAuth, endpoint: ENDPOINT, graphiql: security.graphiql, assetPrefix: GRAPHIQL_ASSETS });
+  const gate = new Gate({
+    auth: clientAuth,
+    maxRequestBytes: security.maxRequestBytes,
+    endpoint: ENDPOINT,
+    graphiql: security.graphiql,
+    assetPrefix: GRAPHIQL_ASSETS,
+  });
   const rateLimits = createRateLimitStore(config.rateLimit);
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -92,7 +96,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // Yoga reflects any Origin by default: only the configured ones get CORS headers.
     cors: security.corsOrigins.length === 0 ? false : { origin: [...security.corsOrigins], credentials: false },
     batching: security.batchingLimit > 0 ? { limit: security.batchingLimit } : false,
-    // Checked in server.ts on Content-Length before Yoga sees the request.
+    // Checked by the gate on Content-Length before anything reads the body.
     maxRequestBodySize: false,
     multipart: false,
     plugins: [
@@ -115,7 +119,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       useObservability(observability),
       // Before the gate: probes carry no client key.
       useHealth(services, { readyMaxAgeMs: config.resilience.readyMaxAgeMs }),
-      // Client auth, CSRF, GraphQL only on its endpoints: before anything that serves an operation.
+      // Body size, client auth, CSRF, GraphQL only on its endpoints: before anything that serves an operation.
       useGate(gate, observability.traces),
       useExecutionCancellation(),
       // Subscriptions: GraphQL over SSE on /graphql (and graphql-sse's distinct-connections mode on
@@ -160,7 +164,6 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     services,
     metrics,
     logger,
-    maxRequestBytes: security.maxRequestBytes,
     async close() {
       await yoga.dispose();
       await nim.close();

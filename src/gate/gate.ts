@@ -1,5 +1,5 @@
-// The gate: the request-level decisions every way in passes before anything runs — client auth,
-// CSRF prevention, and no GraphQL outside its endpoints. Decided here once, from the request's
+// The gate: the request-level decisions every way in passes before anything runs — the body-size
+// limit, client auth, CSRF prevention, and no GraphQL outside its endpoints. Decided here once, from the request's
 // method, URL and headers; applied by useGate (every request Yoga serves) and by the fast path
 // (which hands anything refused to Yoga, so a refusal is always answered, logged and counted there).
 // What needs the operation itself (trusted documents, introspection, limits, cost, rate limits,
@@ -32,6 +32,8 @@ export interface Refusal {
 
 export interface GateOptions {
   auth: ClientAuth;
+  /** MAX_REQUEST_BYTES, checked on Content-Length before the body is read. */
+  maxRequestBytes: number;
   endpoint: string;
   graphiql: boolean;
   /** Where GraphiQL's own scripts and styles are served (open, like its page). */
@@ -60,6 +62,10 @@ export class Gate {
     this.#options = options;
   }
 
+  #sizeRefusal(head: RequestHead): Refusal | null {
+    return sizeRefusal(head, this.#options.maxRequestBytes);
+  }
+
   route(head: RequestHead): Route {
     return routeOf(head, this.#options);
   }
@@ -67,6 +73,8 @@ export class Gate {
   /** Why this request may not go on, or null. The same answer whichever handler asks. */
   refusal(head: RequestHead, route: Route = this.route(head)): Refusal | null {
     if (route.kind === 'open') return null;
+    const size = this.#sizeRefusal(head);
+    if (size !== null) return size;
     if (route.kind === 'other') {
       return { status: 404, code: 'NOT_FOUND', message: `Not found: GraphQL is served at ${this.#options.endpoint}.`, headers: {} };
     }
@@ -95,6 +103,25 @@ export class Gate {
     }
     return null;
   }
+}
+
+/**
+ * The request-size limit, on the headers before the body is read: Node's parser never reads past
+ * Content-Length, so a declared length within the limit bounds the body. (This replaces Yoga's own
+ * check, which streams every body through a transform: a tenth of a request's CPU, measured.)
+ */
+function sizeRefusal(head: RequestHead, maxBytes: number): Refusal | null {
+  const length = head.header('content-length');
+  // The rest of a refused body is never read: the connection closes after the answer.
+  const close = { connection: 'close' };
+  if (length === null) {
+    if (head.header('transfer-encoding') === null) return null;
+    return { status: 411, code: 'LENGTH_REQUIRED', message: 'Send the body with a Content-Length header.', headers: close };
+  }
+  if (Number(length) > maxBytes) {
+    return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `The body is over the ${maxBytes}-byte limit (MAX_REQUEST_BYTES).`, headers: close };
+  }
+  return null;
 }
 
 export function refusalBody(refusal: Refusal): string {

@@ -2,6 +2,8 @@
 // (src/gate/ways.ts): test/integration/gate-matrix.test.ts crosses the two lists, and fails when a
 // protection is added here without a probe there.
 export const PROTECTIONS = {
+  /** MAX_REQUEST_BYTES on Content-Length, before the body is read: the gate. (A GET's URL: Node's 16 KiB header limit.) */
+  bodySize: 'an oversized body is refused before it is read',
   /** GATEWAY_API_KEYS: the gate (src/gate/gate.ts), before anything else. */
   auth: 'Authorization: Bearer <key>, checked by the gate',
   /** Requests a web page could make a browser send run nothing: the gate. */
