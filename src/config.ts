@@ -4,57 +4,19 @@ import { readFileSync } from 'node:fs';
 import { EnvReader, lookAlikes, type Env } from './env-reader.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts';
 import { NIM_DIALECTS, type NimDialect } from './nim/parameters.ts';
+import type { ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
 
 /** The value of NIM_PROXY_BASE_URL that asks for the built-in simulator by name (the only way in production). */
 export const SIMULATOR = 'simulator';
 
-export interface UpstreamConfig {
-  /** Origin plus optional path prefix, without a trailing slash or `/v1`; undefined = the built-in simulator. */
-  baseUrl: string | undefined;
-  apiKey: string | undefined;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
-  totalTimeoutMs: number;
-  connections: number;
-  maxResponseBytes: number;
-  /** Streams: from sending the request to the first event, then the longest gap between events. */
-  firstTokenTimeoutMs: number;
-  idleTimeoutMs: number;
-  /** Where NIM's sampling extensions go: top level (NIM 2.x, vLLM) or inside `nvext` (NIM 1.x). */
-  dialect: NimDialect;
-  /** Whether streams ask for usage with `stream_options.include_usage`. */
-  streamUsage: boolean;
-}
-
 export { NIM_DIALECTS, type NimDialect };
+export type { ResilienceConfig, UpstreamConfig };
 
 export interface Limits {
   maxTokens: number;
   defaultMaxTokens: number;
   maxPromptChars: number;
   maxMessages: number;
-}
-
-/** How calls to NIM Proxy survive its faults without multiplying an outage. */
-export interface ResilienceConfig {
-  /** Retries after the first attempt, only where safe (nothing reached the model, or it refused outright). */
-  maxRetries: number;
-  retryBaseDelayMs: number;
-  retryMaxDelayMs: number;
-  /** Longest Retry-After honoured; a longer one is not waited for. */
-  retryAfterCapMs: number;
-  /** Retries may be at most this fraction of recent calls. */
-  retryBudgetRatio: number;
-  /** Consecutive failures that open the circuit breaker, and how long it stays open. */
-  breakerFailureThreshold: number;
-  breakerCooldownMs: number;
-  /** Calls in flight to the upstream at once; more wait in a queue of bounded length and wait. */
-  maxConcurrency: number;
-  queueLimit: number;
-  queueTimeoutMs: number;
-  /** /health/ready says ready when the upstream answered within this long. */
-  readyMaxAgeMs: number;
 }
 
 /** What keeps the endpoint safe to expose. */

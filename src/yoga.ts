@@ -61,7 +61,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   const metrics = new GatewayMetrics();
   metrics.watch(() => catalog.stats, () => ({ ...nim.stats(), circuit: nim.circuit().state }));
-  nim.observe(
+  nim.onAttempts(
     (attempt) => {
       const labels = { endpoint: attempt.endpoint, status: String(attempt.status) };
       metrics.upstreamRequests.inc(labels);

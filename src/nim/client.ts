@@ -121,7 +121,7 @@ export class NimClient extends NimTransport {
       // Before the stream opened, the retry layer has classified the failure and told the breaker.
       if (lease === undefined) throw error;
       const failure = this.streamFailure(error, call, fired);
-      this.resilience.observe(failure);
+      this.resilience.recordStreamFailure(failure);
       throw failure;
     } finally {
       clearTimeout(timer);

@@ -172,7 +172,7 @@ const UNREACHABLE = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-const TIMEOUT_PHASES: Record<string, TimeoutPhase> = {
+const PHASE_OF_TIMEOUT_CODE: Record<string, TimeoutPhase> = {
   UND_ERR_CONNECT_TIMEOUT: 'connect',
   UND_ERR_HEADERS_TIMEOUT: 'headers',
   UND_ERR_BODY_TIMEOUT: 'body',
@@ -194,7 +194,7 @@ export function transportCode(error: unknown): string | undefined {
 export function fromTransport(error: unknown, model: string | null, answering = false): NimError {
   if (error instanceof NimError) return error;
   const code = transportCode(error);
-  const phase = code === undefined ? undefined : TIMEOUT_PHASES[code];
+  const phase = code === undefined ? undefined : PHASE_OF_TIMEOUT_CODE[code];
   if (phase) {
     return new NimError({ kind: 'timeout', phase, model, retryable: phase === 'connect', cause: error,
       message: `upstream timed out (${phase} phase)` });

@@ -1,7 +1,7 @@
 // The one retry layer between NimClient and the wire: each attempt passes the circuit breaker and
 // takes a concurrency slot; a failed attempt is retried only when that is safe, the attempts and
 // the retry budget allow it, and the caller is still there.
-import type { ResilienceConfig } from '../config.ts';
+import type { ResilienceConfig } from './settings.ts';
 import { CircuitBreaker, type CircuitStatus, type Outcome } from './breaker.ts';
 import { ConcurrencyLimit, type Release } from './concurrency.ts';
 import { NimError } from './errors.ts';
@@ -107,7 +107,7 @@ export class Resilience {
   }
 
   /** A failure after the attempt succeeded (a stream breaking off) still tells the breaker. */
-  observe(error: unknown): void {
+  recordStreamFailure(error: unknown): void {
     if (error instanceof NimError) this.breaker.record(this.outcome(error));
   }
 

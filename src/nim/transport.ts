@@ -3,7 +3,7 @@
 // under a total deadline; every attempt reported to observers; every failure a NimError.
 import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import type { ResilienceConfig, UpstreamConfig } from '../config.ts';
+import type { ResilienceConfig, UpstreamConfig } from './settings.ts';
 import { BodyTooLarge, discard, readExcerpt, readText } from './body.ts';
 import type { CircuitStatus } from './breaker.ts';
 import { brokenStream, fromInBandError, fromResponse, fromTransport, NimError, totalTimeout, type Redact } from './errors.ts';
@@ -73,7 +73,7 @@ export class NimTransport {
   }
 
   /** `listener` hears every attempt (metrics); `onRetry` every retry the resilience layer makes. */
-  observe(listener: (attempt: UpstreamAttempt) => void, onRetry?: (endpoint: string) => void): void {
+  onAttempts(listener: (attempt: UpstreamAttempt) => void, onRetry?: (endpoint: string) => void): void {
     this.attemptListeners.push(listener);
     if (onRetry) this.resilience.onRetry(onRetry);
   }
