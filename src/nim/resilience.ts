@@ -5,7 +5,7 @@ import type { ResilienceConfig } from './settings.ts';
 import { CircuitBreaker, type CircuitStatus, type Outcome } from './breaker.ts';
 import { ConcurrencyLimit, type Release } from './concurrency.ts';
 import { NimError } from './errors.ts';
-import { isKeyRefused, isSafeToRetry, isUpstreamFault, retryDelayMs, RetryBudget, sleep, type AttemptProgress, type Method } from './retry.ts';
+import { isMisconfigured, isSafeToRetry, isUpstreamFault, retryDelayMs, RetryBudget, sleep, type AttemptProgress, type Method } from './retry.ts';
 
 export interface GuardedCall {
   method: Method;
@@ -114,7 +114,7 @@ export class Resilience {
   private outcome(error: NimError): Outcome {
     if (isUpstreamFault(error)) return 'failure';
     // Neither a sick upstream nor a healthy answer: readiness must not count it, the breaker cannot help.
-    if (isKeyRefused(error)) return 'ignore';
+    if (isMisconfigured(error)) return 'ignore';
     this.answered();
     return 'success';
   }

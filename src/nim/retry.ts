@@ -23,9 +23,14 @@ export function isUpstreamFault(error: NimError): boolean {
   return error.status === null || error.status >= 500 || transportCode(error.cause) !== undefined;
 }
 
-/** The upstream refused the gateway's own credentials: it is up, but no call can succeed until the key is fixed. */
-export function isKeyRefused(error: NimError): boolean {
-  return error.kind === 'upstream' && (error.status === 401 || error.status === 403);
+/**
+ * The gateway is set up wrong for this upstream: it refused the gateway's own key (401, 403), or has
+ * no such path for a call that names no model (404: NIM_PROXY_BASE_URL points elsewhere). It is up,
+ * but no call can succeed until the configuration is fixed: neither healthy nor a fault.
+ */
+export function isMisconfigured(error: NimError): boolean {
+  if (error.kind === 'upstream' && (error.status === 401 || error.status === 403)) return true;
+  return error.status === 404 && error.model === null;
 }
 
 /**

@@ -82,3 +82,26 @@ describe('a request body that cannot be serialised', () => {
     expect((await ready(stack)).status).toBe(200);
   });
 });
+
+describe('a base URL that points at no NIM API', () => {
+  it('keeps /health/ready at 503: a 404 for the model list is a wrong NIM_PROXY_BASE_URL, not an answer', async () => {
+    const { startSimulator } = await import('../../src/simulator/server.ts');
+    const { loadConfig } = await import('../../src/config.ts');
+    const { createGateway } = await import('../../src/yoga.ts');
+    const { listen } = await import('../../src/server.ts');
+    const { consoleLogger } = await import('../support/logs.ts');
+    const sim = await startSimulator();
+    const config = loadConfig({ NIM_PROXY_BASE_URL: `${sim.url}/nope`, UPSTREAM_MAX_RETRIES: '0' });
+    const server = await listen(createGateway(config as never, { logger: consoleLogger() }), '127.0.0.1', 0);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${server.url}/health/ready`);
+        expect(response.status).toBe(503);
+        expect(((await response.json()) as { reason: string }).reason).toMatch(/404/);
+      }
+    } finally {
+      await server.close();
+      await sim.close();
+    }
+  });
+});
