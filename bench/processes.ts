@@ -135,7 +135,7 @@ export function buildGateway(): void {
 /** The gateway exactly as deployed: `node dist/main.js` (after buildGateway()), configured by environment. */
 export async function startGatewayProcess(launch: GatewayLaunch): Promise<Child> {
   const env = { NIM_PROXY_BASE_URL: launch.upstream, HOST: '127.0.0.1', PORT: '0', SHUTDOWN_GRACE_MS: '500', ...launch.env };
-  const child = await startChild('gateway', [...(launch.nodeArgs ?? []), 'dist/main.js'], env, /GraphiQL at (http:\/\/\S+)\/graphql/);
+  const child = await startChild('gateway', [...(launch.nodeArgs ?? []), 'dist/main.js'], env, /GraphQL(?: and GraphiQL)? at (http:\/\/\S+)\/graphql/);
   // main.ts prints "localhost"; it listens on HOST.
   return { ...child, url: child.url.replace('localhost', '127.0.0.1') };
 }

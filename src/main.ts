@@ -32,7 +32,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const server = await listen(gateway, config.host, config.port);
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(config.host) ? 'localhost' : config.host;
   const url = `http://${shownHost}:${new URL(server.url).port}/graphql`;
-  logger.info({ url, node: process.version, pid: process.pid }, `GraphQL and GraphiQL at ${url}`);
+  logger.info({ url, node: process.version, pid: process.pid }, `GraphQL${config.security.graphiql ? ' and GraphiQL' : ''} at ${url}`);
 
   const name = simulator ? 'the built-in simulator' : `NIM Proxy at ${upstream}`;
   const probe = probeUpstream(gateway.services.catalog, {

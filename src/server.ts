@@ -1,5 +1,7 @@
 // node:http around the Yoga app: listen, and close gracefully (drain, then cut what is left).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { markDraining } from './plugins/use-health.ts';
 import type { Gateway } from './yoga.ts';
@@ -29,6 +31,19 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
     response.once('finish', () => {
       if (draining) setImmediate(() => server.closeIdleConnections());
     });
+  });
+  // A request Node's parser refuses (malformed, headers over its limit) is answered as every other
+  // refusal: JSON, with its code and a request id, instead of Node's bare status line.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const code = status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+    const message = status === 431 ? 'The request headers (URL included) are over the 16 KiB limit.' : 'The request is not valid HTTP.';
+    const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `x-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   // The gate (src/gate/gate.ts) refuses oversized bodies before anything reads them.
   server.on('request', (request: IncomingMessage, response: ServerResponse) => gateway.handle(request, response));

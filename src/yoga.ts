@@ -13,7 +13,7 @@ import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { loadTrustedDocuments, trustedDocument, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { ClientAuth } from './gate/client-auth.ts';
-import { CSRF_HEADER, Gate, useGate } from './gate/gate.ts';
+import { CSRF_HEADER, Gate, refusalBody, useGate } from './gate/gate.ts';
 import { nodeHead } from './gate/node-head.ts';
 import { useSingleConnectionStreams } from './gate/single-connection.ts';
 import { servedAsEndpoint, STREAM_PATH } from './gate/ways.ts';
@@ -23,7 +23,7 @@ import { useRateLimits } from './plugins/use-rate-limits.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { Tracing } from './observability/tracing.ts';
-import { useObservability, type Observability } from './plugins/use-observability.ts';
+import { traceRefusal, useObservability, type Observability } from './plugins/use-observability.ts';
 import { schema } from './schema/index.ts';
 
 export { CSRF_HEADER };
@@ -124,7 +124,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       useExecutionCancellation(),
       // Subscriptions: GraphQL over SSE on /graphql (and graphql-sse's distinct-connections mode on
       // /graphql/stream, sent there by the handler below), graphql-sse's single-connection mode on /graphql/stream.
-      useSingleConnectionStreams(STREAM_PATH),
+      useSingleConnectionStreams(STREAM_PATH, (request, serverContext) => clientAuth.identify(request, serverContext)),
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...useOperationLimits(security),
       useOperationCost({ defaultMaxTokens: config.limits.defaultMaxTokens, maxOperationCost: security.maxOperationCost }),
@@ -148,7 +148,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     serve = fastPath.handle;
   }
   const handle: Gateway['handle'] = (request, response) => {
-    const route = gate.route(nodeHead(request));
+    const head = nodeHead(request);
+    const malformed = gate.malformed(head);
+    if (malformed !== null) {
+      const requestId = traceRefusal(observability, { get: head.header }, malformed.code, malformed.status);
+      response.writeHead(malformed.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, ...malformed.headers });
+      return void response.end(refusalBody(malformed));
+    }
+    const route = gate.route(head);
     // graphql-sse's distinct-connections mode is the protocol /graphql serves: one pipeline for both.
     if (route.kind === 'graphql' && servedAsEndpoint(route.way)) {
       const url = request.url ?? '';

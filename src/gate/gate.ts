@@ -70,6 +70,16 @@ export class Gate {
     return routeOf(head, this.#options);
   }
 
+  /**
+   * A request no handler can even name: a target that is not a path (absolute-form, `*`) or a Host
+   * that is no host. Yoga would fail to build its URL (a 500 with a stack trace): answered here.
+   */
+  malformed(head: RequestHead): Refusal | null {
+    const host = head.header('host') ?? 'localhost';
+    if (head.url.startsWith('/') && URL.canParse(`http://${host}${head.url}`)) return null;
+    return { status: 400, code: 'BAD_REQUEST', message: 'The request target or its Host header is not valid.', headers: { connection: 'close' } };
+  }
+
   /** Why this request may not go on, or null. The same answer whichever handler asks. */
   refusal(head: RequestHead, route: Route = this.route(head)): Refusal | null {
     if (route.kind === 'open') return null;

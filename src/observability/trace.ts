@@ -17,6 +17,12 @@ function randomHex(bytes: number): string {
   return pool.toString('hex', offset - bytes, offset);
 }
 
+/** The caller's x-request-id when it is a sane one, else a new id. */
+export function requestIdOf(headers: { get(name: string): string | null }): string {
+  const given = headers.get('x-request-id');
+  return given !== null && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 export interface UpstreamCall {
   endpoint: string;
   status: number;
@@ -53,9 +59,8 @@ export class RequestTrace {
   /** The caller's span, from a valid `traceparent`. */
   readonly parent: { traceId: string; spanId: string; sampled: boolean } | null;
 
-  constructor(headers: Headers) {
-    const given = headers.get('x-request-id');
-    this.requestId = given !== null && REQUEST_ID.test(given) ? given : randomUUID();
+  constructor(headers: { get(name: string): string | null }) {
+    this.requestId = requestIdOf(headers);
     const match = TRACEPARENT.exec(headers.get('traceparent')?.trim().toLowerCase() ?? '');
     this.parent =
       match && !/^0+$/.test(match[1]!) && !/^0+$/.test(match[2]!)

@@ -6,7 +6,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { RequestTrace } from '../observability/trace.ts';
+import { RequestTrace, requestIdOf } from '../observability/trace.ts';
 import type { Tracing } from '../observability/tracing.ts';
 
 export interface Observability {
@@ -85,6 +85,17 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
   );
 }
 
+/**
+ * A request refused before any handler could take it (src/yoga.ts): its id, log line and metrics,
+ * like any other refusal. Returns the request id for the answer.
+ */
+export function traceRefusal(observability: Observability, headers: { get(name: string): string | null }, code: string, status: number): string {
+  const trace = new RequestTrace(headers);
+  trace.fail({ code });
+  finishOnce(observability, trace, status);
+  return trace.requestId;
+}
+
 /** A GraphQL request begins: its trace, the OpenTelemetry server span, in-flight. Yoga's hook and the fast path. */
 export function traceRequest(observability: Observability, request: Request): RequestTrace {
   const { metrics, tracing } = observability;
@@ -142,6 +153,8 @@ function finishOnce(observability: Observability, trace: RequestTrace, status: n
   finish(observability, trace, status);
 }
 
+const QUIET_PATHS = /^\/(health\/|metrics$|graphiql\/)/;
+
 export function useObservability(observability: Observability): Plugin<Context> {
   const { metrics } = observability;
   return {
@@ -151,7 +164,8 @@ export function useObservability(observability: Observability): Plugin<Context> 
         endResponse(new Response(body, { headers: { 'content-type': metrics.registry.contentType } }));
         return;
       }
-      if (url.pathname.includes('/graphql')) traceRequest(observability, request);
+      // Probes, scrapes and GraphiQL's files are no operations: an id on the answer, no log line.
+      if (!QUIET_PATHS.test(url.pathname)) traceRequest(observability, request);
     },
     onExecute({ args }) {
       const { trace, client } = args.contextValue;
@@ -196,7 +210,8 @@ export function useObservability(observability: Observability): Plugin<Context> 
       noteResult(observability, request, result);
     },
     onResponse({ request, response }) {
-      traceResponse(observability, request, response);
+      if (observability.traces.has(request)) traceResponse(observability, request, response);
+      else if (!response.headers.has('x-request-id')) response.headers.set('x-request-id', requestIdOf(request.headers));
     },
   };
 }

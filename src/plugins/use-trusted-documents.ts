@@ -36,6 +36,10 @@ export function useTrustedDocuments(documents: ReadonlyMap<string, string>): Plu
         message: 'Only trusted documents run here: send extensions.persistedQuery.sha256Hash of a document in the manifest, without a query.',
         extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
       },
+      keyNotFound: {
+        message: 'Send extensions.persistedQuery with version 1 and the sha256Hash of a document in the manifest.',
+        extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED', http: { status: 400 } },
+      },
       notFound: {
         message: 'This document hash is not in the trusted documents manifest.',
         extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 400 } },

@@ -201,3 +201,88 @@ describe('the last line of defence', () => {
     expect((target as unknown as EventEmitter).listenerCount('uncaughtException')).toBe(0);
   });
 });
+
+describe('single-connection streams belong to the caller that reserved them', () => {
+  const K1 = 'first-client-key-0123456789';
+  const K2 = 'second-client-key-012345678';
+  let running: Running;
+  beforeAll(async () => {
+    running = await start({ GATEWAY_API_KEYS: `${K1},${K2}` });
+  });
+  afterAll(() => running.close());
+
+  it("another key cannot open, post to or read a stream by its token; its owner can", async () => {
+    const url = `${running.endpoint}/stream`;
+    const as = (key: string, token: string) => ({ authorization: `Bearer ${key}`, 'x-graphql-event-stream-token': token });
+    const token = await (await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${K1}` } })).text();
+    const stolen = await fetch(url, { headers: { ...as(K2, token), accept: 'text/event-stream' } });
+    expect(stolen.status).toBe(404);
+    expect(await stolen.text()).toContain('NOT_FOUND');
+    const posted = await fetch(url, {
+      method: 'POST',
+      headers: { ...as(K2, token), 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ models { id } }', extensions: { operationId: 'x' } }),
+    });
+    expect(posted.status).toBe(404);
+    const controller = new AbortController();
+    const own = await fetch(url, { headers: { ...as(K1, token), accept: 'text/event-stream' }, signal: controller.signal });
+    expect(own.status).toBe(200);
+    const accepted = await fetch(url, {
+      method: 'POST',
+      headers: { ...as(K1, token), 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ models { id } }', extensions: { operationId: 'mine' } }),
+    });
+    expect(accepted.status).toBe(202);
+    controller.abort();
+  });
+});
+
+describe('requests no handler can name', () => {
+  let running: Running;
+  beforeAll(async () => {
+    running = await start();
+  });
+  afterAll(() => running.close());
+
+  const raw = async (bytes: string) => {
+    const { connect } = await import('node:net');
+    const url = new URL(running.endpoint);
+    return new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(Number(url.port), url.hostname, () => socket.end(bytes));
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+  };
+
+  it('a Host that is no host, or a target that is not a path: 400 JSON with a request id and a log line, no stack', async () => {
+    for (const head of ['GET /health/live HTTP/1.1\r\nHost: a b', 'GET /graphql HTTP/1.1\r\nHost: x:abc', 'POST http://elsewhere.example/graphql HTTP/1.1\r\nHost: 127.0.0.1']) {
+      const answer = await raw(`${head}\r\nx-request-id: odd-${head.length}\r\ncontent-length: 0\r\n\r\n`);
+      expect(answer, head).toMatch(/^HTTP\/1\.1 400/);
+      expect(answer, head).toMatch(/x-request-id: odd-/i);
+      expect(answer, head).toContain('"code":"BAD_REQUEST"');
+      expect(answer, head).not.toMatch(/node_modules|\n\s+at |TypeError/);
+      await expect.poll(() => running.lines.some((l) => l.requestId === `odd-${head.length}` && l.errorCode === 'BAD_REQUEST')).toBe(true);
+    }
+  });
+
+  it('what Node itself refuses (headers over its limit, broken HTTP) is JSON with a request id too', async () => {
+    const long = await raw(`GET /graphql?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    expect(long).toMatch(/^HTTP\/1\.1 431/);
+    expect(long).toContain('"code":"HEADERS_TOO_LARGE"');
+    expect(long).toMatch(/x-request-id: /i);
+    const broken = await raw('NOT HTTP AT ALL\r\n\r\n');
+    expect(broken).toMatch(/^HTTP\/1\.1 400/);
+    expect(broken).toContain('"code":"BAD_REQUEST"');
+  });
+
+  it('health checks, metrics and unknown paths carry a request id; unknown paths are logged', async () => {
+    for (const path of ['/health/live', '/metrics', '/healthz']) {
+      const response = await fetch(new URL(path, running.endpoint), { headers: { 'x-request-id': `id-${path}` } });
+      expect(response.headers.get('x-request-id'), path).toBe(`id-${path}`);
+    }
+    await expect.poll(() => running.lines.some((l) => l.requestId === 'id-/healthz' && l.status === 404)).toBe(true);
+    expect(running.lines.some((l) => l.requestId === 'id-/health/live')).toBe(false);
+  });
+});

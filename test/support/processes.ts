@@ -68,7 +68,7 @@ export function startProcess(command: string, args: string[], options: { cwd?: s
     logs,
     waitForLog,
     async listening(timeoutMs) {
-      const line = await waitForLog((l) => /GraphiQL at http:\/\/localhost:\d+\/graphql/.test(l.msg), timeoutMs);
+      const line = await waitForLog((l) => /^GraphQL( and GraphiQL)? at http:\/\/localhost:\d+\/graphql/.test(l.msg), timeoutMs);
       const port = Number(/:(\d+)\/graphql/.exec(line.msg)![1]);
       serverPid = Number(line.pid);
       return { endpoint: `http://127.0.0.1:${port}/graphql`, port, pid: serverPid, node: String(line.node) };
