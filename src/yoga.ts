@@ -69,6 +69,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     (endpoint) => metrics.retries.inc({ endpoint }),
   );
+  // An outage is news at warn level, not only in the operation lines.
+  nim.onCircuitChange((change) =>
+    change.to === 'open'
+      ? logger.warn({ circuit: 'open', failures: change.failures }, `upstream circuit open after ${change.failures} consecutive failures: failing fast for ${change.cooldownMs} ms, then one probe`)
+      : logger.warn({ circuit: 'closed' }, 'upstream circuit closed: the probe call succeeded'),
+  );
   const tracing = config.tracing ? new Tracing(config.tracing) : null;
   const observability: Observability = { metrics, logger, traces: new WeakMap(), tracing };
 

@@ -19,10 +19,14 @@ export interface BreakerPermit {
   settle(outcome: Outcome): void;
 }
 
+/** The circuit opened (again, after a failed probe) or closed: operators want to hear of both. */
+export type CircuitChange = { to: 'open'; failures: number; cooldownMs: number } | { to: 'closed' };
+
 export interface BreakerOptions {
   failureThreshold: number;
   cooldownMs: number;
   now?: () => number;
+  onChange?: (change: CircuitChange) => void;
 }
 
 export class CircuitBreaker {
@@ -75,6 +79,7 @@ export class CircuitBreaker {
         if (outcome === 'success') {
           this.failures = 0;
           this.openUntil = null;
+          this.options.onChange?.({ to: 'closed' });
         } else if (outcome === 'failure') {
           this.failures += 1;
           this.open();
@@ -85,6 +90,7 @@ export class CircuitBreaker {
 
   private open(): void {
     this.openUntil = this.now() + this.options.cooldownMs;
+    this.options.onChange?.({ to: 'open', failures: this.failures, cooldownMs: this.options.cooldownMs });
   }
 
   private state(): CircuitState {

@@ -2,7 +2,7 @@
 // takes a concurrency slot; a failed attempt is retried only when that is safe, the attempts and
 // the retry budget allow it, and the caller is still there.
 import type { ResilienceConfig } from './settings.ts';
-import { CircuitBreaker, type CircuitStatus, type Outcome } from './breaker.ts';
+import { CircuitBreaker, type CircuitChange, type CircuitStatus, type Outcome } from './breaker.ts';
 import { ConcurrencyLimit, type Release } from './concurrency.ts';
 import { NimError } from './errors.ts';
 import { isMisconfigured, isSafeToRetry, isUpstreamFault, retryDelayMs, RetryBudget, sleep, type AttemptProgress, type Method } from './retry.ts';
@@ -35,6 +35,7 @@ export class Resilience {
   private readonly now: () => number;
   private readonly answeredListeners: ((at: number) => void)[] = [];
   private readonly retryListeners: ((endpoint: string) => void)[] = [];
+  private readonly circuitListeners: ((change: CircuitChange) => void)[] = [];
 
   constructor(config: ResilienceConfig, options: ResilienceOptions = {}) {
     this.config = config;
@@ -44,6 +45,9 @@ export class Resilience {
       failureThreshold: config.breakerFailureThreshold,
       cooldownMs: config.breakerCooldownMs,
       now: this.now,
+      onChange: (change) => {
+        for (const listener of this.circuitListeners) listener(change);
+      },
     });
     this.limit = new ConcurrencyLimit({
       max: config.maxConcurrency,
@@ -60,6 +64,10 @@ export class Resilience {
   /** Called whenever the upstream answers in a way that shows it is healthy (readiness). */
   onAnswered(listener: (at: number) => void): void {
     this.answeredListeners.push(listener);
+  }
+
+  onCircuitChange(listener: (change: CircuitChange) => void): void {
+    this.circuitListeners.push(listener);
   }
 
   onRetry(listener: (endpoint: string) => void): void {

@@ -5,7 +5,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ResilienceConfig, UpstreamConfig } from './settings.ts';
 import { BodyTooLarge, discard, readExcerpt, readText } from './body.ts';
-import type { CircuitStatus } from './breaker.ts';
+import type { CircuitChange, CircuitStatus } from './breaker.ts';
 import { brokenStream, fromInBandError, fromResponse, fromTransport, NimError, totalTimeout, type Redact } from './errors.ts';
 import { Resilience } from './resilience.ts';
 import type { AttemptProgress } from './retry.ts';
@@ -87,6 +87,11 @@ export class NimTransport {
   stats(): { inFlight: number; queued: number; connected: number; running: number; pending: number } {
     const { connected, running, pending } = this.pool.stats;
     return { inFlight: this.resilience.limit.inFlight, queued: this.resilience.limit.waiting, connected, running, pending };
+  }
+
+  /** `listener` hears the circuit breaker open and close (the operator's log). */
+  onCircuitChange(listener: (change: CircuitChange) => void): void {
+    this.resilience.onCircuitChange(listener);
   }
 
   /** `listener` hears each time the upstream answers as a healthy upstream does (readiness). */

@@ -286,3 +286,21 @@ describe('requests no handler can name', () => {
     expect(running.lines.some((l) => l.requestId === 'id-/health/live')).toBe(false);
   });
 });
+
+describe('an upstream outage is news at warn level', () => {
+  it('logs the circuit opening and closing as warnings', async () => {
+    const running = await start({ UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '2', UPSTREAM_BREAKER_COOLDOWN_MS: '200' });
+    try {
+      running.sim.inject({ path: '/v1/completions', status: 500, times: 2 });
+      const complete = { query: `mutation { complete(model: "${MODEL}", prompt: "x", maxTokens: 2) { __typename } }` };
+      for (let i = 0; i < 2; i++) await (await running.post(complete)).text();
+      const warned = (circuit: string) => running.lines.some((l) => l.level === 40 && l.circuit === circuit);
+      await expect.poll(() => warned('open')).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await (await running.post(complete)).text();
+      await expect.poll(() => warned('closed')).toBe(true);
+    } finally {
+      await running.close();
+    }
+  });
+});
