@@ -13,17 +13,17 @@ import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { loadTrustedDocuments, trustedDocument, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { ClientAuth } from './gate/client-auth.ts';
-import { CSRF_HEADER, Gate, refusalBody, useGate } from './gate/gate.ts';
-import { nodeHead } from './gate/node-head.ts';
+import { gatedEntry } from './gate/entry.ts';
+import { CSRF_HEADER, Gate, useGate } from './gate/gate.ts';
 import { useSingleConnectionStreams } from './gate/single-connection.ts';
-import { servedAsEndpoint, STREAM_PATH } from './gate/ways.ts';
+import { STREAM_PATH } from './gate/ways.ts';
 import { useIntrospectionOff } from './plugins/use-introspection-off.ts';
 import { createRateLimitStore } from './plugins/rate-limit-store.ts';
 import { useRateLimits } from './plugins/use-rate-limits.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { Tracing } from './observability/tracing.ts';
-import { traceRefusal, useObservability, type Observability } from './plugins/use-observability.ts';
+import { useObservability, type Observability } from './plugins/use-observability.ts';
 import { schema } from './schema/index.ts';
 
 export { CSRF_HEADER };
@@ -153,23 +153,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     metrics.watchHandlers(() => fastPath.counts);
     serve = fastPath.handle;
   }
-  const handle: Gateway['handle'] = (request, response) => {
-    const head = nodeHead(request);
-    const malformed = gate.malformed(head);
-    if (malformed !== null) {
-      const requestId = traceRefusal(observability, { get: head.header }, malformed.code, malformed.status);
-      response.writeHead(malformed.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, ...malformed.headers });
-      return void response.end(refusalBody(malformed));
-    }
-    const route = gate.route(head);
-    // graphql-sse's distinct-connections mode is the protocol /graphql serves: one pipeline for both.
-    if (route.kind === 'graphql' && servedAsEndpoint(route.way)) {
-      const url = request.url ?? '';
-      const query = url.indexOf('?');
-      request.url = query === -1 ? ENDPOINT : `${ENDPOINT}${url.slice(query)}`;
-    }
-    serve(request, response);
-  };
+  const handle = gatedEntry(gate, observability, ENDPOINT, serve);
 
   return {
     yoga,
