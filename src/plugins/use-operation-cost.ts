@@ -1,6 +1,8 @@
-// An operation's price in generated tokens, computed from the document and its variables at the
-// validate phase, so that an operation over the cap is refused before any upstream call (a stream
-// included: Pothos' complexity check would run at its first event, after the upstream opened).
+// An operation's price in generated tokens, computed from the document and its variables when it
+// executes or subscribes, before any resolver, so that an operation over the cap is refused before
+// any upstream call (a stream included: Pothos' complexity check would run at its first event, after
+// the upstream opened). Not at validation: Yoga caches a document's validation result, so a refusal
+// there would refuse that document for every later request, whatever its variables.
 import {
   GraphQLError,
   Kind,
@@ -74,14 +76,19 @@ export function costLimitError(cost: number, limit: number): GraphQLError {
   );
 }
 
-export function useOperationCost(rules: CostRules & { maxOperationCost: number }): Plugin<{ params?: { variables?: Variables; operationName?: string | null } }> {
+export function useOperationCost(rules: CostRules & { maxOperationCost: number }): Plugin {
+  const refusal = (args: { document: DocumentNode; variableValues?: Variables; operationName?: string | null }) => {
+    const cost = operationCost(args.document, args.variableValues, args.operationName, rules);
+    return cost > rules.maxOperationCost ? { errors: [costLimitError(cost, rules.maxOperationCost)] } : null;
+  };
   return {
-    onValidate({ params, context }) {
-      return ({ valid, setResult }) => {
-        if (!valid) return;
-        const cost = operationCost(params.documentAST, context.params?.variables, context.params?.operationName, rules);
-        if (cost > rules.maxOperationCost) setResult([costLimitError(cost, rules.maxOperationCost)]);
-      };
+    onExecute({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
     },
   };
 }
