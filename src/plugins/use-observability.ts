@@ -167,7 +167,13 @@ export function useObservability(observability: Observability): Plugin<Context> 
         finishOnce(observability, trace, 200);
       };
       return {
-        onSubscribeResult: ({ result }) => (Symbol.asyncIterator in result ? { onEnd: end } : end()),
+        onSubscribeResult: ({ result }) => {
+          if (Symbol.asyncIterator in result) return { onEnd: end };
+          // No stream opened (a refusal): logged with its answer's status and code, as any request is.
+          metrics.openStreams.dec();
+          trace.streaming = false;
+          return undefined;
+        },
         onSubscribeError: end,
       };
     },

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { COMPLETE_WITH_OPTIONS, COMPLETION_STREAM, SHORT } from '../support/operations.ts';
 import { collect } from '../support/sse.ts';
-import { startLoggedGateway, type LoggedGateway, type RawAnswer } from '../support/logged-gateway.ts';
+import { sample, startLoggedGateway, type LoggedGateway, type RawAnswer } from '../support/logged-gateway.ts';
 import { MODEL } from '../support/stack.ts';
 
 const keyOf = (n: number) => `answers-key-${n}-0123456789abcdef`;
@@ -50,6 +50,44 @@ describe('over RATE_LIMIT_REQUESTS_PER_MINUTE', () => {
     expectRefused(refused, 'REQUESTS_PER_MINUTE', 'Too many requests: a client may run 2 operations a minute.', 'set');
     await expect.poll(() => gw.linesOf(id).length).toBe(1);
     expect(gw.linesOf(id)[0]).toMatchObject({ operation: 'Third', status: 429, outcome: 'refused', errorCode: 'RATE_LIMITED' });
+  });
+});
+
+describe('a refused subscription is logged and counted as refused', () => {
+  let gw: LoggedGateway;
+  beforeAll(async () => {
+    gw = await startLoggedGateway({ GATEWAY_API_KEYS: keyOf(2), RATE_LIMIT_REQUESTS_PER_MINUTE: '1', MAX_OPERATION_COST: '100' });
+  });
+  afterAll(() => gw.close());
+
+  const subscribe = (id: string, accept: string, maxTokens = 3) =>
+    gw.raw(
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', accept, authorization: `Bearer ${keyOf(2)}`, 'x-request-id': id },
+      JSON.stringify({ query: `subscription Story { completionStream(model: "${MODEL}", prompt: "x", maxTokens: ${maxTokens}) { __typename } }` }),
+    );
+
+  it('with its status and code, whether answered as events or as JSON, and no stream left open', async () => {
+    const labels = { operation: 'Story', type: 'subscription', outcome: 'refused' };
+    const before = sample(await gw.metrics(), 'nim_graphql_operations_total', labels);
+    const costly = nextId();
+    expect((await subscribe(costly, 'text/event-stream', 500)).text).toContain('COST_LIMIT_EXCEEDED');
+    const served = nextId();
+    expect((await subscribe(served, 'text/event-stream')).status).toBe(200);
+    const events = nextId();
+    const json = nextId();
+    expect((await subscribe(events, 'text/event-stream')).status).toBe(429);
+    expect((await subscribe(json, 'application/graphql-response+json, text/event-stream')).status).toBe(429);
+    await expect.poll(() => gw.linesOf(json).length).toBe(1);
+    expect(gw.linesOf(served)).toEqual([expect.objectContaining({ operation: 'Story', status: 200, outcome: 'ok', errorCode: null })]);
+    expect(gw.linesOf(costly)).toEqual([expect.objectContaining({ operation: 'Story', status: 400, outcome: 'refused', errorCode: 'COST_LIMIT_EXCEEDED' })]);
+    for (const id of [events, json]) {
+      expect(gw.linesOf(id)).toEqual([expect.objectContaining({ operation: 'Story', type: 'subscription', status: 429, outcome: 'refused', errorCode: 'RATE_LIMITED' })]);
+    }
+    const after = await gw.metrics();
+    expect(sample(after, 'nim_graphql_operations_total', labels)).toBe(before + 3);
+    expect(sample(after, 'nim_graphql_open_streams')).toBe(0);
   });
 });
 
