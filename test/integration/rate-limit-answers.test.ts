@@ -32,7 +32,8 @@ function expectRefused(answer: RawAnswer, limit: string, message: string, retryA
     return;
   }
   const seconds = Number(answer.headers['retry-after']);
-  expect(Number.isInteger(seconds) && seconds >= 1 && seconds <= 60, String(seconds)).toBe(true);
+  // Refused right after the window opened: most of its minute is left.
+  expect(Number.isInteger(seconds) && seconds >= 30 && seconds <= 60, String(seconds)).toBe(true);
   expect(error!.extensions).toEqual({ code: 'RATE_LIMITED', limit, retryAfterSeconds: seconds });
 }
 

@@ -1,0 +1,36 @@
+// With REDIS_URL pointing at nothing, the gateway says so once, in its own JSON log (not on the
+// console), names the server without the URL's password, and enforces each limit in memory.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/redis.ts';
+import { startLoggedGateway, type LoggedGateway } from '../support/logged-gateway.ts';
+
+describe('Redis unreachable, as the JSON log tells it', () => {
+  let gw: LoggedGateway;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    gw = await startLoggedGateway({ REDIS_URL: `redis://:hunter2-secret@127.0.0.1:${port}/0`, RATE_LIMIT_REQUESTS_PER_MINUTE: '2', RATE_LIMIT_TOKENS_PER_MINUTE: '1000' });
+  });
+  afterAll(() => gw.close());
+
+  const ask = () => gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, JSON.stringify({ query: '{ __typename }' }));
+
+  it('serves within the limits, counted in memory, and refuses past them', async () => {
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    const refused = await ask();
+    expect(refused.status).toBe(429);
+    expect(refused.json?.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'REQUESTS_PER_MINUTE' });
+  });
+
+  it('logs one warning naming the server and the fallback, never the password, while it keeps retrying', async () => {
+    const warnings = () => gw.lines.filter((line) => line.level === 40 && String(line.msg).includes('rate limits: Redis'));
+    await expect.poll(() => warnings().length).toBeGreaterThan(0);
+    // ioredis retries every 200 ms and up: give it time to fail again, which must not log again.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(warnings()).toHaveLength(1);
+    const message = String(warnings()[0]!.msg);
+    expect(message).toMatch(new RegExp(`^rate limits: Redis at 127\\.0\\.0\\.1:${port} is unreachable \\((ECONNREFUSED|connection closed)\\); until it is back, each gateway instance enforces the limits on its own, in memory, so the instances together may admit more than one budget$`));
+    expect(JSON.stringify(gw.lines)).not.toContain('hunter2');
+  });
+});
