@@ -94,7 +94,7 @@ describe('a refused subscription is logged and counted as refused', () => {
 
 describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
   let gw: LoggedGateway;
-  const keys = Array.from({ length: 6 }, (_, i) => keyOf(i + 10));
+  const keys = Array.from({ length: 7 }, (_, i) => keyOf(i + 10));
   beforeAll(async () => {
     gw = await startLoggedGateway({ GATEWAY_API_KEYS: keys.join(','), RATE_LIMIT_TOKENS_PER_MINUTE: '100', UPSTREAM_MAX_RETRIES: '0' });
   });
@@ -176,6 +176,23 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
       'set',
     );
     expect(typename(await complete(key, 40))).toBe('Completion');
+  });
+
+  it('gives back the reservation of an operation refused for its variables, a subscription too', async () => {
+    const key = keys[6]!;
+    const roles = { m: [{ role: 'USR', content: 'hi' }] };
+    for (const kind of ['mutation', 'subscription'] as const) {
+      const field = kind === 'mutation' ? 'chat' : 'chatStream';
+      const query = `${kind} Bad($m: [ChatMessageInput!]!) { ${field}(model: "${MODEL}", messages: $m, maxTokens: 60) { __typename } }`;
+      const answer = await gw.raw(
+        'POST',
+        '/graphql',
+        { 'content-type': 'application/json', accept: kind === 'mutation' ? 'application/graphql-response+json' : 'text/event-stream', authorization: `Bearer ${key}` },
+        JSON.stringify({ query, variables: roles }),
+      );
+      expect(answer.text, kind).toContain('does not exist in \\"ChatRole\\" enum');
+    }
+    expect(typename(await complete(key, 100, { ignoreEos: true }))).toBe('Completion');
   });
 
   it('charges a completion that reports no usage its whole reservation', async () => {
