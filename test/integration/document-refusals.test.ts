@@ -41,6 +41,15 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
     expectOnlyError(await post(gw, { query: `{ models { ${'id '.repeat(90)}} }` }), 400, { message: 'Syntax Error: Token limit of 80 exceeded.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
   });
 
+  it('counts depth through fragments as if they were written out: a spread adds no level', async () => {
+    const spread = `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], maxTokens: 2) { ... on ChatDone { choices { ...C } } } } fragment C on ChatChoice { index }`;
+    const answer = await gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept: 'text/event-stream' }, JSON.stringify({ query: spread }));
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.text).toContain('"choices":[{"index":0}]');
+    const deeper = spread.replace('{ index }', '{ message { content } }');
+    expectOnlyError(await post(gw, { query: deeper }), 400, { message: 'Query depth limit of 3 exceeded, found 4.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
   it('keeps an ordinary validation error as graphql-js words it, with its location', async () => {
     expectOnlyError(await post(gw, { query: '{ models { idd } }' }), 400, {
       message: 'Cannot query field "idd" on type "Model". Did you mean "id"?',
