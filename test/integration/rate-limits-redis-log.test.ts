@@ -1,7 +1,9 @@
 // With REDIS_URL pointing at nothing, the gateway says so once, in its own JSON log (not on the
-// console), names the server without the URL's password, and enforces each limit in memory.
+// console), names the server without the URL's password, and enforces each limit in memory. With
+// Redis up, each budget has its own keys there, and closing the gateway is no outage to report.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/redis.ts';
+import { freePort, startRedis, type RedisProcess } from '../support/redis.ts';
 import { startLoggedGateway, type LoggedGateway } from '../support/logged-gateway.ts';
 
 describe('Redis unreachable, as the JSON log tells it', () => {
@@ -32,5 +34,35 @@ describe('Redis unreachable, as the JSON log tells it', () => {
     const message = String(warnings()[0]!.msg);
     expect(message).toMatch(new RegExp(`^rate limits: Redis at 127\\.0\\.0\\.1:${port} is unreachable \\((ECONNREFUSED|connection closed)\\); until it is back, each gateway instance enforces the limits on its own, in memory, so the instances together may admit more than one budget$`));
     expect(JSON.stringify(gw.lines)).not.toContain('hunter2');
+  });
+});
+
+describe('Redis up', () => {
+  let redis: RedisProcess;
+  let gw: LoggedGateway;
+  beforeAll(async () => {
+    redis = await startRedis();
+    gw = await startLoggedGateway({ REDIS_URL: redis.url, GATEWAY_API_KEYS: 'redis-key-0123456789abcdef', RATE_LIMIT_REQUESTS_PER_MINUTE: '5', RATE_LIMIT_TOKENS_PER_MINUTE: '100' });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await redis?.stop();
+  });
+
+  it('keeps each budget under its own key per client, and closing the gateway logs no outage', async () => {
+    const answer = await gw.raw(
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: 'Bearer redis-key-0123456789abcdef' },
+      JSON.stringify({ query: `mutation { complete(model: "sim/lorem-8b-instruct", prompt: "x", maxTokens: 3) { __typename } }` }),
+    );
+    expect(answer.status, answer.text).toBe(200);
+    const probe = new Redis(redis.url);
+    const keys = (await probe.keys('*')).sort();
+    probe.disconnect();
+    expect(keys).toEqual([expect.stringMatching(/^nim-graphql:rl:requests:key:[0-9a-f]{12}$/), expect.stringMatching(/^nim-graphql:rl:tokens:key:[0-9a-f]{12}$/)]);
+    await gw.server.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(gw.lines.filter((line) => (line.level as number) >= 40)).toEqual([]);
   });
 });
