@@ -3,10 +3,15 @@
 // benchmark, not the core), and the tests that run the gateway in a child process (process, shutdown,
 // production build): a mutant is active only inside the test runner's own process, so they cannot
 // kill one and would only slow every run down.
+// MUTATION_TEST_FILES (comma-separated, set by scripts/mutation.ts for --concern and --tests) narrows
+// the run here rather than through Stryker's testFiles option: with that option Stryker activates a
+// static mutant (module-level code) only after the modules have loaded, so every one survives.
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
-export default mergeConfig(
+const only = process.env.MUTATION_TEST_FILES?.split(',').filter(Boolean);
+
+const config = mergeConfig(
   base,
   defineConfig({
     test: {
@@ -21,3 +26,6 @@ export default mergeConfig(
     },
   }),
 );
+if (only !== undefined && only.length > 0) config.test!.include = only;
+
+export default config;

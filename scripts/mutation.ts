@@ -107,9 +107,10 @@ function stryker(mutate: string[], tests: string | undefined, incrementalFile?: 
   if (values.incremental && incrementalFile !== undefined) args.push('--incrementalFile', incrementalFile);
   if (values.force) args.push('--force');
   if (!withStatic) args.push('--ignoreStatic');
-  if (tests !== undefined) args.push('--testFiles', tests);
+  // The test files go to vitest (vitest.mutation.config.ts), not to Stryker's testFiles: see there why.
+  const env = tests === undefined ? process.env : { ...process.env, MUTATION_TEST_FILES: tests };
   const bin = new URL('../node_modules/.bin/stryker', import.meta.url).pathname;
-  return spawnSync(bin, args, { stdio: 'inherit' }).status ?? 1;
+  return spawnSync(bin, args, { stdio: 'inherit', env }).status ?? 1;
 }
 
 interface Report {
