@@ -51,6 +51,7 @@ export class Budget {
    * a reward there would push it below zero (more than the limit).
    */
   async giveBack(client: string, points: number, windowEndsAt: number): Promise<void> {
+    // Stryker disable next-line EqualityOperator: rewarding 0 points is a no-op, and > differs from >= only in the window's last millisecond.
     if (points <= 0 || Date.now() >= windowEndsAt) return;
     await this.#limiter.reward(client, points).catch((error: unknown) => {
       this.#store.logger.warn(`rate limits: cannot give back ${points} tokens to ${client} (${String(error)})`);
