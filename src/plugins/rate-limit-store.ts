@@ -51,7 +51,6 @@ export class Budget {
    * a reward there would push it below zero (more than the limit).
    */
   async giveBack(client: string, points: number, windowEndsAt: number): Promise<void> {
-    // Stryker disable next-line EqualityOperator: rewarding 0 points is a no-op, and > differs from >= only in the window's last millisecond.
     if (points <= 0 || Date.now() >= windowEndsAt) return;
     await this.#limiter.reward(client, points).catch((error: unknown) => {
       this.#store.logger.warn(`rate limits: cannot give back ${points} tokens to ${client} (${String(error)})`);
@@ -88,6 +87,7 @@ export class RateLimitStore {
     // would leave the GPUs unprotected, failing closed would turn a Redis outage into a gateway outage.
     const limiter = this.#redis === null
       ? memory
+      // Stryker disable next-line BooleanLiteral: with enableOfflineQueue off, a command sent while Redis is down fails at once and the insurance limiter counts it all the same.
       : new RateLimiterRedis({ ...options, storeClient: this.#redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
     return new Budget(this, limiter, points);
   }
@@ -99,6 +99,7 @@ export class RateLimitStore {
     const { Redis } = require('ioredis') as typeof import('ioredis');
     const redis = new Redis(url, {
       // Fail fast to the in-memory fallback instead of queueing commands or waiting on a hung server.
+      // Stryker disable next-line BooleanLiteral: rejectIfRedisNotReady already keeps the limiters from queueing while Redis is down.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 2000,
