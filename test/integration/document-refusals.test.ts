@@ -74,6 +74,10 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
       [`mutation { ... on Mutation { ${complete('60', 'a')} } ...F } fragment F on Mutation { ${complete('41', 'b')} }`, 101],
       [`mutation { ...G } fragment G on Mutation { ...F ${complete('1', 'x')} } fragment F on Mutation { ${complete('100', 'y')} }`, 101],
       [`subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], maxTokens: 200) { __typename } }`, 200],
+      // A fragment before the operation is not the operation.
+      [`fragment Cheap on Mutation { ${complete('1', 'x')} } mutation Dear { ${complete('500', 'y')} ...Cheap }`, 501],
+      // A fragment spread twice counts twice (an upper bound: merged fields run once).
+      [`mutation { ...F ...H } fragment H on Mutation { ...F } fragment F on Mutation { ${complete('60')} }`, 120],
     ];
     for (const [query, cost] of cases) {
       expectOnlyError(await post(gw, { query }), 400, {
@@ -82,6 +86,18 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
       });
     }
     expect(generations(gw)).toBe(before);
+  });
+
+  it('prices a maxTokens or n variable that is not a positive integer as if it were left out', async () => {
+    const query = `mutation($t: Int, $o: GenerationOptions) { complete(model: "${MODEL}", prompt: "x", maxTokens: $t, options: $o) { __typename } }`;
+    for (const t of [1.5, '50', 0, null]) {
+      const answer = await post(gw, { query, variables: { t } });
+      expect(answer.json?.errors?.[0]?.extensions, String(t)).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 256, limit: 100 });
+    }
+    // n 1.5 counts once (70 ≤ 100): the refusal is then the variable's own, not the cost.
+    const n = await post(gw, { query, variables: { t: 70, o: { n: 1.5 } } });
+    expect(n.status, n.text).toBe(400);
+    expect(n.json?.errors?.[0]?.message).toMatch(/^Variable "\$o" got invalid value 1\.5 at "o\.n"; Int cannot represent non-integer value: 1\.5$/);
   });
 
   it('reads maxTokens and n from variables', async () => {
@@ -239,7 +255,15 @@ describe('trusted documents (TRUSTED_DOCUMENTS_FILE)', () => {
     expect(problems(dir)).toEqual([`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(dir)} cannot be read (EISDIR); ${expected}`]);
     const broken = write('broken.json', '{"a": ');
     expect(problems(broken)).toEqual([`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(broken)} is not JSON; ${expected}`]);
-    for (const [name, text] of [['empty.json', '{}'], ['array.json', '["query { models { id } }"]'], ['null.json', 'null'], ['number.json', '{"abc": 1}'], ['mixed.json', `{"a": "${models}", "b": {}}`]]) {
+    const shapes = [
+      ['empty.json', '{}'],
+      ['array.json', '["query { models { id } }"]'],
+      ['string.json', '"query { models { id } }"'],
+      ['null.json', 'null'],
+      ['number.json', '{"abc": 1}'],
+      ['mixed.json', `{"a": "${models}", "b": {}}`],
+    ];
+    for (const [name, text] of shapes) {
       const file = write(name!, text!);
       expect(problems(file), name).toEqual([`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(file)} holds no documents; ${expected}`]);
     }
