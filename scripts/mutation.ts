@@ -65,6 +65,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[] }> = {
       'test/integration/gate-refusals.test.ts',
       'test/integration/gate-findings.test.ts',
       'test/integration/rate-limit-answers.test.ts',
+      'test/integration/gate-matrix.test.ts',
     ],
   },
 };

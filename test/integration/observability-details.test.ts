@@ -136,3 +136,86 @@ describe('without client keys', () => {
     expect(grew('nim_graphql_gateway_overhead_seconds_count')).toBe(0);
   });
 });
+
+describe('metric values and what is not traced (tokens paced 20 ms apart)', () => {
+  let gw: LoggedGateway;
+  beforeAll(async () => {
+    gw = await startLoggedGateway({}, { tokenDelayMs: 20 });
+  });
+  afterAll(() => gw.close());
+
+  const post = (body: unknown, id = nextId(), accept = 'application/graphql-response+json') =>
+    gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept, 'x-request-id': id }, JSON.stringify(body));
+  const delta = (before: string, after: string, name: string, labels: Record<string, string> = {}) => sample(after, name, labels) - sample(before, name, labels);
+
+  it('observes an operation in seconds: its duration, and the gateway overhead within it', async () => {
+    const before = await gw.metrics();
+    const answer = await post({ query: COMPLETE_WITH_OPTIONS, variables: { model: MODEL, prompt: 'Once', maxTokens: 2 } });
+    expect(answer.status).toBe(200);
+    const [gateway, upstream] = /^gateway;dur=(\d+\.\d{3}), upstream;dur=(\d+\.\d{3})$/.exec(String(answer.headers['server-timing']))!.slice(1).map(Number) as [number, number];
+    expect(gateway).toBeGreaterThan(0);
+    expect(upstream).toBeGreaterThan(0);
+    const after = await gw.metrics();
+    const labels = { operation: 'CompleteWithOptions', type: 'mutation', outcome: 'ok' };
+    const duration = delta(before, after, 'nim_graphql_operation_duration_seconds_sum', labels);
+    const overhead = delta(before, after, 'nim_graphql_gateway_overhead_seconds_sum');
+    expect(duration).toBeGreaterThan(0);
+    expect(duration).toBeLessThan(30);
+    expect(overhead).toBeGreaterThan(0);
+    expect(overhead).toBeLessThan(duration);
+  });
+
+  it('observes a stream\'s first token in seconds and its rate in tokens a second', async () => {
+    const before = await gw.metrics();
+    const events = await collect(gw.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 4, options: { ignoreEos: true } });
+    expect(events.at(-1)!.__typename).toBe('CompletionDone');
+    const after = await gw.metrics();
+    const first = delta(before, after, 'nim_graphql_stream_time_to_first_token_seconds_sum');
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(30);
+    expect(delta(before, after, 'nim_graphql_stream_tokens_per_second_count')).toBe(1);
+    // 4 tokens 20 ms apart: about 50 a second; well under a million, well over one.
+    const rate = delta(before, after, 'nim_graphql_stream_tokens_per_second_sum');
+    expect(rate).toBeGreaterThan(1);
+    expect(rate).toBeLessThan(1_000_000);
+  });
+
+  it('a stream that ends without a token observes no first token and no rate', async () => {
+    const before = await gw.metrics();
+    const events = await collect(gw.endpoint, COMPLETION_STREAM, { model: 'sim/none', prompt: 'Once', maxTokens: 4 });
+    expect(events.at(-1)!.__typename).toBe('ModelNotFoundError');
+    const after = await gw.metrics();
+    expect(delta(before, after, 'nim_graphql_stream_time_to_first_token_seconds_count')).toBe(0);
+    expect(delta(before, after, 'nim_graphql_stream_tokens_per_second_count')).toBe(0);
+  });
+
+  it('counts no tokens for an operation that used no model', async () => {
+    expect((await post({ query: '{ models { id } }' })).status).toBe(200);
+    const metrics = await gw.metrics();
+    expect(metrics).not.toMatch(/nim_graphql_tokens_total\{[^}]*model="(undefined)?"/);
+  });
+
+  it('logs a document that does not parse, and a request Yoga cannot read, with its code', async () => {
+    const id = nextId();
+    expect((await post({ query: '{ models { id ' }, id)).status).toBe(400);
+    expect(await lineOf(gw, id)).toMatchObject({ status: 400, outcome: 'refused', errorCode: 'GRAPHQL_PARSE_FAILED' });
+    for (const body of ['{}', '{"query": 1}', 'not json']) {
+      const bad = nextId();
+      const answer = await gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-request-id': bad }, body);
+      expect(answer.status, body).toBe(400);
+      expect(await lineOf(gw, bad), body).toMatchObject({ status: 400, outcome: 'refused', errorCode: 'BAD_REQUEST' });
+    }
+  });
+
+  it('traces GraphQL requests only: health checks carry no request id and write no log line', async () => {
+    for (const path of ['/health/live', '/health/ready']) {
+      const id = nextId();
+      const answer = await gw.raw('GET', path, { 'x-request-id': id });
+      expect(answer.status, path).toBe(200);
+      expect(answer.headers['x-request-id'], path).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(gw.linesOf(id), path).toEqual([]);
+    }
+    expect(sample(await gw.metrics(), 'nim_graphql_in_flight_requests')).toBe(0);
+  });
+});
