@@ -8,16 +8,16 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.ts';
 
-const label = (error: Error) =>
+const label = (error: Error) => {
   // Stryker disable next-line OptionalChaining: a GraphQLError always has an extensions object.
-  !(error instanceof GraphQLError) || error.extensions?.code
-    ? error
-    // Stryker disable next-line Regex: graphql-armor's messages have the prefix only at their start.
-    : new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
-        nodes: error.nodes,
-        // Stryker disable next-line ObjectLiteral,StringLiteral: Yoga answers every validation error with this code and status 400 itself.
-        extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-      });
+  if (!(error instanceof GraphQLError) || error.extensions?.code) return error;
+  // Stryker disable next-line Regex: graphql-armor's messages have the prefix only at their start.
+  return new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+    nodes: error.nodes,
+    // Stryker disable next-line ObjectLiteral,StringLiteral: Yoga answers every validation error with this code and status 400 itself.
+    extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+  });
+};
 
 /**
  * Armor throws its first rejection out of validate (so nothing else runs), with no code and a
