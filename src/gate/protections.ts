@@ -16,7 +16,7 @@ export const PROTECTIONS = {
   trustedDocuments: 'only manifest documents run, by hash',
   /** MAX_DEPTH and friends: graphql-armor at parse and validation (envelop). */
   shapeLimits: 'document depth, aliases, directives and tokens bounded',
-  /** MAX_OPERATION_COST: at validation (envelop), src/plugins/use-operation-cost.ts. */
+  /** MAX_OPERATION_COST: at execute/subscribe, before any resolver (envelop), src/plugins/use-operation-cost.ts. */
   cost: 'an operation over the token cost is refused before any upstream call',
   /** RATE_LIMIT_*: at execute/subscribe (envelop), src/plugins/use-rate-limits.ts. */
   rateLimits: 'a client over its budget is refused before any upstream call',

@@ -85,9 +85,9 @@ export class RateLimitStore {
     const memory = new RateLimiterMemory(options);
     // Redis down (or slow): each instance counts in its own memory with the same limits. Failing open
     // would leave the GPUs unprotected, failing closed would turn a Redis outage into a gateway outage.
-    const limiter = this.#redis === null
-      ? memory
-      : new RateLimiterRedis({ ...options, storeClient: this.#redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+    if (this.#redis === null) return new Budget(this, memory, points);
+    // Stryker disable next-line BooleanLiteral: with enableOfflineQueue off, a command sent while Redis is down fails at once and the insurance limiter counts it all the same.
+    const limiter = new RateLimiterRedis({ ...options, storeClient: this.#redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
     return new Budget(this, limiter, points);
   }
 
@@ -98,6 +98,7 @@ export class RateLimitStore {
     const { Redis } = require('ioredis') as typeof import('ioredis');
     const redis = new Redis(url, {
       // Fail fast to the in-memory fallback instead of queueing commands or waiting on a hung server.
+      // Stryker disable next-line BooleanLiteral: rejectIfRedisNotReady already keeps the limiters from queueing while Redis is down.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 2000,

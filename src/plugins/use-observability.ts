@@ -23,6 +23,7 @@ type Outcome = 'ok' | 'error' | 'refused' | 'cancelled';
 function describeOperation(trace: RequestTrace, document: DocumentNode, operationName: string | null | undefined): void {
   const operation = getOperationAST(document, operationName);
   trace.operationName = operation?.name?.value ?? operationName ?? 'anonymous';
+  // Stryker disable next-line OptionalChaining: Yoga refuses a document whose operation it cannot pick before execute, so the operation is found here.
   trace.operationType = operation?.operation ?? 'unknown';
 }
 
@@ -144,6 +145,7 @@ export function noteResult(observability: Observability, request: Request, resul
   if (trace === undefined || trace.errorCode !== null || isAsyncIterable(result)) return;
   const results: readonly AnyResult[] = Array.isArray(result) ? result : [result as AnyResult];
   const first = results.find((r) => r.errors?.length)?.errors?.[0];
+  // Stryker disable next-line OptionalChaining: a GraphQLError always has an extensions object.
   if (first) trace.errorCode = String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
 }
 

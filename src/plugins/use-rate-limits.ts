@@ -89,6 +89,7 @@ function settledOnEnd<T>(source: AsyncIterable<T>, settle: (clientGone: boolean)
     },
     async return(value?: unknown) {
       void finish(true);
+      // Stryker disable next-line OptionalChaining,LogicalOperator: Yoga's streams all have return(), and for-await ignores what it resolves to.
       return (await iterator.return?.(value)) ?? { done: true, value: undefined };
     },
     async throw(error?: unknown) {
@@ -101,6 +102,7 @@ function settledOnEnd<T>(source: AsyncIterable<T>, settle: (clientGone: boolean)
 
 export function useRateLimits(store: RateLimitStore, rules: CostRules): Plugin<Context> {
   const settle = (reservation: Reservation, context: Context, clientGone: boolean) =>
+    // Stryker disable next-line OptionalChaining: a reservation is only ever taken from the token budget, so it exists here.
     store.tokens?.giveBack(reservation.client, reservation.points - charge(reservation.points, context.meter, clientGone), reservation.windowEndsAt) ??
     Promise.resolve();
 

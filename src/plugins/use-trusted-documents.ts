@@ -10,6 +10,7 @@ export function loadTrustedDocuments(path: string): ReadonlyMap<string, string> 
   const expected = 'expected a JSON object of {"<sha256 hex>": "<GraphQL document>"} as GraphQL Code Generator writes it';
   let parsed: unknown;
   try {
+    // Stryker disable next-line StringLiteral: without an encoding readFileSync returns a Buffer, which JSON.parse reads as UTF-8 too.
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const reason = error instanceof SyntaxError ? 'is not JSON' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;

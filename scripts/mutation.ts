@@ -1,0 +1,168 @@
+// npm run test:mutation [-- [--concern <name>|all] [--since <git ref>] [--incremental [--force]] [--tests <globs>] [--static] [file …]]
+// Runs Stryker (stryker.config.json) on the core, on the files named, on the core files changed since
+// a git ref (committed since the merge base, staged, unstaged or new), or concern by concern against
+// the tests that guard each. See TESTING.md.
+// Static mutants (code run only while modules load or in beforeAll, such as the gateways the
+// integration tests start there) need every selected test file rerun for each: about a minute
+// apiece against the whole suite, so they are left out there (reported as Ignored) unless --static
+// is given; a concern's own tests take seconds, so --concern always includes them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { matchesGlob } from 'node:path';
+import { parseArgs } from 'node:util';
+import config from '../stryker.config.json' with { type: 'json' };
+
+/**
+ * The core by concern, each with the test files that guard it. Against the whole suite every
+ * surviving mutant of code that every request runs (the gate, the log line) reruns ~400 tests; a
+ * concern's own tests take minutes. A score measured so is a lower bound of the whole suite's.
+ */
+const CONCERNS: Record<string, { mutate: string[]; tests: string[] }> = {
+  gate: {
+    mutate: ['src/gate/client-auth.ts', 'src/gate/gate.ts'],
+    tests: [
+      'test/unit/client-auth.test.ts',
+      'test/unit/caller-identity.test.ts',
+      'test/integration/client-auth.test.ts',
+      'test/integration/gate-refusals.test.ts',
+      'test/integration/gate-matrix.test.ts',
+      'test/integration/gate-findings.test.ts',
+      'test/integration/abuse.test.ts',
+    ],
+  },
+  'rate-limits': {
+    mutate: ['src/plugins/use-rate-limits.ts', 'src/plugins/rate-limit-store.ts'],
+    tests: [
+      'test/unit/rate-limit-store.test.ts',
+      'test/integration/rate-limits.test.ts',
+      'test/integration/rate-limits-redis.test.ts',
+      'test/integration/rate-limit-answers.test.ts',
+      'test/integration/rate-limits-redis-log.test.ts',
+    ],
+  },
+  documents: {
+    mutate: ['src/plugins/use-operation-cost.ts', 'src/plugins/use-operation-limits.ts', 'src/plugins/use-trusted-documents.ts', 'src/plugins/use-introspection-off.ts'],
+    tests: [
+      'test/integration/abuse.test.ts',
+      'test/integration/document-refusals.test.ts',
+      'test/integration/gate-findings.test.ts',
+      'test/integration/gate-matrix.test.ts',
+    ],
+  },
+  health: {
+    mutate: ['src/plugins/use-health.ts'],
+    tests: [
+      'test/integration/resilience.test.ts',
+      'test/integration/health-answers.test.ts',
+    ],
+  },
+  observability: {
+    mutate: ['src/plugins/use-observability.ts'],
+    tests: [
+      'test/integration/observability.test.ts',
+      'test/integration/observability-details.test.ts',
+      'test/integration/tracing.test.ts',
+      'test/integration/gate-refusals.test.ts',
+      'test/integration/gate-findings.test.ts',
+      'test/integration/rate-limit-answers.test.ts',
+      'test/integration/gate-matrix.test.ts',
+    ],
+  },
+};
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    concern: { type: 'string' },
+    since: { type: 'string' },
+    incremental: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+    tests: { type: 'string' },
+    static: { type: 'boolean', default: false },
+  },
+});
+
+const core: string[] = config.mutate;
+const REPORT = config.jsonReporter.fileName;
+const matches = (file: string, patterns: readonly string[]) => patterns.some((pattern) => file === pattern || matchesGlob(file, pattern));
+const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+
+function changedSince(ref: string): string[] {
+  const base = git('merge-base', ref, 'HEAD')[0]!;
+  const files = new Set([...git('diff', '--name-only', base), ...git('ls-files', '--others', '--exclude-standard')]);
+  return [...files].filter((file) => existsSync(file) && matches(file, core)).sort();
+}
+
+/** The files to mutate: those named (or the given set), narrowed to the changed ones with --since. */
+function selection(given: string[]): string[] | null {
+  if (values.since === undefined) return given;
+  const changed = changedSince(values.since);
+  const picked = given.length > 0 ? changed.filter((file) => matches(file, given)) : changed;
+  return picked.length > 0 ? picked : null;
+}
+
+function stryker(mutate: string[], tests: string | undefined, incrementalFile?: string, withStatic = values.static): number {
+  const args = ['run', 'stryker.config.json'];
+  if (mutate.length > 0) args.push('--mutate', mutate.join(','));
+  if (values.incremental) args.push('--incremental');
+  if (values.incremental && incrementalFile !== undefined) args.push('--incrementalFile', incrementalFile);
+  if (values.force) args.push('--force');
+  if (!withStatic) args.push('--ignoreStatic');
+  // The test files go to vitest (vitest.mutation.config.ts), not to Stryker's testFiles: see there why.
+  const env = tests === undefined ? process.env : { ...process.env, MUTATION_TEST_FILES: tests };
+  const bin = new URL('../node_modules/.bin/stryker', import.meta.url).pathname;
+  return spawnSync(bin, args, { stdio: 'inherit', env }).status ?? 1;
+}
+
+interface Report {
+  files: Record<string, { mutants: { status: string }[] }>;
+}
+
+/** One line a file: Stryker's score (killed and timed out over everything but ignored and errors). */
+function summary(reports: string[]): string {
+  const rows = ['| file | score | killed | timeout | survived | no cov. | ignored |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  for (const path of reports) {
+    const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+    for (const [file, { mutants }] of Object.entries(report.files).sort()) {
+      const count = (status: string) => mutants.filter((m) => m.status === status).length;
+      const [killed, timeout, survived, noCoverage, ignored] = ['Killed', 'Timeout', 'Survived', 'NoCoverage', 'Ignored'].map(count) as [number, number, number, number, number];
+      const valid = killed + timeout + survived + noCoverage;
+      const score = valid === 0 ? 'n/a' : `${((100 * (killed + timeout)) / valid).toFixed(2)} %`;
+      rows.push(`| ${file} | ${score} | ${killed} | ${timeout} | ${survived} | ${noCoverage} | ${ignored} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+if (values.concern === undefined) {
+  const mutate = selection(positionals);
+  if (mutate === null) {
+    console.log(`test:mutation: no core file changed since ${values.since}; nothing to mutate.`);
+    process.exit(0);
+  }
+  process.exit(stryker(mutate, values.tests));
+}
+
+const names = values.concern === 'all' ? Object.keys(CONCERNS) : values.concern.split(',');
+const unknown = names.filter((name) => !(name in CONCERNS));
+if (unknown.length > 0) {
+  console.error(`test:mutation: no concern ${unknown.join(', ')}; the concerns are ${Object.keys(CONCERNS).join(', ')}, or all.`);
+  process.exit(2);
+}
+let failed = 0;
+const reports: string[] = [];
+for (const name of names) {
+  const concern = CONCERNS[name]!;
+  const mutate = selection(positionals.length > 0 ? concern.mutate.filter((file) => matches(file, positionals)) : concern.mutate);
+  if (mutate === null || mutate.length === 0) continue;
+  console.log(`test:mutation: ${name}: ${mutate.join(', ')}`);
+  const status = stryker(mutate, values.tests ?? concern.tests.join(','), `reports/mutation/${name}-incremental.json`, true);
+  if (status !== 0) failed += 1;
+  const own = REPORT.replace(/mutation\.json$/, `${name}.json`);
+  if (status === 0 && existsSync(REPORT)) {
+    copyFileSync(REPORT, own);
+    reports.push(own);
+  }
+}
+if (reports.length > 0) console.log(`\ntest:mutation: by file\n${summary(reports)}`);
+process.exit(failed === 0 ? 0 : 1);
