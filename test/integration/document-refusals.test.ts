@@ -170,6 +170,7 @@ describe('INTROSPECTION=false: errors keep everything but the suggestion', () =>
     expectOnlyError(mutation, 400, {
       message: 'Variable "$m" got invalid value "USR" at "m[0].role"; Value "USR" does not exist in "ChatRole" enum.',
       locations: [{ line: 1, column: 10 }],
+      extensions: { code: 'BAD_USER_INPUT' },
     });
     const options = await post(gw, {
       query: `mutation($o: GenerationOptions) { complete(model: "${MODEL}", prompt: "x", maxTokens: 1, options: $o) { __typename } }`,
@@ -178,6 +179,7 @@ describe('INTROSPECTION=false: errors keep everything but the suggestion', () =>
     expectOnlyError(options, 400, {
       message: 'Variable "$o" got invalid value { temprature: 1 }; Field "temprature" is not defined by type "GenerationOptions".',
       locations: [{ line: 1, column: 10 }],
+      extensions: { code: 'BAD_USER_INPUT' },
     });
     const stream = await gw.raw(
       'POST',

@@ -84,14 +84,15 @@ describe('with client keys', () => {
     expect(sample(metrics, 'nim_graphql_in_flight_requests')).toBe(0);
   });
 
-  it('logs a batch once with the code of its failed operation, and an error without a code as INTERNAL_SERVER_ERROR', async () => {
+  it('logs a batch once with the code of its failed operation, and a request error with its own code', async () => {
     const batch = nextId();
     const answer = await post([{ query: '{ __typename }' }, { query: `mutation { complete(model: "sim/none", prompt: "x") { __typename } }` }, { query: '{ models { id } }' }], batch);
     expect(answer.status).toBe(200);
     expect(await lineOf(gw, batch)).toMatchObject({ errorCode: 'MODEL_NOT_FOUND', outcome: 'error', status: 200 });
     const failed = nextId();
+    // A request error graphql-js raises before running anything (a missing variable) is BAD_USER_INPUT.
     await post([{ query: '{ __typename }' }, { query: 'query($n: Boolean!) { __typename @include(if: $n) }' }], failed);
-    expect(await lineOf(gw, failed)).toMatchObject({ errorCode: 'INTERNAL_SERVER_ERROR' });
+    expect(await lineOf(gw, failed)).toMatchObject({ errorCode: 'BAD_USER_INPUT' });
     const typed = nextId();
     await post({ query: 'mutation { complete(model: 1) { __typename } }' }, typed);
     expect(await lineOf(gw, typed)).toMatchObject({ errorCode: 'GRAPHQL_VALIDATION_FAILED', outcome: 'refused', status: 400 });
@@ -207,12 +208,12 @@ describe('metric values and what is not traced (tokens paced 20 ms apart)', () =
     }
   });
 
-  it('traces GraphQL requests only: health checks carry no request id and write no log line', async () => {
+  it('traces GraphQL requests only: health checks carry their request id but write no log line', async () => {
     for (const path of ['/health/live', '/health/ready']) {
       const id = nextId();
       const answer = await gw.raw('GET', path, { 'x-request-id': id });
       expect(answer.status, path).toBe(200);
-      expect(answer.headers['x-request-id'], path).toBeUndefined();
+      expect(answer.headers['x-request-id'], path).toBe(id);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(gw.linesOf(id), path).toEqual([]);
     }
