@@ -9,7 +9,10 @@ const config: CodegenConfig = {
     'examples/gql/': {
       preset: 'client',
       // persisted-documents.json is the trusted-documents manifest (TRUSTED_DOCUMENTS_FILE).
-      presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' } },
+      presetConfig: {
+        fragmentMasking: false,
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+      },
       config: {
         documentMode: 'string',
         useTypeImports: true,

@@ -20,7 +20,12 @@ async function serve(upstream: string): Promise<void> {
     req.on('end', () => {
       const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       pool
-        .request({ method: 'POST', path: req.url ?? '/', headers: { 'content-type': 'application/json' }, body })
+        .request({
+          method: 'POST',
+          path: req.url ?? '/',
+          headers: { 'content-type': 'application/json' },
+          body,
+        })
         .then(async (response) => {
           const text = JSON.stringify(JSON.parse(await response.body.text()));
           res.writeHead(response.statusCode, { 'content-type': 'application/json' }).end(text);
@@ -28,12 +33,18 @@ async function serve(upstream: string): Promise<void> {
         .catch(() => res.writeHead(502).end());
     });
   });
-  server.listen(0, '127.0.0.1', () => console.log(`floor relay at http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  server.listen(0, '127.0.0.1', () =>
+    console.log(`floor relay at http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+  );
 }
 
 async function measure(): Promise<void> {
   const simulator = await startSimulatorProcess({ tokenDelayMs: 0 });
-  const relay = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', simulator.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const relay = spawn(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--serve', simulator.url],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise<string>((resolve) =>
     relay.stdout.on('data', (chunk: Buffer) => {
       const match = /relay at (\S+)/.exec(chunk.toString('utf8'));

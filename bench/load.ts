@@ -39,7 +39,10 @@ export interface LoadOptions {
 /** Nearest-rank percentiles of unsorted samples. */
 export function percentiles(samples: ArrayLike<number>): Percentiles {
   const sorted = Float64Array.from(samples).sort();
-  const at = (q: number) => (sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN));
+  const at = (q: number) =>
+    sorted.length === 0
+      ? NaN
+      : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN);
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
 }
 
@@ -62,7 +65,11 @@ export class Samples {
   }
 }
 
-export async function runLoad(origin: string, spec: RequestSpec, options: LoadOptions): Promise<LoadResult> {
+export async function runLoad(
+  origin: string,
+  spec: RequestSpec,
+  options: LoadOptions,
+): Promise<LoadResult> {
   const latencies = new Samples();
   let responses = 0;
   let last = 0n;
@@ -91,7 +98,9 @@ export async function runLoad(origin: string, spec: RequestSpec, options: LoadOp
         connections: options.connections,
         pipelining: 1,
         timeout: 30,
-        ...(options.amount === undefined ? { duration: options.seconds ?? 5 } : { amount: options.amount }),
+        ...(options.amount === undefined
+          ? { duration: options.seconds ?? 5 }
+          : { amount: options.amount }),
         setupClient,
         verifyBody: spec.verify,
       },

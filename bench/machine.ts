@@ -32,7 +32,11 @@ function cpuModel(): string {
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -74,7 +78,9 @@ export function describeMachine(argv: readonly string[]): Machine {
     node: process.version,
     gitCommit: gitCommit(),
     srcDigest: srcDigest(),
-    command: viaNpm ? `npm run bench${args ? ` -- ${args}` : ''}` : `node bench/run.ts${args ? ` ${args}` : ''}`,
+    command: viaNpm
+      ? `npm run bench${args ? ` -- ${args}` : ''}`
+      : `node bench/run.ts${args ? ` ${args}` : ''}`,
     fileDescriptorLimit: fileDescriptorLimit(),
   };
 }

@@ -21,7 +21,12 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-async function startChild(name: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<Child> {
+async function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<Child> {
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -55,7 +60,10 @@ async function startChild(name: string, args: string[], env: Record<string, stri
     }),
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s:\n${tail}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start within 20 s:\n${tail}`)),
+      20_000,
+    );
     const watch = (line: string) => {
       const match = ready.exec(line);
       if (match?.[1] === undefined) return;
@@ -129,13 +137,26 @@ export interface GatewayLaunch {
 
 /** Compiles src/ to dist/ (`npm run build`), what production runs; once per bench run. */
 export function buildGateway(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
 }
 
 /** The gateway exactly as deployed: `node dist/main.js` (after buildGateway()), configured by environment. */
 export async function startGatewayProcess(launch: GatewayLaunch): Promise<Child> {
-  const env = { NIM_PROXY_BASE_URL: launch.upstream, HOST: '127.0.0.1', PORT: '0', SHUTDOWN_GRACE_MS: '500', ...launch.env };
-  const child = await startChild('gateway', [...(launch.nodeArgs ?? []), 'dist/main.js'], env, /GraphQL(?: and GraphiQL)? at (http:\/\/\S+)\/graphql/);
+  const env = {
+    NIM_PROXY_BASE_URL: launch.upstream,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SHUTDOWN_GRACE_MS: '500',
+    ...launch.env,
+  };
+  const child = await startChild(
+    'gateway',
+    [...(launch.nodeArgs ?? []), 'dist/main.js'],
+    env,
+    /GraphQL(?: and GraphiQL)? at (http:\/\/\S+)\/graphql/,
+  );
   // main.ts prints "localhost"; it listens on HOST.
   return { ...child, url: child.url.replace('localhost', '127.0.0.1') };
 }
@@ -153,7 +174,9 @@ export interface LiveMemory {
 export async function liveMemory(gateway: Child): Promise<LiveMemory> {
   const line = gateway.nextLine(/^bench-probe /, 10_000);
   process.kill(gateway.pid, 'SIGUSR2');
-  const { rss, heapUsed, external } = JSON.parse((await line).slice('bench-probe '.length)) as Record<string, number>;
+  const { rss, heapUsed, external } = JSON.parse(
+    (await line).slice('bench-probe '.length),
+  ) as Record<string, number>;
   const mb = (bytes: number | undefined) => (bytes ?? NaN) / 1024 ** 2;
   return { rssMb: mb(rss), liveMb: mb(heapUsed) + mb(external) };
 }
@@ -189,8 +212,15 @@ export function cpuMs(pid: number): number {
 /** Busy CPU time of the whole machine (all cores, every process and the kernel), in ms. */
 export function machineBusyMs(): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
-  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-  const busy = [user, nice, system, irq, softirq, steal].reduce<number>((sum, n) => sum + (n ?? 0), 0);
+  const [user, nice, system, , , irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const busy = [user, nice, system, irq, softirq, steal].reduce<number>(
+    (sum, n) => sum + (n ?? 0),
+    0,
+  );
   return (busy * 1000) / ticksPerSecond();
 }
 
@@ -202,7 +232,8 @@ export interface Memory {
 
 export function memory(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  const kb = (key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 }
 

@@ -55,7 +55,10 @@ function area(frame: CallFrame): string {
 
 function label(frame: CallFrame): string {
   const file = frame.url.split('/').pop() ?? '';
-  const where = frame.url === '' ? '' : ` ${frame.url.startsWith('node:') ? frame.url : `${area(frame)}/${file}`}:${frame.lineNumber + 1}`;
+  const where =
+    frame.url === ''
+      ? ''
+      : ` ${frame.url.startsWith('node:') ? frame.url : `${area(frame)}/${file}`}:${frame.lineNumber + 1}`;
   return `${frame.functionName || '(anonymous)'}${where}`;
 }
 
@@ -76,7 +79,8 @@ function load(file: string): LoadedProfile {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
   return { profile, byId, parent };
 }
 
@@ -120,7 +124,8 @@ export function callers(file: string, needle: string, depth = 8, top = 8): Entry
       if (hit) frames.push(name);
       if (frames.length === depth) break;
     }
-    if (hit) stacks.set(frames.join('\n      ← '), (stacks.get(frames.join('\n      ← ')) ?? 0) + ms);
+    if (hit)
+      stacks.set(frames.join('\n      ← '), (stacks.get(frames.join('\n      ← ')) ?? 0) + ms);
   });
   return ranked(stacks, busyMs, top);
 }
@@ -135,7 +140,8 @@ export function summarizeProfile(file: string, top = 25, window?: Window): Profi
   const inclusiveFn = new Map<string, number>();
   let idleMs = 0;
   let busyMs = 0;
-  const add = (map: Map<string, number>, key: string, ms: number) => map.set(key, (map.get(key) ?? 0) + ms);
+  const add = (map: Map<string, number>, key: string, ms: number) =>
+    map.set(key, (map.get(key) ?? 0) + ms);
 
   profile.samples.forEach((id, i) => {
     const ms = times[i] ?? 0;
@@ -173,7 +179,12 @@ export function summarizeProfile(file: string, top = 25, window?: Window): Profi
 
 export function formatSummary(summary: ProfileSummary): string {
   const rows = (entries: Entry[]) =>
-    entries.map((e) => `  ${e.ms.toFixed(0).padStart(7)} ms ${e.percent.toFixed(1).padStart(5)}%  ${e.name}`).join('\n');
+    entries
+      .map(
+        (e) =>
+          `  ${e.ms.toFixed(0).padStart(7)} ms ${e.percent.toFixed(1).padStart(5)}%  ${e.name}`,
+      )
+      .join('\n');
   return [
     `${summary.file}: busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms`,
     'self time by function:',
@@ -190,11 +201,16 @@ export function formatSummary(summary: ProfileSummary): string {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [file, second, needle] = process.argv.slice(2);
   if (file === undefined) {
-    console.error('usage: node bench/profile.ts <file.cpuprofile> [top | --callers <function name>]');
+    console.error(
+      'usage: node bench/profile.ts <file.cpuprofile> [top | --callers <function name>]',
+    );
     process.exit(1);
   }
   if (second === '--callers' && needle !== undefined) {
-    for (const e of callers(file, needle)) console.log(`${e.ms.toFixed(0).padStart(7)} ms ${e.percent.toFixed(1).padStart(5)}%  ${e.name}`);
+    for (const e of callers(file, needle))
+      console.log(
+        `${e.ms.toFixed(0).padStart(7)} ms ${e.percent.toFixed(1).padStart(5)}%  ${e.name}`,
+      );
   } else {
     console.log(formatSummary(summarizeProfile(file, second === undefined ? 25 : Number(second))));
   }

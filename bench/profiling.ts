@@ -30,8 +30,10 @@ function jobs(seconds: number): Job[] {
   const rest = (name: 'complete' | 'models' | 'chat'): Job => ({
     name: `${name}, 10 clients`,
     tokenDelayMs: 0,
-    warm: (gateway) => runLoad(gateway.url, WORKLOADS[name].gateway, { connections: 10, seconds: 1 }),
-    run: async (gateway) => (await runLoad(gateway.url, WORKLOADS[name].gateway, { connections: 10, seconds })).rps,
+    warm: (gateway) =>
+      runLoad(gateway.url, WORKLOADS[name].gateway, { connections: 10, seconds: 1 }),
+    run: async (gateway) =>
+      (await runLoad(gateway.url, WORKLOADS[name].gateway, { connections: 10, seconds })).rps,
   });
   const spec = gatewayStream(STREAM_TOKENS);
   return [
@@ -40,17 +42,35 @@ function jobs(seconds: number): Job[] {
     {
       name: `stream of ${STREAM_TOKENS} tokens, burst, 10 clients (tokens/s)`,
       tokenDelayMs: 0,
-      warm: (gateway) => runStreams(gateway.url, spec, { concurrency: 10, count: 20, expectedTokens: STREAM_TOKENS }),
+      warm: (gateway) =>
+        runStreams(gateway.url, spec, {
+          concurrency: 10,
+          count: 20,
+          expectedTokens: STREAM_TOKENS,
+        }),
       run: async (gateway) =>
-        (await runStreams(gateway.url, spec, { concurrency: 10, seconds, expectedTokens: STREAM_TOKENS })).tokensPerSecond,
+        (
+          await runStreams(gateway.url, spec, {
+            concurrency: 10,
+            seconds,
+            expectedTokens: STREAM_TOKENS,
+          })
+        ).tokensPerSecond,
     },
     {
       // Tokens one at a time, as a real model sends them: nothing to amortise a token's cost over.
       name: `stream of ${STREAM_TOKENS} tokens, a token every 1 ms, 1 client (tokens/s)`,
       tokenDelayMs: 1,
-      warm: (gateway) => runStreams(gateway.url, spec, { concurrency: 1, count: 3, expectedTokens: STREAM_TOKENS }),
+      warm: (gateway) =>
+        runStreams(gateway.url, spec, { concurrency: 1, count: 3, expectedTokens: STREAM_TOKENS }),
       run: async (gateway) =>
-        (await runStreams(gateway.url, spec, { concurrency: 1, seconds, expectedTokens: STREAM_TOKENS })).tokensPerSecond,
+        (
+          await runStreams(gateway.url, spec, {
+            concurrency: 1,
+            seconds,
+            expectedTokens: STREAM_TOKENS,
+          })
+        ).tokensPerSecond,
     },
   ];
 }
@@ -71,7 +91,9 @@ export async function profileGateway(
       env: gatewayEnv,
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     });
-    log(`profiling the gateway: ${job.name} (${seconds} s after a warm-up; only that window is summarised)`);
+    log(
+      `profiling the gateway: ${job.name} (${seconds} s after a warm-up; only that window is summarised)`,
+    );
     let rps: number;
     let window: Window;
     try {
@@ -84,10 +106,13 @@ export async function profileGateway(
       await simulator.stop();
     }
     const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
-    if (file === undefined) throw new Error(`the gateway wrote no profile into ${dir}:\n${gateway.output()}`);
+    if (file === undefined)
+      throw new Error(`the gateway wrote no profile into ${dir}:\n${gateway.output()}`);
     const summary = summarizeProfile(join(dir, file), 25, window);
     const perUnitMs = summary.busyMs / (rps * seconds);
-    log(`${job.name}: ${rps.toFixed(0)}/s under the profiler, ${perUnitMs.toFixed(3)} ms busy each\n${formatSummary(summary)}\n`);
+    log(
+      `${job.name}: ${rps.toFixed(0)}/s under the profiler, ${perUnitMs.toFixed(3)} ms busy each\n${formatSummary(summary)}\n`,
+    );
     results.push({ workload: job.name, rps, summary });
   }
   return results;

@@ -17,8 +17,23 @@ import {
   writeReport,
   type BenchReport,
 } from './report.ts';
-import { buildGateway, startGatewayProcess, startSimulatorProcess, type Child } from './processes.ts';
-import { compareRest, compareStreams, scaleStreams, soak, withGateway, withStack, SCALE_ENV, type Plan, type Stack } from './suite.ts';
+import {
+  buildGateway,
+  startGatewayProcess,
+  startSimulatorProcess,
+  type Child,
+} from './processes.ts';
+import {
+  compareRest,
+  compareStreams,
+  scaleStreams,
+  soak,
+  withGateway,
+  withStack,
+  SCALE_ENV,
+  type Plan,
+  type Stack,
+} from './suite.ts';
 import type { Workload } from './workloads.ts';
 
 const FULL: Plan = {
@@ -36,7 +51,14 @@ const FULL: Plan = {
   ],
   // 5,000 streams at a token every 5 s are 1,000 tokens/s: a relay load the gateway can carry, so
   // the run measures holding streams, not relay throughput (the rows above measure that).
-  scale: { streams: [1000, 5000], tokenDelayMs: 5000, holdMs: 15_000, stallMs: 10_000, openConcurrency: 250, openTimeoutMs: 60_000 },
+  scale: {
+    streams: [1000, 5000],
+    tokenDelayMs: 5000,
+    holdMs: 15_000,
+    stallMs: 10_000,
+    openConcurrency: 250,
+    openTimeoutMs: 60_000,
+  },
 };
 
 /** Every workload once, briefly, at low concurrency: checks the bench works, not speed. */
@@ -48,7 +70,14 @@ const SMOKE: Plan = {
   freshGateways: false,
   chatClients: 2,
   streams: [{ tokenDelayMs: 0, clients: 2, seconds: 1, count: 6 }],
-  scale: { streams: [20], tokenDelayMs: 100, holdMs: 600, stallMs: 500, openConcurrency: 20, openTimeoutMs: 10_000 },
+  scale: {
+    streams: [20],
+    tokenDelayMs: 100,
+    holdMs: 600,
+    stallMs: 500,
+    openConcurrency: 20,
+    openTimeoutMs: 10_000,
+  },
 };
 
 const SOAK_SECONDS = 300;
@@ -60,9 +89,14 @@ const GATEWAY_ENV: Record<string, string> = { NODE_ENV: 'production' };
 
 // Children inherit the environment (`LOG_LEVEL=warn npm run bench` measures that setting), so
 // whatever of it configures the gateway or Node is recorded with the results.
-const CONFIGURING = /^(FAST_PATH|NIM_|UPSTREAM_|STREAM_|MAX_|DEFAULT_MAX|MODELS_|LOG_|OTEL_|RATE_LIMIT_|REDIS_|GATEWAY_|TRUSTED_|CORS_|BATCHING_|INTROSPECTION|GRAPHIQL|NODE_OPTIONS|UV_THREADPOOL_SIZE)/;
+const CONFIGURING =
+  /^(FAST_PATH|NIM_|UPSTREAM_|STREAM_|MAX_|DEFAULT_MAX|MODELS_|LOG_|OTEL_|RATE_LIMIT_|REDIS_|GATEWAY_|TRUSTED_|CORS_|BATCHING_|INTROSPECTION|GRAPHIQL|NODE_OPTIONS|UV_THREADPOOL_SIZE)/;
 const inheritedEnv = (): Record<string, string> =>
-  Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => CONFIGURING.test(e[0]) && e[1] !== undefined));
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => CONFIGURING.test(e[0]) && e[1] !== undefined,
+    ),
+  );
 
 const LOAD_GENERATOR =
   'autocannon 9 (closed loop, pipelining 1) in the parent process for models/complete/chat, each latency clocked with ' +
@@ -72,7 +106,8 @@ const LOAD_GENERATOR =
   'through /proc/<pid>/clear_refs before each window).';
 
 const began = Date.now();
-const log = (line: string) => process.stderr.write(`bench +${((Date.now() - began) / 1000).toFixed(1)}s: ${line}\n`);
+const log = (line: string) =>
+  process.stderr.write(`bench +${((Date.now() - began) / 1000).toFixed(1)}s: ${line}\n`);
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -89,13 +124,30 @@ async function main(): Promise<number> {
   });
   const mode = values.smoke ? 'smoke' : values.soak ? 'soak' : values.profile ? 'profile' : 'full';
   const base = values.smoke ? SMOKE : FULL;
-  const scaleDelay = values['scale-delay'] === undefined ? undefined : Number(values['scale-delay']);
-  if (scaleDelay !== undefined && !(Number.isInteger(scaleDelay) && scaleDelay > 0)) throw new Error('--scale-delay takes a whole number of ms');
-  const plan: Plan = scaleDelay === undefined
-    ? base
-    : { ...base, scale: { ...base.scale, tokenDelayMs: scaleDelay, stallMs: 2 * scaleDelay, holdMs: Math.max(base.scale.holdMs, 3 * scaleDelay) } };
-  const sections = new Set((values.only ?? (mode === 'full' || mode === 'smoke' ? 'rest,streams,scale' : '')).split(','));
-  const outDir = values.out ?? (mode === 'smoke' ? join(tmpdir(), 'nim-graphql-bench') : fileURLToPath(new URL('results', import.meta.url)));
+  const scaleDelay =
+    values['scale-delay'] === undefined ? undefined : Number(values['scale-delay']);
+  if (scaleDelay !== undefined && !(Number.isInteger(scaleDelay) && scaleDelay > 0))
+    throw new Error('--scale-delay takes a whole number of ms');
+  const plan: Plan =
+    scaleDelay === undefined
+      ? base
+      : {
+          ...base,
+          scale: {
+            ...base.scale,
+            tokenDelayMs: scaleDelay,
+            stallMs: 2 * scaleDelay,
+            holdMs: Math.max(base.scale.holdMs, 3 * scaleDelay),
+          },
+        };
+  const sections = new Set(
+    (values.only ?? (mode === 'full' || mode === 'smoke' ? 'rest,streams,scale' : '')).split(','),
+  );
+  const outDir =
+    values.out ??
+    (mode === 'smoke'
+      ? join(tmpdir(), 'nim-graphql-bench')
+      : fileURLToPath(new URL('results', import.meta.url)));
   const startedAt = new Date().toISOString();
   const machine = describeMachine(argv);
   log(`${mode} run on ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}`);
@@ -120,19 +172,30 @@ async function main(): Promise<number> {
   if (mode === 'profile') {
     report.profiles = await profileGateway(GATEWAY_ENV, PROFILE_SECONDS, log);
   } else if (mode === 'soak') {
-    report.soak = await withStack(0, GATEWAY_ENV, (stack) => soak(SOAK_SECONDS, SOAK_WARMUP_SECONDS, stack, log));
+    report.soak = await withStack(0, GATEWAY_ENV, (stack) =>
+      soak(SOAK_SECONDS, SOAK_WARMUP_SECONDS, stack, log),
+    );
   } else if (sections.has('rest') || (sections.has('streams') && burst.length > 0)) {
     const simulator = await startSimulatorProcess({ tokenDelayMs: 0 });
     let shared: Child | undefined;
     try {
-      if (!plan.freshGateways) shared = await startGatewayProcess({ upstream: simulator.url, env: GATEWAY_ENV });
+      if (!plan.freshGateways)
+        shared = await startGatewayProcess({ upstream: simulator.url, env: GATEWAY_ENV });
       const using = <T>(work: (stack: Stack) => Promise<T>): Promise<T> =>
         shared ? work({ simulator, gateway: shared }) : withGateway(simulator, GATEWAY_ENV, work);
       const rows: [Workload, number][] = sections.has('rest')
-        ? [...plan.growth.workloads.flatMap((w) => plan.growth.clients.map((c): [Workload, number] => [w, c])), ['chat', plan.chatClients]]
+        ? [
+            ...plan.growth.workloads.flatMap((w) =>
+              plan.growth.clients.map((c): [Workload, number] => [w, c]),
+            ),
+            ['chat', plan.chatClients],
+          ]
         : [];
-      for (const [workload, clients] of rows) report.rest.push(await using((stack) => compareRest(workload, clients, plan, stack, log)));
-      if (sections.has('streams')) for (const row of burst) report.streams.push(await using((stack) => compareStreams(row, stack, log)));
+      for (const [workload, clients] of rows)
+        report.rest.push(await using((stack) => compareRest(workload, clients, plan, stack, log)));
+      if (sections.has('streams'))
+        for (const row of burst)
+          report.streams.push(await using((stack) => compareStreams(row, stack, log)));
     } finally {
       await shared?.stop();
       await simulator.stop();
@@ -140,7 +203,9 @@ async function main(): Promise<number> {
   }
   if (sections.has('streams') && mode !== 'soak' && mode !== 'profile') {
     for (const row of plan.streams.filter((r) => r.tokenDelayMs > 0)) {
-      report.streams.unshift(await withStack(row.tokenDelayMs, GATEWAY_ENV, (stack) => compareStreams(row, stack, log)));
+      report.streams.unshift(
+        await withStack(row.tokenDelayMs, GATEWAY_ENV, (stack) => compareStreams(row, stack, log)),
+      );
     }
   }
   if (sections.has('scale')) report.scale = await scaleStreams(plan, GATEWAY_ENV, log);
@@ -162,7 +227,8 @@ function print(report: BenchReport, path: string): void {
   if (report.streams.length > 0) parts.push(streamTable(report.streams));
   if (report.scale.length > 0) parts.push(scaleTable(report.scale));
   if (report.soak) parts.push(soakTable(report.soak));
-  if (report.mode !== 'smoke' && report.targets.length > 0) parts.push(`Targets (issue 6):\n${targetList(report.targets)}`);
+  if (report.mode !== 'smoke' && report.targets.length > 0)
+    parts.push(`Targets (issue 6):\n${targetList(report.targets)}`);
   parts.push(`Results: ${path}`);
   process.stdout.write(`${parts.join('\n\n')}\n`);
 }
@@ -171,18 +237,30 @@ function print(report: BenchReport, path: string): void {
 function smokeFailures(report: BenchReport): number {
   const problems: string[] = [];
   for (const r of report.rest) {
-    for (const [side, load] of [['direct', r.direct], ['gateway', r.gateway]] as const) {
-      if (load.errors > 0 || load.requests === 0) problems.push(`${r.workload} ${side}: ${load.requests} responses, ${load.errors} errors`);
+    for (const [side, load] of [
+      ['direct', r.direct],
+      ['gateway', r.gateway],
+    ] as const) {
+      if (load.errors > 0 || load.requests === 0)
+        problems.push(`${r.workload} ${side}: ${load.requests} responses, ${load.errors} errors`);
     }
   }
   for (const s of report.streams) {
-    for (const [side, run] of [['direct', s.direct], ['gateway', s.gateway]] as const) {
-      if (run.errors > 0 || run.streams === 0) problems.push(`stream ${side}: ${run.streams} streams, ${run.errors} errors (${run.firstError})`);
+    for (const [side, run] of [
+      ['direct', s.direct],
+      ['gateway', s.gateway],
+    ] as const) {
+      if (run.errors > 0 || run.streams === 0)
+        problems.push(
+          `stream ${side}: ${run.streams} streams, ${run.errors} errors (${run.firstError})`,
+        );
     }
   }
   for (const h of report.scale) {
     if (h.opened !== h.streams || h.stalled > 0 || h.errored > 0) {
-      problems.push(`${h.streams} open streams: ${h.opened} opened, ${h.stalled} stalled, ${h.errored} errored (${h.firstError})`);
+      problems.push(
+        `${h.streams} open streams: ${h.opened} opened, ${h.stalled} stalled, ${h.errored} errored (${h.firstError})`,
+      );
     }
   }
   for (const problem of problems) log(`smoke: ${problem}`);

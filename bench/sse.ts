@@ -31,7 +31,12 @@ export interface StreamCallbacks {
   onToken?: (at: bigint) => void;
 }
 
-export function openStream(origin: string, spec: StreamSpec, agent: Agent | false, callbacks: StreamCallbacks = {}): OpenStream {
+export function openStream(
+  origin: string,
+  spec: StreamSpec,
+  agent: Agent | false,
+  callbacks: StreamCallbacks = {},
+): OpenStream {
   const url = new URL(spec.path, origin);
   const sentAt = process.hrtime.bigint();
   let tokens = 0;
@@ -48,7 +53,14 @@ export function openStream(origin: string, spec: StreamSpec, agent: Agent | fals
   });
   const finish = () => {
     const ms = (at: bigint | null) => (at === null ? NaN : Number(at - sentAt) / 1e6);
-    settle({ status, ttftMs: ms(firstTokenAt), tokens, done, error, totalMs: ms(process.hrtime.bigint()) });
+    settle({
+      status,
+      ttftMs: ms(firstTokenAt),
+      tokens,
+      done,
+      error,
+      totalMs: ms(process.hrtime.bigint()),
+    });
   };
 
   const req = request(url, { method: 'POST', headers: spec.headers, agent }, (res) => {

@@ -31,7 +31,11 @@ export interface StreamRunOptions {
 }
 
 /** Each of `concurrency` clients runs one stream after another over a keep-alive connection. */
-export async function runStreams(origin: string, spec: StreamSpec, options: StreamRunOptions): Promise<StreamRunResult> {
+export async function runStreams(
+  origin: string,
+  spec: StreamSpec,
+  options: StreamRunOptions,
+): Promise<StreamRunResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const ttfts: number[] = [];
   const totals: number[] = [];
@@ -51,7 +55,8 @@ export async function runStreams(origin: string, spec: StreamSpec, options: Stre
       const outcome = await openStream(origin, spec, agent).finished;
       streams += 1;
       tokens += outcome.tokens;
-      const ok = outcome.error === null && outcome.done && outcome.tokens === options.expectedTokens;
+      const ok =
+        outcome.error === null && outcome.done && outcome.tokens === options.expectedTokens;
       if (!ok) {
         errors += 1;
         firstError ??= outcome.error ?? `${outcome.tokens} tokens, done: ${outcome.done}`;
@@ -110,7 +115,11 @@ export interface HoldResult {
 }
 
 /** Opens `streams` SSE streams (one connection each), holds them, checks every one keeps receiving tokens. */
-export async function holdStreams(origin: string, spec: StreamSpec, options: HoldOptions): Promise<HoldResult> {
+export async function holdStreams(
+  origin: string,
+  spec: StreamSpec,
+  options: HoldOptions,
+): Promise<HoldResult> {
   const idleRssMb = memory(options.gatewayPid).rssMb;
   const idleLive = await options.probe?.();
   const open: OpenStream[] = [];
@@ -171,7 +180,10 @@ export async function holdStreams(origin: string, spec: StreamSpec, options: Hol
       continue;
     }
     const last = stream.lastTokenAt;
-    const silentAtEnd = last === null || last < holdStart ? Number(holdStop - holdStart) / 1e6 : Number(holdStop - last) / 1e6;
+    const silentAtEnd =
+      last === null || last < holdStart
+        ? Number(holdStop - holdStart) / 1e6
+        : Number(holdStop - last) / 1e6;
     const gap = Math.max(gaps[index] ?? 0, silentAtEnd);
     maxGapMs = Math.max(maxGapMs, gap);
     if (gap > options.stallMs) stalled += 1;
@@ -179,7 +191,9 @@ export async function holdStreams(origin: string, spec: StreamSpec, options: Hol
   for (const stream of open) stream.cancel();
   const outcomes = await Promise.all(open.map((s) => s.finished));
   const failed = outcomes.find((_, i) => open[i]?.ended);
-  const firstError = failed ? `${failed.error ?? 'ended'} (HTTP ${failed.status}, ${failed.tokens} tokens, done: ${failed.done})` : null;
+  const firstError = failed
+    ? `${failed.error ?? 'ended'} (HTTP ${failed.status}, ${failed.tokens} tokens, done: ${failed.done})`
+    : null;
   return {
     streams: options.streams,
     opened,
@@ -187,7 +201,10 @@ export async function holdStreams(origin: string, spec: StreamSpec, options: Hol
     idleRssMb,
     heldRssMb,
     kibPerStream: ((heldRssMb - idleRssMb) * 1024) / Math.max(1, opened),
-    liveKibPerStream: idleLive && heldLive ? ((heldLive.liveMb - idleLive.liveMb) * 1024) / Math.max(1, opened) : NaN,
+    liveKibPerStream:
+      idleLive && heldLive
+        ? ((heldLive.liveMb - idleLive.liveMb) * 1024) / Math.max(1, opened)
+        : NaN,
     stalled,
     errored,
     firstError,

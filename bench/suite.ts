@@ -15,7 +15,13 @@ import {
 } from './processes.ts';
 import type { RestComparison, SoakResult, StreamComparison } from './report.ts';
 import { holdStreams, runStreams, type HoldResult, type StreamRunResult } from './streams.ts';
-import { directStream, gatewayStream, STREAM_TOKENS, WORKLOADS, type Workload } from './workloads.ts';
+import {
+  directStream,
+  gatewayStream,
+  STREAM_TOKENS,
+  WORKLOADS,
+  type Workload,
+} from './workloads.ts';
 
 export interface Plan {
   /** Same load, unmeasured, before each measured run (0: none). */
@@ -29,7 +35,14 @@ export interface Plan {
   chatClients: number;
   /** 256-token streams; tokenDelayMs is the simulator's pacing (0: the whole answer at once). */
   streams: StreamRow[];
-  scale: { streams: number[]; tokenDelayMs: number; holdMs: number; stallMs: number; openConcurrency: number; openTimeoutMs: number };
+  scale: {
+    streams: number[];
+    tokenDelayMs: number;
+    holdMs: number;
+    stallMs: number;
+    openConcurrency: number;
+    openTimeoutMs: number;
+  };
 }
 
 export interface StreamRow {
@@ -53,7 +66,11 @@ export interface Stack {
 }
 
 /** A fresh gateway in front of `simulator` for the time `work` runs. */
-export async function withGateway<T>(simulator: Child, gatewayEnv: Record<string, string>, work: (stack: Stack) => Promise<T>): Promise<T> {
+export async function withGateway<T>(
+  simulator: Child,
+  gatewayEnv: Record<string, string>,
+  work: (stack: Stack) => Promise<T>,
+): Promise<T> {
   const gateway = await startGatewayProcess({ upstream: simulator.url, env: gatewayEnv });
   try {
     return await work({ simulator, gateway });
@@ -63,7 +80,11 @@ export async function withGateway<T>(simulator: Child, gatewayEnv: Record<string
 }
 
 /** A simulator with the given pacing and a gateway in front of it, for the time `work` runs. */
-export async function withStack<T>(tokenDelayMs: number, gatewayEnv: Record<string, string>, work: (stack: Stack) => Promise<T>): Promise<T> {
+export async function withStack<T>(
+  tokenDelayMs: number,
+  gatewayEnv: Record<string, string>,
+  work: (stack: Stack) => Promise<T>,
+): Promise<T> {
   const simulator = await startSimulatorProcess({ tokenDelayMs });
   try {
     return await withGateway(simulator, gatewayEnv, work);
@@ -83,7 +104,11 @@ interface Measured<T> {
 }
 
 /** Runs `work` and returns what each process spent meanwhile. */
-async function measure<T>(gateway: Child, simulator: Child, work: () => Promise<T>): Promise<Measured<T>> {
+async function measure<T>(
+  gateway: Child,
+  simulator: Child,
+  work: () => Promise<T>,
+): Promise<Measured<T>> {
   const startRss = memory(gateway.pid).rssMb;
   const peak = new PeakMemory(gateway.pid);
   const before = {
@@ -101,7 +126,8 @@ async function measure<T>(gateway: Child, simulator: Child, work: () => Promise<
     simulator: cpuMs(simulator.pid) - before.simulator,
     loadGenerator: (self.user + self.system) / 1000,
   };
-  const other = machineBusyMs() - before.machine - spent.gateway - spent.simulator - spent.loadGenerator;
+  const other =
+    machineBusyMs() - before.machine - spent.gateway - spent.simulator - spent.loadGenerator;
   return {
     result,
     cpuMs: spent,
@@ -111,11 +137,21 @@ async function measure<T>(gateway: Child, simulator: Child, work: () => Promise<
   };
 }
 
-async function loadWithWarmup(origin: string, spec: RequestSpec, connections: number, plan: Plan, gateway: Child, simulator: Child) {
+async function loadWithWarmup(
+  origin: string,
+  spec: RequestSpec,
+  connections: number,
+  plan: Plan,
+  gateway: Child,
+  simulator: Child,
+) {
   // autocannon stops on a 1 s tick, so even a tiny warm-up costs a second: the smoke run skips it.
-  if (plan.warmupSeconds > 0) await runLoad(origin, spec, { connections, seconds: plan.warmupSeconds });
+  if (plan.warmupSeconds > 0)
+    await runLoad(origin, spec, { connections, seconds: plan.warmupSeconds });
   const run: LoadOptions =
-    plan.restAmount === undefined ? { connections, seconds: plan.restSeconds } : { connections, amount: plan.restAmount };
+    plan.restAmount === undefined
+      ? { connections, seconds: plan.restSeconds }
+      : { connections, amount: plan.restAmount };
   return measure(gateway, simulator, () => runLoad(origin, spec, run));
 }
 
@@ -129,9 +165,23 @@ export async function compareRest(
   const { simulator, gateway } = processes;
   const pair = WORKLOADS[workload];
   log(`${workload}, ${connections} client(s): direct`);
-  const direct = await loadWithWarmup(simulator.url, pair.direct, connections, plan, gateway, simulator);
+  const direct = await loadWithWarmup(
+    simulator.url,
+    pair.direct,
+    connections,
+    plan,
+    gateway,
+    simulator,
+  );
   log(`${workload}, ${connections} client(s): gateway`);
-  const through = await loadWithWarmup(gateway.url, pair.gateway, connections, plan, gateway, simulator);
+  const through = await loadWithWarmup(
+    gateway.url,
+    pair.gateway,
+    connections,
+    plan,
+    gateway,
+    simulator,
+  );
   const perRequest = (cpu: number, load: LoadResult) => cpu / load.requests;
   return {
     workload,
@@ -153,18 +203,30 @@ export async function compareRest(
   };
 }
 
-export async function compareStreams(row: StreamRow, stack: Stack, log: Log): Promise<StreamComparison> {
+export async function compareStreams(
+  row: StreamRow,
+  stack: Stack,
+  log: Log,
+): Promise<StreamComparison> {
   const { simulator, gateway } = stack;
   const concurrency = row.clients;
   const run = async (origin: string, tokens: number): Promise<Measured<StreamRunResult>> => {
     const direct = origin === simulator.url;
     const spec = direct ? directStream(tokens) : gatewayStream(tokens);
     if (row.warmupStreams) {
-      await runStreams(origin, direct ? directStream(2) : gatewayStream(2), { concurrency, count: row.warmupStreams, expectedTokens: 2 });
+      await runStreams(origin, direct ? directStream(2) : gatewayStream(2), {
+        concurrency,
+        count: row.warmupStreams,
+        expectedTokens: 2,
+      });
     }
     await runStreams(origin, spec, { concurrency, count: concurrency * 2, expectedTokens: tokens });
     return measure(gateway, simulator, () =>
-      runStreams(origin, spec, { concurrency, expectedTokens: tokens, ...(row.count === undefined ? { seconds: row.seconds } : { count: row.count }) }),
+      runStreams(origin, spec, {
+        concurrency,
+        expectedTokens: tokens,
+        ...(row.count === undefined ? { seconds: row.seconds } : { count: row.count }),
+      }),
     );
   };
   const label = `stream of ${STREAM_TOKENS} tokens, a token every ${row.tokenDelayMs} ms, ${concurrency} client(s)`;
@@ -191,7 +253,11 @@ export const SCALE_ENV: Record<string, string> = {
 };
 
 /** Holds N streams against a slow upstream, each N on a fresh gateway so that "idle" means idle. */
-export async function scaleStreams(plan: Plan, gatewayEnv: Record<string, string>, log: Log): Promise<HoldResult[]> {
+export async function scaleStreams(
+  plan: Plan,
+  gatewayEnv: Record<string, string>,
+  log: Log,
+): Promise<HoldResult[]> {
   const { scale } = plan;
   const simulator = await startSimulatorProcess({ tokenDelayMs: scale.tokenDelayMs });
   const results: HoldResult[] = [];
@@ -204,8 +270,14 @@ export async function scaleStreams(plan: Plan, gatewayEnv: Record<string, string
       });
       try {
         // Short streams load every code path once, so the idle RSS is a warm process's.
-        await runStreams(gateway.url, gatewayStream(2), { concurrency: 20, count: 40, expectedTokens: 2 });
-        log(`${streams} open streams (token every ${scale.tokenDelayMs} ms), idle RSS ${memory(gateway.pid).rssMb.toFixed(1)} MB`);
+        await runStreams(gateway.url, gatewayStream(2), {
+          concurrency: 20,
+          count: 40,
+          expectedTokens: 2,
+        });
+        log(
+          `${streams} open streams (token every ${scale.tokenDelayMs} ms), idle RSS ${memory(gateway.pid).rssMb.toFixed(1)} MB`,
+        );
         const result = await holdStreams(gateway.url, gatewayStream(STREAM_TOKENS), {
           ...scale,
           streams,
@@ -235,7 +307,8 @@ export async function soak(
   const timer = setInterval(() => {
     const atSeconds = (Date.now() - started) / 1000;
     samples.push({ atSeconds, rssMb: memory(gateway.pid).rssMb });
-    if (samples.length % 12 === 0) log(`soak: ${atSeconds.toFixed(0)} s, RSS ${samples.at(-1)?.rssMb.toFixed(1)} MB`);
+    if (samples.length % 12 === 0)
+      log(`soak: ${atSeconds.toFixed(0)} s, RSS ${samples.at(-1)?.rssMb.toFixed(1)} MB`);
   }, 5000);
   const run = await measure(gateway, simulator, () =>
     runLoad(gateway.url, WORKLOADS.complete.gateway, { connections: 10, seconds }),

@@ -9,7 +9,11 @@ import { directStream, gatewayStream } from './workloads.ts';
 const STREAMS = 200;
 buildGateway();
 const simulator = await startSimulatorProcess({ tokenDelayMs: 1 });
-const gateway = await startGatewayProcess({ upstream: simulator.url, env: { NODE_ENV: 'production' }, nodeArgs: process.argv.slice(2) });
+const gateway = await startGatewayProcess({
+  upstream: simulator.url,
+  env: { NODE_ENV: 'production' },
+  nodeArgs: process.argv.slice(2),
+});
 try {
   for (const tokens of [1, 16]) {
     const options = { concurrency: 1, count: STREAMS, expectedTokens: tokens };

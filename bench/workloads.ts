@@ -16,11 +16,16 @@ export interface WorkloadPair {
   gateway: RequestSpec;
 }
 
-const operation = (name: string) => readFileSync(new URL(`../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
+const operation = (name: string) =>
+  readFileSync(new URL(`../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
-function graphql(query: string, variables: Record<string, unknown>, verify: (body: string) => boolean): RequestSpec {
+function graphql(
+  query: string,
+  variables: Record<string, unknown>,
+  verify: (body: string) => boolean,
+): RequestSpec {
   return {
     method: 'POST',
     path: '/graphql',
@@ -30,7 +35,12 @@ function graphql(query: string, variables: Record<string, unknown>, verify: (bod
   };
 }
 
-function rest(method: 'GET' | 'POST', path: string, body: unknown, verify: (body: string) => boolean): RequestSpec {
+function rest(
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  verify: (body: string) => boolean,
+): RequestSpec {
   return {
     method,
     path,
@@ -48,11 +58,16 @@ export const WORKLOADS: Record<Workload, WorkloadPair> = {
   },
   complete: {
     name: 'complete',
-    direct: rest('POST', '/v1/completions', { model: MODEL, prompt: PROMPT, max_tokens: 16 }, (body) =>
-      body.includes('"finish_reason"'),
+    direct: rest(
+      'POST',
+      '/v1/completions',
+      { model: MODEL, prompt: PROMPT, max_tokens: 16 },
+      (body) => body.includes('"finish_reason"'),
     ),
-    gateway: graphql(operation('complete'), { model: MODEL, prompt: PROMPT, maxTokens: 16 }, (body) =>
-      body.includes('"__typename":"Completion"'),
+    gateway: graphql(
+      operation('complete'),
+      { model: MODEL, prompt: PROMPT, maxTokens: 16 },
+      (body) => body.includes('"__typename":"Completion"'),
     ),
   },
   chat: {

@@ -27,7 +27,9 @@ export async function execute<TResult, TVariables>(
   const body = (await response.json()) as GraphQLResponse<TResult>;
   if (body.errors?.length || !body.data) {
     const first = body.errors?.[0];
-    throw new Error(`${first?.extensions?.code ?? response.status}: ${first?.message ?? 'no data'}`);
+    throw new Error(
+      `${first?.extensions?.code ?? response.status}: ${first?.message ?? 'no data'}`,
+    );
   }
   return body.data;
 }
@@ -52,7 +54,12 @@ export async function tellAStory(endpoint: string): Promise<string> {
 }
 
 /** Streams a chat answer with graphql-sse's client, calling `onText` for each chunk as it arrives. */
-export async function streamAnswer(endpoint: string, model: string, question: string, onText: (text: string) => void) {
+export async function streamAnswer(
+  endpoint: string,
+  model: string,
+  question: string,
+  onText: (text: string) => void,
+) {
   const client = createClient({ url: endpoint, retryAttempts: 0 });
   try {
     const events = client.iterate({
@@ -83,6 +90,8 @@ if (import.meta.main) {
   console.log(await tellAStory(endpoint));
   const { models } = await execute(endpoint, ModelsDocument);
   const model = models[0]?.id ?? 'sim/lorem-8b-instruct';
-  const summary = await streamAnswer(endpoint, model, 'Describe a harbor.', (text) => process.stdout.write(text));
+  const summary = await streamAnswer(endpoint, model, 'Describe a harbor.', (text) =>
+    process.stdout.write(text),
+  );
   console.log(`\n${summary}`);
 }

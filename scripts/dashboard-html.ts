@@ -24,19 +24,43 @@ export interface Series {
   points: [number, number][];
 }
 
-const PALETTE = ['#73BF69', '#F2CC0C', '#8AB8FF', '#FF780A', '#F2495C', '#5794F2', '#B877D9', '#FF9830', '#37872D', '#FADE2A', '#C4162A', '#1F60C4'];
-const COLORS: Record<string, string> = { green: '#73BF69', orange: '#FF9830', red: '#F2495C', yellow: '#FADE2A', blue: '#5794F2' };
+const PALETTE = [
+  '#73BF69',
+  '#F2CC0C',
+  '#8AB8FF',
+  '#FF780A',
+  '#F2495C',
+  '#5794F2',
+  '#B877D9',
+  '#FF9830',
+  '#37872D',
+  '#FADE2A',
+  '#C4162A',
+  '#1F60C4',
+];
+const COLORS: Record<string, string> = {
+  green: '#73BF69',
+  orange: '#FF9830',
+  red: '#F2495C',
+  yellow: '#FADE2A',
+  blue: '#5794F2',
+};
 const UNIT_PX = 30;
 const WIDTH = 1600;
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+const escape = (text: string) =>
+  text.replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c,
+  );
 
 /** A value in the panel's unit, as Grafana would print it (roughly). */
 function format(value: number, unit = 'short', decimals?: number): string {
   if (!Number.isFinite(value)) return '–';
   const fixed = (v: number, d = 1) => v.toFixed(Math.abs(v) >= 100 ? 0 : (decimals ?? d));
   const scaled = (v: number, steps: [number, string][]) => {
-    for (const [size, suffix] of steps) if (Math.abs(v) >= size) return `${fixed(v / size)}${suffix}`;
+    for (const [size, suffix] of steps)
+      if (Math.abs(v) >= size) return `${fixed(v / size)}${suffix}`;
     return fixed(v);
   };
   switch (unit) {
@@ -46,13 +70,25 @@ function format(value: number, unit = 'short', decimals?: number): string {
       if (Math.abs(value) < 1) return `${fixed(value * 1000)} ms`;
       return `${fixed(value, 2)} s`;
     case 'reqps':
-      return `${scaled(value, [[1e6, 'M'], [1e3, 'k']])} req/s`;
+      return `${scaled(value, [
+        [1e6, 'M'],
+        [1e3, 'k'],
+      ])} req/s`;
     case 'percentunit':
       return `${fixed(value * 100)}%`;
     case 'bytes':
-      return Math.abs(value) < 1024 ? `${fixed(value)} B` : scaled(value, [[2 ** 30, ' GiB'], [2 ** 20, ' MiB'], [2 ** 10, ' KiB']]);
+      return Math.abs(value) < 1024
+        ? `${fixed(value)} B`
+        : scaled(value, [
+            [2 ** 30, ' GiB'],
+            [2 ** 20, ' MiB'],
+            [2 ** 10, ' KiB'],
+          ]);
     default:
-      return scaled(value, [[1e6, 'M'], [1e3, 'k']]);
+      return scaled(value, [
+        [1e6, 'M'],
+        [1e3, 'k'],
+      ]);
   }
 }
 
@@ -77,7 +113,12 @@ function statBody(panel: Panel, series: Series[], width: number, height: number)
   const points = series[0]?.points.filter(([, v]) => Number.isFinite(v)) ?? [];
   const max = Math.max(...points.map(([, v]) => v), 1e-12);
   const [t0, t1] = [points[0]?.[0] ?? 0, points.at(-1)?.[0] ?? 1];
-  const path = points.map(([t, v], i) => `${i === 0 ? 'M' : 'L'}${((t - t0) / (t1 - t0 || 1)) * width},${height - (v / max) * height * 0.45}`).join(' ');
+  const path = points
+    .map(
+      ([t, v], i) =>
+        `${i === 0 ? 'M' : 'L'}${((t - t0) / (t1 - t0 || 1)) * width},${height - (v / max) * height * 0.45}`,
+    )
+    .join(' ');
   return `<svg width="${width}" height="${height}"><path d="${path} L${width},${height} L0,${height} Z" fill="${color}" fill-opacity="0.15" stroke="${color}" stroke-opacity="0.6"/>
     <text x="${width / 2}" y="${height * 0.5}" text-anchor="middle" font-size="${Math.min(40, height * 0.4)}" font-weight="500" fill="${color}">${escape(format(value, unit, panel.fieldConfig?.defaults?.decimals))}</text></svg>`;
 }
@@ -102,7 +143,10 @@ function timelineBody(panel: Panel, series: Series[], width: number, height: num
     }
   });
   const states = Object.values(mapping)
-    .map((state) => `<tspan fill="${COLORS[state.color] ?? state.color}">■</tspan> ${escape(state.text)}   `)
+    .map(
+      (state) =>
+        `<tspan fill="${COLORS[state.color] ?? state.color}">■</tspan> ${escape(state.text)}   `,
+    )
     .join('');
   return `<svg width="${width}" height="${height}">${svg}<text x="${label}" y="${height - 4}" font-size="12" fill="#ccccdc">${states}</text></svg>`;
 }
@@ -156,8 +200,13 @@ function timeseriesBody(panel: Panel, series: Series[], width: number, height: n
       else if (runs.at(-1)!.length > 0) runs.push([]);
     }
     for (const run of runs.filter((r) => r.length > 1)) {
-      const top = run.map(([t, v], i) => `${i === 0 ? 'M' : 'L'}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-      const bottom = [...run].reverse().map(([t, , b]) => `L${x(t).toFixed(1)},${y(b).toFixed(1)}`).join(' ');
+      const top = run
+        .map(([t, v], i) => `${i === 0 ? 'M' : 'L'}${x(t).toFixed(1)},${y(v).toFixed(1)}`)
+        .join(' ');
+      const bottom = [...run]
+        .reverse()
+        .map(([t, , b]) => `L${x(t).toFixed(1)},${y(b).toFixed(1)}`)
+        .join(' ');
       svg += `<path d="${top} ${bottom} Z" fill="${color}" fill-opacity="0.1"/>`;
     }
     svg += `<path d="${line}" fill="none" stroke="${color}" stroke-width="1.5"/>`;
@@ -183,11 +232,21 @@ export function dashboardHtml(page: Page): string {
   const cells = page.panels
     .map(({ panel, series }) => {
       const { x, y, w, h } = panel.gridPos;
-      const [left, top, width, height] = [8 + x * unit, 64 + y * UNIT_PX, w * unit - 8, h * UNIT_PX - 8];
-      if (panel.type === 'row') return `<div class="row" style="left:${left}px;top:${top}px;width:${width}px">${escape(panel.title)}</div>`;
+      const [left, top, width, height] = [
+        8 + x * unit,
+        64 + y * UNIT_PX,
+        w * unit - 8,
+        h * UNIT_PX - 8,
+      ];
+      if (panel.type === 'row')
+        return `<div class="row" style="left:${left}px;top:${top}px;width:${width}px">${escape(panel.title)}</div>`;
       const [bodyWidth, bodyHeight] = [width - 16, height - 36];
       const body =
-        panel.type === 'stat' ? statBody(panel, series, bodyWidth, bodyHeight) : panel.type === 'state-timeline' ? timelineBody(panel, series, bodyWidth, bodyHeight) : timeseriesBody(panel, series, bodyWidth, bodyHeight);
+        panel.type === 'stat'
+          ? statBody(panel, series, bodyWidth, bodyHeight)
+          : panel.type === 'state-timeline'
+            ? timelineBody(panel, series, bodyWidth, bodyHeight)
+            : timeseriesBody(panel, series, bodyWidth, bodyHeight);
       return `<div class="panel" style="left:${left}px;top:${top}px;width:${width}px;height:${height}px"><div class="title">${escape(panel.title)}</div>${body}</div>`;
     })
     .join('\n');

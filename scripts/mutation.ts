@@ -41,7 +41,12 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[] }> = {
     ],
   },
   documents: {
-    mutate: ['src/plugins/use-operation-cost.ts', 'src/plugins/use-operation-limits.ts', 'src/plugins/use-trusted-documents.ts', 'src/plugins/use-introspection-off.ts'],
+    mutate: [
+      'src/plugins/use-operation-cost.ts',
+      'src/plugins/use-operation-limits.ts',
+      'src/plugins/use-trusted-documents.ts',
+      'src/plugins/use-introspection-off.ts',
+    ],
     tests: [
       'test/integration/abuse.test.ts',
       'test/integration/document-refusals.test.ts',
@@ -51,10 +56,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[] }> = {
   },
   health: {
     mutate: ['src/plugins/use-health.ts'],
-    tests: [
-      'test/integration/resilience.test.ts',
-      'test/integration/health-answers.test.ts',
-    ],
+    tests: ['test/integration/resilience.test.ts', 'test/integration/health-answers.test.ts'],
   },
   observability: {
     mutate: ['src/plugins/use-observability.ts'],
@@ -84,12 +86,17 @@ const { values, positionals } = parseArgs({
 
 const core: string[] = config.mutate;
 const REPORT = config.jsonReporter.fileName;
-const matches = (file: string, patterns: readonly string[]) => patterns.some((pattern) => file === pattern || matchesGlob(file, pattern));
-const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+const matches = (file: string, patterns: readonly string[]) =>
+  patterns.some((pattern) => file === pattern || matchesGlob(file, pattern));
+const git = (...args: string[]) =>
+  execFileSync('git', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
 
 function changedSince(ref: string): string[] {
   const base = git('merge-base', ref, 'HEAD')[0]!;
-  const files = new Set([...git('diff', '--name-only', base), ...git('ls-files', '--others', '--exclude-standard')]);
+  const files = new Set([
+    ...git('diff', '--name-only', base),
+    ...git('ls-files', '--others', '--exclude-standard'),
+  ]);
   return [...files].filter((file) => existsSync(file) && matches(file, core)).sort();
 }
 
@@ -101,11 +108,17 @@ function selection(given: string[]): string[] | null {
   return picked.length > 0 ? picked : null;
 }
 
-function stryker(mutate: string[], tests: string | undefined, incrementalFile?: string, withStatic = values.static): number {
+function stryker(
+  mutate: string[],
+  tests: string | undefined,
+  incrementalFile?: string,
+  withStatic = values.static,
+): number {
   const args = ['run', 'stryker.config.json'];
   if (mutate.length > 0) args.push('--mutate', mutate.join(','));
   if (values.incremental) args.push('--incremental');
-  if (values.incremental && incrementalFile !== undefined) args.push('--incrementalFile', incrementalFile);
+  if (values.incremental && incrementalFile !== undefined)
+    args.push('--incrementalFile', incrementalFile);
   if (values.force) args.push('--force');
   if (!withStatic) args.push('--ignoreStatic');
   // The test files go to vitest (vitest.mutation.config.ts), not to Stryker's testFiles: see there why.
@@ -120,15 +133,26 @@ interface Report {
 
 /** One line a file: Stryker's score (killed and timed out over everything but ignored and errors). */
 function summary(reports: string[]): string {
-  const rows = ['| file | score | killed | timeout | survived | no cov. | ignored |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const rows = [
+    '| file | score | killed | timeout | survived | no cov. | ignored |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const path of reports) {
     const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
     for (const [file, { mutants }] of Object.entries(report.files).sort()) {
       const count = (status: string) => mutants.filter((m) => m.status === status).length;
-      const [killed, timeout, survived, noCoverage, ignored] = ['Killed', 'Timeout', 'Survived', 'NoCoverage', 'Ignored'].map(count) as [number, number, number, number, number];
+      const [killed, timeout, survived, noCoverage, ignored] = [
+        'Killed',
+        'Timeout',
+        'Survived',
+        'NoCoverage',
+        'Ignored',
+      ].map(count) as [number, number, number, number, number];
       const valid = killed + timeout + survived + noCoverage;
       const score = valid === 0 ? 'n/a' : `${((100 * (killed + timeout)) / valid).toFixed(2)} %`;
-      rows.push(`| ${file} | ${score} | ${killed} | ${timeout} | ${survived} | ${noCoverage} | ${ignored} |`);
+      rows.push(
+        `| ${file} | ${score} | ${killed} | ${timeout} | ${survived} | ${noCoverage} | ${ignored} |`,
+      );
     }
   }
   return rows.join('\n');
@@ -146,17 +170,28 @@ if (values.concern === undefined) {
 const names = values.concern === 'all' ? Object.keys(CONCERNS) : values.concern.split(',');
 const unknown = names.filter((name) => !(name in CONCERNS));
 if (unknown.length > 0) {
-  console.error(`test:mutation: no concern ${unknown.join(', ')}; the concerns are ${Object.keys(CONCERNS).join(', ')}, or all.`);
+  console.error(
+    `test:mutation: no concern ${unknown.join(', ')}; the concerns are ${Object.keys(CONCERNS).join(', ')}, or all.`,
+  );
   process.exit(2);
 }
 let failed = 0;
 const reports: string[] = [];
 for (const name of names) {
   const concern = CONCERNS[name]!;
-  const mutate = selection(positionals.length > 0 ? concern.mutate.filter((file) => matches(file, positionals)) : concern.mutate);
+  const mutate = selection(
+    positionals.length > 0
+      ? concern.mutate.filter((file) => matches(file, positionals))
+      : concern.mutate,
+  );
   if (mutate === null || mutate.length === 0) continue;
   console.log(`test:mutation: ${name}: ${mutate.join(', ')}`);
-  const status = stryker(mutate, values.tests ?? concern.tests.join(','), `reports/mutation/${name}-incremental.json`, true);
+  const status = stryker(
+    mutate,
+    values.tests ?? concern.tests.join(','),
+    `reports/mutation/${name}-incremental.json`,
+    true,
+  );
   if (status !== 0) failed += 1;
   const own = REPORT.replace(/mutation\.json$/, `${name}.json`);
   if (status === 0 && existsSync(REPORT)) {

@@ -14,7 +14,9 @@ if (process.argv.includes('--check')) {
     // A missing file is simply out of date.
   }
   if (committed !== printed) {
-    console.error('schema.graphql is out of date with the Pothos schema: run `npm run schema` and commit it.');
+    console.error(
+      'schema.graphql is out of date with the Pothos schema: run `npm run schema` and commit it.',
+    );
     process.exit(1);
   }
   console.log('schema.graphql is up to date.');

@@ -3,14 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { EnvReader, lookAlikes, type Env } from './env-reader.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts';
-import { NIM_DIALECTS, type NimDialect } from './nim/parameters.ts';
+import { NIM_DIALECTS } from './nim/parameters.ts';
 import type { ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
 
 /** The value of NIM_PROXY_BASE_URL that asks for the built-in simulator by name (the only way in production). */
 export const SIMULATOR = 'simulator';
-
-export { NIM_DIALECTS, type NimDialect };
-export type { ResilienceConfig, UpstreamConfig };
 
 export interface Limits {
   maxTokens: number;
@@ -81,7 +78,10 @@ export class ConfigError extends Error {
   readonly problems: string[];
   /** How to log the refusal: LOG_LEVEL and LOG_FORMAT as read (their defaults when they are the bad values). */
   readonly logging: { level: LogLevel; format: LogFormat; production: boolean };
-  constructor(problems: string[], logging: ConfigError['logging'] = { level: 'info', format: 'auto', production: false }) {
+  constructor(
+    problems: string[],
+    logging: ConfigError['logging'] = { level: 'info', format: 'auto', production: false },
+  ) {
     super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'ConfigError';
     this.problems = problems;
@@ -89,8 +89,10 @@ export class ConfigError extends Error {
   }
 }
 
-
-export function loadConfig(env: Env = process.env, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): Config {
+export function loadConfig(
+  env: Env = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Config {
   const read = new EnvReader(env);
   const second = 1000;
   const minute = 60 * second;
@@ -99,30 +101,86 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
   const upstream: UpstreamConfig = {
     baseUrl: simulatorByName ? undefined : read.baseUrl('NIM_PROXY_BASE_URL'),
     apiKey: read.optional('NIM_PROXY_API_KEY'),
-    connectTimeoutMs: read.int('UPSTREAM_CONNECT_TIMEOUT_MS', { fallback: 5 * second, min: 1, max: 10 * minute }),
-    headersTimeoutMs: read.int('UPSTREAM_HEADERS_TIMEOUT_MS', { fallback: 2 * minute, min: 1, max: 60 * minute }),
-    bodyTimeoutMs: read.int('UPSTREAM_BODY_TIMEOUT_MS', { fallback: 30 * second, min: 1, max: 60 * minute }),
-    totalTimeoutMs: read.int('UPSTREAM_TOTAL_TIMEOUT_MS', { fallback: 5 * minute, min: 1, max: 120 * minute }),
+    connectTimeoutMs: read.int('UPSTREAM_CONNECT_TIMEOUT_MS', {
+      fallback: 5 * second,
+      min: 1,
+      max: 10 * minute,
+    }),
+    headersTimeoutMs: read.int('UPSTREAM_HEADERS_TIMEOUT_MS', {
+      fallback: 2 * minute,
+      min: 1,
+      max: 60 * minute,
+    }),
+    bodyTimeoutMs: read.int('UPSTREAM_BODY_TIMEOUT_MS', {
+      fallback: 30 * second,
+      min: 1,
+      max: 60 * minute,
+    }),
+    totalTimeoutMs: read.int('UPSTREAM_TOTAL_TIMEOUT_MS', {
+      fallback: 5 * minute,
+      min: 1,
+      max: 120 * minute,
+    }),
     connections: read.int('UPSTREAM_CONNECTIONS', { fallback: 64, min: 1, max: 10_000 }),
-    maxResponseBytes: read.int('UPSTREAM_MAX_RESPONSE_BYTES', { fallback: 8 * 1024 * 1024, min: 1024, max: 1024 ** 3 }),
-    firstTokenTimeoutMs: read.int('STREAM_FIRST_TOKEN_TIMEOUT_MS', { fallback: 2 * minute, min: 1, max: 60 * minute }),
-    idleTimeoutMs: read.int('STREAM_IDLE_TIMEOUT_MS', { fallback: 30 * second, min: 1, max: 60 * minute }),
+    maxResponseBytes: read.int('UPSTREAM_MAX_RESPONSE_BYTES', {
+      fallback: 8 * 1024 * 1024,
+      min: 1024,
+      max: 1024 ** 3,
+    }),
+    firstTokenTimeoutMs: read.int('STREAM_FIRST_TOKEN_TIMEOUT_MS', {
+      fallback: 2 * minute,
+      min: 1,
+      max: 60 * minute,
+    }),
+    idleTimeoutMs: read.int('STREAM_IDLE_TIMEOUT_MS', {
+      fallback: 30 * second,
+      min: 1,
+      max: 60 * minute,
+    }),
     dialect: read.choice('NIM_API_DIALECT', NIM_DIALECTS, 'top-level'),
     streamUsage: read.boolean('STREAM_INCLUDE_USAGE', true),
   };
   const maxTokens = read.int('MAX_TOKENS_LIMIT', { fallback: 4096, min: 1, max: 1_000_000 });
   const resilience: ResilienceConfig = {
     maxRetries: read.int('UPSTREAM_MAX_RETRIES', { fallback: 2, min: 0, max: 10 }),
-    retryBaseDelayMs: read.int('UPSTREAM_RETRY_BASE_DELAY_MS', { fallback: 100, min: 1, max: minute }),
-    retryMaxDelayMs: read.int('UPSTREAM_RETRY_MAX_DELAY_MS', { fallback: 2 * second, min: 1, max: 10 * minute }),
-    retryAfterCapMs: read.int('UPSTREAM_RETRY_AFTER_CAP_MS', { fallback: 5 * second, min: 0, max: 10 * minute }),
+    retryBaseDelayMs: read.int('UPSTREAM_RETRY_BASE_DELAY_MS', {
+      fallback: 100,
+      min: 1,
+      max: minute,
+    }),
+    retryMaxDelayMs: read.int('UPSTREAM_RETRY_MAX_DELAY_MS', {
+      fallback: 2 * second,
+      min: 1,
+      max: 10 * minute,
+    }),
+    retryAfterCapMs: read.int('UPSTREAM_RETRY_AFTER_CAP_MS', {
+      fallback: 5 * second,
+      min: 0,
+      max: 10 * minute,
+    }),
     retryBudgetRatio: read.ratio('UPSTREAM_RETRY_BUDGET_RATIO', 0.1),
-    breakerFailureThreshold: read.int('UPSTREAM_BREAKER_FAILURES', { fallback: 5, min: 1, max: 10_000 }),
-    breakerCooldownMs: read.int('UPSTREAM_BREAKER_COOLDOWN_MS', { fallback: 10 * second, min: 1, max: 60 * minute }),
+    breakerFailureThreshold: read.int('UPSTREAM_BREAKER_FAILURES', {
+      fallback: 5,
+      min: 1,
+      max: 10_000,
+    }),
+    breakerCooldownMs: read.int('UPSTREAM_BREAKER_COOLDOWN_MS', {
+      fallback: 10 * second,
+      min: 1,
+      max: 60 * minute,
+    }),
     maxConcurrency: read.int('UPSTREAM_MAX_CONCURRENCY', { fallback: 256, min: 1, max: 100_000 }),
     queueLimit: read.int('UPSTREAM_QUEUE_LIMIT', { fallback: 1024, min: 0, max: 1_000_000 }),
-    queueTimeoutMs: read.int('UPSTREAM_QUEUE_TIMEOUT_MS', { fallback: 10 * second, min: 1, max: 10 * minute }),
-    readyMaxAgeMs: read.int('READY_MAX_AGE_MS', { fallback: 30 * second, min: 0, max: 60 * minute }),
+    queueTimeoutMs: read.int('UPSTREAM_QUEUE_TIMEOUT_MS', {
+      fallback: 10 * second,
+      min: 1,
+      max: 10 * minute,
+    }),
+    readyMaxAgeMs: read.int('READY_MAX_AGE_MS', {
+      fallback: 30 * second,
+      min: 0,
+      max: 60 * minute,
+    }),
   };
   const security: SecurityConfig = {
     apiKeys: read.keys('GATEWAY_API_KEYS', 'GATEWAY_API_KEYS_FILE', readFile),
@@ -130,17 +188,33 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     introspection: read.boolean('INTROSPECTION', true),
     graphiql: read.boolean('GRAPHIQL', true),
     batchingLimit: read.int('BATCHING_LIMIT', { fallback: 0, min: 0, max: 100 }),
-    maxRequestBytes: read.int('MAX_REQUEST_BYTES', { fallback: 1024 * 1024, min: 1024, max: 1024 ** 3 }),
+    maxRequestBytes: read.int('MAX_REQUEST_BYTES', {
+      fallback: 1024 * 1024,
+      min: 1024,
+      max: 1024 ** 3,
+    }),
     maxDepth: read.int('MAX_DEPTH', { fallback: 12, min: 1, max: 1000 }),
     maxAliases: read.int('MAX_ALIASES', { fallback: 15, min: 0, max: 10_000 }),
     maxDirectives: read.int('MAX_DIRECTIVES', { fallback: 20, min: 0, max: 10_000 }),
     maxDocumentTokens: read.int('MAX_DOCUMENT_TOKENS', { fallback: 2000, min: 10, max: 1_000_000 }),
-    maxOperationCost: read.int('MAX_OPERATION_COST', { fallback: 32_768, min: 1, max: 1_000_000_000 }),
+    maxOperationCost: read.int('MAX_OPERATION_COST', {
+      fallback: 32_768,
+      min: 1,
+      max: 1_000_000_000,
+    }),
     trustedDocumentsFile: read.optional('TRUSTED_DOCUMENTS_FILE'),
   };
   const rateLimit: RateLimitConfig = {
-    requestsPerMinute: read.int('RATE_LIMIT_REQUESTS_PER_MINUTE', { fallback: 0, min: 0, max: 10_000_000 }),
-    generatedTokensPerMinute: read.int('RATE_LIMIT_TOKENS_PER_MINUTE', { fallback: 0, min: 0, max: 1_000_000_000 }),
+    requestsPerMinute: read.int('RATE_LIMIT_REQUESTS_PER_MINUTE', {
+      fallback: 0,
+      min: 0,
+      max: 10_000_000,
+    }),
+    generatedTokensPerMinute: read.int('RATE_LIMIT_TOKENS_PER_MINUTE', {
+      fallback: 0,
+      min: 0,
+      max: 1_000_000_000,
+    }),
     redisUrl: read.redisUrl('REDIS_URL'),
   };
   const config: Config = {
@@ -149,7 +223,10 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     warnings: [],
     logLevel: read.choice('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: read.choice('LOG_FORMAT', LOG_FORMATS, 'auto'),
-    tracing: read.otlpEndpoint('OTEL_EXPORTER_OTLP_ENDPOINT', read.string('OTEL_SERVICE_NAME', 'nim-graphql')),
+    tracing: read.otlpEndpoint(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      read.string('OTEL_SERVICE_NAME', 'nim-graphql'),
+    ),
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', { fallback: 4000, min: 0, max: 65_535 }),
     fastPath: read.boolean('FAST_PATH', true),
@@ -157,20 +234,41 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     resilience,
     security,
     rateLimit,
-    modelsCacheTtlMs: read.int('MODELS_CACHE_TTL_MS', { fallback: minute, min: 0, max: 24 * 60 * minute }),
-    modelsRefreshMinIntervalMs: read.int('MODELS_REFRESH_MIN_INTERVAL_MS', { fallback: second, min: 0, max: 60 * minute }),
+    modelsCacheTtlMs: read.int('MODELS_CACHE_TTL_MS', {
+      fallback: minute,
+      min: 0,
+      max: 24 * 60 * minute,
+    }),
+    modelsRefreshMinIntervalMs: read.int('MODELS_REFRESH_MIN_INTERVAL_MS', {
+      fallback: second,
+      min: 0,
+      max: 60 * minute,
+    }),
     limits: {
       maxTokens,
-      defaultMaxTokens: read.int('DEFAULT_MAX_TOKENS', { fallback: Math.min(256, maxTokens), min: 1, max: maxTokens }),
+      defaultMaxTokens: read.int('DEFAULT_MAX_TOKENS', {
+        fallback: Math.min(256, maxTokens),
+        min: 1,
+        max: maxTokens,
+      }),
       maxPromptChars: read.int('MAX_PROMPT_CHARS', { fallback: 100_000, min: 1, max: 100_000_000 }),
       maxMessages: read.int('MAX_MESSAGES', { fallback: 256, min: 1, max: 100_000 }),
     },
-    shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', { fallback: 10 * second, min: 0, max: 60 * minute }),
-    simulatorTokenDelayMs: read.int('SIMULATOR_TOKEN_DELAY_MS', { fallback: 15, min: 0, max: minute }),
+    shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', {
+      fallback: 10 * second,
+      min: 0,
+      max: 60 * minute,
+    }),
+    simulatorTokenDelayMs: read.int('SIMULATOR_TOKEN_DELAY_MS', {
+      fallback: 15,
+      min: 0,
+      max: minute,
+    }),
   };
   const typos = lookAlikes(env, read.names);
-  config.warnings = typos.map(({ name, suggestion }) =>
-    `${name} is set, but nim-graphql reads no variable of that name; ${suggestion ? `did you mean ${suggestion}?` : 'see the configuration table in README.md'}`,
+  config.warnings = typos.map(
+    ({ name, suggestion }) =>
+      `${name} is set, but nim-graphql reads no variable of that name; ${suggestion ? `did you mean ${suggestion}?` : 'see the configuration table in README.md'}`,
   );
   if (production && read.optional('NIM_PROXY_BASE_URL') === undefined) {
     const typo = typos.find((t) => t.suggestion === 'NIM_PROXY_BASE_URL');
@@ -181,7 +279,11 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     );
   }
   if (read.problems.length > 0) {
-    throw new ConfigError(read.problems, { level: config.logLevel, format: config.logFormat, production });
+    throw new ConfigError(read.problems, {
+      level: config.logLevel,
+      format: config.logFormat,
+      production,
+    });
   }
   return config;
 }

@@ -42,7 +42,12 @@ export interface Context {
   upstream: CallOptions;
 }
 
-export function createContext(services: GatewayServices, request: Request, client: string, trace?: RequestTrace): Context {
+export function createContext(
+  services: GatewayServices,
+  request: Request,
+  client: string,
+  trace?: RequestTrace,
+): Context {
   // Requests that reach GraphQL without the HTTP plugin's trace (graphql-sse's own route) get one here.
   const requestTrace = trace ?? new RequestTrace(request.headers);
   const upstream: CallOptions = {

@@ -44,7 +44,9 @@ export class EnvReader {
     const value = this.raw(name);
     if (value === undefined) return fallback;
     if ((choices as readonly string[]).includes(value)) return value as T;
-    this.problems.push(`${name}=${JSON.stringify(value)} is not one of ${choices.join(', ')}; e.g. ${name}=${fallback}`);
+    this.problems.push(
+      `${name}=${JSON.stringify(value)} is not one of ${choices.join(', ')}; e.g. ${name}=${fallback}`,
+    );
     return fallback;
   }
 
@@ -52,7 +54,9 @@ export class EnvReader {
     const value = this.raw(name);
     if (value === undefined) return fallback;
     if (value === 'true' || value === 'false') return value === 'true';
-    this.problems.push(`${name}=${JSON.stringify(value)} is not a boolean; expected true or false, e.g. ${name}=${fallback}`);
+    this.problems.push(
+      `${name}=${JSON.stringify(value)} is not a boolean; expected true or false, e.g. ${name}=${fallback}`,
+    );
     return fallback;
   }
 
@@ -70,7 +74,9 @@ export class EnvReader {
     if (value === undefined) return fallback;
     const n = Number(value);
     if (!/^\d*\.?\d+$/.test(value) || n > 1) {
-      this.problems.push(`${name}=${JSON.stringify(value)} is not a fraction; expected a number from 0 to 1, e.g. ${name}=${fallback}`);
+      this.problems.push(
+        `${name}=${JSON.stringify(value)} is not a fraction; expected a number from 0 to 1, e.g. ${name}=${fallback}`,
+      );
       return fallback;
     }
     return n;
@@ -78,7 +84,10 @@ export class EnvReader {
 
   /** Comma-separated list; empty items dropped. */
   list(name: string): string[] {
-    return (this.raw(name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   }
 
   /** Exact origins (`https://app.example.com`) or `*`. */
@@ -94,7 +103,9 @@ export class EnvReader {
         ok = false;
       }
       if (!ok) {
-        this.problems.push(`${name} holds ${JSON.stringify(origin)}, not an origin; expected scheme://host[:port] without a path, e.g. ${name}=https://app.example.com`);
+        this.problems.push(
+          `${name} holds ${JSON.stringify(origin)}, not an origin; expected scheme://host[:port] without a path, e.g. ${name}=https://app.example.com`,
+        );
       }
     }
     return origins;
@@ -106,30 +117,45 @@ export class EnvReader {
     const file = this.raw(fileName);
     if (file !== undefined) {
       try {
-        keys.push(...readFile(file).split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')));
+        keys.push(
+          ...readFile(file)
+            .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => line !== '' && !line.startsWith('#')),
+        );
       } catch (error) {
-        this.problems.push(`${fileName}=${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a file with one key a line`);
+        this.problems.push(
+          `${fileName}=${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a file with one key a line`,
+        );
       }
     }
     for (const key of keys) {
       if (key.length < 16 || /\s/.test(key)) {
-        this.problems.push(`${name}/${fileName} holds a key of ${key.length} characters; expected keys of at least 16 characters without spaces`);
+        this.problems.push(
+          `${name}/${fileName} holds a key of ${key.length} characters; expected keys of at least 16 characters without spaces`,
+        );
         break;
       }
     }
     return keys;
   }
 
-  otlpEndpoint(name: string, serviceName: string): { endpoint: string; serviceName: string } | null {
+  otlpEndpoint(
+    name: string,
+    serviceName: string,
+  ): { endpoint: string; serviceName: string } | null {
     const value = this.raw(name);
     if (value === undefined) return null;
     try {
       const url = new URL(value);
-      if (url.protocol === 'http:' || url.protocol === 'https:') return { endpoint: value, serviceName };
+      if (url.protocol === 'http:' || url.protocol === 'https:')
+        return { endpoint: value, serviceName };
     } catch {
       // reported below
     }
-    this.problems.push(`${name}=${JSON.stringify(value)} is not an http(s) URL; expected the OTLP/HTTP base URL, e.g. ${name}=http://otel-collector:4318`);
+    this.problems.push(
+      `${name}=${JSON.stringify(value)} is not an http(s) URL; expected the OTLP/HTTP base URL, e.g. ${name}=http://otel-collector:4318`,
+    );
     return null;
   }
 
@@ -142,7 +168,9 @@ export class EnvReader {
     } catch {
       // reported below
     }
-    this.problems.push(`${name} is not a redis URL; expected redis://[:password@]host:port[/db], e.g. ${name}=redis://127.0.0.1:6379`);
+    this.problems.push(
+      `${name} is not a redis URL; expected redis://[:password@]host:port[/db], e.g. ${name}=redis://127.0.0.1:6379`,
+    );
     return undefined;
   }
 
@@ -158,11 +186,15 @@ export class EnvReader {
       return undefined;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      this.problems.push(`${name}=${JSON.stringify(value)} has protocol ${url.protocol}; ${expected}`);
+      this.problems.push(
+        `${name}=${JSON.stringify(value)} has protocol ${url.protocol}; ${expected}`,
+      );
       return undefined;
     }
     if (url.search || url.hash || url.username || url.password) {
-      this.problems.push(`${name} must not carry a query, fragment or credentials (use NIM_PROXY_API_KEY); ${expected}`);
+      this.problems.push(
+        `${name} must not carry a query, fragment or credentials (use NIM_PROXY_API_KEY); ${expected}`,
+      );
       return undefined;
     }
     // Exactly one /v1 is added per call: a trailing slash or /v1 here would double it.
@@ -176,7 +208,8 @@ const OWN_PREFIXES = ['NIM_', 'UPSTREAM_'];
 
 // Kubernetes sets <SERVICE>_SERVICE_HOST, <SERVICE>_PORT_8000_TCP, … for every Service in the
 // namespace (a Service named nim-proxy gives NIM_PROXY_PORT): those are no typos.
-const SERVICE_LINK = /_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)$/;
+const SERVICE_LINK =
+  /_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)$/;
 
 export interface LookAlike {
   name: string;
@@ -199,7 +232,8 @@ export function lookAlikes(env: Env, known: ReadonlySet<string>): LookAlike[] {
       const distance = upper === candidate ? 0 : editDistance(upper, candidate, best);
       if (distance < best && candidate.length >= 6) [suggestion, best] = [candidate, distance];
     }
-    if (suggestion !== undefined || OWN_PREFIXES.some((prefix) => upper.startsWith(prefix))) found.push({ name, suggestion });
+    if (suggestion !== undefined || OWN_PREFIXES.some((prefix) => upper.startsWith(prefix)))
+      found.push({ name, suggestion });
   }
   return found;
 }
@@ -211,7 +245,11 @@ function editDistance(a: string, b: string, limit: number): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     if (Math.min(...current) >= limit) return limit;
     previous = current;

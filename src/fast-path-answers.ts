@@ -17,12 +17,16 @@ export function readAccept(accept: string | undefined): Accepted {
   const matches = (offered: string, asked: string) => {
     const [type, subtype] = offered.split('/');
     const [askedType, askedSubtype] = asked.split('/');
-    return (askedType === '*' || askedType === type) && (askedSubtype === '*' || askedSubtype === subtype);
+    return (
+      (askedType === '*' || askedType === type) &&
+      (askedSubtype === '*' || askedSubtype === subtype)
+    );
   };
   const accepted: Accepted = { json: null, sse: false, multipart: false };
   for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse()) {
     const [type = '', ...params] = entry.split(';');
-    if ((params.find((param) => param.includes('charset=')) ?? 'charset=utf-8') !== 'charset=utf-8') continue;
+    if ((params.find((param) => param.includes('charset=')) ?? 'charset=utf-8') !== 'charset=utf-8')
+      continue;
     accepted.sse ||= matches('text/event-stream', type);
     accepted.multipart ||= matches('multipart/mixed', type);
     for (const offered of JSON_TYPES) if (matches(offered, type)) accepted.json = offered;
@@ -49,7 +53,7 @@ export function answerFor(accepted: Accepted, result: ProcessorInput): Answer {
 }
 
 /** The one response shape processRegularResult builds: a string body, a plain header record. */
-export class PlainResponse {
+class PlainResponse {
   readonly body: string;
   readonly status: number;
   readonly headers: { record: Record<string, string>; set(name: string, value: string): void };
@@ -61,16 +65,26 @@ export class PlainResponse {
     this.headers = { record, set: (name, value) => void (record[name] = value) };
   }
 }
-export const PLAIN_FETCH = { Response: PlainResponse } as unknown as Parameters<typeof processRegularResult>[1];
+const PLAIN_FETCH = { Response: PlainResponse } as unknown as Parameters<
+  typeof processRegularResult
+>[1];
 
 /** What the fast path does around an answer: trace its head before it is written, log a failure. */
 export interface AnswerHooks {
-  beforeHead(response: { status: number; headers: { set(name: string, value: string): void } }): void;
+  beforeHead(response: {
+    status: number;
+    headers: { set(name: string, value: string): void };
+  }): void;
   failed(error: unknown): void;
 }
 
 /** One result as JSON, as Yoga's `processRegularResult` makes it, with its Content-Length. */
-export function sendJson(res: ServerResponse, result: ProcessorInput, mediaType: string, hooks: AnswerHooks): void {
+export function sendJson(
+  res: ServerResponse,
+  result: ProcessorInput,
+  mediaType: string,
+  hooks: AnswerHooks,
+): void {
   const response = processRegularResult(result, PLAIN_FETCH, mediaType) as unknown as PlainResponse;
   hooks.beforeHead(response);
   if (res.destroyed) return;
@@ -84,8 +98,10 @@ type SingleResult = Exclude<ProcessorInput, AsyncIterable<unknown> | readonly un
 
 /** One result as Yoga serialises it (internal error extensions left out). */
 function stringifyResult(result: SingleResult): string {
-  if (!result.errors?.length && !(result.extensions as { http?: unknown } | undefined)?.http) return (result.stringify ?? JSON.stringify)(result);
-  return (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse).body;
+  if (!result.errors?.length && !(result.extensions as { http?: unknown } | undefined)?.http)
+    return (result.stringify ?? JSON.stringify)(result);
+  return (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse)
+    .body;
 }
 
 const PING_MS = 12_000;
@@ -100,24 +116,34 @@ const COMPLETE = 'event: complete\ndata:\n\n';
 export function sendEvents(res: ServerResponse, result: ProcessorInput, hooks: AnswerHooks): void {
   const iterable = Symbol.asyncIterator in result;
   // Status and extra headers (e.g. Retry-After of a refusal) as Yoga computes them for one result.
-  const first = iterable ? null : (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse);
+  const first = iterable
+    ? null
+    : (processRegularResult(result, PLAIN_FETCH, 'application/json') as unknown as PlainResponse);
   const headers: Record<string, string> = {
     'Content-Type': 'text/event-stream',
     Connection: 'keep-alive',
     'Cache-Control': 'no-cache',
     'Content-Encoding': 'none',
   };
-  if (first) for (const [name, value] of Object.entries(first.headers.record)) if (name !== 'Content-Type') headers[name] = value;
-  const response = { status: first?.status ?? 200, headers: { set: (name: string, value: string) => void (headers[name] = value) } };
+  if (first)
+    for (const [name, value] of Object.entries(first.headers.record))
+      if (name !== 'Content-Type') headers[name] = value;
+  const response = {
+    status: first?.status ?? 200,
+    headers: { set: (name: string, value: string) => void (headers[name] = value) },
+  };
   hooks.beforeHead(response);
-  const iterator = iterable ? (result as AsyncIterable<SingleResult>)[Symbol.asyncIterator]() : null;
+  const iterator = iterable
+    ? (result as AsyncIterable<SingleResult>)[Symbol.asyncIterator]()
+    : null;
   if (res.destroyed) {
     void Promise.resolve(iterator?.return?.()).catch(() => undefined);
     return;
   }
   res.writeHead(response.status, headers);
   // One result (a refusal, or a query asked for as SSE): the whole stream at once.
-  if (iterator === null) return void res.end(`:\n\nevent: next\ndata: ${first!.body}\n\n${COMPLETE}`);
+  if (iterator === null)
+    return void res.end(`:\n\nevent: next\ndata: ${first!.body}\n\n${COMPLETE}`);
   res.write(':\n\n');
   // Text written in one tick leaves in one res.write (one syscall) when the tick ends. (res.cork()
   // would do it, but an end() in the tick of a cork garbles the chunked body.)

@@ -10,12 +10,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Kind, parse, type DocumentNode, type OperationTypeNode } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { answerFor, readAccept, sendEvents, sendJson, servable, type Accepted, type AnswerHooks } from './fast-path-answers.ts';
+import {
+  answerFor,
+  readAccept,
+  sendEvents,
+  sendJson,
+  servable,
+  type Accepted,
+  type AnswerHooks,
+} from './fast-path-answers.ts';
 import { runOperation } from './gate/operation.ts';
 import type { Context } from './context.ts';
 import type { Gate } from './gate/gate.ts';
 import { nodeHead } from './gate/node-head.ts';
-import { noteResult, traceRequest, traceResponse, type Observability } from './plugins/use-observability.ts';
+import {
+  noteResult,
+  traceRequest,
+  traceResponse,
+  type Observability,
+} from './plugins/use-observability.ts';
 
 export interface FastPathOptions {
   yoga: YogaServerInstance<Record<string, never>, Context>;
@@ -60,11 +73,16 @@ function simpleParams(body: Buffer): Params | null {
   } catch {
     return null;
   }
-  if (!isObject(parsed) || (typeof parsed.query !== 'string' && !('extensions' in parsed && parsed.query === undefined))) return null;
+  if (
+    !isObject(parsed) ||
+    (typeof parsed.query !== 'string' && !('extensions' in parsed && parsed.query === undefined))
+  )
+    return null;
   for (const key in parsed) if (!PARAM_KEYS.has(key)) return null;
   const { variables, operationName, extensions } = parsed;
   if (variables !== undefined && variables !== null && !isObject(variables)) return null;
-  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+    return null;
   if (extensions !== undefined && !isObject(extensions)) return null;
   return parsed as unknown as Params;
 }
@@ -91,7 +109,8 @@ class OperationKinds {
   of(source: string, operationName: string | null | undefined): OperationTypeNode | null {
     const operations = this.#operations(source);
     if (operations === null) return null;
-    if (operationName != null) return operations.find(([name]) => name === operationName)?.[1] ?? null;
+    if (operationName != null)
+      return operations.find(([name]) => name === operationName)?.[1] ?? null;
     return operations.length === 1 ? operations[0]![1] : null;
   }
 
@@ -105,7 +124,9 @@ class OperationKinds {
       return null;
     }
     const operations = document.definitions.flatMap((definition) =>
-      definition.kind === Kind.OPERATION_DEFINITION ? [[definition.name?.value ?? null, definition.operation] as const] : [],
+      definition.kind === Kind.OPERATION_DEFINITION
+        ? [[definition.name?.value ?? null, definition.operation] as const]
+        : [],
     );
     if (source.length <= OperationKinds.MAX_CACHED_SOURCE) {
       if (this.#kinds.size >= this.#size) this.#kinds.delete(this.#kinds.keys().next().value!);
@@ -147,12 +168,16 @@ class NodeRequestView {
   }
 }
 
-type YogaParams = Parameters<YogaServerInstance<Record<string, never>, Context>['getResultForParams']>[0]['params'];
+type YogaParams = Parameters<
+  YogaServerInstance<Record<string, never>, Context>['getResultForParams']
+>[0]['params'];
 
 /** The hash of `extensions.persistedQuery`, read as the trusted-documents plugin reads it. */
 function persistedHash(extensions: unknown): string | null {
   const persisted = isObject(extensions) ? extensions.persistedQuery : undefined;
-  return isObject(persisted) && persisted.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : null;
+  return isObject(persisted) && persisted.version === 1 && typeof persisted.sha256Hash === 'string'
+    ? persisted.sha256Hash
+    : null;
 }
 
 /** Yoga's request parsing, then the parameters, when the fast path can answer them; null where Yoga should. */
@@ -168,7 +193,12 @@ async function parametersFor(
   if (params === undefined || Array.isArray(params)) return null;
   // The operation runs from the query, or (trusted documents) from the document its hash names.
   const hash = params.query === undefined ? persistedHash(params.extensions) : null;
-  const source = typeof params.query === 'string' ? params.query : hash === null ? null : (trustedDocument?.(hash) ?? null);
+  const source =
+    typeof params.query === 'string'
+      ? params.query
+      : hash === null
+        ? null
+        : (trustedDocument?.(hash) ?? null);
   const kind = source === null ? null : kinds.of(source, params.operationName);
   return kind !== null && servable(accepted, kind === 'subscription') ? params : null;
 }
@@ -178,7 +208,14 @@ async function parametersFor(
  * done nothing a retry would repeat, when Yoga's request-parse hooks refuse the request, the operation
  * cannot be told, or the answer would be multipart or 406: the caller then hands it to Yoga whole.
  */
-async function serve(options: FastPathOptions, kinds: OperationKinds, req: IncomingMessage, res: ServerResponse, body: Params, accepted: Accepted): Promise<boolean> {
+async function serve(
+  options: FastPathOptions,
+  kinds: OperationKinds,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Params,
+  accepted: Accepted,
+): Promise<boolean> {
   const { yoga, observability } = options;
   const controller = new AbortController();
   // The client leaving aborts the operation (and its upstream calls), as Yoga's Node adapter does.
@@ -187,10 +224,20 @@ async function serve(options: FastPathOptions, kinds: OperationKinds, req: Incom
   else res.once('close', onClose).once('finish', () => res.off('close', onClose));
   const request = new NodeRequestView(req, controller.signal, body) as unknown as Request;
   // What Yoga's Node adapter hands its hooks: the node request and response, and waitUntil.
-  const waitUntil = (work: Promise<unknown> | unknown) => void Promise.resolve(work).catch((error: unknown) => yoga.logger.error(error));
-  const serverContext = { req, res, waitUntil } as unknown as Parameters<typeof yoga.parseRequest>[1];
+  const waitUntil = (work: Promise<unknown> | unknown) =>
+    void Promise.resolve(work).catch((error: unknown) => yoga.logger.error(error));
+  const serverContext = { req, res, waitUntil } as unknown as Parameters<
+    typeof yoga.parseRequest
+  >[1];
   // Yoga's onRequestParse hooks (method check, CSRF, introspection switch, its JSON parser and checks).
-  const params = await parametersFor(yoga, options.trustedDocument, kinds, accepted, request, serverContext).catch(() => null);
+  const params = await parametersFor(
+    yoga,
+    options.trustedDocument,
+    kinds,
+    accepted,
+    request,
+    serverContext,
+  ).catch(() => null);
   if (params === null) {
     res.off('close', onClose);
     return false;

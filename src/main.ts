@@ -12,31 +12,52 @@ async function main(config: Config, logger: Logger): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
   const simulator: Simulator | undefined =
     config.upstream.baseUrl === undefined
-      ? await startSimulator({ host: '127.0.0.1', port: 0, tokenDelayMs: config.simulatorTokenDelayMs })
+      ? await startSimulator({
+          host: '127.0.0.1',
+          port: 0,
+          tokenDelayMs: config.simulatorTokenDelayMs,
+        })
       : undefined;
   if (simulator) {
-    const why = config.simulatorByName ? `NIM_PROXY_BASE_URL=${SIMULATOR}:` : 'NIM_PROXY_BASE_URL is not set, so';
+    const why = config.simulatorByName
+      ? `NIM_PROXY_BASE_URL=${SIMULATOR}:`
+      : 'NIM_PROXY_BASE_URL is not set, so';
     // In production only by name, and still worth a warning: its models are fake.
     logger[config.production ? 'warn' : 'info'](
       { simulator: simulator.url },
       `${why} the built-in NIM simulator serves at ${simulator.url} (fake models, deterministic text)`,
     );
   } else {
-    logger.info({ upstream: config.upstream.baseUrl }, `using NIM Proxy at ${config.upstream.baseUrl}`);
+    logger.info(
+      { upstream: config.upstream.baseUrl },
+      `using NIM Proxy at ${config.upstream.baseUrl}`,
+    );
   }
   const upstream = simulator?.url ?? config.upstream.baseUrl ?? '';
-  const gatewayConfig: GatewayConfig = { ...config, upstream: { ...config.upstream, baseUrl: upstream } };
+  const gatewayConfig: GatewayConfig = {
+    ...config,
+    upstream: { ...config.upstream, baseUrl: upstream },
+  };
   const exampleModel = simulator ? 'sim/lorem-8b-instruct' : undefined;
-  const gateway = createGateway(gatewayConfig, { logger, ...(exampleModel ? { exampleModel } : {}) });
+  const gateway = createGateway(gatewayConfig, {
+    logger,
+    ...(exampleModel ? { exampleModel } : {}),
+  });
   installLastResort(gateway.logger, gateway.metrics);
   const server = await listen(gateway, config.host, config.port);
-  const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(config.host) ? 'localhost' : config.host;
+  const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(config.host)
+    ? 'localhost'
+    : config.host;
   const url = `http://${shownHost}:${new URL(server.url).port}/graphql`;
-  logger.info({ url, node: process.version, pid: process.pid }, `GraphQL${config.security.graphiql ? ' and GraphiQL' : ''} at ${url}`);
+  logger.info(
+    { url, node: process.version, pid: process.pid },
+    `GraphQL${config.security.graphiql ? ' and GraphiQL' : ''} at ${url}`,
+  );
 
   const name = simulator ? 'the built-in simulator' : `NIM Proxy at ${upstream}`;
   const probe = probeUpstream(gateway.services.catalog, {
-    report: (result, first) => reportProbe(logger, result, first, name, config.upstream.apiKey !== undefined),
+    report: (result, first) =>
+      reportProbe(logger, result, first, name, config.upstream.apiKey !== undefined),
   });
 
   let stopping = false;
@@ -44,7 +65,9 @@ async function main(config: Config, logger: Logger): Promise<void> {
     if (stopping) return;
     stopping = true;
     probe.stop();
-    logger.info(`${signal} received: not ready any more, draining requests and streams for up to ${config.shutdownGraceMs} ms`);
+    logger.info(
+      `${signal} received: not ready any more, draining requests and streams for up to ${config.shutdownGraceMs} ms`,
+    );
     // Should closing itself hang, the orchestrator's kill must not be the only way out.
     setTimeout(() => {
       logger.error('shutdown did not finish in time, exiting');
@@ -63,22 +86,37 @@ async function main(config: Config, logger: Logger): Promise<void> {
 }
 
 /** One line per probe result that differs from the one before; the gateway serves either way. */
-function reportProbe(logger: Logger, result: ProbeResult, first: boolean, name: string, hasKey: boolean): void {
+function reportProbe(
+  logger: Logger,
+  result: ProbeResult,
+  first: boolean,
+  name: string,
+  hasKey: boolean,
+): void {
   const { outcome, ...details } = result;
   const fields = { probe: outcome, ...details };
   const meanwhile = 'serving anyway and asking again';
   switch (result.outcome) {
     case 'ok':
-      logger.info(fields, `${name} ${first ? 'answered' : 'answers'} GET /v1/models${first ? '' : ' now'}: ${result.models} models`);
+      logger.info(
+        fields,
+        `${name} ${first ? 'answered' : 'answers'} GET /v1/models${first ? '' : ' now'}: ${result.models} models`,
+      );
       return;
     case 'unreachable':
       logger.warn(fields, `${name} is unreachable (${result.reason}); ${meanwhile}`);
       return;
     case 'key_refused':
-      logger.error(fields, `${name} refused the key (${result.status}): ${hasKey ? 'check NIM_PROXY_API_KEY' : 'NIM_PROXY_API_KEY is not set'}; ${meanwhile}`);
+      logger.error(
+        fields,
+        `${name} refused the key (${result.status}): ${hasKey ? 'check NIM_PROXY_API_KEY' : 'NIM_PROXY_API_KEY is not set'}; ${meanwhile}`,
+      );
       return;
     case 'failed':
-      logger.warn(fields, `${name} failed GET /v1/models: ${result.reason}${result.status === 404 ? ' (is NIM_PROXY_BASE_URL the base URL, without /v1?)' : ''}; ${meanwhile}`);
+      logger.warn(
+        fields,
+        `${name} failed GET /v1/models: ${result.reason}${result.status === 404 ? ' (is NIM_PROXY_BASE_URL the base URL, without /v1?)' : ''}; ${meanwhile}`,
+      );
   }
 }
 
@@ -92,12 +130,19 @@ function exit(logger: Logger, code: number): void {
 function refuse(error: unknown, logger: Logger): void {
   if (error instanceof ConfigError) {
     const [only] = error.problems;
-    const message = error.problems.length === 1 ? only : `${error.problems.length} configuration problems`;
+    const message =
+      error.problems.length === 1 ? only : `${error.problems.length} configuration problems`;
     logger.fatal({ problems: error.problems }, `cannot start: ${message}`);
   } else if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {
-    logger.fatal({ err: error }, `cannot listen: ${(error as Error).message} (another process holds the port: stop it, or set PORT)`);
+    logger.fatal(
+      { err: error },
+      `cannot listen: ${(error as Error).message} (another process holds the port: stop it, or set PORT)`,
+    );
   } else {
-    logger.fatal({ err: error }, `failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    logger.fatal(
+      { err: error },
+      `failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   exit(logger, 1);
 }
@@ -106,7 +151,10 @@ let config: Config | undefined;
 try {
   config = loadConfig();
 } catch (error) {
-  const logging = error instanceof ConfigError ? error.logging : { level: 'info' as const, format: 'auto' as const, production: false };
+  const logging =
+    error instanceof ConfigError
+      ? error.logging
+      : { level: 'info' as const, format: 'auto' as const, production: false };
   refuse(error, createProcessLogger(logging.level, logging.format, logging.production));
 }
 if (config) {

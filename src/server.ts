@@ -1,6 +1,12 @@
 // node:http around the Yoga app: listen, and close gracefully (drain, then cut what is left).
 import { randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { markDraining } from './plugins/use-health.ts';
@@ -38,7 +44,10 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
     if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const code = status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
-    const message = status === 431 ? 'The request headers (URL included) are over the 16 KiB limit.' : 'The request is not valid HTTP.';
+    const message =
+      status === 431
+        ? 'The request headers (URL included) are over the 16 KiB limit.'
+        : 'The request is not valid HTTP.';
     const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
@@ -46,7 +55,9 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
     );
   });
   // The gate (src/gate/gate.ts) refuses oversized bodies before anything reads them.
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => gateway.handle(request, response));
+  server.on('request', (request: IncomingMessage, response: ServerResponse) =>
+    gateway.handle(request, response),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -61,7 +72,8 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   const close = async (graceMs = 0) => {
     draining = true;
     markDraining(gateway.services);
-    for (const response of open) if (!response.headersSent) response.setHeader('connection', 'close');
+    for (const response of open)
+      if (!response.headersSent) response.setHeader('connection', 'close');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const deadline = setTimeout(() => server.closeAllConnections(), graceMs);

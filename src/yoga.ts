@@ -11,7 +11,11 @@ import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
 import { useHealth } from './plugins/use-health.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
-import { loadTrustedDocuments, trustedDocument, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
+import {
+  loadTrustedDocuments,
+  trustedDocument,
+  useTrustedDocuments,
+} from './plugins/use-trusted-documents.ts';
 import { ClientAuth } from './gate/client-auth.ts';
 import { gatedEntry } from './gate/entry.ts';
 import { CSRF_HEADER, Gate, useGate } from './gate/gate.ts';
@@ -25,8 +29,6 @@ import { GatewayMetrics } from './observability/metrics.ts';
 import { Tracing } from './observability/tracing.ts';
 import { useObservability, type Observability } from './plugins/use-observability.ts';
 import { schema } from './schema/index.ts';
-
-export { CSRF_HEADER };
 
 const ENDPOINT = '/graphql';
 
@@ -57,10 +59,16 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   });
   const services: GatewayServices = { nim, catalog, limits: config.limits };
   const { security } = config;
-  const trusted = security.trustedDocumentsFile === undefined ? null : loadTrustedDocuments(security.trustedDocumentsFile);
+  const trusted =
+    security.trustedDocumentsFile === undefined
+      ? null
+      : loadTrustedDocuments(security.trustedDocumentsFile);
 
   const metrics = new GatewayMetrics();
-  metrics.watch(() => catalog.stats, () => ({ ...nim.stats(), circuit: nim.circuit().state }));
+  metrics.watch(
+    () => catalog.stats,
+    () => ({ ...nim.stats(), circuit: nim.circuit().state }),
+  );
   nim.onAttempts(
     (attempt) => {
       const labels = { endpoint: attempt.endpoint, status: String(attempt.status) };
@@ -72,7 +80,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   // An outage is news at warn level, not only in the operation lines.
   nim.onCircuitChange((change) =>
     change.to === 'open'
-      ? logger.warn({ circuit: 'open', failures: change.failures }, `upstream circuit open after ${change.failures} consecutive failures: failing fast for ${change.cooldownMs} ms, then one probe`)
+      ? logger.warn(
+          { circuit: 'open', failures: change.failures },
+          `upstream circuit open after ${change.failures} consecutive failures: failing fast for ${change.cooldownMs} ms, then one probe`,
+        )
       : logger.warn({ circuit: 'closed' }, 'upstream circuit closed: the probe call succeeded'),
   );
   const tracing = config.tracing ? new Tracing(config.tracing) : null;
@@ -91,7 +102,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: (initial) =>
-      createContext(services, initial.request, clientAuth.identify(initial.request, initial), observability.traces.get(initial.request)),
+      createContext(
+        services,
+        initial.request,
+        clientAuth.identify(initial.request, initial),
+        observability.traces.get(initial.request),
+      ),
     graphqlEndpoint: ENDPOINT,
     landingPage: false,
     // Yoga's own messages (unexpected errors, Redis fallbacks of the rate limits) go to the same JSON log.
@@ -100,7 +116,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // Served by useGraphiQL: its assets as cached files, its example model from the catalog.
     graphiql: false,
     // Yoga reflects any Origin by default: only the configured ones get CORS headers.
-    cors: security.corsOrigins.length === 0 ? false : { origin: [...security.corsOrigins], credentials: false },
+    cors:
+      security.corsOrigins.length === 0
+        ? false
+        : { origin: [...security.corsOrigins], credentials: false },
     batching: security.batchingLimit > 0 ? { limit: security.batchingLimit } : false,
     // Checked by the gate on Content-Length before anything reads the body.
     maxRequestBodySize: false,
@@ -130,12 +149,19 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       useExecutionCancellation(),
       // Subscriptions: GraphQL over SSE on /graphql (and graphql-sse's distinct-connections mode on
       // /graphql/stream, sent there by the handler below), graphql-sse's single-connection mode on /graphql/stream.
-      useSingleConnectionStreams(STREAM_PATH, (request, serverContext) => clientAuth.identify(request, serverContext)),
+      useSingleConnectionStreams(STREAM_PATH, (request, serverContext) =>
+        clientAuth.identify(request, serverContext),
+      ),
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...useOperationLimits(security),
-      useOperationCost({ defaultMaxTokens: config.limits.defaultMaxTokens, maxOperationCost: security.maxOperationCost }),
+      useOperationCost({
+        defaultMaxTokens: config.limits.defaultMaxTokens,
+        maxOperationCost: security.maxOperationCost,
+      }),
       ...(security.introspection ? [] : useIntrospectionOff()),
-      ...(rateLimits ? [useRateLimits(rateLimits, { defaultMaxTokens: config.limits.defaultMaxTokens })] : []),
+      ...(rateLimits
+        ? [useRateLimits(rateLimits, { defaultMaxTokens: config.limits.defaultMaxTokens })]
+        : []),
     ],
   });
 

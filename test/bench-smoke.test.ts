@@ -8,7 +8,10 @@ const root = new URL('..', import.meta.url).pathname;
 
 describe('npm run bench -- --smoke', () => {
   it('runs every workload against the simulator and the gateway and exits 0', async () => {
-    const child = spawn(process.execPath, ['bench/run.ts', '--smoke'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+    const child = spawn(process.execPath, ['bench/run.ts', '--smoke'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk));

@@ -17,7 +17,10 @@ export function bearerToken(authorization: string | null | undefined): string | 
 
 /** The peer of the TCP connection; Yoga's Node adapter puts the IncomingMessage in the server context. */
 function remoteAddress(serverContext: unknown): string {
-  const req = typeof serverContext === 'object' && serverContext !== null ? (serverContext as { req?: unknown }).req : undefined;
+  const req =
+    typeof serverContext === 'object' && serverContext !== null
+      ? (serverContext as { req?: unknown }).req
+      : undefined;
   // Stryker disable next-line OptionalChaining: an IncomingMessage always keeps its socket; only the address goes when it closes.
   const address = req instanceof IncomingMessage ? req.socket?.remoteAddress : undefined;
   return address?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') ?? 'unknown';
@@ -55,6 +58,8 @@ export class ClientAuth {
   identify(request: Request, serverContext: unknown): string {
     const token = this.enabled ? bearerToken(request.headers.get('authorization')) : null;
     const digest = token === null ? null : this.match(token);
-    return digest === null ? `ip:${remoteAddress(serverContext)}` : `key:${digest.toString('hex').slice(0, 12)}`;
+    return digest === null
+      ? `ip:${remoteAddress(serverContext)}`
+      : `key:${digest.toString('hex').slice(0, 12)}`;
   }
 }

@@ -9,13 +9,27 @@ import { servedAsEndpoint } from './ways.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
-export function gatedEntry(gate: Gate, observability: Observability, endpoint: string, serve: Handler): Handler {
+export function gatedEntry(
+  gate: Gate,
+  observability: Observability,
+  endpoint: string,
+  serve: Handler,
+): Handler {
   return (request, response) => {
     const head = nodeHead(request);
     const malformed = gate.malformed(head);
     if (malformed !== null) {
-      const requestId = traceRefusal(observability, { get: head.header }, malformed.code, malformed.status);
-      response.writeHead(malformed.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, ...malformed.headers });
+      const requestId = traceRefusal(
+        observability,
+        { get: head.header },
+        malformed.code,
+        malformed.status,
+      );
+      response.writeHead(malformed.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-request-id': requestId,
+        ...malformed.headers,
+      });
       return void response.end(refusalBody(malformed));
     }
     const route = gate.route(head);

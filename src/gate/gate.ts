@@ -14,7 +14,11 @@ import { routeOf, STREAM_TOKEN_HEADER, type Route } from './ways.ts';
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 /** Content types a browser sends cross-site without a CORS preflight. */
-const SIMPLE_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+const SIMPLE_CONTENT_TYPES = new Set([
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'text/plain',
+]);
 
 export interface RequestHead {
   method: string;
@@ -46,7 +50,7 @@ export interface GateOptions {
  * request must not run an operation: it is how a page makes a visitor's browser reach a gateway on
  * their network. Custom headers and JSON bodies force a preflight, which CORS then refuses.
  */
-export function simpleRequest(head: RequestHead): boolean {
+function simpleRequest(head: RequestHead): boolean {
   if (!['GET', 'HEAD', 'POST'].includes(head.method)) return false;
   if (head.header(CSRF_HEADER) !== null || head.header(STREAM_TOKEN_HEADER) !== null) return false;
   const type = head.header('content-type');
@@ -77,7 +81,12 @@ export class Gate {
   malformed(head: RequestHead): Refusal | null {
     const host = head.header('host') ?? 'localhost';
     if (head.url.startsWith('/') && URL.canParse(`http://${host}${head.url}`)) return null;
-    return { status: 400, code: 'BAD_REQUEST', message: 'The request target or its Host header is not valid.', headers: { connection: 'close' } };
+    return {
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: 'The request target or its Host header is not valid.',
+      headers: { connection: 'close' },
+    };
   }
 
   /** Why this request may not go on, or null. The same answer whichever handler asks. */
@@ -86,7 +95,12 @@ export class Gate {
     const size = this.#sizeRefusal(head);
     if (size !== null) return size;
     if (route.kind === 'other') {
-      return { status: 404, code: 'NOT_FOUND', message: `Not found: GraphQL is served at ${this.#options.endpoint}.`, headers: {} };
+      return {
+        status: 404,
+        code: 'NOT_FOUND',
+        message: `Not found: GraphQL is served at ${this.#options.endpoint}.`,
+        headers: {},
+      };
     }
     const { auth } = this.#options;
     if (auth.enabled) {
@@ -95,12 +109,18 @@ export class Gate {
         return {
           status: 401,
           code: 'UNAUTHENTICATED',
-          message: 'Authentication required: send the header `Authorization: Bearer <key>` with a gateway API key.',
+          message:
+            'Authentication required: send the header `Authorization: Bearer <key>` with a gateway API key.',
           headers: { 'www-authenticate': REALM },
         };
       }
       if (auth.match(token) === null) {
-        return { status: 401, code: 'UNAUTHENTICATED', message: 'The API key is not valid.', headers: { 'www-authenticate': `${REALM}, error="invalid_token"` } };
+        return {
+          status: 401,
+          code: 'UNAUTHENTICATED',
+          message: 'The API key is not valid.',
+          headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
+        };
       }
     }
     if (simpleRequest(head)) {
@@ -126,23 +146,39 @@ function sizeRefusal(head: RequestHead, maxBytes: number): Refusal | null {
   const close = { connection: 'close' };
   if (length === null) {
     if (head.header('transfer-encoding') === null) return null;
-    return { status: 411, code: 'LENGTH_REQUIRED', message: 'Send the body with a Content-Length header.', headers: close };
+    return {
+      status: 411,
+      code: 'LENGTH_REQUIRED',
+      message: 'Send the body with a Content-Length header.',
+      headers: close,
+    };
   }
   if (Number(length) > maxBytes) {
-    return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `The body is over the ${maxBytes}-byte limit (MAX_REQUEST_BYTES).`, headers: close };
+    return {
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `The body is over the ${maxBytes}-byte limit (MAX_REQUEST_BYTES).`,
+      headers: close,
+    };
   }
   return null;
 }
 
 export function refusalBody(refusal: Refusal): string {
-  return JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+  return JSON.stringify({
+    errors: [{ message: refusal.message, extensions: { code: refusal.code } }],
+  });
 }
 
 /** The gate on every request Yoga serves: before GraphQL, after CORS (so a browser can read a refusal). */
 export function useGate(gate: Gate, traces: WeakMap<Request, RequestTrace>): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      const refusal = gate.refusal({ method: request.method, url: `${url.pathname}${url.search}`, header: (name) => request.headers.get(name) });
+      const refusal = gate.refusal({
+        method: request.method,
+        url: `${url.pathname}${url.search}`,
+        header: (name) => request.headers.get(name),
+      });
       if (refusal === null) return;
       traces.get(request)?.fail(refusal);
       endResponse(

@@ -12,7 +12,12 @@ export type ServerContext = Parameters<GatewayYoga['getResultForParams']>[1];
 /** One result, several (a batch) or a stream of them, as Yoga's result processors take it. */
 export type OperationResult = Parameters<typeof processRegularResult>[0];
 
-export async function runOperation(yoga: GatewayYoga, params: OperationParams, request: Request, serverContext: ServerContext): Promise<OperationResult> {
+export async function runOperation(
+  yoga: GatewayYoga,
+  params: OperationParams,
+  request: Request,
+  serverContext: ServerContext,
+): Promise<OperationResult> {
   try {
     const result = await yoga.getResultForParams({ params, request }, serverContext);
     if (result === undefined) throw new Error('Yoga returned no result.');
@@ -21,6 +26,12 @@ export async function runOperation(yoga: GatewayYoga, params: OperationParams, r
     // As Yoga's own handler answers an error thrown outside execution (a document that does not parse).
     const masked = maskError(error, 'Unexpected error.', false);
     if (masked !== error) yoga.logger.error(error);
-    return { errors: [masked instanceof GraphQLError ? masked : new GraphQLError(masked.message, { originalError: masked })] };
+    return {
+      errors: [
+        masked instanceof GraphQLError
+          ? masked
+          : new GraphQLError(masked.message, { originalError: masked }),
+      ],
+    };
   }
 }

@@ -2,7 +2,11 @@
 // it, and test/integration/gate-matrix.test.ts drives each one against every protection: a way in
 // added here without a driver there (or a protection without a probe) fails that test.
 
-/** The ways a GraphQL operation can arrive. */
+/**
+ * The ways a GraphQL operation can arrive. Production code uses the type; the list is what the gate
+ * matrix crosses.
+ * @internal
+ */
 export const WAYS_IN = [
   /** POST /graphql, JSON in, JSON out (served on the fast path unless FAST_PATH=false). */
   'post',
@@ -46,19 +50,33 @@ function pathOf(url: string): string {
   return end === -1 ? url : url.slice(0, end);
 }
 
-const acceptsEvents = (head: RequestHead) => (head.header('accept') ?? '').includes('text/event-stream');
+const acceptsEvents = (head: RequestHead) =>
+  (head.header('accept') ?? '').includes('text/event-stream');
 
-export function routeOf(head: RequestHead, options: { endpoint: string; graphiql: boolean; assetPrefix?: string }): Route {
+export function routeOf(
+  head: RequestHead,
+  options: { endpoint: string; graphiql: boolean; assetPrefix?: string },
+): Route {
   const path = pathOf(head.url);
   if (head.method === 'OPTIONS' || OPEN_PATHS.has(path)) return { kind: 'open' };
-  if (options.graphiql && options.assetPrefix !== undefined && path.startsWith(options.assetPrefix)) return { kind: 'open' };
+  if (options.graphiql && options.assetPrefix !== undefined && path.startsWith(options.assetPrefix))
+    return { kind: 'open' };
   const onEndpoint = path === options.endpoint || path === `${options.endpoint}/`;
   // GraphiQL's page, as Yoga decides to render it.
-  if (options.graphiql && onEndpoint && head.method === 'GET' && (head.header('accept') ?? '').includes('text/html')) {
+  if (
+    options.graphiql &&
+    onEndpoint &&
+    head.method === 'GET' &&
+    (head.header('accept') ?? '').includes('text/html')
+  ) {
     return { kind: 'open' };
   }
   if (path === `${options.endpoint}/stream` || path === `${options.endpoint}/stream/`) {
-    const single = head.header(STREAM_TOKEN_HEADER) !== null || /[?&]token=/.test(head.url) || head.method === 'PUT' || head.method === 'DELETE';
+    const single =
+      head.header(STREAM_TOKEN_HEADER) !== null ||
+      /[?&]token=/.test(head.url) ||
+      head.method === 'PUT' ||
+      head.method === 'DELETE';
     if (single) return { kind: 'graphql', way: 'stream-single' };
     return { kind: 'graphql', way: head.method === 'GET' ? 'stream-get' : 'stream-post' };
   }

@@ -45,11 +45,17 @@ export async function readText(body: UpstreamBody, limit: number): Promise<strin
 }
 
 /** At most the first `limit` bytes as text (an error page: its start tells what went wrong); the rest is dropped. */
-export function readExcerpt(body: UpstreamBody, limit: number): Promise<{ text: string; truncated: boolean }> {
+export function readExcerpt(
+  body: UpstreamBody,
+  limit: number,
+): Promise<{ text: string; truncated: boolean }> {
   return read(body, limit);
 }
 
-async function read(body: UpstreamBody, limit: number): Promise<{ text: string; truncated: boolean }> {
+async function read(
+  body: UpstreamBody,
+  limit: number,
+): Promise<{ text: string; truncated: boolean }> {
   guard(body);
   const chunks: Buffer[] = [];
   let size = 0;

@@ -90,7 +90,11 @@ export class CircuitBreaker {
 
   private open(): void {
     this.openUntil = this.now() + this.options.cooldownMs;
-    this.options.onChange?.({ to: 'open', failures: this.failures, cooldownMs: this.options.cooldownMs });
+    this.options.onChange?.({
+      to: 'open',
+      failures: this.failures,
+      cooldownMs: this.options.cooldownMs,
+    });
   }
 
   private state(): CircuitState {
@@ -100,7 +104,10 @@ export class CircuitBreaker {
 
   private openError(model: string | null, state: CircuitState): NimError {
     const waitMs = Math.max(0, (this.openUntil ?? 0) - this.now());
-    const when = state === 'open' ? `the next probe goes through in ${Math.ceil(waitMs / 1000)} s` : 'a probe call is in flight';
+    const when =
+      state === 'open'
+        ? `the next probe goes through in ${Math.ceil(waitMs / 1000)} s`
+        : 'a probe call is in flight';
     return new NimError({
       kind: 'unavailable',
       model,

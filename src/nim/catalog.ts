@@ -42,7 +42,13 @@ export interface CatalogStats {
 }
 
 export class ModelCatalog {
-  readonly stats: CatalogStats = { hits: 0, misses: 0, refreshes: 0, refreshFailures: 0, staleServed: 0 };
+  readonly stats: CatalogStats = {
+    hits: 0,
+    misses: 0,
+    refreshes: 0,
+    refreshFailures: 0,
+    staleServed: 0,
+  };
   private snapshot: CatalogSnapshot | null = null;
   private inflight: Promise<CatalogSnapshot> | null = null;
   private readonly waiting = new Set<(attempt: UpstreamAttempt) => void>();
@@ -76,7 +82,9 @@ export class ModelCatalog {
     }
     this.stats.misses++;
     // Right after a failed refresh the stale list is served at once: an outage must not make every request wait for one.
-    const failedRecently = this.refreshFailedAt !== null && this.now() - this.refreshFailedAt < this.options.refreshMinIntervalMs;
+    const failedRecently =
+      this.refreshFailedAt !== null &&
+      this.now() - this.refreshFailedAt < this.options.refreshMinIntervalMs;
     if (snapshot && failedRecently) {
       this.stats.staleServed++;
       return snapshot;
@@ -129,7 +137,8 @@ export class ModelCatalog {
     const reason = error instanceof Error ? error.message : String(error);
     const ageSeconds = Math.round((this.now() - stale.fetchedAt) / 1000);
     const message = `model list refresh failed (${reason}); serving the stale list of ${stale.models.length} models fetched ${ageSeconds} s ago`;
-    if (this.options.warn) this.options.warn({ stale: true, models: stale.models.length, ageSeconds, reason }, message);
+    if (this.options.warn)
+      this.options.warn({ stale: true, models: stale.models.length, ageSeconds, reason }, message);
     else console.warn(`nim-graphql: ${message}`);
   }
 
@@ -140,7 +149,11 @@ export class ModelCatalog {
         for (const listener of this.waiting) listener(attempt);
       };
       const models = await this.source.listModels({ headers: caller.headers, onAttempt });
-      const snapshot = { models, byId: new Map(models.map((m) => [m.id, m])), fetchedAt: this.now() };
+      const snapshot = {
+        models,
+        byId: new Map(models.map((m) => [m.id, m])),
+        fetchedAt: this.now(),
+      };
       this.snapshot = snapshot;
       this.answeredAt = snapshot.fetchedAt;
       this.refreshFailedAt = null;

@@ -4,10 +4,22 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { discard, drain, guard } from './body.ts';
 import { brokenStream, fromInBandError, fromTransport, NimError, streamTimeout } from './errors.ts';
-import { chatBody, completionBody, streaming, type ChatInput, type CompletionInput } from './params.ts';
+import {
+  chatBody,
+  completionBody,
+  streaming,
+  type ChatInput,
+  type CompletionInput,
+} from './params.ts';
 import type { Leased } from './resilience.ts';
 import { eventBatches, EventTooLarge } from './sse.ts';
-import { assembleChat, assembleCompletion, chatHasContent, completionHasContent, type StreamPart } from './stream.ts';
+import {
+  assembleChat,
+  assembleCompletion,
+  chatHasContent,
+  completionHasContent,
+  type StreamPart,
+} from './stream.ts';
 import { NimTransport, parseJson, type Call, type CallOptions } from './transport.ts';
 import {
   chatChunk,
@@ -21,38 +33,73 @@ import {
   type ModelCard,
 } from './wire.ts';
 
-export type { CallOptions, NimClientOptions, UpstreamAttempt } from './transport.ts';
+export type { CallOptions, UpstreamAttempt } from './transport.ts';
 
 /** How long the end of a stream's response may take after `[DONE]` before its connection is closed. */
 const DONE_DRAIN_MS = 1000;
 
 export class NimClient extends NimTransport {
   async listModels(options: CallOptions = {}): Promise<ModelCard[]> {
-    const body = await this.json({ ...options, method: 'GET', path: '/v1/models', model: null }, modelList);
+    const body = await this.json(
+      { ...options, method: 'GET', path: '/v1/models', model: null },
+      modelList,
+    );
     return body.data;
   }
 
   async complete(input: CompletionInput, options: CallOptions = {}): Promise<CompletionResponse> {
     const body = completionBody(input, this.options.dialect);
-    return this.json({ ...options, method: 'POST', path: '/v1/completions', body, model: input.model }, completionResponse);
+    return this.json(
+      { ...options, method: 'POST', path: '/v1/completions', body, model: input.model },
+      completionResponse,
+    );
   }
 
   async chat(input: ChatInput, options: CallOptions = {}): Promise<ChatCompletionResponse> {
     const body = chatBody(input, this.options.dialect);
-    return this.json({ ...options, method: 'POST', path: '/v1/chat/completions', body, model: input.model }, chatCompletionResponse);
+    return this.json(
+      { ...options, method: 'POST', path: '/v1/chat/completions', body, model: input.model },
+      chatCompletionResponse,
+    );
   }
 
   /** Streams a completion: deltas as they arrive, then the assembled result (only after `[DONE]`). */
-  streamCompletion(input: CompletionInput, options: CallOptions = {}): AsyncGenerator<StreamPart<CompletionResponse>> {
+  streamCompletion(
+    input: CompletionInput,
+    options: CallOptions = {},
+  ): AsyncGenerator<StreamPart<CompletionResponse>> {
     const body = streaming(completionBody(input, this.options.dialect), this.options.streamUsage);
-    const call: Call = { ...options, method: 'POST', path: '/v1/completions', body, model: input.model };
-    return assembleCompletion(this.events(call, completionChunk, completionHasContent), input.model, input.params?.n ?? 1);
+    const call: Call = {
+      ...options,
+      method: 'POST',
+      path: '/v1/completions',
+      body,
+      model: input.model,
+    };
+    return assembleCompletion(
+      this.events(call, completionChunk, completionHasContent),
+      input.model,
+      input.params?.n ?? 1,
+    );
   }
 
-  streamChat(input: ChatInput, options: CallOptions = {}): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
+  streamChat(
+    input: ChatInput,
+    options: CallOptions = {},
+  ): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
     const body = streaming(chatBody(input, this.options.dialect), this.options.streamUsage);
-    const call: Call = { ...options, method: 'POST', path: '/v1/chat/completions', body, model: input.model };
-    return assembleChat(this.events(call, chatChunk, chatHasContent), input.model, input.params?.n ?? 1);
+    const call: Call = {
+      ...options,
+      method: 'POST',
+      path: '/v1/chat/completions',
+      body,
+      model: input.model,
+    };
+    return assembleChat(
+      this.events(call, chatChunk, chatHasContent),
+      input.model,
+      input.params?.n ?? 1,
+    );
   }
 
   /**
@@ -62,7 +109,11 @@ export class NimClient extends NimTransport {
    * data, or an end without `[DONE]` throws. Retries happen only before a 2xx response arrived;
    * the concurrency slot is held until the stream ends.
    */
-  private async *events<T extends z.ZodType>(call: Call, schema: T, hasContent: (chunk: z.output<T>) => boolean): AsyncGenerator<z.output<T>> {
+  private async *events<T extends z.ZodType>(
+    call: Call,
+    schema: T,
+    hasContent: (chunk: z.output<T>) => boolean,
+  ): AsyncGenerator<z.output<T>> {
     const { firstTokenTimeoutMs, idleTimeoutMs } = this.options;
     const controller = new AbortController();
     let fired: 'first_token' | 'idle' | null = null;
@@ -137,20 +188,36 @@ export class NimClient extends NimTransport {
   }
 
   /** Sends a stream request; resolves with a 2xx event-stream response, throws a NimError otherwise. */
-  private async openStream(call: Call, payload: string | undefined, signal: AbortSignal, progress: { headersArrived: boolean }): Promise<Dispatcher.ResponseData> {
+  private async openStream(
+    call: Call,
+    payload: string | undefined,
+    signal: AbortSignal,
+    progress: { headersArrived: boolean },
+  ): Promise<Dispatcher.ResponseData> {
     const response = await this.send(call, payload, signal, 0);
     progress.headersArrived = true;
     guard(response.body);
-    if (response.statusCode < 200 || response.statusCode >= 300) throw await this.refusal(call, response);
+    if (response.statusCode < 200 || response.statusCode >= 300)
+      throw await this.refusal(call, response);
     const type = String(response.headers['content-type'] ?? '');
-    if (!type.toLowerCase().startsWith('text/event-stream')) throw await this.notAnEventStream(call, response, type);
+    if (!type.toLowerCase().startsWith('text/event-stream'))
+      throw await this.notAnEventStream(call, response, type);
     return response;
   }
 
   /** A failure once the stream was open: the request reached the model, part of the answer may have come. */
-  private streamFailure(error: unknown, call: Call, fired: 'first_token' | 'idle' | null): NimError {
+  private streamFailure(
+    error: unknown,
+    call: Call,
+    fired: 'first_token' | 'idle' | null,
+  ): NimError {
     const { firstTokenTimeoutMs, idleTimeoutMs } = this.options;
-    if (fired !== null) return streamTimeout(fired, call.model, fired === 'idle' ? idleTimeoutMs : firstTokenTimeoutMs);
+    if (fired !== null)
+      return streamTimeout(
+        fired,
+        call.model,
+        fired === 'idle' ? idleTimeoutMs : firstTokenTimeoutMs,
+      );
     if (error instanceof NimError) return error;
     if (error instanceof EventTooLarge) return brokenStream(call.model, `sent ${error.message}`);
     return fromTransport(error, call.model, true);

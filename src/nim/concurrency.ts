@@ -42,7 +42,10 @@ export class ConcurrencyLimit {
     }
     if (this.queue.size >= queueLimit) {
       return Promise.reject(
-        unavailable(model, `gateway queue full: ${this.active} calls in flight to the upstream and ${this.queue.size} waiting (UPSTREAM_MAX_CONCURRENCY ${max}, UPSTREAM_QUEUE_LIMIT ${queueLimit})`),
+        unavailable(
+          model,
+          `gateway queue full: ${this.active} calls in flight to the upstream and ${this.queue.size} waiting (UPSTREAM_MAX_CONCURRENCY ${max}, UPSTREAM_QUEUE_LIMIT ${queueLimit})`,
+        ),
       );
     }
     return new Promise<Release>((resolve, reject) => {
@@ -63,7 +66,12 @@ export class ConcurrencyLimit {
       };
       const timer = setTimeout(() => {
         leave();
-        reject(unavailable(model, `waited too long: no free upstream slot within ${queueTimeoutMs} ms (UPSTREAM_QUEUE_TIMEOUT_MS)`));
+        reject(
+          unavailable(
+            model,
+            `waited too long: no free upstream slot within ${queueTimeoutMs} ms (UPSTREAM_QUEUE_TIMEOUT_MS)`,
+          ),
+        );
       }, queueTimeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.add(waiter);

@@ -30,10 +30,18 @@ const WORDINGS: readonly RegExp[] = [
 const TYPES = new Set(['exceed_context_size_error', 'context_length_exceeded']);
 
 /** Null when `detail` is not a context-length refusal; otherwise the window size, when stated. */
-export function contextLengthRefusal(detail: UpstreamErrorDetail): { maxContextLength: number | null } | null {
+export function contextLengthRefusal(
+  detail: UpstreamErrorDetail,
+): { maxContextLength: number | null } | null {
   for (const wording of WORDINGS) {
     const match = wording.exec(detail.message);
-    if (match) return { maxContextLength: detail.contextLength ?? (match[1] === undefined ? null : Number(match[1])) };
+    if (match)
+      return {
+        maxContextLength:
+          detail.contextLength ?? (match[1] === undefined ? null : Number(match[1])),
+      };
   }
-  return detail.type !== null && TYPES.has(detail.type) ? { maxContextLength: detail.contextLength } : null;
+  return detail.type !== null && TYPES.has(detail.type)
+    ? { maxContextLength: detail.contextLength }
+    : null;
 }

@@ -61,8 +61,14 @@ export class NimError extends Error {
   }
 }
 
-/** Retry-After is either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
+/**
+ * Retry-After is either delta-seconds or an HTTP date.
+ * @internal exported for its unit test
+ */
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now = Date.now(),
+): number | null {
   const text = Array.isArray(value) ? value[0] : value;
   if (!text) return null;
   if (/^\d+$/.test(text.trim())) return Number(text.trim());
@@ -78,18 +84,36 @@ const unchanged: Redact = (text) => text;
 /** Every string of an error detail redacted: a client may see any of them. */
 function redactDetail(detail: UpstreamErrorDetail, redact: Redact): UpstreamErrorDetail {
   const or = (text: string | null) => (text === null ? null : redact(text));
-  return { ...detail, message: redact(detail.message), type: or(detail.type), param: or(detail.param) };
+  return {
+    ...detail,
+    message: redact(detail.message),
+    type: or(detail.type),
+    param: or(detail.param),
+  };
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+};
 
 /** JSON string escapes and HTML entities decoded, so that the excerpt reads as text and a secret is found in any spelling. */
 function decodeEscapes(text: string): string {
   return text
-    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) =>
+      String.fromCharCode(Number.parseInt(hex, 16)),
+    )
     .replace(/\\\//g, '/')
-    .replace(/&#x([0-9a-fA-F]{1,6});/g, (_, hex: string) => String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)))
-    .replace(/&#(\d{1,7});/g, (_, dec: string) => String.fromCodePoint(Math.min(Number(dec), 0x10ffff)))
+    .replace(/&#x([0-9a-fA-F]{1,6});/g, (_, hex: string) =>
+      String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)),
+    )
+    .replace(/&#(\d{1,7});/g, (_, dec: string) =>
+      String.fromCodePoint(Math.min(Number(dec), 0x10ffff)),
+    )
     .replace(/&(amp|lt|gt|quot|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '');
 }
 
@@ -105,8 +129,18 @@ function describe(bodyText: string, redact: Redact): UpstreamErrorDetail {
   if (detail) return redactDetail(detail, redact);
   // Ingress pages (HTML 502/504) and plain text: redacted whole before the excerpt is cut, so that
   // no part of a secret survives the cut; then a short, tag-free excerpt.
-  const text = redact(decodeEscapes(bodyText)).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-  return { message: text || 'no error body', type: null, param: null, code: null, contextLength: null };
+  const text = redact(decodeEscapes(bodyText))
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
+  return {
+    message: text || 'no error body',
+    type: null,
+    param: null,
+    code: null,
+    contextLength: null,
+  };
 }
 
 /** Classifies an upstream HTTP error response; `redact` cleans every text a client may see. */
@@ -117,7 +151,13 @@ export function fromResponse(
   model: string | null,
   redact: Redact = unchanged,
 ): NimError {
-  return classify(status, describe(bodyText, redact), parseRetryAfter(retryAfterHeader), model, 'upstream answered');
+  return classify(
+    status,
+    describe(bodyText, redact),
+    parseRetryAfter(retryAfterHeader),
+    model,
+    'upstream answered',
+  );
 }
 
 /**
@@ -125,8 +165,13 @@ export function fromResponse(
  * status 200. Its `code` is the HTTP status the upstream would have answered (vLLM, NIM); without
  * one it is a server error.
  */
-export function fromInBandError(detail: UpstreamErrorDetail, model: string | null, redact: Redact = unchanged): NimError {
-  const status = detail.code !== null && detail.code >= 400 && detail.code <= 599 ? detail.code : 500;
+export function fromInBandError(
+  detail: UpstreamErrorDetail,
+  model: string | null,
+  redact: Redact = unchanged,
+): NimError {
+  const status =
+    detail.code !== null && detail.code >= 400 && detail.code <= 599 ? detail.code : 500;
   return classify(status, redactDetail(detail, redact), null, model, 'upstream sent in-band error');
 }
 
@@ -140,9 +185,19 @@ function classify(
   const base = { status, upstreamType: detail.type, param: detail.param, model, retryAfterSeconds };
   const said = `${prefix} ${status}: ${detail.message}`;
   const overContext = status === 400 || status === 422 ? contextLengthRefusal(detail) : null;
-  if (overContext) return new NimError({ ...base, kind: 'context_length', message: detail.message, ...overContext });
+  if (overContext)
+    return new NimError({
+      ...base,
+      kind: 'context_length',
+      message: detail.message,
+      ...overContext,
+    });
   if (status === 404 && model !== null) {
-    return new NimError({ ...base, kind: 'model_not_found', message: `The model \`${model}\` does not exist.` });
+    return new NimError({
+      ...base,
+      kind: 'model_not_found',
+      message: `The model \`${model}\` does not exist.`,
+    });
   }
   if (status === 400 || status === 422) {
     if (detail.param === 'model') {
@@ -151,9 +206,14 @@ function classify(
     return new NimError({ ...base, kind: 'bad_request', message: detail.message });
   }
   if (status === 401 || status === 403) {
-    return new NimError({ ...base, kind: 'upstream', message: `upstream refused the gateway's key (${status}): ${detail.message}` });
+    return new NimError({
+      ...base,
+      kind: 'upstream',
+      message: `upstream refused the gateway's key (${status}): ${detail.message}`,
+    });
   }
-  if (status === 429) return new NimError({ ...base, kind: 'rate_limited', message: said, retryable: true });
+  if (status === 429)
+    return new NimError({ ...base, kind: 'rate_limited', message: said, retryable: true });
   if (status === 502 || status === 503 || status === 504) {
     return new NimError({ ...base, kind: 'unavailable', message: said, retryable: true });
   }
@@ -196,34 +256,67 @@ export function fromTransport(error: unknown, model: string | null, answering = 
   const code = transportCode(error);
   const phase = code === undefined ? undefined : PHASE_OF_TIMEOUT_CODE[code];
   if (phase) {
-    return new NimError({ kind: 'timeout', phase, model, retryable: phase === 'connect', cause: error,
-      message: `upstream timed out (${phase} phase)` });
+    return new NimError({
+      kind: 'timeout',
+      phase,
+      model,
+      retryable: phase === 'connect',
+      cause: error,
+      message: `upstream timed out (${phase} phase)`,
+    });
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
-    const message = answering ? `upstream connection lost mid-answer (${code}): the answer was cut` : `upstream unreachable (${code})`;
+    const message = answering
+      ? `upstream connection lost mid-answer (${code}): the answer was cut`
+      : `upstream unreachable (${code})`;
     return new NimError({ kind: 'unavailable', model, retryable: true, cause: error, message });
   }
   if (code?.startsWith('HPE_')) {
-    return new NimError({ kind: 'upstream', model, cause: error, message: `upstream broke the HTTP protocol (${code})` });
+    return new NimError({
+      kind: 'upstream',
+      model,
+      cause: error,
+      message: `upstream broke the HTTP protocol (${code})`,
+    });
   }
-  const message = answering ? 'upstream response failed mid-answer: the answer may be truncated' : 'upstream request failed';
+  const message = answering
+    ? 'upstream response failed mid-answer: the answer may be truncated'
+    : 'upstream request failed';
   return new NimError({ kind: 'upstream', model, cause: error, message });
 }
 
 export function totalTimeout(model: string | null, timeoutMs: number): NimError {
-  return new NimError({ kind: 'timeout', phase: 'total', model, message: `upstream took longer than ${timeoutMs} ms` });
+  return new NimError({
+    kind: 'timeout',
+    phase: 'total',
+    model,
+    message: `upstream took longer than ${timeoutMs} ms`,
+  });
 }
 
 /** A stream timeout fired: no first token (content, not a role preamble) in time, or too long a gap between two events. */
-export function streamTimeout(phase: 'first_token' | 'idle', model: string | null, timeoutMs: number): NimError {
+export function streamTimeout(
+  phase: 'first_token' | 'idle',
+  model: string | null,
+  timeoutMs: number,
+): NimError {
   const what = phase === 'first_token' ? 'sent no first token' : 'sent nothing more';
-  return new NimError({ kind: 'timeout', phase, model, message: `upstream ${what} for ${timeoutMs} ms` });
+  return new NimError({
+    kind: 'timeout',
+    phase,
+    model,
+    message: `upstream ${what} for ${timeoutMs} ms`,
+  });
 }
 
 /**
  * The upstream stream broke its protocol: the answer it carried cannot be trusted as complete.
  * (A lost connection is not this: fromTransport classifies it as in a JSON call.)
  */
-export function brokenStream(model: string | null, what: string, status: number | null = 200): NimError {
+export function brokenStream(
+  model: string | null,
+  what: string,
+  status: number | null = 200,
+): NimError {
   return new NimError({ kind: 'upstream', status, model, message: `upstream stream ${what}` });
 }

@@ -23,7 +23,10 @@ const parallelArrays = z
     l.tokens.map((token, i) => ({
       token,
       logprob: l.token_logprobs[i] ?? null,
-      top: Object.entries(l.top_logprobs?.[i] ?? {}).map(([alt, logprob]) => ({ token: alt, logprob })),
+      top: Object.entries(l.top_logprobs?.[i] ?? {}).map(([alt, logprob]) => ({
+        token: alt,
+        logprob,
+      })),
     })),
   );
 
@@ -40,8 +43,13 @@ const contentList = z
       )
       .nullable(),
   })
-  .transform((l): TokenLogprob[] | null =>
-    l.content?.map((t) => ({ token: t.token, logprob: t.logprob, top: (t.top_logprobs ?? []).map(({ token, logprob }) => ({ token, logprob })) })) ?? null,
+  .transform(
+    (l): TokenLogprob[] | null =>
+      l.content?.map((t) => ({
+        token: t.token,
+        logprob: t.logprob,
+        top: (t.top_logprobs ?? []).map(({ token, logprob }) => ({ token, logprob })),
+      })) ?? null,
   );
 
 /** A choice's (or a chunk's) `logprobs`: null when absent, the tokens in either shape, else a parse failure. */

@@ -7,7 +7,10 @@ import type { ChatCompletionRequest, ChatMessage, CompletionRequest } from './wi
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
-  | { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean } };
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean };
+    };
 
 export interface CompletionInput {
   model: string;
@@ -27,7 +30,11 @@ export interface ChatInput {
 
 export function completionBody(input: CompletionInput, dialect: NimDialect): CompletionRequest {
   const params = input.params ?? {};
-  const body: CompletionRequest = { model: input.model, prompt: input.prompt, max_tokens: input.maxTokens };
+  const body: CompletionRequest = {
+    model: input.model,
+    prompt: input.prompt,
+    max_tokens: input.maxTokens,
+  };
   Object.assign(body, samplingBody(params, 'completion', dialect));
   if (input.responseFormat) body.response_format = input.responseFormat;
   return body;
@@ -35,13 +42,22 @@ export function completionBody(input: CompletionInput, dialect: NimDialect): Com
 
 export function chatBody(input: ChatInput, dialect: NimDialect): ChatCompletionRequest {
   const params = input.params ?? {};
-  const body: ChatCompletionRequest = { model: input.model, messages: input.messages, max_tokens: input.maxTokens };
+  const body: ChatCompletionRequest = {
+    model: input.model,
+    messages: input.messages,
+    max_tokens: input.maxTokens,
+  };
   Object.assign(body, samplingBody(params, 'chat', dialect));
   if (input.responseFormat) body.response_format = input.responseFormat;
   return body;
 }
 
 /** A streaming body: `stream_options` only ever goes out together with `stream: true`. */
-export function streaming<T extends CompletionRequest | ChatCompletionRequest>(body: T, includeUsage: boolean): T {
-  return includeUsage ? { ...body, stream: true, stream_options: { include_usage: true } } : { ...body, stream: true };
+export function streaming<T extends CompletionRequest | ChatCompletionRequest>(
+  body: T,
+  includeUsage: boolean,
+): T {
+  return includeUsage
+    ? { ...body, stream: true, stream_options: { include_usage: true } }
+    : { ...body, stream: true };
 }

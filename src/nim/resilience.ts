@@ -5,7 +5,16 @@ import type { ResilienceConfig } from './settings.ts';
 import { CircuitBreaker, type CircuitChange, type CircuitStatus, type Outcome } from './breaker.ts';
 import { ConcurrencyLimit, type Release } from './concurrency.ts';
 import { NimError } from './errors.ts';
-import { isMisconfigured, isSafeToRetry, isUpstreamFault, retryDelayMs, RetryBudget, sleep, type AttemptProgress, type Method } from './retry.ts';
+import {
+  isMisconfigured,
+  isSafeToRetry,
+  isUpstreamFault,
+  retryDelayMs,
+  RetryBudget,
+  sleep,
+  type AttemptProgress,
+  type Method,
+} from './retry.ts';
 
 export interface GuardedCall {
   method: Method;
@@ -82,7 +91,10 @@ export class Resilience {
   }
 
   /** As run(), but the caller keeps the slot and must release it (a stream, until it ends). */
-  async lease<T>(call: GuardedCall, attempt: (progress: AttemptProgress) => Promise<T>): Promise<Leased<T>> {
+  async lease<T>(
+    call: GuardedCall,
+    attempt: (progress: AttemptProgress) => Promise<T>,
+  ): Promise<Leased<T>> {
     this.budget.recordCall();
     for (let retry = 0; ; retry++) {
       const permit = this.breaker.admit(call.model);
@@ -128,8 +140,14 @@ export class Resilience {
   }
 
   /** How long to wait before the next attempt, or null when there is none. */
-  private nextWait(call: GuardedCall, error: NimError, progress: AttemptProgress, retry: number): number | null {
-    if (retry >= this.config.maxRetries || !isSafeToRetry(error, call.method, progress)) return null;
+  private nextWait(
+    call: GuardedCall,
+    error: NimError,
+    progress: AttemptProgress,
+    retry: number,
+  ): number | null {
+    if (retry >= this.config.maxRetries || !isSafeToRetry(error, call.method, progress))
+      return null;
     // A Retry-After beyond the cap is not waited for: the caller hears it at once.
     const wait = retryDelayMs(error, retry, this.config, this.random);
     if (wait === null || !this.budget.tryRetry()) return null;

@@ -11,7 +11,14 @@ export interface AttemptProgress {
 }
 
 /** Failures where the request never reached a server: nothing ran, whatever the method. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * Whether the upstream is unwell: unreachable, erroring (5xx), overloaded (502/503/504), silent
@@ -51,13 +58,25 @@ export interface BackoffConfig {
   retryAfterCapMs: number;
 }
 
-/** Full jitter: uniform in [0, min(max, base · 2^retry)), so that callers failing together spread out. */
-export function backoffMs(retry: number, config: BackoffConfig, random: () => number = Math.random): number {
+/**
+ * Full jitter: uniform in [0, min(max, base · 2^retry)), so that callers failing together spread out.
+ * @internal exported for its unit test
+ */
+export function backoffMs(
+  retry: number,
+  config: BackoffConfig,
+  random: () => number = Math.random,
+): number {
   return random() * Math.min(config.retryMaxDelayMs, config.retryBaseDelayMs * 2 ** retry);
 }
 
 /** The wait before retry number `retry` (0-based), or null when Retry-After asks for longer than the cap. */
-export function retryDelayMs(error: NimError, retry: number, config: BackoffConfig, random?: () => number): number | null {
+export function retryDelayMs(
+  error: NimError,
+  retry: number,
+  config: BackoffConfig,
+  random?: () => number,
+): number | null {
   const backoff = backoffMs(retry, config, random);
   if (error.retryAfterSeconds === null) return backoff;
   const asked = error.retryAfterSeconds * 1000;

@@ -4,7 +4,10 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export class EventTooLarge extends Error {}
 
-export async function* eventBatches(body: AsyncIterable<Buffer>, maxEventBytes: number): AsyncGenerator<string[]> {
+export async function* eventBatches(
+  body: AsyncIterable<Buffer>,
+  maxEventBytes: number,
+): AsyncGenerator<string[]> {
   const pending: EventSourceMessage[] = [];
   let tooLarge = false;
   const parser = createParser({

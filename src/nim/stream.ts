@@ -22,7 +22,8 @@ export interface ChoiceDelta {
   logprobs: TokenLogprob[] | null;
 }
 
-export type StreamPart<Final> = { type: 'delta'; delta: ChoiceDelta } | { type: 'done'; result: Final };
+export type StreamPart<Final> =
+  { type: 'delta'; delta: ChoiceDelta } | { type: 'done'; result: Final };
 
 interface ChoiceState {
   role: string | null;
@@ -77,10 +78,15 @@ class Assembly {
     for (let index = 0; index < this.expected; index++) {
       const state = this.choices.get(index);
       if (state?.finishReason == null) {
-        throw brokenStream(this.head.model, `ended without a finish reason for choice ${index}: the answer may be truncated`);
+        throw brokenStream(
+          this.head.model,
+          `ended without a finish reason for choice ${index}: the answer may be truncated`,
+        );
       }
     }
-    return [...this.choices.entries()].sort(([a], [b]) => a - b).map(([index, state]) => ({ index, state }));
+    return [...this.choices.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, state]) => ({ index, state }));
   }
 }
 
@@ -98,7 +104,14 @@ function meaningful(delta: ChoiceDelta): boolean {
 type Deltas<Chunk> = (chunk: Chunk) => ChoiceDelta[];
 
 const completionDeltas: Deltas<CompletionChunk> = (chunk) =>
-  chunk.choices.map((c) => ({ index: c.index, text: c.text, role: null, reasoning: null, finish_reason: c.finish_reason, logprobs: c.logprobs }));
+  chunk.choices.map((c) => ({
+    index: c.index,
+    text: c.text,
+    role: null,
+    reasoning: null,
+    finish_reason: c.finish_reason,
+    logprobs: c.logprobs,
+  }));
 
 const chatDeltas: Deltas<ChatChunk> = (chunk) =>
   chunk.choices.map((c) => ({
@@ -111,7 +124,8 @@ const chatDeltas: Deltas<ChatChunk> = (chunk) =>
   }));
 
 /** Whether a chunk carries content: what ends the wait for the first token (a role preamble does not). */
-export const completionHasContent = (chunk: CompletionChunk): boolean => completionDeltas(chunk).some(meaningful);
+export const completionHasContent = (chunk: CompletionChunk): boolean =>
+  completionDeltas(chunk).some(meaningful);
 export const chatHasContent = (chunk: ChatChunk): boolean => chatDeltas(chunk).some(meaningful);
 
 /**
@@ -134,7 +148,10 @@ async function* assemble<Chunk extends ChunkHead, Choice>(
       if (!meaningful(delta)) continue;
       const first = !relayed.has(delta.index);
       relayed.add(delta.index);
-      yield { type: 'delta', delta: { ...delta, role: first ? (assembly.choices.get(delta.index)?.role ?? null) : null } };
+      yield {
+        type: 'delta',
+        delta: { ...delta, role: first ? (assembly.choices.get(delta.index)?.role ?? null) : null },
+      };
     }
   }
   const choices = assembly.finish().map(({ index, state }) => choice(index, state));

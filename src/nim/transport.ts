@@ -6,7 +6,15 @@ import type { z } from 'zod';
 import type { ResilienceConfig, UpstreamConfig } from './settings.ts';
 import { BodyTooLarge, discard, readExcerpt, readText } from './body.ts';
 import type { CircuitChange, CircuitStatus } from './breaker.ts';
-import { brokenStream, fromInBandError, fromResponse, fromTransport, NimError, totalTimeout, type Redact } from './errors.ts';
+import {
+  brokenStream,
+  fromInBandError,
+  fromResponse,
+  fromTransport,
+  NimError,
+  totalTimeout,
+  type Redact,
+} from './errors.ts';
 import { Resilience } from './resilience.ts';
 import type { AttemptProgress } from './retry.ts';
 import { readInBandError } from './wire.ts';
@@ -73,7 +81,10 @@ export class NimTransport {
   }
 
   /** `listener` hears every attempt (metrics); `onRetry` every retry the resilience layer makes. */
-  onAttempts(listener: (attempt: UpstreamAttempt) => void, onRetry?: (endpoint: string) => void): void {
+  onAttempts(
+    listener: (attempt: UpstreamAttempt) => void,
+    onRetry?: (endpoint: string) => void,
+  ): void {
     this.attemptListeners.push(listener);
     if (onRetry) this.resilience.onRetry(onRetry);
   }
@@ -84,9 +95,21 @@ export class NimTransport {
   }
 
   /** Calls holding or awaiting a concurrency slot, and the pool's sockets and requests (metrics, leak checks). */
-  stats(): { inFlight: number; queued: number; connected: number; running: number; pending: number } {
+  stats(): {
+    inFlight: number;
+    queued: number;
+    connected: number;
+    running: number;
+    pending: number;
+  } {
     const { connected, running, pending } = this.pool.stats;
-    return { inFlight: this.resilience.limit.inFlight, queued: this.resilience.limit.waiting, connected, running, pending };
+    return {
+      inFlight: this.resilience.limit.inFlight,
+      queued: this.resilience.limit.waiting,
+      connected,
+      running,
+      pending,
+    };
   }
 
   /** `listener` hears the circuit breaker open and close (the operator's log). */
@@ -105,25 +128,30 @@ export class NimTransport {
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), graceMs);
     });
-    const closed = this.pool.close().then(() => 'closed' as const, () => 'closed' as const);
+    const closed = this.pool.close().then(
+      () => 'closed' as const,
+      () => 'closed' as const,
+    );
     if ((await Promise.race([closed, late])) === 'late') await this.pool.destroy();
     clearTimeout(timer);
   }
 
   protected async json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
     const payload = this.serialise(call);
-    return this.resilience.run({ ...call, endpoint: call.path }, (progress) => this.withDeadline(call, progress, async (signal) => {
-      const started = performance.now();
-      let status = 0;
-      try {
-        const response = await this.send(call, payload, signal);
-        status = response.statusCode;
-        progress.headersArrived = true;
-        return await this.readJson(call, response, schema);
-      } finally {
-        this.report(call, status, started);
-      }
-    }));
+    return this.resilience.run({ ...call, endpoint: call.path }, (progress) =>
+      this.withDeadline(call, progress, async (signal) => {
+        const started = performance.now();
+        let status = 0;
+        try {
+          const response = await this.send(call, payload, signal);
+          status = response.statusCode;
+          progress.headersArrived = true;
+          return await this.readJson(call, response, schema);
+        } finally {
+          this.report(call, status, started);
+        }
+      }),
+    );
   }
 
   protected report(call: Call, status: number, started: number): void {
@@ -132,48 +160,85 @@ export class NimTransport {
     for (const listener of this.attemptListeners) listener(attempt);
   }
 
-  protected async readJson<T extends z.ZodType>(call: Call, response: Dispatcher.ResponseData, schema: T): Promise<z.output<T>> {
-    if (response.statusCode < 200 || response.statusCode >= 300) throw await this.refusal(call, response);
+  protected async readJson<T extends z.ZodType>(
+    call: Call,
+    response: Dispatcher.ResponseData,
+    schema: T,
+  ): Promise<z.output<T>> {
+    if (response.statusCode < 200 || response.statusCode >= 300)
+      throw await this.refusal(call, response);
     let text: string;
     try {
       text = await readText(response.body, this.options.maxResponseBytes);
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
-      throw new NimError({ kind: 'upstream', status: response.statusCode, model: call.model,
-        message: `upstream ${call.path} response ${error.message}` });
+      throw new NimError({
+        kind: 'upstream',
+        status: response.statusCode,
+        model: call.model,
+        message: `upstream ${call.path} response ${error.message}`,
+      });
     }
     const json = parseJson(text);
     const inBand = readInBandError(json);
     if (inBand) throw fromInBandError(inBand, call.model, this.redact);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new NimError({ kind: 'upstream', status: response.statusCode, model: call.model,
-        message: `upstream sent a malformed ${call.path} response` });
+      throw new NimError({
+        kind: 'upstream',
+        status: response.statusCode,
+        model: call.model,
+        message: `upstream sent a malformed ${call.path} response`,
+      });
     }
     return parsed.data;
   }
 
   /** A 2xx that is not the event stream asked for: an error in JSON is classified as such; anything else is a broken stream. */
-  protected async notAnEventStream(call: Call, response: Dispatcher.ResponseData, type: string): Promise<NimError> {
+  protected async notAnEventStream(
+    call: Call,
+    response: Dispatcher.ResponseData,
+    type: string,
+  ): Promise<NimError> {
     if (/\bjson\b/i.test(type)) {
-      const { text } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
+      const { text } = await readExcerpt(
+        response.body,
+        Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes),
+      );
       const inBand = readInBandError(parseJson(text));
       if (inBand) return fromInBandError(inBand, call.model, this.redact);
     }
     discard(response.body);
-    return brokenStream(call.model, `was not an event stream (content-type ${type || 'missing'})`, response.statusCode);
+    return brokenStream(
+      call.model,
+      `was not an event stream (content-type ${type || 'missing'})`,
+      response.statusCode,
+    );
   }
 
   /** An error status: the start of its body read (a huge or endless one cannot hold us) and classified. */
   protected async refusal(call: Call, response: Dispatcher.ResponseData): Promise<NimError> {
-    const { text, truncated } = await readExcerpt(response.body, Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes));
+    const { text, truncated } = await readExcerpt(
+      response.body,
+      Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes),
+    );
     // Where the read limit cut the body, a key may have been cut in two: its first part goes too.
     const whole = truncated ? text.slice(0, Math.max(0, text.length - this.keyLength)) : text;
-    return fromResponse(response.statusCode, whole, response.headers['retry-after'], call.model, this.redact);
+    return fromResponse(
+      response.statusCode,
+      whole,
+      response.headers['retry-after'],
+      call.model,
+      this.redact,
+    );
   }
 
   /** Runs `work` under the total timeout and the caller's signal, whichever fires first. */
-  protected async withDeadline<T>(call: Call, progress: AttemptProgress, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  protected async withDeadline<T>(
+    call: Call,
+    progress: AttemptProgress,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.totalTimeoutMs);
     const onAbort = () => controller.abort(call.signal?.reason);
@@ -206,17 +271,31 @@ export class NimTransport {
       return JSON.stringify(call.body);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new NimError({ kind: 'bad_request', model: call.model, cause: error, message: `the request cannot be sent as JSON: ${reason}` });
+      throw new NimError({
+        kind: 'bad_request',
+        model: call.model,
+        cause: error,
+        message: `the request cannot be sent as JSON: ${reason}`,
+      });
     }
   }
 
   /** `bodyTimeout` 0 turns undici's own gap timer off where the caller keeps its own. */
-  protected send(call: Call, payload: string | undefined, signal: AbortSignal, bodyTimeout?: number): Promise<Dispatcher.ResponseData> {
+  protected send(
+    call: Call,
+    payload: string | undefined,
+    signal: AbortSignal,
+    bodyTimeout?: number,
+  ): Promise<Dispatcher.ResponseData> {
     return this.pool.request({
       method: call.method,
       path: `${this.basePath}${call.path}`,
       // The caller's headers first: they may never replace ours (the upstream key, the content type).
-      headers: { ...call.headers, ...this.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...call.headers,
+        ...this.headers,
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: payload,
       signal,
       ...(bodyTimeout === undefined ? {} : { bodyTimeout }),

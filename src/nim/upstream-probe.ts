@@ -69,9 +69,17 @@ export function probeUpstream(catalog: ModelCatalog, options: ProbeOptions): Ups
 async function probeOnce(catalog: ModelCatalog, timeoutMs: number): Promise<ProbeResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ProbeResult>((resolve) => {
-    timer = setTimeout(() => resolve({ outcome: 'unreachable', reason: `no answer within ${timeoutMs / 1000} s` }), timeoutMs);
+    timer = setTimeout(
+      () => resolve({ outcome: 'unreachable', reason: `no answer within ${timeoutMs / 1000} s` }),
+      timeoutMs,
+    );
   });
-  const answer = catalog.refresh().then((snapshot): ProbeResult => ({ outcome: 'ok', models: snapshot.models.length }), probeFailure);
+  const answer = catalog
+    .refresh()
+    .then(
+      (snapshot): ProbeResult => ({ outcome: 'ok', models: snapshot.models.length }),
+      probeFailure,
+    );
   try {
     return await Promise.race([answer, timeout]);
   } finally {
@@ -80,11 +88,18 @@ async function probeOnce(catalog: ModelCatalog, timeoutMs: number): Promise<Prob
 }
 
 function probeFailure(error: unknown): ProbeResult {
-  if (!(error instanceof NimError)) return { outcome: 'failed', status: null, reason: error instanceof Error ? error.message : String(error) };
-  if (error.status === 401 || error.status === 403) return { outcome: 'key_refused', status: error.status, reason: error.message };
+  if (!(error instanceof NimError))
+    return {
+      outcome: 'failed',
+      status: null,
+      reason: error instanceof Error ? error.message : String(error),
+    };
+  if (error.status === 401 || error.status === 403)
+    return { outcome: 'key_refused', status: error.status, reason: error.message };
   if (error.status === null && (error.kind === 'unavailable' || error.kind === 'timeout')) {
     const code = transportCode(error.cause);
-    const reason = code === undefined ? error.message : `${SOCKET_ERRORS[code] ?? 'socket error'} (${code})`;
+    const reason =
+      code === undefined ? error.message : `${SOCKET_ERRORS[code] ?? 'socket error'} (${code})`;
     return { outcome: 'unreachable', reason };
   }
   return { outcome: 'failed', status: error.status, reason: error.message };

@@ -35,7 +35,7 @@ export interface ChatTopLogprobWire {
   bytes: number[];
 }
 
-export interface ChatTokenLogprobWire extends ChatTopLogprobWire {
+interface ChatTokenLogprobWire extends ChatTopLogprobWire {
   top_logprobs: ChatTopLogprobWire[];
 }
 
@@ -43,7 +43,7 @@ export interface ChatLogprobsWire {
   content: ChatTokenLogprobWire[];
 }
 
-export interface CompletionChoiceWire {
+interface CompletionChoiceWire {
   index: number;
   text: string;
   logprobs: CompletionLogprobsWire | null;
@@ -60,7 +60,7 @@ export interface CompletionResponseWire {
   usage?: UsageWire | null;
 }
 
-export interface ChatChoiceWire {
+interface ChatChoiceWire {
   index: number;
   message: { role: 'assistant'; content: string };
   logprobs: ChatLogprobsWire | null;
@@ -77,7 +77,7 @@ export interface ChatCompletionResponseWire {
   usage: UsageWire;
 }
 
-export interface ChatChunkChoiceWire {
+interface ChatChunkChoiceWire {
   index: number;
   delta: { role?: 'assistant'; content?: string };
   logprobs: ChatLogprobsWire | null;

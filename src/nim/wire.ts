@@ -33,10 +33,18 @@ export interface ChatCompletionRequest {
   [extra: string]: unknown;
 }
 
-const nullableString = z.string().nullish().transform((v) => v ?? null);
-const nullableInt = z.number().int().nullish().catch(null).transform((v) => v ?? null);
+const nullableString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
+const nullableInt = z
+  .number()
+  .int()
+  .nullish()
+  .catch(null)
+  .transform((v) => v ?? null);
 
-export const modelCard = z.object({
+const modelCard = z.object({
   id: z.string().min(1),
   object: z.string().nullish(),
   created: nullableInt,
@@ -49,17 +57,17 @@ export type ModelCard = z.output<typeof modelCard>;
 
 export const modelList = z.object({
   // The NIM Operator skips entries whose object is not "model"; we do the same.
-  data: z
-    .array(z.unknown())
-    .transform((items) =>
-      items.flatMap((item) => {
-        const card = modelCard.safeParse(item);
-        return card.success && (card.data.object == null || card.data.object === 'model') ? [card.data] : [];
-      }),
-    ),
+  data: z.array(z.unknown()).transform((items) =>
+    items.flatMap((item) => {
+      const card = modelCard.safeParse(item);
+      return card.success && (card.data.object == null || card.data.object === 'model')
+        ? [card.data]
+        : [];
+    }),
+  ),
 });
 
-export const usage = z.object({
+const usage = z.object({
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
   total_tokens: z.number().int(),
@@ -68,7 +76,7 @@ export type Usage = z.output<typeof usage>;
 
 const finishReason = nullableString.catch(null);
 
-export const completionChoice = z.object({
+const completionChoice = z.object({
   index: z.number().int(),
   text: z.string(),
   finish_reason: finishReason,
@@ -76,21 +84,30 @@ export const completionChoice = z.object({
 });
 
 export const completionResponse = z.object({
-  id: z.string().nullish().transform((v) => v ?? ''),
+  id: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
   created: nullableInt,
   model: z.string(),
   choices: z.array(completionChoice),
-  usage: usage.nullish().catch(null).transform((v) => v ?? null),
+  usage: usage
+    .nullish()
+    .catch(null)
+    .transform((v) => v ?? null),
 });
 export type CompletionResponse = z.output<typeof completionResponse>;
 
-export const chatResponseMessage = z.object({
-  role: z.string().nullish().transform((v) => v ?? 'assistant'),
+const chatResponseMessage = z.object({
+  role: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? 'assistant'),
   content: nullableString,
   reasoning_content: nullableString.catch(null),
 });
 
-export const chatChoice = z.object({
+const chatChoice = z.object({
   index: z.number().int(),
   message: chatResponseMessage,
   finish_reason: finishReason,
@@ -98,20 +115,32 @@ export const chatChoice = z.object({
 });
 
 export const chatCompletionResponse = z.object({
-  id: z.string().nullish().transform((v) => v ?? ''),
+  id: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
   created: nullableInt,
   model: z.string(),
   choices: z.array(chatChoice),
-  usage: usage.nullish().catch(null).transform((v) => v ?? null),
+  usage: usage
+    .nullish()
+    .catch(null)
+    .transform((v) => v ?? null),
 });
 export type ChatCompletionResponse = z.output<typeof chatCompletionResponse>;
 
 // Stream chunks: `choices` is empty in the usage chunk, and every field but the index may be missing.
 const chunkHead = {
-  id: z.string().nullish().transform((v) => v ?? ''),
+  id: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
   created: nullableInt,
   model: nullableString.catch(null),
-  usage: usage.nullish().catch(null).transform((v) => v ?? null),
+  usage: usage
+    .nullish()
+    .catch(null)
+    .transform((v) => v ?? null),
 };
 
 export const completionChunk = z.object({
@@ -120,7 +149,10 @@ export const completionChunk = z.object({
     .array(
       z.object({
         index: z.number().int().min(0),
-        text: z.string().nullish().transform((v) => v ?? ''),
+        text: z
+          .string()
+          .nullish()
+          .transform((v) => v ?? ''),
         finish_reason: finishReason,
         logprobs,
       }),
@@ -137,7 +169,11 @@ export const chatChunk = z.object({
       z.object({
         index: z.number().int().min(0),
         delta: z
-          .object({ role: nullableString.catch(null), content: nullableString, reasoning_content: nullableString.catch(null) })
+          .object({
+            role: nullableString.catch(null),
+            content: nullableString,
+            reasoning_content: nullableString.catch(null),
+          })
           .nullish()
           .transform((v) => v ?? { role: null, content: null, reasoning_content: null }),
         finish_reason: finishReason,
@@ -150,7 +186,12 @@ export const chatChunk = z.object({
 export type ChatChunk = z.output<typeof chatChunk>;
 
 /** The three error body shapes NIM sends: flat (1.x), nested (2.x, streams), single string. */
-const errorCode = z.number().int().nullish().catch(null).transform((v) => v ?? null);
+const errorCode = z
+  .number()
+  .int()
+  .nullish()
+  .catch(null)
+  .transform((v) => v ?? null);
 const errorFields = {
   message: z.string(),
   type: nullableString.catch(null),
@@ -160,7 +201,7 @@ const errorFields = {
   n_ctx: nullableInt,
 };
 
-export const errorBody = z.union([
+const errorBody = z.union([
   z.object({ error: z.object(errorFields) }),
   z.object({ error: z.string() }),
   z.object({ object: z.literal('error').optional(), ...errorFields }),
@@ -182,12 +223,25 @@ export function readErrorBody(body: unknown): UpstreamErrorDetail | null {
   if (!parsed.success) return null;
   const value = parsed.data;
   if (!('error' in value)) return detailOf(value);
-  if (typeof value.error === 'string') return { message: value.error, type: null, param: null, code: null, contextLength: null };
+  if (typeof value.error === 'string')
+    return { message: value.error, type: null, param: null, code: null, contextLength: null };
   return detailOf(value.error);
 }
 
-function detailOf(fields: { message: string; type: string | null; param: string | null; code: number | null; n_ctx: number | null }): UpstreamErrorDetail {
-  return { message: fields.message, type: fields.type, param: fields.param, code: fields.code, contextLength: fields.n_ctx };
+function detailOf(fields: {
+  message: string;
+  type: string | null;
+  param: string | null;
+  code: number | null;
+  n_ctx: number | null;
+}): UpstreamErrorDetail {
+  return {
+    message: fields.message,
+    type: fields.type,
+    param: fields.param,
+    code: fields.code,
+    contextLength: fields.n_ctx,
+  };
 }
 
 /**
@@ -198,11 +252,21 @@ function detailOf(fields: { message: string; type: string | null; param: string 
 export function readInBandError(json: unknown): UpstreamErrorDetail | null {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
   const record = json as Record<string, unknown>;
-  if ((record.error === undefined || record.error === null) && record.object !== 'error') return null;
+  if ((record.error === undefined || record.error === null) && record.object !== 'error')
+    return null;
   const detail = readErrorBody(json);
   if (detail) return detail;
   // Flagged as an error but in no known shape: still an error, with what can be read of its code.
-  const inner = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>) : record;
+  const inner =
+    typeof record.error === 'object' && record.error !== null
+      ? (record.error as Record<string, unknown>)
+      : record;
   const code = Number.isInteger(inner.code) ? (inner.code as number) : null;
-  return { message: 'an error event in an unknown shape', type: null, param: null, code, contextLength: null };
+  return {
+    message: 'an error event in an unknown shape',
+    type: null,
+    param: null,
+    code,
+    contextLength: null,
+  };
 }

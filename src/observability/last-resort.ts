@@ -9,10 +9,17 @@ export interface LastResort {
   uninstall(): void;
 }
 
-export function installLastResort(logger: Logger, metrics: GatewayMetrics, target: NodeJS.Process = process): LastResort {
+export function installLastResort(
+  logger: Logger,
+  metrics: GatewayMetrics,
+  target: NodeJS.Process = process,
+): LastResort {
   const escaped = (kind: 'uncaughtException' | 'unhandledRejection') => (error: unknown) => {
     metrics.escapedErrors.inc({ kind });
-    logger.error({ err: error, kind, escaped: true }, `escaped error (${kind}): logged and counted, the process keeps serving`);
+    logger.error(
+      { err: error, kind, escaped: true },
+      `escaped error (${kind}): logged and counted, the process keeps serving`,
+    );
   };
   const onException = escaped('uncaughtException');
   const onRejection = escaped('unhandledRejection');

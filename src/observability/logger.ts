@@ -11,16 +11,31 @@ export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 // Exact paths only: wildcard redaction walks every logged object and showed in the profile.
-export const REDACTED_PATHS = ['authorization', 'headers.authorization', 'req.headers.authorization', 'apiKey', 'apiKeys'];
+const REDACTED_PATHS = [
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'apiKey',
+  'apiKeys',
+];
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
-  const options = { level, base: { service: 'nim-graphql' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = {
+    level,
+    base: { service: 'nim-graphql' },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
   return destination ? pino(options, destination) : pino(options);
 }
 
 /** The process's logger on stdout, in the format LOG_FORMAT asks for. */
-export function createProcessLogger(level: LogLevel, format: LogFormat, production: boolean): Logger {
-  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true && !production);
+export function createProcessLogger(
+  level: LogLevel,
+  format: LogFormat,
+  production: boolean,
+): Logger {
+  const pretty =
+    format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true && !production);
   return pretty ? createLogger(level, prettyDestination(process.stdout)) : createLogger(level);
 }
 
@@ -36,9 +51,13 @@ const LEVELS: Record<number, { name: string; style: Parameters<typeof styleText>
 /** Fields every line carries, which a person at a terminal does not need to read. */
 const QUIET = new Set(['level', 'time', 'pid', 'hostname', 'service', 'msg']);
 
-/** Each JSON line as `12:00:00 INFO  message key=value …`; a list of strings goes one item a line. */
+/**
+ * Each JSON line as `12:00:00 INFO  message key=value …`; a list of strings goes one item a line.
+ * @internal exported for its unit test
+ */
 export function prettyDestination(out: NodeJS.WritableStream): pino.DestinationStream {
-  const paint = (style: Parameters<typeof styleText>[0], text: string) => styleText(style, text, { stream: out });
+  const paint = (style: Parameters<typeof styleText>[0], text: string) =>
+    styleText(style, text, { stream: out });
   return {
     write(line: string) {
       let entry: Record<string, unknown>;
@@ -56,11 +75,15 @@ export function prettyDestination(out: NodeJS.WritableStream): pino.DestinationS
       for (const [key, value] of Object.entries(entry)) {
         // A value the message already says (a URL) is not repeated.
         if (QUIET.has(key) || (typeof value === 'string' && message.includes(value))) continue;
-        const stack = key === 'err' && typeof value === 'object' && value !== null ? (value as { stack?: unknown }).stack : undefined;
+        const stack =
+          key === 'err' && typeof value === 'object' && value !== null
+            ? (value as { stack?: unknown }).stack
+            : undefined;
         if (typeof stack === 'string') {
           lists.push(...stack.split('\n').map((item) => `    ${item}`));
         } else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-          if (!value.every((item) => message.includes(item))) lists.push(...value.map((item) => `    ${item}`));
+          if (!value.every((item) => message.includes(item)))
+            lists.push(...value.map((item) => `    ${item}`));
         } else {
           fields.push(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
         }

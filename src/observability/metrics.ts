@@ -10,7 +10,9 @@ export interface CatalogCounts {
   staleServed: number;
 }
 
-const LATENCY = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const LATENCY = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+];
 const OVERHEAD = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 const GAP = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RATE = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
@@ -118,7 +120,9 @@ export class GatewayMetrics {
 
   /** One request answered with this error code; past MAX_ERROR_CODES distinct codes, or a malformed one, it counts as OTHER. */
   countError(code: string): void {
-    const known = ERROR_CODE.test(code) && (this.errorCodes.has(code) || this.errorCodes.size < MAX_ERROR_CODES);
+    const known =
+      ERROR_CODE.test(code) &&
+      (this.errorCodes.has(code) || this.errorCodes.size < MAX_ERROR_CODES);
     if (known) this.errorCodes.add(code);
     this.errors.inc({ code: known ? code : 'OTHER' });
   }
@@ -140,7 +144,10 @@ export class GatewayMetrics {
   }
 
   /** Counters kept by the model catalog, gauges of the upstream queue and its breaker, read at each scrape. */
-  watch(catalog: () => CatalogCounts, upstream: () => { inFlight: number; queued: number; circuit: string }): void {
+  watch(
+    catalog: () => CatalogCounts,
+    upstream: () => { inFlight: number; queued: number; circuit: string },
+  ): void {
     new Counter({
       name: 'nim_graphql_model_catalog_events_total',
       help: 'Model list cache: hit, miss (a read that waited for NIM Proxy), refresh, refresh_failed, stale_served.',
@@ -174,7 +181,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'nim_graphql_upstream_circuit_state',
-      help: "The upstream circuit breaker: 1 for its current state (closed, half-open or open), 0 for the others.",
+      help: 'The upstream circuit breaker: 1 for its current state (closed, half-open or open), 0 for the others.',
       labelNames: ['state'] as const,
       registers: [this.registry],
       collect() {

@@ -64,7 +64,11 @@ export class RequestTrace {
     const match = TRACEPARENT.exec(headers.get('traceparent')?.trim().toLowerCase() ?? '');
     this.parent =
       match && !/^0+$/.test(match[1]!) && !/^0+$/.test(match[2]!)
-        ? { traceId: match[1]!, spanId: match[2]!, sampled: (Number.parseInt(match[3]!, 16) & 1) === 1 }
+        ? {
+            traceId: match[1]!,
+            spanId: match[2]!,
+            sampled: (Number.parseInt(match[3]!, 16) & 1) === 1,
+          }
         : null;
     // A new span id for our hop keeps the caller's trace id, as a proxy in the trace should.
     const traceId = this.parent?.traceId ?? randomHex(16);

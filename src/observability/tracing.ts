@@ -2,7 +2,15 @@
 // child of the caller's traceparent) and a client span per upstream attempt. The traceparent sent
 // to NIM Proxy names the server span, so the trace crosses the gateway.
 import { createRequire } from 'node:module';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { UpstreamAttempt } from '../nim/client.ts';
 import type { RequestTrace } from './trace.ts';
@@ -21,10 +29,15 @@ export class Tracing {
   constructor(config: TracingConfig) {
     // The SDK and exporter (~25 MB of heap) load only when tracing is configured.
     const require = createRequire(import.meta.url);
-    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-    const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-    const { BatchSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
-    const exporter = new OTLPTraceExporter({ url: `${config.endpoint.replace(/\/+$/, '')}/v1/traces` });
+    const { OTLPTraceExporter } =
+      require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    const { resourceFromAttributes } =
+      require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+    const { BatchSpanProcessor, TracerProvider } =
+      require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+    const exporter = new OTLPTraceExporter({
+      url: `${config.endpoint.replace(/\/+$/, '')}/v1/traces`,
+    });
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': config.serviceName }),
       spanProcessors: [new BatchSpanProcessor({ exporter })],
@@ -42,7 +55,11 @@ export class Tracing {
           isRemote: true,
         })
       : ROOT_CONTEXT;
-    const span = this.tracer.startSpan('graphql', { kind: SpanKind.SERVER, attributes: { 'nim_graphql.request_id': request.requestId } }, parent);
+    const span = this.tracer.startSpan(
+      'graphql',
+      { kind: SpanKind.SERVER, attributes: { 'nim_graphql.request_id': request.requestId } },
+      parent,
+    );
     const { traceId, spanId, traceFlags } = span.spanContext();
     request.adopt(traceId, spanId, (traceFlags & TraceFlags.SAMPLED) !== 0);
     this.spans.set(request, span);
@@ -67,7 +84,9 @@ export class Tracing {
   end(request: RequestTrace, outcome: string): void {
     const span = this.spans.get(request);
     if (span === undefined) return;
-    span.updateName(`graphql ${request.operationType ?? 'request'} ${request.operationName ?? ''}`.trim());
+    span.updateName(
+      `graphql ${request.operationType ?? 'request'} ${request.operationName ?? ''}`.trim(),
+    );
     span.setAttributes({
       'graphql.operation.name': request.operationName ?? '',
       'graphql.operation.type': request.operationType ?? '',
@@ -76,7 +95,8 @@ export class Tracing {
       'nim_graphql.tokens.completion': request.completionTokens,
       ...(request.errorCode ? { 'nim_graphql.error_code': request.errorCode } : {}),
     });
-    if (outcome === 'error' || outcome === 'refused') span.setStatus({ code: SpanStatusCode.ERROR, message: request.errorCode ?? outcome });
+    if (outcome === 'error' || outcome === 'refused')
+      span.setStatus({ code: SpanStatusCode.ERROR, message: request.errorCode ?? outcome });
     span.end();
   }
 

@@ -34,8 +34,13 @@ export class StaticBody {
   async answer(request: Request, fetchAPI: { Response: typeof Response }): Promise<Response> {
     const encoding = negotiateEncoding(request.headers.get('accept-encoding'));
     const etag = `"${this.hash}${encoding === null ? '' : `-${encoding}`}"`;
-    const headers: Record<string, string> = { etag, 'cache-control': this.cacheControl, vary: 'Accept-Encoding' };
-    if (holds(request.headers.get('if-none-match'), etag)) return new fetchAPI.Response(null, { status: 304, headers });
+    const headers: Record<string, string> = {
+      etag,
+      'cache-control': this.cacheControl,
+      vary: 'Accept-Encoding',
+    };
+    if (holds(request.headers.get('if-none-match'), etag))
+      return new fetchAPI.Response(null, { status: 304, headers });
     const body = encoding === null ? this.bytes : await this.encodedAs(encoding);
     headers['content-type'] = this.contentType;
     headers['content-length'] = String(body.byteLength);
@@ -77,14 +82,20 @@ export async function loadGraphiQLAssets(base: string): Promise<GraphiQLAssets> 
     files.set(path, body);
     return path;
   };
-  const text = (source: string, type: string) => new StaticBody(Buffer.from(source, 'utf8'), type, IMMUTABLE);
+  const text = (source: string, type: string) =>
+    new StaticBody(Buffer.from(source, 'utf8'), type, IMMUTABLE);
   const icon = /^data:([^;,]+);base64,(.*)$/s.exec(bundle.favicon);
-  if (icon === null) throw new Error('@graphql-yoga/render-graphiql: its favicon is no longer a base64 data URL');
+  if (icon === null)
+    throw new Error('@graphql-yoga/render-graphiql: its favicon is no longer a base64 data URL');
   return {
     files,
     script: add('graphiql', 'js', text(bundle.js, JS)),
     style: add('graphiql', 'css', text(bundle.css, 'text/css; charset=utf-8')),
-    icon: add('favicon', 'ico', new StaticBody(Buffer.from(icon[2]!, 'base64'), icon[1]!, IMMUTABLE)),
+    icon: add(
+      'favicon',
+      'ico',
+      new StaticBody(Buffer.from(icon[2]!, 'base64'), icon[1]!, IMMUTABLE),
+    ),
     workers: {
       editorWorkerService: add('editor.worker', 'js', text(bundle.editorWorkerService, JS)),
       json: add('json.worker', 'js', text(bundle.jsonWorker, JS)),

@@ -3,30 +3,45 @@ import { readFileSync } from 'node:fs';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import type { GraphiQLAssets } from './graphiql-assets.ts';
 
-const operations = (name: string) => readFileSync(new URL(`../../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
+const operations = (name: string) =>
+  readFileSync(new URL(`../../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
 
 /** The four example tabs, their variables naming `model`. */
 export function exampleTabs(model: string): GraphiQLOptions['defaultTabs'] {
-  const variables = (value: Record<string, unknown>) => JSON.stringify({ model, ...value }, null, 2);
+  const variables = (value: Record<string, unknown>) =>
+    JSON.stringify({ model, ...value }, null, 2);
   return [
     { query: operations('models') },
-    { query: operations('complete'), variables: variables({ prompt: 'Once upon a time', maxTokens: 64 }) },
+    {
+      query: operations('complete'),
+      variables: variables({ prompt: 'Once upon a time', maxTokens: 64 }),
+    },
     {
       query: operations('chat'),
-      variables: variables({ messages: [{ role: 'USER', content: 'Name three harbors.' }], maxTokens: 64 }),
+      variables: variables({
+        messages: [{ role: 'USER', content: 'Name three harbors.' }],
+        maxTokens: 64,
+      }),
     },
     {
       query: operations('chatStream'),
-      variables: variables({ messages: [{ role: 'USER', content: 'Tell me about lighthouses.' }], maxTokens: 64 }),
+      variables: variables({
+        messages: [{ role: 'USER', content: 'Tell me about lighthouses.' }],
+        maxTokens: 64,
+      }),
     },
   ];
 }
 
 /** JSON that is safe inside a <script> element: no `</script>` or `<!--` can close it early. */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
 const html = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 /** The page renderGraphiQL would make, with its script, style, icon and workers as URLs instead of inlined. */
 export function graphiqlPage(assets: GraphiQLAssets, options: GraphiQLOptions): string {

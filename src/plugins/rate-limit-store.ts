@@ -37,12 +37,17 @@ export class Budget {
     } catch (rejection) {
       if (!(rejection instanceof limiters().RateLimiterRes)) {
         // Even the in-memory fallback failed: let the request through rather than fail every caller.
-        this.#store.logger.warn(`rate limits: cannot count for ${client} (${String(rejection)}); letting the request through`);
+        this.#store.logger.warn(
+          `rate limits: cannot count for ${client} (${String(rejection)}); letting the request through`,
+        );
         return { ok: true, windowEndsAt: 0 };
       }
       // consume() keeps refused points counted: give them back, so that a refusal costs nothing.
       await this.#limiter.reward(client, points).catch(() => undefined);
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+      };
     }
   }
 
@@ -53,7 +58,9 @@ export class Budget {
   async giveBack(client: string, points: number, windowEndsAt: number): Promise<void> {
     if (points <= 0 || Date.now() >= windowEndsAt) return;
     await this.#limiter.reward(client, points).catch((error: unknown) => {
-      this.#store.logger.warn(`rate limits: cannot give back ${points} tokens to ${client} (${String(error)})`);
+      this.#store.logger.warn(
+        `rate limits: cannot give back ${points} tokens to ${client} (${String(error)})`,
+      );
     });
   }
 }
@@ -72,11 +79,18 @@ export class RateLimitStore {
   constructor(config: RateLimitConfig) {
     this.#redis = config.redisUrl === undefined ? null : this.#connect(config.redisUrl);
     const redis = this.#redis;
-    this.started = redis === null
-      ? Promise.resolve()
-      : new Promise((resolve) => ['ready', 'error', 'end'].forEach((event) => redis.once(event, () => resolve())));
-    this.requests = config.requestsPerMinute > 0 ? this.#budget('requests', config.requestsPerMinute) : null;
-    this.tokens = config.generatedTokensPerMinute > 0 ? this.#budget('tokens', config.generatedTokensPerMinute) : null;
+    this.started =
+      redis === null
+        ? Promise.resolve()
+        : new Promise((resolve) =>
+            ['ready', 'error', 'end'].forEach((event) => redis.once(event, () => resolve())),
+          );
+    this.requests =
+      config.requestsPerMinute > 0 ? this.#budget('requests', config.requestsPerMinute) : null;
+    this.tokens =
+      config.generatedTokensPerMinute > 0
+        ? this.#budget('tokens', config.generatedTokensPerMinute)
+        : null;
   }
 
   #budget(name: string, points: number): Budget {
@@ -86,8 +100,13 @@ export class RateLimitStore {
     // Redis down (or slow): each instance counts in its own memory with the same limits. Failing open
     // would leave the GPUs unprotected, failing closed would turn a Redis outage into a gateway outage.
     if (this.#redis === null) return new Budget(this, memory, points);
-    // Stryker disable next-line BooleanLiteral: with enableOfflineQueue off, a command sent while Redis is down fails at once and the insurance limiter counts it all the same.
-    const limiter = new RateLimiterRedis({ ...options, storeClient: this.#redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+    const limiter = new RateLimiterRedis({
+      ...options,
+      storeClient: this.#redis,
+      // Stryker disable next-line BooleanLiteral: with enableOfflineQueue off, a command sent while Redis is down fails at once and the insurance limiter counts it all the same.
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: memory,
+    });
     return new Budget(this, limiter, points);
   }
 
@@ -118,7 +137,9 @@ export class RateLimitStore {
     redis.on('ready', () => {
       if (!this.#degraded) return;
       this.#degraded = false;
-      this.logger.warn(`rate limits: Redis at ${where} is reachable again; the limits are shared by every instance again`);
+      this.logger.warn(
+        `rate limits: Redis at ${where} is reachable again; the limits are shared by every instance again`,
+      );
     });
     return redis;
   }
@@ -134,5 +155,7 @@ export class RateLimitStore {
 
 /** Null when both limits are off: then nothing is created and no plugin is installed. */
 export function createRateLimitStore(config: RateLimitConfig): RateLimitStore | null {
-  return config.requestsPerMinute === 0 && config.generatedTokensPerMinute === 0 ? null : new RateLimitStore(config);
+  return config.requestsPerMinute === 0 && config.generatedTokensPerMinute === 0
+    ? null
+    : new RateLimitStore(config);
 }

@@ -4,8 +4,13 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 /** `rewrite` returns the result's new errors, or null to leave it as it is. */
-export function useResultErrors(rewrite: (result: ExecutionResult) => readonly GraphQLError[] | null): Plugin {
-  const apply = (result: ExecutionResult | AsyncIterable<unknown>, setResult: (result: ExecutionResult) => void) => {
+export function useResultErrors(
+  rewrite: (result: ExecutionResult) => readonly GraphQLError[] | null,
+): Plugin {
+  const apply = (
+    result: ExecutionResult | AsyncIterable<unknown>,
+    setResult: (result: ExecutionResult) => void,
+  ) => {
     if (isAsyncIterable(result) || !result.errors?.length) return;
     const errors = rewrite(result);
     if (errors) setResult({ ...result, errors });
@@ -17,7 +22,10 @@ export function useResultErrors(rewrite: (result: ExecutionResult) => readonly G
 }
 
 /** The same error with another message or extensions, everything else kept. */
-export function remade(error: GraphQLError, change: { message?: string; extensions?: Record<string, unknown> }): GraphQLError {
+export function remade(
+  error: GraphQLError,
+  change: { message?: string; extensions?: Record<string, unknown> },
+): GraphQLError {
   return new GraphQLError(change.message ?? error.message, {
     nodes: error.nodes,
     source: error.source,

@@ -23,7 +23,11 @@ const gzipped = promisify(gzip);
 const LEVELS = { static: { br: 9, gzip: 9 }, dynamic: { br: 4, gzip: 6 } } as const;
 
 /** The body compressed (in a zlib buffer, never shared memory: typed so that Response takes it). */
-export async function encode(body: Uint8Array, encoding: Encoding, effort: 'static' | 'dynamic'): Promise<Uint8Array<ArrayBuffer>> {
+export async function encode(
+  body: Uint8Array,
+  encoding: Encoding,
+  effort: 'static' | 'dynamic',
+): Promise<Uint8Array<ArrayBuffer>> {
   const level = LEVELS[effort][encoding];
   if (encoding === 'gzip') return (await gzipped(body, { level })) as Uint8Array<ArrayBuffer>;
   const encoded = await brotli(body, {
@@ -57,7 +61,8 @@ export function negotiateEncoding(acceptEncoding: string | null): Encoding | nul
 function compressible(request: Request, response: Response): boolean {
   if (request.method === 'HEAD' || response.status !== 200) return false;
   const type = response.headers.get('content-type');
-  if (type === null || !COMPRESSIBLE.test(type) || response.headers.has('content-encoding')) return false;
+  if (type === null || !COMPRESSIBLE.test(type) || response.headers.has('content-encoding'))
+    return false;
   // Its maker chose the encoding already (GraphiQL's kept files).
   if (/\baccept-encoding\b/i.test(response.headers.get('vary') ?? '')) return false;
   if (/\bno-transform\b/i.test(response.headers.get('cache-control') ?? '')) return false;
@@ -71,7 +76,10 @@ export function useCompression(): Plugin {
       if (!compressible(request, response)) return;
       const body = new Uint8Array(await response.arrayBuffer());
       const headers = new fetchAPI.Headers(response.headers);
-      const encoding = body.byteLength < MIN_BYTES ? null : negotiateEncoding(request.headers.get('accept-encoding'));
+      const encoding =
+        body.byteLength < MIN_BYTES
+          ? null
+          : negotiateEncoding(request.headers.get('accept-encoding'));
       if (body.byteLength >= MIN_BYTES) headers.append('vary', 'Accept-Encoding');
       const init = { status: response.status, statusText: response.statusText, headers };
       if (encoding === null) {

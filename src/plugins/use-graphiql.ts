@@ -30,7 +30,11 @@ export interface GraphiQLPluginOptions {
 }
 
 /** The preferred model when served, else the first base model listed; null when no list came in time. */
-async function servedModel(catalog: GraphiQLPluginOptions['catalog'], preferred: string, waitMs: number): Promise<string | null> {
+async function servedModel(
+  catalog: GraphiQLPluginOptions['catalog'],
+  preferred: string,
+  waitMs: number,
+): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), waitMs);
@@ -54,14 +58,23 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
   let rendering: Promise<StaticBody> | undefined;
 
   const render = async (): Promise<StaticBody> => {
-    const [files, model] = await Promise.all([loadAssets(), servedModel(options.catalog, fallbackModel, options.modelWaitMs ?? 1000)]);
+    const [files, model] = await Promise.all([
+      loadAssets(),
+      servedModel(options.catalog, fallbackModel, options.modelWaitMs ?? 1000),
+    ]);
     const html = graphiqlPage(files, {
       title: 'nim-graphql',
       defaultTabs: exampleTabs(model ?? fallbackModel),
       additionalHeaders: options.additionalHeaders,
-      ...(options.authorization ? { headers: JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2) } : {}),
+      ...(options.authorization
+        ? { headers: JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2) }
+        : {}),
     });
-    const rendered = new StaticBody(Buffer.from(html, 'utf8'), 'text/html; charset=utf-8', 'no-cache');
+    const rendered = new StaticBody(
+      Buffer.from(html, 'utf8'),
+      'text/html; charset=utf-8',
+      'no-cache',
+    );
     if (model !== null) page = rendered;
     return rendered;
   };
@@ -72,7 +85,8 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
     }));
 
   const isPage = (request: Request, pathname: string) =>
-    shouldRenderGraphiQL(request) && (pathname === options.endpoint || pathname === `${options.endpoint}/`);
+    shouldRenderGraphiQL(request) &&
+    (pathname === options.endpoint || pathname === `${options.endpoint}/`);
 
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -85,8 +99,14 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      const file = ASSET_PATH.test(url.pathname) ? (await loadAssets()).files.get(url.pathname) : undefined;
-      endResponse(file === undefined ? new fetchAPI.Response('Not found', { status: 404 }) : await file.answer(request, fetchAPI));
+      const file = ASSET_PATH.test(url.pathname)
+        ? (await loadAssets()).files.get(url.pathname)
+        : undefined;
+      endResponse(
+        file === undefined
+          ? new fetchAPI.Response('Not found', { status: 404 })
+          : await file.answer(request, fetchAPI),
+      );
     },
   };
 }

@@ -52,7 +52,10 @@ export function useHealth(services: HealthServices, options: HealthOptions): Plu
 }
 
 /** Null when ready; otherwise why not, in a sentence. */
-async function unreadyReason(services: HealthServices, options: HealthOptions): Promise<string | null> {
+async function unreadyReason(
+  services: HealthServices,
+  options: HealthOptions,
+): Promise<string | null> {
   if (draining.has(services)) return 'shutting down';
   const circuit = services.nim.circuit();
   if (circuit.state === 'open') {
@@ -66,11 +69,15 @@ async function unreadyReason(services: HealthServices, options: HealthOptions): 
   const timeoutMs = options.probeTimeoutMs ?? 2000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`upstream did not answer GET /v1/models within ${timeoutMs} ms`), timeoutMs);
+    timer = setTimeout(
+      () => resolve(`upstream did not answer GET /v1/models within ${timeoutMs} ms`),
+      timeoutMs,
+    );
   });
   const probe = services.catalog.refresh().then(
     () => null,
-    (error: unknown) => `upstream probe failed: ${error instanceof Error ? error.message : String(error)}`,
+    (error: unknown) =>
+      `upstream probe failed: ${error instanceof Error ? error.message : String(error)}`,
   );
   // Neither promise rejects (a failed probe is a reason too).
   const reason = await Promise.race([probe, timeout]);

@@ -7,10 +7,12 @@ import { remade, useResultErrors } from './result-errors.ts';
 
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
-export function withoutSuggestions<E extends Error>(error: E): E | GraphQLError {
+function withoutSuggestions<E extends Error>(error: E): E | GraphQLError {
   const message = error.message.replace(SUGGESTION, '');
   if (message === error.message) return error;
-  return error instanceof GraphQLError ? remade(error, { message }) : new GraphQLError(message, { originalError: error });
+  return error instanceof GraphQLError
+    ? remade(error, { message })
+    : new GraphQLError(message, { originalError: error });
 }
 
 const cleanResults = useResultErrors((result) => result.errors!.map(withoutSuggestions));

@@ -20,7 +20,11 @@ export interface Observability {
 
 type Outcome = 'ok' | 'error' | 'refused' | 'cancelled';
 
-function describeOperation(trace: RequestTrace, document: DocumentNode, operationName: string | null | undefined): void {
+function describeOperation(
+  trace: RequestTrace,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): void {
   const operation = getOperationAST(document, operationName);
   trace.operationName = operation?.name?.value ?? operationName ?? 'anonymous';
   // Stryker disable next-line OptionalChaining: Yoga refuses a document whose operation it cannot pick before execute, so the operation is found here.
@@ -39,7 +43,11 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
         ? 'error'
         : 'ok';
   const seconds = trace.elapsedMs / 1000;
-  const labels = { operation: trace.operationName ?? 'none', type: trace.operationType ?? 'none', outcome };
+  const labels = {
+    operation: trace.operationName ?? 'none',
+    type: trace.operationType ?? 'none',
+    outcome,
+  };
   observability.tracing?.end(trace, outcome);
   metrics.operations.inc(labels);
   metrics.operationDuration.observe(labels, seconds);
@@ -90,7 +98,12 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
  * A request refused before any handler could take it (src/yoga.ts): its id, log line and metrics,
  * like any other refusal. Returns the request id for the answer.
  */
-export function traceRefusal(observability: Observability, headers: { get(name: string): string | null }, code: string, status: number): string {
+export function traceRefusal(
+  observability: Observability,
+  headers: { get(name: string): string | null },
+  code: string,
+  status: number,
+): string {
   const trace = new RequestTrace(headers);
   trace.fail({ code });
   finishOnce(observability, trace, status);
@@ -140,7 +153,11 @@ type AnyResult = { errors?: readonly { extensions?: Record<string, unknown> }[] 
  * A result with errors (a refusal, a failed query, a masked error): its first code goes in the log
  * line and metrics, unless a typed error of a mutation or stream already named one.
  */
-export function noteResult(observability: Observability, request: Request, result: AnyResult | readonly AnyResult[] | AsyncIterable<unknown>): void {
+export function noteResult(
+  observability: Observability,
+  request: Request,
+  result: AnyResult | readonly AnyResult[] | AsyncIterable<unknown>,
+): void {
   const trace = observability.traces.get(request);
   if (trace === undefined || trace.errorCode !== null || isAsyncIterable(result)) return;
   const results: readonly AnyResult[] = Array.isArray(result) ? result : [result as AnyResult];
@@ -149,7 +166,11 @@ export function noteResult(observability: Observability, request: Request, resul
   if (first) trace.errorCode = String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
 }
 
-function finishOnce(observability: Observability, trace: RequestTrace, status: number | null): void {
+function finishOnce(
+  observability: Observability,
+  trace: RequestTrace,
+  status: number | null,
+): void {
   if (trace.reported) return;
   trace.reported = true;
   finish(observability, trace, status);
@@ -163,7 +184,9 @@ export function useObservability(observability: Observability): Plugin<Context> 
     async onRequest({ request, url, endResponse }) {
       if (url.pathname === '/metrics' && request.method === 'GET') {
         const body = await metrics.registry.metrics();
-        endResponse(new Response(body, { headers: { 'content-type': metrics.registry.contentType } }));
+        endResponse(
+          new Response(body, { headers: { 'content-type': metrics.registry.contentType } }),
+        );
         return;
       }
       // Probes, scrapes and GraphiQL's files are no operations: an id on the answer, no log line.
@@ -213,7 +236,8 @@ export function useObservability(observability: Observability): Plugin<Context> 
     },
     onResponse({ request, response }) {
       if (observability.traces.has(request)) traceResponse(observability, request, response);
-      else if (!response.headers.has('x-request-id')) response.headers.set('x-request-id', requestIdOf(request.headers));
+      else if (!response.headers.has('x-request-id'))
+        response.headers.set('x-request-id', requestIdOf(request.headers));
     },
   };
 }

@@ -22,8 +22,13 @@ export type CostRules = CostDefaults;
 
 type Variables = Record<string, unknown> | null | undefined;
 
-function selectedOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+function selectedOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   // Stryker disable next-line OptionalChaining: Yoga refuses an operation name the document lacks before execute, so a named lookup never meets an anonymous operation.
   return operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
 }
@@ -49,12 +54,16 @@ export function operationCost(
   );
   const vars = variables ?? {};
   const seen = new Set<string>();
-  const typeNamed = (name: string | undefined, fallback: GraphQLNamedType) => (name === undefined ? fallback : (schema.getType(name) ?? fallback));
+  const typeNamed = (name: string | undefined, fallback: GraphQLNamedType) =>
+    name === undefined ? fallback : (schema.getType(name) ?? fallback);
   const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType): number => {
     let cost = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
-        cost += walk(selection.selectionSet, typeNamed(selection.typeCondition?.name.value, parent));
+        cost += walk(
+          selection.selectionSet,
+          typeNamed(selection.typeCondition?.name.value, parent),
+        );
       } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         // A fragment cycle is a validation error of its own; count each fragment once per path.
@@ -70,7 +79,12 @@ export function operationCost(
         if (field === undefined) continue;
         const price = tokenCostOf(field.extensions);
         if (price) {
-          const args = Object.fromEntries((selection.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, vars)]));
+          const args = Object.fromEntries(
+            (selection.arguments ?? []).map((a) => [
+              a.name.value,
+              valueFromASTUntyped(a.value, vars),
+            ]),
+          );
           cost += price(args, rules);
         }
         if (selection.selectionSet) cost += walk(selection.selectionSet, getNamedType(field.type));
@@ -81,7 +95,7 @@ export function operationCost(
   return walk(operation.selectionSet, root);
 }
 
-export function costLimitError(cost: number, limit: number): GraphQLError {
+function costLimitError(cost: number, limit: number): GraphQLError {
   return new GraphQLError(
     `The operation may generate up to ${cost} tokens (sum of maxTokens × n over its generation fields); the limit is ${limit}.`,
     { extensions: { code: 'COST_LIMIT_EXCEEDED', cost, limit, http: { status: 400 } } },
@@ -95,9 +109,22 @@ export function costLimitError(cost: number, limit: number): GraphQLError {
  * time: 400, whatever the Accept header.
  */
 export function useOperationCost(rules: CostRules & { maxOperationCost: number }): Plugin {
-  const refusal = (args: { schema: GraphQLSchema; document: DocumentNode; variableValues?: Variables; operationName?: string | null }) => {
-    const cost = operationCost(args.schema, args.document, args.variableValues, args.operationName, rules);
-    return cost > rules.maxOperationCost ? { errors: [costLimitError(cost, rules.maxOperationCost)] } : null;
+  const refusal = (args: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    variableValues?: Variables;
+    operationName?: string | null;
+  }) => {
+    const cost = operationCost(
+      args.schema,
+      args.document,
+      args.variableValues,
+      args.operationName,
+      rules,
+    );
+    return cost > rules.maxOperationCost
+      ? { errors: [costLimitError(cost, rules.maxOperationCost)] }
+      : null;
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {

@@ -47,7 +47,13 @@ const labelValidationErrors: Plugin = {
  * variable of the wrong type, no operation of that name): BAD_USER_INPUT, as the README says.
  */
 const labelRequestErrors = useResultErrors((result) =>
-  'data' in result ? null : result.errors!.map((e) => (e.extensions?.code ? e : remade(e, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }))),
+  'data' in result
+    ? null
+    : result.errors!.map((e) =>
+        e.extensions?.code
+          ? e
+          : remade(e, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }),
+      ),
 );
 
 export function useOperationLimits(security: SecurityConfig): Plugin[] {

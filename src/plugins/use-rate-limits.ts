@@ -10,8 +10,13 @@ import { operationCost, type CostRules } from './use-operation-cost.ts';
 type Limit = 'REQUESTS_PER_MINUTE' | 'TOKENS_PER_MINUTE';
 
 /** A request-level refusal: a top-level error, HTTP 429 with Retry-After (when a wait helps). */
-function rateLimited(message: string, limit: Limit, retryAfterSeconds: number | null): GraphQLError {
-  const headers: Record<string, string> = retryAfterSeconds === null ? {} : { 'Retry-After': String(retryAfterSeconds) };
+function rateLimited(
+  message: string,
+  limit: Limit,
+  retryAfterSeconds: number | null,
+): GraphQLError {
+  const headers: Record<string, string> =
+    retryAfterSeconds === null ? {} : { 'Retry-After': String(retryAfterSeconds) };
   return new GraphQLError(message, {
     extensions: { code: 'RATE_LIMITED', retryAfterSeconds, limit, http: { status: 429, headers } },
   });
@@ -33,7 +38,11 @@ interface OperationArgs {
 
 type Admission = { refusal: GraphQLError } | { reservation: Reservation | null };
 
-async function admit(store: RateLimitStore, rules: CostRules, args: OperationArgs): Promise<Admission> {
+async function admit(
+  store: RateLimitStore,
+  rules: CostRules,
+  args: OperationArgs,
+): Promise<Admission> {
   const { client } = args.contextValue;
   if (store.requests) {
     const taken = await store.requests.take(client, 1);
@@ -43,7 +52,9 @@ async function admit(store: RateLimitStore, rules: CostRules, args: OperationArg
     }
   }
   const { tokens } = store;
-  const cost = tokens ? operationCost(args.schema, args.document, args.variableValues, args.operationName, rules) : 0;
+  const cost = tokens
+    ? operationCost(args.schema, args.document, args.variableValues, args.operationName, rules)
+    : 0;
   if (!tokens || cost === 0) return { reservation: null };
   if (cost > tokens.perMinute) {
     // Waiting never helps here: no Retry-After.
@@ -69,7 +80,10 @@ function charge(reserved: number, meter: GenerationMeter, clientGone: boolean): 
 }
 
 /** Settles once, when the stream ends by itself, fails, or is closed by the client (return()). */
-function settledOnEnd<T>(source: AsyncIterable<T>, settle: (clientGone: boolean) => Promise<void>): AsyncIterableIterator<T> {
+function settledOnEnd<T>(
+  source: AsyncIterable<T>,
+  settle: (clientGone: boolean) => Promise<void>,
+): AsyncIterableIterator<T> {
   const iterator = source[Symbol.asyncIterator]();
   let settled: Promise<void> | undefined;
   const finish = (clientGone: boolean) => (settled ??= settle(clientGone));
@@ -103,8 +117,11 @@ function settledOnEnd<T>(source: AsyncIterable<T>, settle: (clientGone: boolean)
 export function useRateLimits(store: RateLimitStore, rules: CostRules): Plugin<Context> {
   const settle = (reservation: Reservation, context: Context, clientGone: boolean) =>
     // Stryker disable next-line OptionalChaining: a reservation is only ever taken from the token budget, so it exists here.
-    store.tokens?.giveBack(reservation.client, reservation.points - charge(reservation.points, context.meter, clientGone), reservation.windowEndsAt) ??
-    Promise.resolve();
+    store.tokens?.giveBack(
+      reservation.client,
+      reservation.points - charge(reservation.points, context.meter, clientGone),
+      reservation.windowEndsAt,
+    ) ?? Promise.resolve();
 
   return {
     onYogaInit({ yoga }) {
@@ -127,7 +144,8 @@ export function useRateLimits(store: RateLimitStore, rules: CostRules): Plugin<C
     async onSubscribe({ args, setResultAndStopExecution }) {
       // Before the subscribe resolver: a refused stream never opens the upstream one.
       const admission = await admit(store, rules, args);
-      if ('refusal' in admission) return setResultAndStopExecution({ errors: [admission.refusal] } satisfies ExecutionResult);
+      if ('refusal' in admission)
+        return setResultAndStopExecution({ errors: [admission.refusal] } satisfies ExecutionResult);
       const { reservation } = admission;
       if (reservation === null) return;
       return {

@@ -17,13 +17,16 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver, {
-  description: 'A date and time, serialized as an RFC 3339 string in UTC (e.g. "2026-11-25T10:00:00.000Z").',
+  description:
+    'A date and time, serialized as an RFC 3339 string in UTC (e.g. "2026-11-25T10:00:00.000Z").',
 });
 /** How deep a JSON argument may nest: deeper is a client's mistake (or an attack), never sent upstream. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 const tooDeep = () =>
-  new GraphQLError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { extensions: { code: 'BAD_USER_INPUT' } });
+  new GraphQLError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 
 function valueDepth(value: unknown, limit: number): number {
   if (typeof value !== 'object' || value === null) return 0;
@@ -37,7 +40,12 @@ function valueDepth(value: unknown, limit: number): number {
 }
 
 function literalDepth(node: ValueNode, limit: number): number {
-  const children = node.kind === Kind.LIST ? node.values : node.kind === Kind.OBJECT ? node.fields.map((f) => f.value) : null;
+  const children =
+    node.kind === Kind.LIST
+      ? node.values
+      : node.kind === Kind.OBJECT
+        ? node.fields.map((f) => f.value)
+        : null;
   if (children === null) return 0;
   if (limit === 0) return 1;
   let deepest = 0;
@@ -66,7 +74,9 @@ builder.addScalarType('JSON', BoundedJSON, {
 builder.queryType({ description: 'Read-only operations: the models NIM Proxy serves.' });
 builder.mutationType({ description: 'Generations: each field is one call to a model.' });
 builder.subscriptionType({
-  description: 'Streamed generations over server-sent events: tokens arrive as the model produces them.',
+  description:
+    'Streamed generations over server-sent events: tokens arrive as the model produces them.',
 });
 
-export type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+export type BuilderTypes =
+  typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

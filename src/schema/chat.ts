@@ -65,8 +65,14 @@ const ChatMessageRef = builder.objectRef<ChatMessage>('ChatMessage').implement({
 const ChatChoiceRef = builder.objectRef<ChatChoice>('ChatChoice').implement({
   description: 'One generated alternative answer.',
   fields: (t) => ({
-    index: t.exposeInt('index', { description: 'Position of this choice (0 unless several were asked for).' }),
-    message: t.field({ type: ChatMessageRef, description: 'The answer.', resolve: (c) => c.message }),
+    index: t.exposeInt('index', {
+      description: 'Position of this choice (0 unless several were asked for).',
+    }),
+    message: t.field({
+      type: ChatMessageRef,
+      description: 'The answer.',
+      resolve: (c) => c.message,
+    }),
     finishReason: finishReasonField(t),
     logprobs: logprobsField(t),
   }),
@@ -80,18 +86,24 @@ export const chatFields = (t: ObjectFieldBuilder<BuilderTypes, ChatResult>) => (
   reply: t.field({
     type: ChatMessageRef,
     description: 'The message of the first choice (`choices[0].message`).',
-    resolve: (c) => c.choices[0]?.message ?? { role: 'assistant', content: '', reasoning_content: null },
+    resolve: (c) =>
+      c.choices[0]?.message ?? { role: 'assistant', content: '', reasoning_content: null },
   }),
   json: t.field({
     type: 'JSON',
     nullable: true,
-    description: "With a JSON responseFormat: the reply's content parsed; null when it is not valid JSON (e.g. cut by LENGTH).",
+    description:
+      "With a JSON responseFormat: the reply's content parsed; null when it is not valid JSON (e.g. cut by LENGTH).",
     resolve: (c) => parsedJson(c.choices[0]?.message.content ?? '', c.responseFormat),
   }),
-  choices: t.field({ type: [ChatChoiceRef], description: 'Every choice, by index.', resolve: (c) => c.choices }),
+  choices: t.field({
+    type: [ChatChoiceRef],
+    description: 'Every choice, by index.',
+    resolve: (c) => c.choices,
+  }),
 });
 
-export const ChatCompletionRef = builder.objectRef<ChatResult>('ChatCompletion').implement({
+const ChatCompletionRef = builder.objectRef<ChatResult>('ChatCompletion').implement({
   description: "A chat answer: the model's next message in the conversation.",
   interfaces: [GenerationRef],
   fields: chatFields,
@@ -102,21 +114,31 @@ export const chatArgs = (arg: Parameters<typeof generationArgs>[0]) => ({
   messages: arg({
     type: [ChatMessageInput],
     required: true,
-    description: 'The conversation so far, oldest first; at least one message. Total content at most MAX_PROMPT_CHARS characters.',
+    description:
+      'The conversation so far, oldest first; at least one message. Total content at most MAX_PROMPT_CHARS characters.',
   }),
 });
 
 export function prepareChat(
   ctx: Context,
-  args: Parameters<typeof prepareGeneration>[1] & { messages: readonly { role: RoleName; content: string }[] },
+  args: Parameters<typeof prepareGeneration>[1] & {
+    messages: readonly { role: RoleName; content: string }[];
+  },
 ): Prepared & { messages: WireMessage[] } {
-  if (args.messages.length === 0) throw new InvalidInputError('messages', 'messages: must hold at least one message');
+  if (args.messages.length === 0)
+    throw new InvalidInputError('messages', 'messages: must hold at least one message');
   if (args.messages.length > ctx.limits.maxMessages) {
-    throw new InvalidInputError('messages', `messages: must hold at most ${ctx.limits.maxMessages} messages`);
+    throw new InvalidInputError(
+      'messages',
+      `messages: must hold at most ${ctx.limits.maxMessages} messages`,
+    );
   }
   const chars = args.messages.reduce((sum, m) => sum + m.content.length, 0);
   const prepared = prepareGeneration(ctx, args, 'chat', { argument: 'messages', chars });
-  const messages = args.messages.map((m) => ({ role: m.role.toLowerCase() as ChatRole, content: m.content }));
+  const messages = args.messages.map((m) => ({
+    role: m.role.toLowerCase() as ChatRole,
+    content: m.content,
+  }));
   return { ...prepared, messages };
 }
 
@@ -124,9 +146,18 @@ builder.mutationField('chat', (t) =>
   t.field({
     extensions: generationCost,
     type: ChatCompletionRef,
-    description: 'Ask a model for the next message of a conversation (`POST /v1/chat/completions`).',
-    errors: { types: GENERATION_FAILURES, union: { name: 'ChatResult', description: 'A ChatCompletion, or why there is none.' } },
+    description:
+      'Ask a model for the next message of a conversation (`POST /v1/chat/completions`).',
+    errors: {
+      types: GENERATION_FAILURES,
+      union: { name: 'ChatResult', description: 'A ChatCompletion, or why there is none.' },
+    },
     args: chatArgs(t.arg),
-    resolve: (_root, args, ctx) => generate(ctx, () => prepareChat(ctx, args), (input) => ctx.nim.chat(input, ctx.upstream)),
+    resolve: (_root, args, ctx) =>
+      generate(
+        ctx,
+        () => prepareChat(ctx, args),
+        (input) => ctx.nim.chat(input, ctx.upstream),
+      ),
   }),
 );

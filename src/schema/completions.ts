@@ -22,7 +22,9 @@ export type CompletionResult = Formatted<CompletionResponse>;
 const CompletionChoiceRef = builder.objectRef<CompletionChoice>('CompletionChoice').implement({
   description: 'One generated alternative.',
   fields: (t) => ({
-    index: t.exposeInt('index', { description: 'Position of this choice (0 unless several were asked for).' }),
+    index: t.exposeInt('index', {
+      description: 'Position of this choice (0 unless several were asked for).',
+    }),
     text: t.exposeString('text', { description: 'The generated text.' }),
     finishReason: finishReasonField(t),
     logprobs: logprobsField(t),
@@ -31,17 +33,25 @@ const CompletionChoiceRef = builder.objectRef<CompletionChoice>('CompletionChoic
 
 /** The fields a Completion and the end of a completion stream (CompletionDone) share. */
 export const completionFields = (t: ObjectFieldBuilder<BuilderTypes, CompletionResult>) => ({
-  text: t.string({ description: 'Text of the first choice.', resolve: (c) => c.choices[0]?.text ?? '' }),
+  text: t.string({
+    description: 'Text of the first choice.',
+    resolve: (c) => c.choices[0]?.text ?? '',
+  }),
   json: t.field({
     type: 'JSON',
     nullable: true,
-    description: 'With a JSON responseFormat: the first choice\'s text parsed; null when it is not valid JSON (e.g. cut by LENGTH).',
+    description:
+      "With a JSON responseFormat: the first choice's text parsed; null when it is not valid JSON (e.g. cut by LENGTH).",
     resolve: (c) => parsedJson(c.choices[0]?.text ?? '', c.responseFormat),
   }),
-  choices: t.field({ type: [CompletionChoiceRef], description: 'Every choice, by index.', resolve: (c) => c.choices }),
+  choices: t.field({
+    type: [CompletionChoiceRef],
+    description: 'Every choice, by index.',
+    resolve: (c) => c.choices,
+  }),
 });
 
-export const CompletionRef = builder.objectRef<CompletionResult>('Completion').implement({
+const CompletionRef = builder.objectRef<CompletionResult>('Completion').implement({
   description: 'A text completion: the model continued the prompt.',
   interfaces: [GenerationRef],
   fields: completionFields,
@@ -49,7 +59,10 @@ export const CompletionRef = builder.objectRef<CompletionResult>('Completion').i
 
 export const completionArgs = (arg: Parameters<typeof generationArgs>[0]) => ({
   ...generationArgs(arg),
-  prompt: arg.string({ required: true, description: 'The text to continue. Not empty; at most MAX_PROMPT_CHARS characters.' }),
+  prompt: arg.string({
+    required: true,
+    description: 'The text to continue. Not empty; at most MAX_PROMPT_CHARS characters.',
+  }),
 });
 
 export function prepareCompletion(
@@ -57,7 +70,10 @@ export function prepareCompletion(
   args: Parameters<typeof prepareGeneration>[1] & { prompt: string },
 ): Prepared & { prompt: string } {
   if (args.prompt === '') throw new InvalidInputError('prompt', 'prompt: must not be empty');
-  const prepared = prepareGeneration(ctx, args, 'completion', { argument: 'prompt', chars: args.prompt.length });
+  const prepared = prepareGeneration(ctx, args, 'completion', {
+    argument: 'prompt',
+    chars: args.prompt.length,
+  });
   return { ...prepared, prompt: args.prompt };
 }
 
@@ -66,8 +82,16 @@ builder.mutationField('complete', (t) =>
     extensions: generationCost,
     type: CompletionRef,
     description: 'Continue a prompt with a model (`POST /v1/completions`).',
-    errors: { types: GENERATION_FAILURES, union: { name: 'CompleteResult', description: 'A Completion, or why there is none.' } },
+    errors: {
+      types: GENERATION_FAILURES,
+      union: { name: 'CompleteResult', description: 'A Completion, or why there is none.' },
+    },
     args: completionArgs(t.arg),
-    resolve: (_root, args, ctx) => generate(ctx, () => prepareCompletion(ctx, args), (input) => ctx.nim.complete(input, ctx.upstream)),
+    resolve: (_root, args, ctx) =>
+      generate(
+        ctx,
+        () => prepareCompletion(ctx, args),
+        (input) => ctx.nim.complete(input, ctx.upstream),
+      ),
   }),
 );

@@ -14,14 +14,19 @@ const positiveInt = (value: unknown, fallback: number) =>
 
 /** A generation: maxTokens (or the default) for each of its `options.n` choices. */
 const generation: TokenCost = (args, { defaultMaxTokens }) => {
-  const options = typeof args.options === 'object' && args.options !== null ? (args.options as Record<string, unknown>) : {};
+  const options =
+    typeof args.options === 'object' && args.options !== null
+      ? (args.options as Record<string, unknown>)
+      : {};
   return positiveInt(args.maxTokens, defaultMaxTokens) * positiveInt(options.n, 1);
 };
 
 export const generationCost = { tokenCost: generation };
 
 /** The field's declared cost, or null when it has none (it generates nothing). */
-export function tokenCostOf(extensions: Readonly<Record<string, unknown>> | null | undefined): TokenCost | null {
+export function tokenCostOf(
+  extensions: Readonly<Record<string, unknown>> | null | undefined,
+): TokenCost | null {
   const cost = extensions?.tokenCost;
   return typeof cost === 'function' ? (cost as TokenCost) : null;
 }

@@ -18,43 +18,50 @@ import {
 
 const CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   MODEL_NOT_FOUND: 'The model id is not served by NIM Proxy (after refreshing the model list).',
-  BAD_USER_INPUT: 'An argument is invalid; `argument` names it. Fix the request, do not retry it as is.',
+  BAD_USER_INPUT:
+    'An argument is invalid; `argument` names it. Fix the request, do not retry it as is.',
   CONTEXT_LENGTH_EXCEEDED: "Prompt plus maxTokens is longer than the model's context window.",
   RATE_LIMITED: 'Too many requests; retry after `retryAfterSeconds` when given.',
   UPSTREAM_TIMEOUT: 'NIM Proxy did not answer in time; `phase` says which timeout fired.',
-  UPSTREAM_UNAVAILABLE: 'NIM Proxy or the model deployment is unreachable or overloaded; safe to retry later.',
-  UPSTREAM_ERROR: 'NIM Proxy failed or answered something unexpected; `upstreamStatus` has its HTTP status.',
+  UPSTREAM_UNAVAILABLE:
+    'NIM Proxy or the model deployment is unreachable or overloaded; safe to retry later.',
+  UPSTREAM_ERROR:
+    'NIM Proxy failed or answered something unexpected; `upstreamStatus` has its HTTP status.',
 };
 
-export const ErrorCodeEnum = builder.enumType('ErrorCode', {
-  description: 'Stable error codes: in `GatewayError.code` for mutations, in `extensions.code` for queries.',
-  values: Object.fromEntries(ERROR_CODES.map((code) => [code, { description: CODE_DESCRIPTIONS[code] }])) as Record<
-    ErrorCode,
-    { description: string }
-  >,
+const ErrorCodeEnum = builder.enumType('ErrorCode', {
+  description:
+    'Stable error codes: in `GatewayError.code` for mutations, in `extensions.code` for queries.',
+  values: Object.fromEntries(
+    ERROR_CODES.map((code) => [code, { description: CODE_DESCRIPTIONS[code] }]),
+  ) as Record<ErrorCode, { description: string }>,
 });
 
 const PHASE_DESCRIPTIONS: Record<TimeoutPhaseName, string> = {
   CONNECT: 'Opening the connection to NIM Proxy (UPSTREAM_CONNECT_TIMEOUT_MS).',
   HEADERS: 'Waiting for the response headers (UPSTREAM_HEADERS_TIMEOUT_MS).',
   BODY: 'Waiting between two pieces of the response body (UPSTREAM_BODY_TIMEOUT_MS).',
-  FIRST_TOKEN: 'Streams: from the request to the first token, the first event with content (STREAM_FIRST_TOKEN_TIMEOUT_MS).',
+  FIRST_TOKEN:
+    'Streams: from the request to the first token, the first event with content (STREAM_FIRST_TOKEN_TIMEOUT_MS).',
   IDLE: 'Streams: the longest silence between two events (STREAM_IDLE_TIMEOUT_MS).',
   TOTAL: 'A whole non-streamed call (UPSTREAM_TOTAL_TIMEOUT_MS).',
 };
 
-export const TimeoutPhaseEnum = builder.enumType('TimeoutPhase', {
+const TimeoutPhaseEnum = builder.enumType('TimeoutPhase', {
   description: 'Which upstream timeout fired.',
-  values: Object.fromEntries(TIMEOUT_PHASES.map((p) => [p, { description: PHASE_DESCRIPTIONS[p] }])) as Record<
-    TimeoutPhaseName,
-    { description: string }
-  >,
+  values: Object.fromEntries(
+    TIMEOUT_PHASES.map((p) => [p, { description: PHASE_DESCRIPTIONS[p] }]),
+  ) as Record<TimeoutPhaseName, { description: string }>,
 });
 
-export const GatewayErrorRef = builder.interfaceRef<GatewayFailure>('GatewayError').implement({
+const GatewayErrorRef = builder.interfaceRef<GatewayFailure>('GatewayError').implement({
   description: 'Every typed error: switch on `__typename` or `code`, show `message`.',
   fields: (t) => ({
-    code: t.field({ type: ErrorCodeEnum, description: 'Stable machine-readable code.', resolve: (e) => e.code }),
+    code: t.field({
+      type: ErrorCodeEnum,
+      description: 'Stable machine-readable code.',
+      resolve: (e) => e.code,
+    }),
     message: t.exposeString('message', { description: 'What went wrong, for people.' }),
   }),
 });
@@ -67,7 +74,9 @@ builder.objectType(ModelNotFoundError, {
   description: 'The requested model is not served.',
   fields: (t) => ({
     requestedModel: t.exposeString('model', { description: 'The model id that was asked for.' }),
-    availableModels: t.exposeStringList('availableModels', { description: 'Ids that are served right now.' }),
+    availableModels: t.exposeStringList('availableModels', {
+      description: 'Ids that are served right now.',
+    }),
   }),
 });
 
@@ -76,7 +85,10 @@ builder.objectType(InvalidInputError, {
   name: 'InvalidInputError',
   description: 'An argument is invalid.',
   fields: (t) => ({
-    argument: t.exposeString('argument', { nullable: true, description: 'The argument at fault, when known.' }),
+    argument: t.exposeString('argument', {
+      nullable: true,
+      description: 'The argument at fault, when known.',
+    }),
   }),
 });
 
@@ -109,7 +121,11 @@ builder.objectType(UpstreamTimeoutError, {
   name: 'UpstreamTimeoutError',
   description: 'NIM Proxy did not answer in time.',
   fields: (t) => ({
-    phase: t.field({ type: TimeoutPhaseEnum, description: 'The timeout that fired.', resolve: (e) => e.phase }),
+    phase: t.field({
+      type: TimeoutPhaseEnum,
+      description: 'The timeout that fired.',
+      resolve: (e) => e.phase,
+    }),
   }),
 });
 
@@ -122,7 +138,9 @@ builder.objectType(UpstreamError, {
       nullable: true,
       description: 'HTTP status from NIM Proxy; null when no response arrived.',
     }),
-    retryable: t.exposeBoolean('retryable', { description: 'Whether the same request may succeed later.' }),
+    retryable: t.exposeBoolean('retryable', {
+      description: 'Whether the same request may succeed later.',
+    }),
   }),
 });
 
@@ -142,9 +160,17 @@ export function toFailure(error: unknown): GatewayFailure {
     case 'rate_limited':
       return new RateLimitedError(error.message, error.retryAfterSeconds);
     case 'timeout':
-      return new UpstreamTimeoutError(error.message, (error.phase ?? 'total').toUpperCase() as TimeoutPhaseName);
+      return new UpstreamTimeoutError(
+        error.message,
+        (error.phase ?? 'total').toUpperCase() as TimeoutPhaseName,
+      );
     case 'unavailable':
-      return new UpstreamError('UPSTREAM_UNAVAILABLE', error.message, error.status, error.retryable);
+      return new UpstreamError(
+        'UPSTREAM_UNAVAILABLE',
+        error.message,
+        error.status,
+        error.retryable,
+      );
     case 'upstream':
       return new UpstreamError('UPSTREAM_ERROR', error.message, error.status, error.retryable);
   }

@@ -11,7 +11,14 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export const TIMEOUT_PHASES = ['CONNECT', 'HEADERS', 'BODY', 'FIRST_TOKEN', 'IDLE', 'TOTAL'] as const;
+export const TIMEOUT_PHASES = [
+  'CONNECT',
+  'HEADERS',
+  'BODY',
+  'FIRST_TOKEN',
+  'IDLE',
+  'TOTAL',
+] as const;
 export type TimeoutPhaseName = (typeof TIMEOUT_PHASES)[number];
 
 export abstract class GatewayFailure extends Error {
@@ -70,7 +77,12 @@ export class UpstreamError extends GatewayFailure {
   readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR';
   readonly upstreamStatus: number | null;
   readonly retryable: boolean;
-  constructor(code: UpstreamError['code'], message: string, upstreamStatus: number | null, retryable: boolean) {
+  constructor(
+    code: UpstreamError['code'],
+    message: string,
+    upstreamStatus: number | null,
+    retryable: boolean,
+  ) {
     super(message);
     this.code = code;
     this.upstreamStatus = upstreamStatus;

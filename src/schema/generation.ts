@@ -2,7 +2,12 @@
 import type { ArgBuilder, ObjectFieldBuilder } from '@pothos/core';
 import { recordGeneration, type Context } from '../context.ts';
 import type { GenerationParams, ResponseFormat } from '../nim/params.ts';
-import type { ChatCompletionResponse, CompletionResponse, TokenLogprob, Usage } from '../nim/wire.ts';
+import type {
+  ChatCompletionResponse,
+  CompletionResponse,
+  TokenLogprob,
+  Usage,
+} from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
 import { toFailure } from './errors.ts';
 import { InvalidInputError } from './failures.ts';
@@ -15,25 +20,36 @@ import {
   type ResponseFormatArg,
 } from './options.ts';
 
-const FINISH_REASONS = ['STOP', 'LENGTH', 'TOOL_CALLS', 'CONTENT_FILTER', 'ABORT', 'OTHER'] as const;
+const FINISH_REASONS = [
+  'STOP',
+  'LENGTH',
+  'TOOL_CALLS',
+  'CONTENT_FILTER',
+  'ABORT',
+  'OTHER',
+] as const;
 type FinishReasonName = (typeof FINISH_REASONS)[number];
 
-export const FinishReasonEnum = builder.enumType('FinishReason', {
+const FinishReasonEnum = builder.enumType('FinishReason', {
   description: 'Why generation stopped.',
   values: {
     STOP: { description: 'The model ended its answer or hit a stop sequence.' },
     LENGTH: { description: 'maxTokens or the context window was reached: the text is cut.' },
     TOOL_CALLS: { description: 'The model asked to call a tool.' },
-    CONTENT_FILTER: { description: 'A content filter (a guardrail in front of the model) withheld or cut the text.' },
+    CONTENT_FILTER: {
+      description: 'A content filter (a guardrail in front of the model) withheld or cut the text.',
+    },
     ABORT: { description: 'The upstream aborted the generation.' },
     OTHER: { description: 'A reason this gateway does not know; see the upstream logs.' },
   },
 });
 
-export function toFinishReason(reason: string | null): FinishReasonName | null {
+function toFinishReason(reason: string | null): FinishReasonName | null {
   if (reason === null) return null;
   const name = reason.toUpperCase();
-  return (FINISH_REASONS as readonly string[]).includes(name) ? (name as FinishReasonName) : 'OTHER';
+  return (FINISH_REASONS as readonly string[]).includes(name)
+    ? (name as FinishReasonName)
+    : 'OTHER';
 }
 
 /** The `finishReason` field of a choice, for every kind of choice. */
@@ -48,7 +64,7 @@ export function finishReasonField<Choice extends { finish_reason: string | null 
   });
 }
 
-export const UsageRef = builder.objectRef<Usage>('Usage').implement({
+const UsageRef = builder.objectRef<Usage>('Usage').implement({
   description: 'Token counts as reported by the model.',
   fields: (t) => ({
     promptTokens: t.exposeInt('prompt_tokens', { description: 'Tokens in the prompt.' }),
@@ -72,8 +88,15 @@ export const GenerationRef = builder.interfaceRef<GenerationResponse>('Generatio
       type: ModelRef,
       description: 'The model that generated it.',
       resolve: async (g, _args, ctx) =>
-        (await ctx.models.load(g.model)) ??
-        { id: g.model, object: 'model', created: null, owned_by: null, root: null, parent: null, max_model_len: null },
+        (await ctx.models.load(g.model)) ?? {
+          id: g.model,
+          object: 'model',
+          created: null,
+          owned_by: null,
+          root: null,
+          parent: null,
+          max_model_len: null,
+        },
     }),
     usage: t.field({
       type: UsageRef,
@@ -84,14 +107,19 @@ export const GenerationRef = builder.interfaceRef<GenerationResponse>('Generatio
   }),
 });
 
-export const TokenLogprobRef = builder.objectRef<TokenLogprob>('TokenLogprob').implement({
-  description: 'A generated token with its log-probability and the likeliest alternatives at its position.',
+const TokenLogprobRef = builder.objectRef<TokenLogprob>('TokenLogprob').implement({
+  description:
+    'A generated token with its log-probability and the likeliest alternatives at its position.',
   fields: (t) => ({
     token: t.exposeString('token', { description: 'The token as text.' }),
-    logprob: t.exposeFloat('logprob', { nullable: true, description: 'Its natural-log probability (0 is certain); null when unknown.' }),
+    logprob: t.exposeFloat('logprob', {
+      nullable: true,
+      description: 'Its natural-log probability (0 is certain); null when unknown.',
+    }),
     topLogprobs: t.field({
       type: [TopLogprobRef],
-      description: 'The likeliest tokens at this position, as many as `options.logprobs` asked for.',
+      description:
+        'The likeliest tokens at this position, as many as `options.logprobs` asked for.',
       resolve: (l) => l.top,
     }),
   }),
@@ -126,8 +154,14 @@ export const generationArgs = (arg: ArgBuilder<BuilderTypes>) => ({
     description:
       'Most tokens to generate per choice: 1 to MAX_TOKENS_LIMIT (default 4096). Default DEFAULT_MAX_TOKENS (256); a cap is always sent.',
   }),
-  options: arg({ type: GenerationOptionsInput, description: 'Sampling parameters; every field is optional.' }),
-  responseFormat: arg({ type: ResponseFormatInput, description: 'Ask for JSON instead of free text.' }),
+  options: arg({
+    type: GenerationOptionsInput,
+    description: 'Sampling parameters; every field is optional.',
+  }),
+  responseFormat: arg({
+    type: ResponseFormatInput,
+    description: 'Ask for JSON instead of free text.',
+  }),
 });
 
 interface GenerationArgs {
@@ -157,12 +191,16 @@ export function prepareGeneration(
   const model = String(args.model).trim();
   if (model === '') throw new InvalidInputError('model', 'model: must not be empty');
   const maxTokens = args.maxTokens ?? ctx.limits.defaultMaxTokens;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new InvalidInputError('maxTokens', 'maxTokens: must be at least 1');
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    throw new InvalidInputError('maxTokens', 'maxTokens: must be at least 1');
   if (maxTokens > ctx.limits.maxTokens) {
     throw new InvalidInputError('maxTokens', `maxTokens: must be at most ${ctx.limits.maxTokens}`);
   }
   if (prompt.chars > ctx.limits.maxPromptChars) {
-    throw new InvalidInputError(prompt.argument, `${prompt.argument}: must be at most ${ctx.limits.maxPromptChars} characters`);
+    throw new InvalidInputError(
+      prompt.argument,
+      `${prompt.argument}: must be at most ${ctx.limits.maxPromptChars} characters`,
+    );
   }
   const params = readOptions(args.options, kind, maxTokens);
   return { model, maxTokens, params, responseFormat: readResponseFormat(args.responseFormat) };

@@ -7,16 +7,28 @@ export const ModelRef = builder.objectRef<ModelCard>('Model');
 ModelRef.implement({
   description: 'A model deployment that NIM Proxy routes to, as listed by `GET /v1/models`.',
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'The id to pass as `model`, namespace included (e.g. `meta/llama-3.1-8b-instruct`).' }),
-    ownedBy: t.exposeString('owned_by', { nullable: true, description: 'Owner as reported upstream (NIM reports "system"; not meaningful).' }),
+    id: t.exposeID('id', {
+      description:
+        'The id to pass as `model`, namespace included (e.g. `meta/llama-3.1-8b-instruct`).',
+    }),
+    ownedBy: t.exposeString('owned_by', {
+      nullable: true,
+      description: 'Owner as reported upstream (NIM reports "system"; not meaningful).',
+    }),
     created: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'When the serving NIM started (not a model release date).',
       resolve: (m) => (m.created === null ? null : new Date(m.created * 1000)),
     }),
-    root: t.exposeString('root', { nullable: true, description: 'Base weights: served name or path; for a LoRA adapter, the adapter path.' }),
-    parentId: t.exposeID('parent', { nullable: true, description: 'For a LoRA adapter, the id of its base model; null otherwise.' }),
+    root: t.exposeString('root', {
+      nullable: true,
+      description: 'Base weights: served name or path; for a LoRA adapter, the adapter path.',
+    }),
+    parentId: t.exposeID('parent', {
+      nullable: true,
+      description: 'For a LoRA adapter, the id of its base model; null otherwise.',
+    }),
     parent: t.field({
       type: ModelRef,
       nullable: true,
@@ -25,7 +37,8 @@ ModelRef.implement({
     }),
     maxModelLength: t.exposeInt('max_model_len', {
       nullable: true,
-      description: 'Context window in tokens (prompt + completion); null when not reported (e.g. adapters).',
+      description:
+        'Context window in tokens (prompt + completion); null when not reported (e.g. adapters).',
     }),
   }),
 });
@@ -46,7 +59,9 @@ builder.queryFields((t) => ({
     type: ModelRef,
     nullable: true,
     description: 'One model by id; null when NIM Proxy does not serve it.',
-    args: { id: t.arg.id({ required: true, description: 'Model id, e.g. `meta/llama-3.1-8b-instruct`.' }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'Model id, e.g. `meta/llama-3.1-8b-instruct`.' }),
+    },
     resolve: async (_root, { id }, ctx) => {
       try {
         return await ctx.models.load(String(id));

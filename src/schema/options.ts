@@ -1,7 +1,12 @@
 // The knobs every generation takes: GenerationOptions and ResponseFormatInput, with NIM's ranges
 // checked here so that an out-of-range value never costs an upstream call.
 import { z } from 'zod';
-import { PARAMETERS, type GenerationParams, type AnyParameter, type ParameterName } from '../nim/parameters.ts';
+import {
+  PARAMETERS,
+  type GenerationParams,
+  type AnyParameter,
+  type ParameterName,
+} from '../nim/parameters.ts';
 import type { ResponseFormat } from '../nim/params.ts';
 import { builder } from './builder.ts';
 import { InvalidInputError } from './failures.ts';
@@ -12,17 +17,19 @@ export const GenerationOptionsInput = builder.inputType('GenerationOptions', {
   // Derived from the one parameter table: a parameter is declared there, nowhere else.
   fields: (t) =>
     Object.fromEntries(
-      (Object.entries(PARAMETERS) as [ParameterName, AnyParameter][]).map(([name, { kind, description }]) => {
-        const field = { description };
-        if (kind === 'float') return [name, t.float(field)];
-        if (kind === 'int') return [name, t.int(field)];
-        if (kind === 'boolean') return [name, t.boolean(field)];
-        return [name, kind === 'string' ? t.string(field) : t.stringList(field)];
-      }),
+      (Object.entries(PARAMETERS) as [ParameterName, AnyParameter][]).map(
+        ([name, { kind, description }]) => {
+          const field = { description };
+          if (kind === 'float') return [name, t.float(field)];
+          if (kind === 'int') return [name, t.int(field)];
+          if (kind === 'boolean') return [name, t.boolean(field)];
+          return [name, kind === 'string' ? t.string(field) : t.stringList(field)];
+        },
+      ),
     ) as Record<ParameterName, ReturnType<typeof t.float>>,
 });
 
-export const ResponseFormatTypeEnum = builder.enumType('ResponseFormatType', {
+const ResponseFormatTypeEnum = builder.enumType('ResponseFormatType', {
   description: 'What shape the generated text must have.',
   values: {
     TEXT: { description: 'Free text (the default).' },
@@ -32,19 +39,36 @@ export const ResponseFormatTypeEnum = builder.enumType('ResponseFormatType', {
 });
 
 export const ResponseFormatInput = builder.inputType('ResponseFormatInput', {
-  description: 'Structured output, sent as `response_format`. The parsed value is in the result\'s `json` field.',
+  description:
+    "Structured output, sent as `response_format`. The parsed value is in the result's `json` field.",
   fields: (t) => ({
-    type: t.field({ type: ResponseFormatTypeEnum, required: true, description: 'The shape to produce.' }),
-    schema: t.field({ type: 'JSON', description: 'JSON_SCHEMA only (and required there): a JSON Schema object.' }),
-    name: t.string({ description: 'JSON_SCHEMA only: a name for the schema, 1 to 64 of a-z A-Z 0-9 _ -. Default "response".' }),
-    strict: t.boolean({ description: 'JSON_SCHEMA only: ask the upstream to follow the schema strictly.' }),
+    type: t.field({
+      type: ResponseFormatTypeEnum,
+      required: true,
+      description: 'The shape to produce.',
+    }),
+    schema: t.field({
+      type: 'JSON',
+      description: 'JSON_SCHEMA only (and required there): a JSON Schema object.',
+    }),
+    name: t.string({
+      description:
+        'JSON_SCHEMA only: a name for the schema, 1 to 64 of a-z A-Z 0-9 _ -. Default "response".',
+    }),
+    strict: t.boolean({
+      description: 'JSON_SCHEMA only: ask the upstream to follow the schema strictly.',
+    }),
   }),
 });
 
 type Nullable<T> = { [K in keyof T]?: T[K] | null };
 
 const optionsSchema = z
-  .object(Object.fromEntries(Object.entries(PARAMETERS).map(([name, parameter]) => [name, parameter.check])) as { [N in ParameterName]: (typeof PARAMETERS)[N]['check'] })
+  .object(
+    Object.fromEntries(
+      Object.entries(PARAMETERS).map(([name, parameter]) => [name, parameter.check]),
+    ) as { [N in ParameterName]: (typeof PARAMETERS)[N]['check'] },
+  )
   .partial();
 
 /** The options as given (nulls dropped), or an InvalidInputError that names the field. */
@@ -65,11 +89,17 @@ export function readOptions(
   for (const name of Object.keys(params) as ParameterName[]) {
     const { only }: AnyParameter = PARAMETERS[name];
     if (only !== undefined && only !== kind) {
-      throw new InvalidInputError(`options.${name}`, `options.${name}: only complete and completionStream accept it`);
+      throw new InvalidInputError(
+        `options.${name}`,
+        `options.${name}: only complete and completionStream accept it`,
+      );
     }
   }
   if (params.minTokens != null && params.minTokens > maxTokens) {
-    throw new InvalidInputError('options.minTokens', `options.minTokens: must be at most maxTokens (${maxTokens})`);
+    throw new InvalidInputError(
+      'options.minTokens',
+      `options.minTokens: must be at most maxTokens (${maxTokens})`,
+    );
   }
   return params;
 }
@@ -84,9 +114,12 @@ export interface ResponseFormatArg {
 const SCHEMA_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The wire `response_format`, or an InvalidInputError. */
-export function readResponseFormat(format: ResponseFormatArg | null | undefined): ResponseFormat | null {
+export function readResponseFormat(
+  format: ResponseFormatArg | null | undefined,
+): ResponseFormat | null {
   if (!format) return null;
-  const bad = (field: string, message: string) => new InvalidInputError(`responseFormat.${field}`, `responseFormat.${field}: ${message}`);
+  const bad = (field: string, message: string) =>
+    new InvalidInputError(`responseFormat.${field}`, `responseFormat.${field}: ${message}`);
   if (format.type !== 'JSON_SCHEMA') {
     for (const field of ['schema', 'name', 'strict'] as const) {
       if (format[field] != null) throw bad(field, 'only JSON_SCHEMA takes it');
@@ -99,7 +132,11 @@ export function readResponseFormat(format: ResponseFormatArg | null | undefined)
   }
   const name = format.name ?? 'response';
   if (!SCHEMA_NAME.test(name)) throw bad('name', 'must be 1 to 64 characters of a-z A-Z 0-9 _ -');
-  const jsonSchema = { name, schema: schema as Record<string, unknown>, ...(format.strict == null ? {} : { strict: format.strict }) };
+  const jsonSchema = {
+    name,
+    schema: schema as Record<string, unknown>,
+    ...(format.strict == null ? {} : { strict: format.strict }),
+  };
   return { type: 'json_schema', json_schema: jsonSchema };
 }
 

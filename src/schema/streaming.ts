@@ -5,8 +5,20 @@ import type { ResponseFormat } from '../nim/params.ts';
 import type { ChoiceDelta, StreamPart } from '../nim/stream.ts';
 import type { Usage } from '../nim/wire.ts';
 import { builder } from './builder.ts';
-import { chatArgs, chatFields, ChatRoleEnum, prepareChat, toRoleName, type ChatResult } from './chat.ts';
-import { completionArgs, completionFields, prepareCompletion, type CompletionResult } from './completions.ts';
+import {
+  chatArgs,
+  chatFields,
+  ChatRoleEnum,
+  prepareChat,
+  toRoleName,
+  type ChatResult,
+} from './chat.ts';
+import {
+  completionArgs,
+  completionFields,
+  prepareCompletion,
+  type CompletionResult,
+} from './completions.ts';
 import { toFailure } from './errors.ts';
 import { GENERATION_FAILURES } from './failures.ts';
 import { finishReasonField, GenerationRef, logprobsField, type Formatted } from './generation.ts';
@@ -15,8 +27,12 @@ import { generationCost } from './cost.ts';
 const CompletionChunkRef = builder.objectRef<ChoiceDelta>('CompletionChunk').implement({
   description: 'New text of one choice, as soon as the upstream produced it.',
   fields: (t) => ({
-    index: t.exposeInt('index', { description: 'The choice this text belongs to (0 unless several were asked for).' }),
-    text: t.exposeString('text', { description: 'The new text; append it to what came before for this index.' }),
+    index: t.exposeInt('index', {
+      description: 'The choice this text belongs to (0 unless several were asked for).',
+    }),
+    text: t.exposeString('text', {
+      description: 'The new text; append it to what came before for this index.',
+    }),
     finishReason: finishReasonField(t),
     logprobs: logprobsField(t),
   }),
@@ -25,14 +41,18 @@ const CompletionChunkRef = builder.objectRef<ChoiceDelta>('CompletionChunk').imp
 const ChatChunkRef = builder.objectRef<ChoiceDelta>('ChatChunk').implement({
   description: 'New content of one choice of the answer, as soon as the upstream produced it.',
   fields: (t) => ({
-    index: t.exposeInt('index', { description: 'The choice this delta belongs to (0 unless several were asked for).' }),
+    index: t.exposeInt('index', {
+      description: 'The choice this delta belongs to (0 unless several were asked for).',
+    }),
     role: t.field({
       type: ChatRoleEnum,
       nullable: true,
       description: 'Set on the first delta of a choice when the upstream announces the role.',
       resolve: (d) => (d.role === null ? null : toRoleName(d.role)),
     }),
-    content: t.exposeString('text', { description: 'The new content; append it to what came before for this index.' }),
+    content: t.exposeString('text', {
+      description: 'The new content; append it to what came before for this index.',
+    }),
     reasoningContent: t.exposeString('reasoning', {
       nullable: true,
       description: 'New reasoning text of reasoning models, when the upstream separates it.',
@@ -43,13 +63,15 @@ const ChatChunkRef = builder.objectRef<ChoiceDelta>('ChatChunk').implement({
 });
 
 const CompletionDoneRef = builder.objectRef<CompletionResult>('CompletionDone').implement({
-  description: 'The last event of a successful completion stream: every choice in full, its finish reason, and the usage.',
+  description:
+    'The last event of a successful completion stream: every choice in full, its finish reason, and the usage.',
   interfaces: [GenerationRef],
   fields: completionFields,
 });
 
 const ChatDoneRef = builder.objectRef<ChatResult>('ChatDone').implement({
-  description: 'The last event of a successful chat stream: every choice in full, its finish reason, and the usage.',
+  description:
+    'The last event of a successful chat stream: every choice in full, its finish reason, and the usage.',
   interfaces: [GenerationRef],
   fields: chatFields,
 });
@@ -57,7 +79,8 @@ const ChatDoneRef = builder.objectRef<ChatResult>('ChatDone').implement({
 const isDelta = (value: object): value is ChoiceDelta => !('choices' in value);
 
 const CompletionStreamEvent = builder.errorUnion('CompletionStreamEvent', {
-  description: 'One event of completionStream: a chunk, or the terminal CompletionDone or typed error.',
+  description:
+    'One event of completionStream: a chunk, or the terminal CompletionDone or typed error.',
   types: [CompletionChunkRef, CompletionDoneRef, ...GENERATION_FAILURES],
   resolveType: (value) => (isDelta(value) ? 'CompletionChunk' : 'CompletionDone'),
 });
@@ -72,7 +95,10 @@ const ChatStreamEvent = builder.errorUnion('ChatStreamEvent', {
  * Relays a stream; every failure (bad input, unknown model, upstream fault) becomes the one
  * terminal typed error, which the errors plugin yields as the last event.
  */
-async function* relay<Input extends { model: string; responseFormat: ResponseFormat | null }, Final extends { usage: Usage | null }>(
+async function* relay<
+  Input extends { model: string; responseFormat: ResponseFormat | null },
+  Final extends { usage: Usage | null },
+>(
   ctx: Context,
   prepare: () => Input,
   open: (input: Input) => AsyncIterable<StreamPart<Final>>,
@@ -85,7 +111,9 @@ async function* relay<Input extends { model: string; responseFormat: ResponseFor
     for await (const part of open(input)) {
       if (part.type === 'done') recordGeneration(ctx, model, part.result.usage);
       else ctx.trace.chunk();
-      yield part.type === 'delta' ? part.delta : { ...part.result, responseFormat: input.responseFormat };
+      yield part.type === 'delta'
+        ? part.delta
+        : { ...part.result, responseFormat: input.responseFormat };
     }
   } catch (error) {
     // The client is gone: nobody is left to tell, and it is not a server error.
@@ -93,7 +121,9 @@ async function* relay<Input extends { model: string; responseFormat: ResponseFor
       ctx.trace.cancelled = true;
       return;
     }
-    throw ctx.trace.fail(toFailure(model === null ? error : await ctx.models.explain(error, model)));
+    throw ctx.trace.fail(
+      toFailure(model === null ? error : await ctx.models.explain(error, model)),
+    );
   }
 }
 
@@ -101,10 +131,15 @@ builder.subscriptionField('completionStream', (t) =>
   t.field({
     extensions: generationCost,
     type: CompletionStreamEvent,
-    description: 'complete, streamed: the text arrives chunk by chunk (`POST /v1/completions` with `stream: true`).',
+    description:
+      'complete, streamed: the text arrives chunk by chunk (`POST /v1/completions` with `stream: true`).',
     args: completionArgs(t.arg),
     subscribe: (_root, args, ctx) =>
-      relay(ctx, () => prepareCompletion(ctx, args), (input) => ctx.nim.streamCompletion(input, ctx.upstream)),
+      relay(
+        ctx,
+        () => prepareCompletion(ctx, args),
+        (input) => ctx.nim.streamCompletion(input, ctx.upstream),
+      ),
     resolve: (event) => event,
   }),
 );
@@ -113,10 +148,15 @@ builder.subscriptionField('chatStream', (t) =>
   t.field({
     extensions: generationCost,
     type: ChatStreamEvent,
-    description: 'chat, streamed: the answer arrives chunk by chunk (`POST /v1/chat/completions` with `stream: true`).',
+    description:
+      'chat, streamed: the answer arrives chunk by chunk (`POST /v1/chat/completions` with `stream: true`).',
     args: chatArgs(t.arg),
     subscribe: (_root, args, ctx) =>
-      relay(ctx, () => prepareChat(ctx, args), (input) => ctx.nim.streamChat(input, ctx.upstream)),
+      relay(
+        ctx,
+        () => prepareChat(ctx, args),
+        (input) => ctx.nim.streamChat(input, ctx.upstream),
+      ),
     resolve: (event) => event,
   }),
 );

@@ -43,7 +43,7 @@ const MESSAGE_BY_STATUS: Record<number, string> = {
   504: 'Gateway timeout',
 };
 
-export function errorType(status: number): string {
+function errorType(status: number): string {
   return TYPE_BY_STATUS[status] ?? (status >= 500 ? 'InternalServerError' : 'BadRequestError');
 }
 
@@ -51,12 +51,17 @@ export function defaultMessage(status: number): string {
   return MESSAGE_BY_STATUS[status] ?? `HTTP ${status}`;
 }
 
-export function errorWire(status: number, message: string, param: string | null): ErrorWire {
+function errorWire(status: number, message: string, param: string | null): ErrorWire {
   return { message, type: errorType(status), param, code: status };
 }
 
 /** The body NIM sends for an error, in the configured shape. */
-export function errorBody(style: ErrorStyle, status: number, message: string, param: string | null): unknown {
+export function errorBody(
+  style: ErrorStyle,
+  status: number,
+  message: string,
+  param: string | null,
+): unknown {
   const wire = errorWire(status, message, param);
   if (style === 'string') return { error: message };
   if (style === 'nested') return { error: wire };

@@ -42,7 +42,9 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Resolves only when the exchange is abandoned: a stalled upstream that never speaks again. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }
 
 export function isAbortError(error: unknown): boolean {
@@ -76,7 +78,11 @@ export function sendBody(
   const { res, fault } = exchange;
   if (exchange.signal.aborted || res.headersSent) return;
   const bytes = Buffer.from(body, 'utf8');
-  res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': String(bytes.length) });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': contentType,
+    'Content-Length': String(bytes.length),
+  });
   if (fault?.drop === 'mid-body') {
     // Full Content-Length, half the bytes, then a dead socket: the client sees a truncated body.
     res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => dropConnection(exchange));
@@ -85,7 +91,12 @@ export function sendBody(
   res.end(bytes);
 }
 
-export function sendJson(exchange: Exchange, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  exchange: Exchange,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   let json = JSON.stringify(body);
   const oversized = exchange.fault?.oversizedBytes;
   if (status === 200 && oversized !== undefined) json = padJson(json, oversized);
@@ -99,5 +110,10 @@ export function sendError(
   param: string | null = null,
   options: { style?: ErrorStyle; headers?: Record<string, string> } = {},
 ): void {
-  sendJson(exchange, status, errorBody(options.style ?? exchange.errorStyle, status, message, param), options.headers);
+  sendJson(
+    exchange,
+    status,
+    errorBody(options.style ?? exchange.errorStyle, status, message, param),
+    options.headers,
+  );
 }

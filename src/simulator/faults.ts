@@ -1,7 +1,7 @@
 // Faults a test can queue: what goes wrong, for which requests, how many times.
 import type { ErrorStyle } from './errors.ts';
 
-export type StreamFaultKind = 'stall' | 'malformed' | 'no-done' | 'error-event' | 'cut';
+type StreamFaultKind = 'stall' | 'malformed' | 'no-done' | 'error-event' | 'cut';
 
 export interface Fault {
   /** Only requests whose pathname equals this; default any /v1/* path except health. */
@@ -52,7 +52,10 @@ function isHealthPath(path: string): boolean {
 /** Faults that only make sense once an event stream has started match streaming requests only. */
 function needsStream(fault: Fault): boolean {
   return (
-    fault.stream !== undefined || fault.firstTokenDelayMs !== undefined || fault.firstContentDelayMs !== undefined || fault.choicesReversed !== undefined
+    fault.stream !== undefined ||
+    fault.firstTokenDelayMs !== undefined ||
+    fault.firstContentDelayMs !== undefined ||
+    fault.choicesReversed !== undefined
   );
 }
 
@@ -62,7 +65,8 @@ export class FaultQueue {
 
   add(fault: Fault): void {
     const times = fault.times ?? 1;
-    if (!(times > 0)) throw new RangeError(`fault.times must be a positive number, got ${String(fault.times)}`);
+    if (!(times > 0))
+      throw new RangeError(`fault.times must be a positive number, got ${String(fault.times)}`);
     this.#queue.push({ fault: { ...fault }, remaining: times });
   }
 
@@ -77,7 +81,10 @@ export class FaultQueue {
   /** Removes one use of the first fault matching this request and returns it, or null. */
   take(path: string, streaming: boolean): Fault | null {
     const index = this.#queue.findIndex(({ fault }) => {
-      const pathMatches = fault.path === undefined ? path.startsWith('/v1/') && !isHealthPath(path) : fault.path === path;
+      const pathMatches =
+        fault.path === undefined
+          ? path.startsWith('/v1/') && !isHealthPath(path)
+          : fault.path === path;
       return pathMatches && (streaming || !needsStream(fault));
     });
     const entry = this.#queue[index];

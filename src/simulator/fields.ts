@@ -28,21 +28,24 @@ export function optionalInteger(body: Body, name: string, param = name): number 
 export function optionalNumber(body: Body, name: string, param = name): number | null {
   const value = body[name];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`${param} must be a number, got ${describe(value)}.`, param);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw bad(`${param} must be a number, got ${describe(value)}.`, param);
   return value;
 }
 
 export function optionalBoolean(body: Body, name: string, param = name): boolean | null {
   const value = body[name];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'boolean') throw bad(`${param} must be a boolean, got ${describe(value)}.`, param);
+  if (typeof value !== 'boolean')
+    throw bad(`${param} must be a boolean, got ${describe(value)}.`, param);
   return value;
 }
 
 export function optionalString(body: Body, name: string, param = name): string | null {
   const value = body[name];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw bad(`${param} must be a string, got ${describe(value)}.`, param);
+  if (typeof value !== 'string')
+    throw bad(`${param} must be a string, got ${describe(value)}.`, param);
   return value;
 }
 

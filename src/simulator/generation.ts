@@ -9,17 +9,23 @@ import type {
   UsageWire,
 } from '../nim/wire-server.ts';
 import { jsonTokens } from './json.ts';
-import { chatLogprobs, completionLogprobs, promptLogprobs, tokenLogprob, type LoggedToken } from './logprobs.ts';
+import {
+  chatLogprobs,
+  completionLogprobs,
+  promptLogprobs,
+  tokenLogprob,
+  type LoggedToken,
+} from './logprobs.ts';
 import type { GenerationInput } from './requests.ts';
 import { fnv1a, generate, mulberry32, type Generation } from './text.ts';
 
 /** One streamed chunk's worth of a choice: its text and the tokens (with logprobs, if asked) it carries. */
-export interface Step {
+interface Step {
   text: string;
   logged: LoggedToken[];
 }
 
-export interface ChoicePlan {
+interface ChoicePlan {
   generation: Generation;
   /** What the last chunk says: the generation's own reason, unless a fault replaced it. */
   finishReason: string | null;
@@ -60,8 +66,12 @@ function planChoice(input: GenerationInput, index: number): ChoicePlan {
   let offset = echo.length;
   generation.pieces.forEach((piece, position) => {
     if (piece === '') return;
-    const logprob = count === null ? null : tokenLogprob(key, position, piece, count, temperature === 0);
-    steps.push({ text: piece, logged: logprob === null ? [] : [{ token: piece, offset, logprob }] });
+    const logprob =
+      count === null ? null : tokenLogprob(key, position, piece, count, temperature === 0);
+    steps.push({
+      text: piece,
+      logged: logprob === null ? [] : [{ token: piece, offset, logprob }],
+    });
     offset += piece.length;
   });
   const first = steps[0] ?? { text: '', logged: [] };
@@ -71,7 +81,10 @@ function planChoice(input: GenerationInput, index: number): ChoicePlan {
 }
 
 /** The plan with the finish reasons a fault asked for (undefined entries keep their own). */
-export function withFinishReasons(plan: Plan, reasons: ReadonlyArray<string | null | undefined> | undefined): Plan {
+export function withFinishReasons(
+  plan: Plan,
+  reasons: ReadonlyArray<string | null | undefined> | undefined,
+): Plan {
   if (reasons === undefined) return plan;
   const choices = plan.choices.map((choice, index) => {
     const reason = reasons[index];
@@ -82,7 +95,10 @@ export function withFinishReasons(plan: Plan, reasons: ReadonlyArray<string | nu
 
 export function planGeneration(input: GenerationInput): Plan {
   const choices = Array.from({ length: input.n }, (_, index) => planChoice(input, index));
-  const completionTokens = choices.reduce((sum, choice) => sum + choice.generation.completionTokens, 0);
+  const completionTokens = choices.reduce(
+    (sum, choice) => sum + choice.generation.completionTokens,
+    0,
+  );
   const prefix = input.kind === 'completion' ? 'cmpl' : 'chatcmpl';
   return {
     id: `${prefix}-${randomBytes(16).toString('hex')}`,
@@ -118,7 +134,10 @@ export function completionResponse(plan: Plan): CompletionResponseWire {
     choices: plan.choices.map((choice, index) => ({
       index,
       text: textOf(choice),
-      logprobs: completionLogprobsOf(plan, choice.steps.flatMap((step) => step.logged)),
+      logprobs: completionLogprobsOf(
+        plan,
+        choice.steps.flatMap((step) => step.logged),
+      ),
       finish_reason: choice.finishReason,
       stop_reason: choice.generation.stopReason,
     })),
@@ -135,7 +154,10 @@ export function chatResponse(plan: Plan): ChatCompletionResponseWire {
     choices: plan.choices.map((choice, index) => ({
       index,
       message: { role: 'assistant', content: textOf(choice) },
-      logprobs: chatLogprobsOf(plan, choice.steps.flatMap((step) => step.logged)),
+      logprobs: chatLogprobsOf(
+        plan,
+        choice.steps.flatMap((step) => step.logged),
+      ),
       finish_reason: choice.finishReason,
       stop_reason: choice.generation.stopReason,
     })),
@@ -173,7 +195,15 @@ export function streamRounds(plan: Plan): StreamEvent[][] {
           object: 'chat.completion.chunk',
           created: plan.created,
           model: plan.input.modelId,
-          choices: [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null, stop_reason: null }],
+          choices: [
+            {
+              index,
+              delta: { role: 'assistant', content: '' },
+              logprobs: null,
+              finish_reason: null,
+              stop_reason: null,
+            },
+          ],
         },
       })),
     );

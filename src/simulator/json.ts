@@ -2,7 +2,7 @@
 import { bad, describe, isObject, type Body } from './fields.ts';
 import { splitTokens, WORDS } from './text.ts';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export type ResponseFormat =
   | { type: 'json_object' }
@@ -15,22 +15,35 @@ const PARAM = 'response_format';
 export function readResponseFormat(body: Body): ResponseFormat | null {
   const value = body[PARAM];
   if (value === undefined || value === null) return null;
-  if (!isObject(value)) throw bad(`response_format must be an object, got ${describe(value)}.`, PARAM);
+  if (!isObject(value))
+    throw bad(`response_format must be an object, got ${describe(value)}.`, PARAM);
   const type = value['type'];
   if (typeof type !== 'string' || !FORMAT_TYPES.includes(type)) {
-    throw bad(`response_format.type must be one of 'text', 'json_object' or 'json_schema', got ${describe(type)}.`, PARAM);
+    throw bad(
+      `response_format.type must be one of 'text', 'json_object' or 'json_schema', got ${describe(type)}.`,
+      PARAM,
+    );
   }
   if (type === 'text') return null;
   if (type === 'json_object') return { type };
   const spec = value['json_schema'];
-  if (!isObject(spec)) throw bad('response_format.json_schema must be an object when type is json_schema.', PARAM);
+  if (!isObject(spec))
+    throw bad('response_format.json_schema must be an object when type is json_schema.', PARAM);
   const name = spec['name'];
-  if (typeof name !== 'string') throw bad(`response_format.json_schema.name must be a string, got ${describe(name)}.`, PARAM);
+  if (typeof name !== 'string')
+    throw bad(`response_format.json_schema.name must be a string, got ${describe(name)}.`, PARAM);
   const schema = spec['schema'];
-  if (!isObject(schema)) throw bad(`response_format.json_schema.schema must be an object, got ${describe(schema)}.`, PARAM);
+  if (!isObject(schema))
+    throw bad(
+      `response_format.json_schema.schema must be an object, got ${describe(schema)}.`,
+      PARAM,
+    );
   const strict = spec['strict'] ?? null;
   if (strict !== null && typeof strict !== 'boolean') {
-    throw bad(`response_format.json_schema.strict must be a boolean, got ${describe(strict)}.`, PARAM);
+    throw bad(
+      `response_format.json_schema.strict must be a boolean, got ${describe(strict)}.`,
+      PARAM,
+    );
   }
   return { type: 'json_schema', name, schema, strict };
 }
@@ -68,7 +81,8 @@ function freeObject(random: Random, depth: number): { [key: string]: JsonValue }
     if (kind === 0) return [key, phrase(random)];
     if (kind === 1) return [key, between(0, 999, random)];
     if (kind === 2) return [key, random() < 0.5];
-    if (kind === 3) return [key, Array.from({ length: between(1, 3, random) }, () => phrase(random, 1))];
+    if (kind === 3)
+      return [key, Array.from({ length: between(1, 3, random) }, () => phrase(random, 1))];
     return [key, freeObject(random, depth + 1)];
   });
   return Object.fromEntries(entries);
@@ -106,11 +120,18 @@ function arrayFor(schema: Body, random: Random): JsonValue[] {
 
 function objectFor(schema: Body, random: Random): { [key: string]: JsonValue } {
   const properties = isObject(schema['properties']) ? schema['properties'] : {};
-  const required = Array.isArray(schema['required']) ? schema['required'].filter((k): k is string => typeof k === 'string') : [];
+  const required = Array.isArray(schema['required'])
+    ? schema['required'].filter((k): k is string => typeof k === 'string')
+    : [];
   const result: { [key: string]: JsonValue } = {};
-  for (const [key, property] of Object.entries(properties)) result[key] = valueFor(property, random);
+  for (const [key, property] of Object.entries(properties))
+    result[key] = valueFor(property, random);
   for (const key of required) if (!(key in result)) result[key] = phrase(random);
-  if (Object.keys(properties).length === 0 && required.length === 0 && schema['additionalProperties'] !== false) {
+  if (
+    Object.keys(properties).length === 0 &&
+    required.length === 0 &&
+    schema['additionalProperties'] !== false
+  ) {
     return freeObject(random, 1);
   }
   return result;
@@ -130,14 +151,17 @@ function typeOf(schema: Body): string | undefined {
 }
 
 /** A value that conforms to the schema, for the subset we support; other schemas get a string. */
-export function valueFor(schema: unknown, random: Random): JsonValue {
+function valueFor(schema: unknown, random: Random): JsonValue {
   if (!isObject(schema)) return phrase(random);
   const choices = schema['enum'];
   if (Array.isArray(choices) && choices.length > 0) return pick(choices as JsonValue[], random);
   if ('const' in schema) return schema['const'] as JsonValue;
   const options = schema['anyOf'] ?? schema['oneOf'];
   if (Array.isArray(options) && options.length > 0) {
-    return valueFor(options.find((o) => !(isObject(o) && o['type'] === 'null')) ?? options[0], random);
+    return valueFor(
+      options.find((o) => !(isObject(o) && o['type'] === 'null')) ?? options[0],
+      random,
+    );
   }
   switch (typeOf(schema)) {
     case 'object':
@@ -162,16 +186,19 @@ export function valueFor(schema: unknown, random: Random): JsonValue {
 }
 
 /** JSON as models write it: `{"key": value, ...}` with a space after colons and commas. */
-export function serialize(value: JsonValue): string {
+function serialize(value: JsonValue): string {
   if (Array.isArray(value)) return `[${value.map(serialize).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${serialize(item)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}: ${serialize(item)}`)
+      .join(', ')}}`;
   }
   return JSON.stringify(value);
 }
 
 /** The JSON text for a format, split into tokens. */
 export function jsonTokens(format: ResponseFormat, random: Random): string[] {
-  const value = format.type === 'json_object' ? freeObject(random, 0) : valueFor(format.schema, random);
+  const value =
+    format.type === 'json_object' ? freeObject(random, 0) : valueFor(format.schema, random);
   return splitTokens(serialize(value));
 }

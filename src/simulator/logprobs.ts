@@ -1,8 +1,12 @@
 // Deterministic log probabilities for generated tokens, in the completion and chat wire shapes.
-import type { ChatLogprobsWire, ChatTopLogprobWire, CompletionLogprobsWire } from '../nim/wire-server.ts';
+import type {
+  ChatLogprobsWire,
+  ChatTopLogprobWire,
+  CompletionLogprobsWire,
+} from '../nim/wire-server.ts';
 import { fnv1a, mulberry32, splitTokens, VOCABULARY } from './text.ts';
 
-export interface Alternative {
+interface Alternative {
   token: string;
   logprob: number;
 }
@@ -37,7 +41,13 @@ function sampledRank(random: () => number, greedy: boolean): number {
  * The logprobs of one step: `count` alternatives, best first, the sampled token among them.
  * Values depend only on key and position, so a smaller count lists a prefix of the same ranking.
  */
-export function tokenLogprob(key: string, position: number, token: string, count: number, greedy: boolean): TokenLogprob {
+export function tokenLogprob(
+  key: string,
+  position: number,
+  token: string,
+  count: number,
+  greedy: boolean,
+): TokenLogprob {
   const random = mulberry32(fnv1a(`${key}\u0000logprobs\u0000${position}`));
   const rank = sampledRank(random, greedy);
   const values: number[] = [rounded(-random() * 0.6)];
@@ -47,7 +57,10 @@ export function tokenLogprob(key: string, position: number, token: string, count
     const candidate = VOCABULARY[Math.floor(random() * VOCABULARY.length)]!;
     if (candidate !== token && !others.includes(candidate)) others.push(candidate);
   }
-  const ranked = [...others.slice(0, rank), token, ...others.slice(rank)].map((t, i) => ({ token: t, logprob: values[i]! }));
+  const ranked = [...others.slice(0, rank), token, ...others.slice(rank)].map((t, i) => ({
+    token: t,
+    logprob: values[i]!,
+  }));
   const sampled = ranked[rank]!;
   const top = ranked.slice(0, count);
   // A sampled token ranked below the cut-off takes the last listed place, keeping the order.
@@ -62,7 +75,8 @@ export function promptLogprobs(key: string, prompt: string, count: number): Logg
     const logged = {
       token,
       offset,
-      logprob: position === 0 ? null : tokenLogprob(`${key}\u0000prompt`, position, token, count, false),
+      logprob:
+        position === 0 ? null : tokenLogprob(`${key}\u0000prompt`, position, token, count, false),
     };
     offset += token.length;
     return logged;
@@ -90,7 +104,11 @@ export function completionLogprobs(tokens: readonly LoggedToken[]): CompletionLo
 }
 
 function chatTop(alternative: Alternative): ChatTopLogprobWire {
-  return { token: alternative.token, logprob: alternative.logprob, bytes: bytes(alternative.token) };
+  return {
+    token: alternative.token,
+    logprob: alternative.logprob,
+    bytes: bytes(alternative.token),
+  };
 }
 
 /** Chat has no echo, so every token has its logprobs. */

@@ -3,7 +3,13 @@ import { startSimulator, type SimulatorOptions } from './server.ts';
 
 class EnvError extends Error {}
 
-function integerEnv(name: string, fallback: number, min: number, max: number, form: string): number {
+function integerEnv(
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  form: string,
+): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
@@ -18,9 +24,24 @@ function readOptions(): SimulatorOptions {
   return {
     host,
     port: integerEnv('SIMULATOR_PORT', 8000, 0, 65535, 'a port number from 0 to 65535'),
-    tokenDelayMs: integerEnv('SIMULATOR_TOKEN_DELAY_MS', 0, 0, 600_000, 'a whole number of milliseconds (0 or more)'),
-    latencyMs: integerEnv('SIMULATOR_LATENCY_MS', 0, 0, 600_000, 'a whole number of milliseconds (0 or more)'),
-    apiVersion: integerEnv('SIMULATOR_API_VERSION', 2, 1, 2, '1 (NIM 1.x, nvext) or 2 (NIM 2.x / vLLM)') === 1 ? 1 : 2,
+    tokenDelayMs: integerEnv(
+      'SIMULATOR_TOKEN_DELAY_MS',
+      0,
+      0,
+      600_000,
+      'a whole number of milliseconds (0 or more)',
+    ),
+    latencyMs: integerEnv(
+      'SIMULATOR_LATENCY_MS',
+      0,
+      0,
+      600_000,
+      'a whole number of milliseconds (0 or more)',
+    ),
+    apiVersion:
+      integerEnv('SIMULATOR_API_VERSION', 2, 1, 2, '1 (NIM 1.x, nvext) or 2 (NIM 2.x / vLLM)') === 1
+        ? 1
+        : 2,
   };
 }
 
@@ -44,6 +65,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`nim simulator failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `nim simulator failed to start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

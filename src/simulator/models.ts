@@ -33,13 +33,17 @@ export function toModelCard(model: SimulatorModel, startedAt: number): ModelCard
     owned_by: model.ownedBy ?? 'system',
     root: model.root === undefined ? model.id : model.root,
     parent: model.parent ?? null,
-    max_model_len: model.maxModelLength === undefined ? DEFAULT_MAX_MODEL_LENGTH : model.maxModelLength,
+    max_model_len:
+      model.maxModelLength === undefined ? DEFAULT_MAX_MODEL_LENGTH : model.maxModelLength,
     permission: [],
   };
 }
 
 /** The context window that applies to a model: its own, else its parent's (LoRA adapters list null). */
-export function contextWindow(model: SimulatorModel, models: readonly SimulatorModel[]): number | null {
+export function contextWindow(
+  model: SimulatorModel,
+  models: readonly SimulatorModel[],
+): number | null {
   if (model.maxModelLength === undefined) return DEFAULT_MAX_MODEL_LENGTH;
   if (model.maxModelLength !== null) return model.maxModelLength;
   const parent = models.find((m) => m.id === model.parent && m !== model);

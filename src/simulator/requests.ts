@@ -8,10 +8,20 @@ import { countTokens } from './text.ts';
 import { PARAMETER_WIRE_KEYS } from '../nim/parameters.ts';
 
 /** What a request carries besides the sampling parameters of the gateway's one table. */
-const REQUEST_KEYS = ['model', 'prompt', 'messages', 'max_tokens', 'max_completion_tokens', 'stream', 'stream_options', 'response_format', 'nvext'];
+const REQUEST_KEYS = [
+  'model',
+  'prompt',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'stream',
+  'stream_options',
+  'response_format',
+  'nvext',
+];
 const KNOWN_KEYS = new Set([...REQUEST_KEYS, ...PARAMETER_WIRE_KEYS]);
 
-export type Role = 'system' | 'user' | 'assistant' | 'tool';
+type Role = 'system' | 'user' | 'assistant' | 'tool';
 
 interface CommonInput {
   model: SimulatorModel;
@@ -28,13 +38,13 @@ interface CommonInput {
   responseFormat: ResponseFormat | null;
 }
 
-export interface CompletionInput extends CommonInput {
+interface CompletionInput extends CommonInput {
   kind: 'completion';
   prompt: string;
   echo: boolean;
 }
 
-export interface ChatInput extends CommonInput {
+interface ChatInput extends CommonInput {
   kind: 'chat';
   messages: { role: Role; content: string }[];
 }
@@ -68,7 +78,8 @@ function readStop(body: Body): string[] {
 function readStreamOptions(body: Body, stream: boolean): boolean {
   const value = body['stream_options'];
   if (value === undefined || value === null) return false;
-  if (!stream) throw bad('Stream options can only be defined when `stream=True`.', 'stream_options');
+  if (!stream)
+    throw bad('Stream options can only be defined when `stream=True`.', 'stream_options');
   if (!isObject(value)) throw bad('stream_options must be an object.', 'stream_options');
   const includeUsage = value['include_usage'];
   if (includeUsage !== undefined && includeUsage !== null && typeof includeUsage !== 'boolean') {
@@ -79,14 +90,20 @@ function readStreamOptions(body: Body, stream: boolean): boolean {
 
 function readMessages(body: Body): { role: Role; content: string }[] {
   const value = body['messages'];
-  if (!Array.isArray(value) || value.length === 0) throw bad('messages must be a non-empty list of messages.', 'messages');
+  if (!Array.isArray(value) || value.length === 0)
+    throw bad('messages must be a non-empty list of messages.', 'messages');
   return value.map((item: unknown, index) => {
-    if (!isObject(item)) throw bad(`messages[${index}] must be an object with role and content.`, 'messages');
+    if (!isObject(item))
+      throw bad(`messages[${index}] must be an object with role and content.`, 'messages');
     const { role, content } = item;
     if (typeof role !== 'string' || !ROLES.includes(role)) {
-      throw bad(`messages[${index}].role must be one of ${ROLES.join(', ')}, got ${describe(role)}.`, 'messages');
+      throw bad(
+        `messages[${index}].role must be one of ${ROLES.join(', ')}, got ${describe(role)}.`,
+        'messages',
+      );
     }
-    if (typeof content !== 'string') throw bad(`messages[${index}].content must be a string.`, 'messages');
+    if (typeof content !== 'string')
+      throw bad(`messages[${index}].content must be a string.`, 'messages');
     return { role: role as Role, content };
   });
 }
@@ -116,7 +133,8 @@ export function parseGenerationRequest(
   }
   const modelId = fields['model'];
   if (modelId === undefined || modelId === null) throw bad('Field required: model', 'model');
-  if (typeof modelId !== 'string') throw bad(`model must be a string, got ${describe(modelId)}.`, 'model');
+  if (typeof modelId !== 'string')
+    throw bad(`model must be a string, got ${describe(modelId)}.`, 'model');
 
   let prompt = '';
   let messages: { role: Role; content: string }[] = [];
@@ -131,9 +149,14 @@ export function parseGenerationRequest(
 
   // vLLM takes OpenAI's newer name for chat too; max_tokens wins when both are set.
   const requestedMax =
-    optionalInteger(fields, 'max_tokens') ?? (kind === 'chat' ? optionalInteger(fields, 'max_completion_tokens') : null);
-  const maxParam = fields['max_tokens'] === undefined || fields['max_tokens'] === null ? 'max_completion_tokens' : 'max_tokens';
-  if (requestedMax !== null && requestedMax < 1) throw bad(`max_tokens must be at least 1, got ${requestedMax}.`, maxParam);
+    optionalInteger(fields, 'max_tokens') ??
+    (kind === 'chat' ? optionalInteger(fields, 'max_completion_tokens') : null);
+  const maxParam =
+    fields['max_tokens'] === undefined || fields['max_tokens'] === null
+      ? 'max_completion_tokens'
+      : 'max_tokens';
+  if (requestedMax !== null && requestedMax < 1)
+    throw bad(`max_tokens must be at least 1, got ${requestedMax}.`, maxParam);
   const sampling = readSampling(fields, kind, options.apiVersion);
   const n = optionalInteger(fields, 'n') ?? 1;
   if (n < 1) throw bad(`n must be at least 1, got ${n}.`, 'n');
@@ -145,12 +168,16 @@ export function parseGenerationRequest(
   const responseFormat = readResponseFormat(fields);
 
   const model = models.find((m) => m.id === modelId);
-  if (model === undefined) throw new SimulatorError(404, `The model \`${modelId}\` does not exist.`, 'model');
+  if (model === undefined)
+    throw new SimulatorError(404, `The model \`${modelId}\` does not exist.`, 'model');
 
   const promptTokens =
     kind === 'completion'
       ? countTokens(prompt)
-      : messages.reduce((sum, message) => sum + countTokens(message.content) + TOKENS_PER_MESSAGE, 0);
+      : messages.reduce(
+          (sum, message) => sum + countTokens(message.content) + TOKENS_PER_MESSAGE,
+          0,
+        );
   const limit = contextWindow(model, models);
   let maxTokens: number;
   if (requestedMax !== null) {
@@ -168,9 +195,21 @@ export function parseGenerationRequest(
     }
     maxTokens = limit === null ? Number.MAX_SAFE_INTEGER : limit - promptTokens;
   }
-  if (limit !== null && promptTokens + maxTokens > limit) throw contextError(limit, promptTokens, maxTokens);
+  if (limit !== null && promptTokens + maxTokens > limit)
+    throw contextError(limit, promptTokens, maxTokens);
   checkMinTokens(sampling, maxTokens);
 
-  const common: CommonInput = { model, modelId, maxTokens, n, stop, stream, includeUsage, promptTokens, sampling, responseFormat };
+  const common: CommonInput = {
+    model,
+    modelId,
+    maxTokens,
+    n,
+    stop,
+    stream,
+    includeUsage,
+    promptTokens,
+    sampling,
+    responseFormat,
+  };
   return kind === 'completion' ? { ...common, kind, prompt, echo } : { ...common, kind, messages };
 }

@@ -1,7 +1,12 @@
 // The endpoints NIM for LLMs and NIM Proxy serve, and what each answers.
 import { SimulatorError, type ErrorStyle } from './errors.ts';
 import { sendJson, sleep, type Exchange } from './exchange.ts';
-import { chatResponse, completionResponse, planGeneration, withFinishReasons } from './generation.ts';
+import {
+  chatResponse,
+  completionResponse,
+  planGeneration,
+  withFinishReasons,
+} from './generation.ts';
 import { toModelCard, type SimulatorModel } from './models.ts';
 import { parseGenerationRequest } from './requests.ts';
 import type { ApiVersion } from './sampling.ts';
@@ -39,10 +44,17 @@ function isJsonContentType(value: string | undefined): boolean {
 function generationRoute(kind: 'completion' | 'chat'): Handler {
   return async (exchange, state) => {
     if (!isJsonContentType(exchange.req.headers['content-type'])) {
-      throw new SimulatorError(415, "Unsupported Media Type: Only 'application/json' is allowed", null);
+      throw new SimulatorError(
+        415,
+        "Unsupported Media Type: Only 'application/json' is allowed",
+        null,
+      );
     }
-    if (!exchange.body.ok) throw new SimulatorError(400, `JSON decode error: ${exchange.body.reason}`, null);
-    const input = parseGenerationRequest(kind, exchange.body.value, state.models, { apiVersion: state.settings.apiVersion });
+    if (!exchange.body.ok)
+      throw new SimulatorError(400, `JSON decode error: ${exchange.body.reason}`, null);
+    const input = parseGenerationRequest(kind, exchange.body.value, state.models, {
+      apiVersion: state.settings.apiVersion,
+    });
     await sleep(state.settings.latencyMs, exchange.signal);
     const plan = withFinishReasons(planGeneration(input), exchange.fault?.finishReasons);
     if (input.stream) return streamPlan(exchange, plan, state.settings.tokenDelayMs);
@@ -56,7 +68,10 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
     {
       method: 'GET',
       handle: (exchange, state) =>
-        sendJson(exchange, 200, { object: 'list', data: state.models.map((m) => toModelCard(m, state.startedAt)) }),
+        sendJson(exchange, 200, {
+          object: 'list',
+          data: state.models.map((m) => toModelCard(m, state.startedAt)),
+        }),
     },
   ],
   ['/v1/completions', { method: 'POST', handle: generationRoute('completion') }],
@@ -67,7 +82,12 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
       method: 'GET',
       public: true,
       handle: (exchange) =>
-        sendJson(exchange, 200, { object: 'health.response', message: 'Service is ready.' }, { 'System-Health': 'True' }),
+        sendJson(
+          exchange,
+          200,
+          { object: 'health.response', message: 'Service is ready.' },
+          { 'System-Health': 'True' },
+        ),
     },
   ],
   [
@@ -76,7 +96,12 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
       method: 'GET',
       public: true,
       handle: (exchange) =>
-        sendJson(exchange, 200, { object: 'health.response', message: 'Service is live.' }, { 'System-Health': 'True' }),
+        sendJson(
+          exchange,
+          200,
+          { object: 'health.response', message: 'Service is live.' },
+          { 'System-Health': 'True' },
+        ),
     },
   ],
   [
@@ -84,8 +109,15 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
     {
       method: 'GET',
       public: true,
-      handle: (exchange) => sendJson(exchange, 200, { status: 'healthy', timestamp: new Date().toISOString() }),
+      handle: (exchange) =>
+        sendJson(exchange, 200, { status: 'healthy', timestamp: new Date().toISOString() }),
     },
   ],
-  ['/v1/version', { method: 'GET', handle: (exchange) => sendJson(exchange, 200, { release: 'sim-1.0.0', api: '3.1.0' }) }],
+  [
+    '/v1/version',
+    {
+      method: 'GET',
+      handle: (exchange) => sendJson(exchange, 200, { release: 'sim-1.0.0', api: '3.1.0' }),
+    },
+  ],
 ]);

@@ -32,7 +32,7 @@ export interface Sampling {
 }
 
 /** vLLM's default --max-logprobs. */
-export const MAX_LOGPROBS = 20;
+const MAX_LOGPROBS = 20;
 /** Early NIM 1.x refused these at the top level; they had to go under `nvext`. */
 const NVEXT_ONLY = ['top_k', 'repetition_penalty'] as const;
 const INT64_LIMIT = 2 ** 63;
@@ -47,13 +47,15 @@ function temperature(body: Body): number | null {
 
 function topP(body: Body): number | null {
   const value = optionalNumber(body, 'top_p');
-  if (value !== null && !(value > 0 && value <= 1)) throw bad(`top_p must be in (0, 1], got ${value}.`, 'top_p');
+  if (value !== null && !(value > 0 && value <= 1))
+    throw bad(`top_p must be in (0, 1], got ${value}.`, 'top_p');
   return value;
 }
 
 function penalty(body: Body, name: 'frequency_penalty' | 'presence_penalty'): number | null {
   const value = optionalNumber(body, name);
-  if (value !== null && !(value >= -2 && value <= 2)) throw bad(`${name} must be in [-2, 2], got ${value}.`, name);
+  if (value !== null && !(value >= -2 && value <= 2))
+    throw bad(`${name} must be in [-2, 2], got ${value}.`, name);
   return value;
 }
 
@@ -67,7 +69,8 @@ function seed(body: Body): number | null {
 
 function topK(body: Body, param: string): number | null {
   const value = optionalInteger(body, 'top_k', param);
-  if (value !== null && value < -1) throw bad(`top_k must be 0 (disable), or at least 1, got ${value}.`, param);
+  if (value !== null && value < -1)
+    throw bad(`top_k must be 0 (disable), or at least 1, got ${value}.`, param);
   return value;
 }
 
@@ -81,18 +84,23 @@ function repetitionPenalty(body: Body, param: string): number | null {
 
 function minP(body: Body): number | null {
   const value = optionalNumber(body, 'min_p');
-  if (value !== null && !(value >= 0 && value <= 1)) throw bad(`min_p must be in [0, 1], got ${value}.`, 'min_p');
+  if (value !== null && !(value >= 0 && value <= 1))
+    throw bad(`min_p must be in [0, 1], got ${value}.`, 'min_p');
   return value;
 }
 
 function minTokens(body: Body): number {
   const value = optionalInteger(body, 'min_tokens') ?? 0;
-  if (value < 0) throw bad(`min_tokens must be greater than or equal to 0, got ${value}.`, 'min_tokens');
+  if (value < 0)
+    throw bad(`min_tokens must be greater than or equal to 0, got ${value}.`, 'min_tokens');
   return value;
 }
 
 function tooManyLogprobs(value: number, param: string): SimulatorError {
-  return bad(`Requested sample logprobs of ${value}, which is greater than max allowed: ${MAX_LOGPROBS}`, param);
+  return bad(
+    `Requested sample logprobs of ${value}, which is greater than max allowed: ${MAX_LOGPROBS}`,
+    param,
+  );
 }
 
 /** Completions take an int (how many alternatives); chat takes a flag plus `top_logprobs`. */
@@ -109,7 +117,8 @@ function logprobs(body: Body, kind: 'completion' | 'chat'): number | null {
   if (top !== null) {
     if (top < 0) throw bad('`top_logprobs` must be a positive value.', 'top_logprobs');
     // vLLM lets `top_logprobs: 0` through without the flag; anything more needs it.
-    if (top > 0 && !wanted) throw bad('when using `top_logprobs`, `logprobs` must be set to true.', 'top_logprobs');
+    if (top > 0 && !wanted)
+      throw bad('when using `top_logprobs`, `logprobs` must be set to true.', 'top_logprobs');
     if (top > MAX_LOGPROBS) throw tooManyLogprobs(top, 'top_logprobs');
   }
   return wanted ? (top ?? 0) : null;
@@ -123,7 +132,8 @@ interface Extras {
 
 function nvext(body: Body): Extras {
   const value = body['nvext'];
-  if (value === undefined || value === null) return { topK: null, repetitionPenalty: null, ignoreEos: null };
+  if (value === undefined || value === null)
+    return { topK: null, repetitionPenalty: null, ignoreEos: null };
   if (!isObject(value)) throw bad(`nvext must be an object, got ${describe(value)}.`, 'nvext');
   return {
     topK: topK(value, 'nvext.top_k'),
@@ -137,7 +147,11 @@ function extras(body: Body, apiVersion: ApiVersion): Extras {
   const topLevelIgnoreEos = optionalBoolean(body, 'ignore_eos');
   if (apiVersion === 2) {
     // vLLM ignores keys it does not know, and 2.x removed `nvext`.
-    return { topK: topK(body, 'top_k'), repetitionPenalty: repetitionPenalty(body, 'repetition_penalty'), ignoreEos: topLevelIgnoreEos };
+    return {
+      topK: topK(body, 'top_k'),
+      repetitionPenalty: repetitionPenalty(body, 'repetition_penalty'),
+      ignoreEos: topLevelIgnoreEos,
+    };
   }
   for (const name of NVEXT_ONLY) {
     if (isSet(body, name)) throw bad(`The field ${name} is unsupported`, name);
@@ -147,7 +161,11 @@ function extras(body: Body, apiVersion: ApiVersion): Extras {
   return { ...nested, ignoreEos: nested.ignoreEos ?? topLevelIgnoreEos };
 }
 
-export function readSampling(body: Body, kind: 'completion' | 'chat', apiVersion: ApiVersion): Sampling {
+export function readSampling(
+  body: Body,
+  kind: 'completion' | 'chat',
+  apiVersion: ApiVersion,
+): Sampling {
   const sampled = {
     temperature: temperature(body),
     topP: topP(body),
@@ -166,6 +184,9 @@ export function readSampling(body: Body, kind: 'completion' | 'chat', apiVersion
 /** vLLM compares min_tokens with the effective max_tokens, the chat default included. */
 export function checkMinTokens(sampling: Sampling, maxTokens: number): void {
   if (sampling.minTokens > maxTokens) {
-    throw bad(`min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${sampling.minTokens}.`, 'min_tokens');
+    throw bad(
+      `min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${sampling.minTokens}.`,
+      'min_tokens',
+    );
   }
 }

@@ -18,12 +18,11 @@ import { cloneModels, DEFAULT_MODELS, type SimulatorModel } from './models.ts';
 import { ROUTES, type Settings, type SimulatorState } from './routes.ts';
 import type { ApiVersion } from './sampling.ts';
 
+// What tests drive the simulator with.
+/** @internal */
 export { DEFAULT_MODELS } from './models.ts';
-export type { SimulatorModel } from './models.ts';
+/** @internal */
 export type { Fault } from './faults.ts';
-export type { RecordedRequest } from './exchange.ts';
-export type { ApiVersion } from './sampling.ts';
-export { countTokens } from './text.ts';
 
 export interface SimulatorOptions {
   host?: string;
@@ -44,7 +43,9 @@ export interface SimulatorOptions {
   apiVersion?: ApiVersion;
 }
 
-type Configurable = Partial<Pick<SimulatorOptions, 'tokenDelayMs' | 'latencyMs' | 'errorStyle' | 'apiKey' | 'apiVersion'>>;
+type Configurable = Partial<
+  Pick<SimulatorOptions, 'tokenDelayMs' | 'latencyMs' | 'errorStyle' | 'apiKey' | 'apiVersion'>
+>;
 
 export interface Simulator {
   url: string;
@@ -65,7 +66,8 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 function checkedDelay(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number of ms, got ${value}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative number of ms, got ${value}`);
   return value;
 }
 
@@ -81,7 +83,8 @@ function applySettings(base: Settings, options: Configurable): Settings {
 
 function checkedApiVersion(value: ApiVersion | undefined, fallback: ApiVersion): ApiVersion {
   if (value === undefined) return fallback;
-  if (value !== 1 && value !== 2) throw new RangeError(`apiVersion must be 1 or 2, got ${String(value)}`);
+  if (value !== 1 && value !== 2)
+    throw new RangeError(`apiVersion must be 1 or 2, got ${String(value)}`);
   return value;
 }
 
@@ -106,7 +109,12 @@ function parseBody(text: string): ParsedBody {
 }
 
 function isStreamingBody(body: ParsedBody): boolean {
-  return body.ok && typeof body.value === 'object' && body.value !== null && (body.value as { stream?: unknown }).stream === true;
+  return (
+    body.ok &&
+    typeof body.value === 'object' &&
+    body.value !== null &&
+    (body.value as { stream?: unknown }).stream === true
+  );
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -132,27 +140,48 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       await sleep(fault.delayMs ?? 0, exchange.signal);
       if (fault.drop === 'before-headers') return dropConnection(exchange);
       // With a stream fault, `status` is the in-band error's code, not the HTTP status.
-      const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter };
+      const headers: Record<string, string> =
+        fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter };
       if (fault.rawBody !== undefined) {
-        return sendBody(exchange, fault.status ?? 502, fault.rawBody, fault.contentType ?? 'text/html', headers);
+        return sendBody(
+          exchange,
+          fault.status ?? 502,
+          fault.rawBody,
+          fault.contentType ?? 'text/html',
+          headers,
+        );
       }
       if (fault.status !== undefined && fault.stream === undefined) {
         const style = fault.errorStyle ?? exchange.errorStyle;
-        return sendError(exchange, fault.status, fault.message ?? defaultMessage(fault.status), null, { style, headers });
+        return sendError(
+          exchange,
+          fault.status,
+          fault.message ?? defaultMessage(fault.status),
+          null,
+          { style, headers },
+        );
       }
     }
-    if (tooLarge) throw new SimulatorError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`, null);
+    if (tooLarge)
+      throw new SimulatorError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`, null);
     const route = ROUTES.get(exchange.path);
     if (route === undefined) {
-      return sendError(exchange, 404, `Route ${exchange.path} not found.`, null, { style: 'nested' });
+      return sendError(exchange, 404, `Route ${exchange.path} not found.`, null, {
+        style: 'nested',
+      });
     }
     if (req.method !== route.method) {
       const message = `Method ${req.method ?? ''} not allowed on ${exchange.path}.`;
-      return sendError(exchange, 405, message, null, { style: 'nested', headers: { Allow: route.method } });
+      return sendError(exchange, 405, message, null, {
+        style: 'nested',
+        headers: { Allow: route.method },
+      });
     }
     const apiKey = state.settings.apiKey;
     if (apiKey !== undefined && !route.public && req.headers.authorization !== `Bearer ${apiKey}`) {
-      return sendError(exchange, 401, 'Unauthorized', null, { headers: { 'WWW-Authenticate': 'Bearer' } });
+      return sendError(exchange, 401, 'Unauthorized', null, {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
     }
     await route.handle(exchange, state);
   }
@@ -243,7 +272,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.settings = { ...initialSettings };
     },
     waitForAbort: (path, timeoutMs) => {
-      const seen = requests.find((r) => r.path === path && r.abortedAt !== null && !claimedAborts.has(r));
+      const seen = requests.find(
+        (r) => r.path === path && r.abortedAt !== null && !claimedAborts.has(r),
+      );
       if (seen !== undefined) {
         claimedAborts.add(seen);
         return Promise.resolve(seen);
@@ -258,7 +289,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         };
         const timer = setTimeout(() => {
           aborts.off('abort', onAbort);
-          reject(new Error(`no request to ${path} was aborted by its client within ${timeoutMs} ms`));
+          reject(
+            new Error(`no request to ${path} was aborted by its client within ${timeoutMs} ms`),
+          );
         }, timeoutMs);
         aborts.on('abort', onAbort);
       });

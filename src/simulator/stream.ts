@@ -36,7 +36,12 @@ async function misbehave(exchange: Exchange, fault: Fault, next: string): Promis
       return finish(exchange);
     case 'error-event': {
       const status = fault.status ?? 500;
-      const error = errorBody(fault.errorStyle ?? 'nested', status, fault.message ?? defaultMessage(status), null);
+      const error = errorBody(
+        fault.errorStyle ?? 'nested',
+        status,
+        fault.message ?? defaultMessage(status),
+        null,
+      );
       return finish(exchange, event(JSON.stringify(error)) + DONE);
     }
     case 'cut':
@@ -47,12 +52,21 @@ async function misbehave(exchange: Exchange, fault: Fault, next: string): Promis
 }
 
 /** Streams a planned generation: headers at once, one token per chunk, usage if asked, then [DONE]. */
-export async function streamPlan(exchange: Exchange, plan: Plan, tokenDelayMs: number): Promise<void> {
+export async function streamPlan(
+  exchange: Exchange,
+  plan: Plan,
+  tokenDelayMs: number,
+): Promise<void> {
   const { res, fault } = exchange;
   if (exchange.signal.aborted) return;
-  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-cache',
+    Connection: 'keep-alive',
+  });
   res.flushHeaders();
-  const trigger = fault !== null && (fault.stream !== undefined || fault.drop === 'mid-body') ? fault : null;
+  const trigger =
+    fault !== null && (fault.stream !== undefined || fault.drop === 'mid-body') ? fault : null;
   const triggerAfter = fault?.afterTokens ?? DEFAULT_AFTER_TOKENS;
   let padding = fault?.oversizedBytes;
   let tokensSent = 0;
@@ -72,7 +86,8 @@ export async function streamPlan(exchange: Exchange, plan: Plan, tokenDelayMs: n
         json = padJson(json, padding);
         padding = undefined;
       }
-      if (trigger !== null && token && tokensSent === triggerAfter) return misbehave(exchange, trigger, event(json));
+      if (trigger !== null && token && tokensSent === triggerAfter)
+        return misbehave(exchange, trigger, event(json));
       await write(exchange, event(json));
       if (token) tokensSent += 1;
     }

@@ -1,22 +1,115 @@
 // Deterministic text generation and token counting for the simulated models.
 
 export const WORDS: readonly string[] = [
-  'lighthouse', 'keeper', 'harbor', 'lantern', 'river', 'meadow', 'copper', 'falcon', 'orchard', 'signal',
-  'granite', 'velvet', 'compass', 'ember', 'glacier', 'hollow', 'island', 'juniper', 'kettle', 'ladder',
-  'marble', 'nectar', 'ocean', 'pebble', 'quartz', 'ribbon', 'saddle', 'thistle', 'umbrella', 'valley',
-  'willow', 'yarrow', 'zephyr', 'anchor', 'beacon', 'canyon', 'delta', 'estuary', 'fjord', 'garnet',
-  'heron', 'inlet', 'jasper', 'kelp', 'lagoon', 'mariner', 'north', 'outpost', 'pilot', 'quiet',
-  'reef', 'sail', 'tide', 'upland', 'voyage', 'wharf', 'coast', 'storm', 'morning', 'evening',
-  'the', 'a', 'of', 'and', 'to', 'in', 'with', 'under', 'over', 'beyond',
-  'bright', 'distant', 'gentle', 'silver', 'golden', 'ancient', 'hidden', 'patient', 'steady', 'calm',
-  'walks', 'watches', 'carries', 'remembers', 'gathers', 'follows', 'builds', 'listens', 'returns', 'waits',
-  'seven', 'twelve', 'forty', 'many', 'few', 'every', 'each', 'some', 'no', 'all',
+  'lighthouse',
+  'keeper',
+  'harbor',
+  'lantern',
+  'river',
+  'meadow',
+  'copper',
+  'falcon',
+  'orchard',
+  'signal',
+  'granite',
+  'velvet',
+  'compass',
+  'ember',
+  'glacier',
+  'hollow',
+  'island',
+  'juniper',
+  'kettle',
+  'ladder',
+  'marble',
+  'nectar',
+  'ocean',
+  'pebble',
+  'quartz',
+  'ribbon',
+  'saddle',
+  'thistle',
+  'umbrella',
+  'valley',
+  'willow',
+  'yarrow',
+  'zephyr',
+  'anchor',
+  'beacon',
+  'canyon',
+  'delta',
+  'estuary',
+  'fjord',
+  'garnet',
+  'heron',
+  'inlet',
+  'jasper',
+  'kelp',
+  'lagoon',
+  'mariner',
+  'north',
+  'outpost',
+  'pilot',
+  'quiet',
+  'reef',
+  'sail',
+  'tide',
+  'upland',
+  'voyage',
+  'wharf',
+  'coast',
+  'storm',
+  'morning',
+  'evening',
+  'the',
+  'a',
+  'of',
+  'and',
+  'to',
+  'in',
+  'with',
+  'under',
+  'over',
+  'beyond',
+  'bright',
+  'distant',
+  'gentle',
+  'silver',
+  'golden',
+  'ancient',
+  'hidden',
+  'patient',
+  'steady',
+  'calm',
+  'walks',
+  'watches',
+  'carries',
+  'remembers',
+  'gathers',
+  'follows',
+  'builds',
+  'listens',
+  'returns',
+  'waits',
+  'seven',
+  'twelve',
+  'forty',
+  'many',
+  'few',
+  'every',
+  'each',
+  'some',
+  'no',
+  'all',
 ];
 
 const PUNCTUATION = [',', ',', '.', '.', ';', ':', '!', '?'];
 
 /** Every distinct token the free-text generator can emit: the pool logprob alternatives come from. */
-export const VOCABULARY: readonly string[] = [...WORDS.map((word) => ` ${word}`), ...new Set(PUNCTUATION)];
+export const VOCABULARY: readonly string[] = [
+  ...WORDS.map((word) => ` ${word}`),
+  ...new Set(PUNCTUATION),
+];
 
 const TOKEN_PATTERN = /[A-Za-z0-9]+|[^\sA-Za-z0-9]/g;
 
@@ -55,8 +148,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export const MIN_NATURAL_LENGTH = 24;
-export const MAX_NATURAL_LENGTH = 120;
+const MIN_NATURAL_LENGTH = 24;
+const MAX_NATURAL_LENGTH = 120;
 /** Where generation ends when nothing else bounds it (ignore_eos on a model without a window). */
 const MAX_GENERATED_TOKENS = 131_072;
 /** What follows a finished structured output when EOS is ignored or min_tokens is not reached yet. */
@@ -90,7 +183,8 @@ export interface Generation {
 export function generate(key: string, options: GenerateOptions): Generation {
   const { maxTokens, stop, ignoreEos = false, minTokens = 0, script = null } = options;
   const random = mulberry32(fnv1a(key));
-  const drawnLength = MIN_NATURAL_LENGTH + Math.floor(random() * (MAX_NATURAL_LENGTH - MIN_NATURAL_LENGTH + 1));
+  const drawnLength =
+    MIN_NATURAL_LENGTH + Math.floor(random() * (MAX_NATURAL_LENGTH - MIN_NATURAL_LENGTH + 1));
   const naturalLength = Math.max(script === null ? drawnLength : script.length, minTokens);
   const endOfText = ignoreEos ? Number.POSITIVE_INFINITY : naturalLength;
   const limit = Math.min(endOfText, maxTokens, MAX_GENERATED_TOKENS);
@@ -104,7 +198,9 @@ export function generate(key: string, options: GenerateOptions): Generation {
       token = script[tokens.length] ?? PADDING_TOKEN;
     } else {
       const punctuate: boolean = previousWasWord && random() < 0.12;
-      token = punctuate ? PUNCTUATION[Math.floor(random() * PUNCTUATION.length)]! : ` ${WORDS[Math.floor(random() * WORDS.length)]!}`;
+      token = punctuate
+        ? PUNCTUATION[Math.floor(random() * PUNCTUATION.length)]!
+        : ` ${WORDS[Math.floor(random() * WORDS.length)]!}`;
       previousWasWord = !punctuate;
     }
     const searchFrom = text.length;
@@ -116,7 +212,9 @@ export function generate(key: string, options: GenerateOptions): Generation {
   const pieces: string[] = [];
   let offset = 0;
   for (const token of tokens) {
-    pieces.push(text.slice(Math.min(offset, visibleLength), Math.min(offset + token.length, visibleLength)));
+    pieces.push(
+      text.slice(Math.min(offset, visibleLength), Math.min(offset + token.length, visibleLength)),
+    );
     offset += token.length;
   }
   return {
@@ -129,14 +227,19 @@ export function generate(key: string, options: GenerateOptions): Generation {
 }
 
 /** The stop string match that completes earliest once text grew past `grownFrom`, if any. */
-function findStop(text: string, grownFrom: number, stop: readonly string[]): { at: number; stop: string } | null {
+function findStop(
+  text: string,
+  grownFrom: number,
+  stop: readonly string[],
+): { at: number; stop: string } | null {
   let best: { at: number; end: number; stop: string } | null = null;
   for (const candidate of stop) {
     if (candidate === '') continue;
     const at = text.indexOf(candidate, Math.max(0, grownFrom - candidate.length + 1));
     if (at === -1) continue;
     const end = at + candidate.length;
-    if (best === null || end < best.end || (end === best.end && at < best.at)) best = { at, end, stop: candidate };
+    if (best === null || end < best.end || (end === best.end && at < best.at))
+      best = { at, end, stop: candidate };
   }
   return best === null ? null : { at: best.at, stop: best.stop };
 }

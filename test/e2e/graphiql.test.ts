@@ -44,7 +44,12 @@ interface Pane {
 function parsePane(text: string): Pane {
   try {
     const result = JSON.parse(text) as { data?: Record<string, any> | null; errors?: unknown[] };
-    return { text, data: result.data ?? null, errors: result.errors ?? null, event: result.data?.chatStream ?? null };
+    return {
+      text,
+      data: result.data ?? null,
+      errors: result.errors ?? null,
+      event: result.data?.chatStream ?? null,
+    };
   } catch {
     return { text, data: null, errors: null, event: null };
   }
@@ -56,7 +61,12 @@ function parsePane(text: string): Pane {
  * is answered in the page, without a request, "Cannot infer operation <the previous tab's>". Run is
  * then pressed again (a few times at most).
  */
-async function waitForPane(page: Page, done: (pane: Pane) => boolean, what: string, timeoutMs = 5000): Promise<Pane> {
+async function waitForPane(
+  page: Page,
+  done: (pane: Pane) => boolean,
+  what: string,
+  timeoutMs = 5000,
+): Promise<Pane> {
   const deadline = Date.now() + timeoutMs;
   let reruns = 0;
   for (;;) {
@@ -67,16 +77,24 @@ async function waitForPane(page: Page, done: (pane: Pane) => boolean, what: stri
       await page.locator('.graphiql-execute-button').click();
       continue;
     }
-    if (pane.errors !== null) throw new Error(`GraphiQL shows an error while waiting for ${what}: ${pane.text}`);
+    if (pane.errors !== null)
+      throw new Error(`GraphiQL shows an error while waiting for ${what}: ${pane.text}`);
     if (done(pane)) return pane;
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; the response pane shows: ${pane.text || '(nothing)'}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no ${what} within ${timeoutMs} ms; the response pane shows: ${pane.text || '(nothing)'}`,
+      );
     await page.waitForTimeout(25);
   }
 }
 
 async function selectTab(page: Page, title: string, firstLine: string): Promise<void> {
   await page.locator('.graphiql-tab-button', { hasText: new RegExp(`^${title}$`) }).click();
-  await expect.poll(() => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent(), { timeout: 5000 }).toBe(title);
+  await expect
+    .poll(() => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent(), {
+      timeout: 5000,
+    })
+    .toBe(title);
   await expect.poll(() => operationText(page), { timeout: 5000 }).toContain(firstLine);
 }
 
@@ -110,7 +128,12 @@ describe('GraphiQL in chromium', () => {
     origin = new URL(stack.endpoint).origin;
     stack.server.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       response.once('finish', () => {
-        served.push({ method: request.method ?? '', path: request.url ?? '', status: response.statusCode, accepted: request.headers['accept-encoding'] ?? '' });
+        served.push({
+          method: request.method ?? '',
+          path: request.url ?? '',
+          status: response.statusCode,
+          accepted: request.headers['accept-encoding'] ?? '',
+        });
       });
     });
   });
@@ -131,7 +154,10 @@ describe('GraphiQL in chromium', () => {
     context.on('response', (response) => {
       // A response still arriving when the test closes its page has no headers left to read.
       if (new URL(response.url()).pathname.startsWith('/graphiql/')) {
-        response.headerValue('content-encoding').then((encoding) => encodings.set(response.url(), encoding), () => undefined);
+        response.headerValue('content-encoding').then(
+          (encoding) => encodings.set(response.url(), encoding),
+          () => undefined,
+        );
       }
     });
     context.on('weberror', (error) => pageErrors.push(error.error().message));
@@ -140,9 +166,14 @@ describe('GraphiQL in chromium', () => {
   afterEach(async () => {
     await context.close();
     // Every request the pages and their workers made went to the gateway (blob: URLs are Monaco's workers).
-    const elsewhere = requested.filter((url) => !url.startsWith(`${origin}/`) && !/^(blob|data):/.test(url));
+    const elsewhere = requested.filter(
+      (url) => !url.startsWith(`${origin}/`) && !/^(blob|data):/.test(url),
+    );
     expect(elsewhere, 'requests GraphiQL made to anything but the gateway').toEqual([]);
-    expect(chromium.unexpectedAttempts(), 'connections the browser tried to open to non-loopback hosts').toEqual([]);
+    expect(
+      chromium.unexpectedAttempts(),
+      'connections the browser tried to open to non-loopback hosts',
+    ).toEqual([]);
   });
 
   async function openGraphiQL(): Promise<Page> {
@@ -156,103 +187,153 @@ describe('GraphiQL in chromium', () => {
       const urls = [...document.querySelectorAll<HTMLElement>('[src], link[href]')].map(
         (element) => element.getAttribute('src') ?? element.getAttribute('href') ?? '',
       );
-      return urls.filter((url) => !/^(blob|data):/.test(url) && new URL(url, document.baseURI).origin !== own);
+      return urls.filter(
+        (url) => !/^(blob|data):/.test(url) && new URL(url, document.baseURI).origin !== own,
+      );
     }, origin);
     expect(foreign, 'references in the GraphiQL page to other origins').toEqual([]);
     return page;
   }
 
-  it('runs Models, then shows a ChatStream answer arriving token by token, ending with ChatDone', { timeout: 30_000 }, async () => {
-    const page = await openGraphiQL();
+  it(
+    'runs Models, then shows a ChatStream answer arriving token by token, ending with ChatDone',
+    { timeout: 30_000 },
+    async () => {
+      const page = await openGraphiQL();
 
-    await selectTab(page, 'Models', 'query Models');
-    await page.locator('.graphiql-execute-button').click();
-    const models = await waitForPane(page, (pane) => pane.data?.models !== undefined, 'the Models result');
-    expect(models.data!.models.map((model: { id: string }) => model.id)).toContain(MODEL);
-    await page.screenshot({ path: `${SCREENSHOTS}graphiql-models.png` });
+      await selectTab(page, 'Models', 'query Models');
+      await page.locator('.graphiql-execute-button').click();
+      const models = await waitForPane(
+        page,
+        (pane) => pane.data?.models !== undefined,
+        'the Models result',
+      );
+      expect(models.data!.models.map((model: { id: string }) => model.id)).toContain(MODEL);
+      await page.screenshot({ path: `${SCREENSHOTS}graphiql-models.png` });
 
-    await selectTab(page, 'ChatStream', 'subscription ChatStream');
-    await page.locator('.graphiql-execute-button').click();
+      await selectTab(page, 'ChatStream', 'subscription ChatStream');
+      await page.locator('.graphiql-execute-button').click();
 
-    // GraphiQL shows each subscription event as it arrives: record every state of the pane until ChatDone.
-    const states: { at: number; pane: Pane }[] = [];
-    const done = await waitForPane(
-      page,
-      (pane) => {
-        if (pane.text !== states.at(-1)?.pane.text) states.push({ at: Date.now(), pane });
-        if (pane.event !== null && !/^Chat(Chunk|Done)$/.test(pane.event.__typename)) {
-          throw new Error(`unexpected stream event: ${pane.text}`);
-        }
-        return pane.event?.__typename === 'ChatDone';
-      },
-      'ChatDone',
-      15_000,
-    );
-    await page.screenshot({ path: `${SCREENSHOTS}graphiql-chat-stream-done.png` });
+      // GraphiQL shows each subscription event as it arrives: record every state of the pane until ChatDone.
+      const states: { at: number; pane: Pane }[] = [];
+      const done = await waitForPane(
+        page,
+        (pane) => {
+          if (pane.text !== states.at(-1)?.pane.text) states.push({ at: Date.now(), pane });
+          if (pane.event !== null && !/^Chat(Chunk|Done)$/.test(pane.event.__typename)) {
+            throw new Error(`unexpected stream event: ${pane.text}`);
+          }
+          return pane.event?.__typename === 'ChatDone';
+        },
+        'ChatDone',
+        15_000,
+      );
+      await page.screenshot({ path: `${SCREENSHOTS}graphiql-chat-stream-done.png` });
 
-    const chunks = states.filter((s) => s.pane.event?.__typename === 'ChatChunk');
-    // 64 tokens 60 ms apart: a pane that only filled in at the end would show one or two states.
-    expect(chunks.length, 'distinct ChatChunk states seen in the pane').toBeGreaterThanOrEqual(10);
-    expect(states.at(-1)!.at - chunks[0]!.at, 'ms from the first chunk shown to ChatDone').toBeGreaterThan(1000);
-    // The chunks seen are, in order, pieces of the final answer.
-    const reply: string = done.event!.reply.content;
-    let cursor = 0;
-    for (const chunk of chunks) {
-      const content: string = chunk.pane.event!.content;
-      const found = reply.indexOf(content, cursor);
-      expect(found, `chunk ${JSON.stringify(content)} in the reply after offset ${cursor}`).toBeGreaterThanOrEqual(0);
-      cursor = found + content.length;
-    }
-    expect(done.event!.usage.completionTokens).toBeGreaterThan(0);
-    expect(stack.sim.requests.filter((r) => r.path === CHAT_PATH).map((r) => r.abortedAt)).toEqual([null]);
-    expect(pageErrors).toEqual([]);
-  });
+      const chunks = states.filter((s) => s.pane.event?.__typename === 'ChatChunk');
+      // 64 tokens 60 ms apart: a pane that only filled in at the end would show one or two states.
+      expect(chunks.length, 'distinct ChatChunk states seen in the pane').toBeGreaterThanOrEqual(
+        10,
+      );
+      expect(
+        states.at(-1)!.at - chunks[0]!.at,
+        'ms from the first chunk shown to ChatDone',
+      ).toBeGreaterThan(1000);
+      // The chunks seen are, in order, pieces of the final answer.
+      const reply: string = done.event!.reply.content;
+      let cursor = 0;
+      for (const chunk of chunks) {
+        const content: string = chunk.pane.event!.content;
+        const found = reply.indexOf(content, cursor);
+        expect(
+          found,
+          `chunk ${JSON.stringify(content)} in the reply after offset ${cursor}`,
+        ).toBeGreaterThanOrEqual(0);
+        cursor = found + content.length;
+      }
+      expect(done.event!.usage.completionTokens).toBeGreaterThan(0);
+      expect(
+        stack.sim.requests.filter((r) => r.path === CHAT_PATH).map((r) => r.abortedAt),
+      ).toEqual([null]);
+      expect(pageErrors).toEqual([]);
+    },
+  );
 
-  it('loads its script, style and workers from the gateway, compressed, and from the browser cache on the next visit', { timeout: 30_000 }, async () => {
-    const assets = () => served.filter((answer) => answer.path.startsWith('/graphiql/'));
-    const pageLoads = () => served.filter((answer) => answer.method === 'GET' && answer.path === '/graphql');
-    const workers = () => new Set(assets().filter((answer) => /\.worker\./.test(answer.path)).map((answer) => answer.path));
-    const first = await openGraphiQL();
-    // Monaco starts its workers (editor, GraphQL, JSON) once the editors are up.
-    await expect.poll(() => workers().size, { timeout: 10_000 }).toBe(3);
-    // The page registers a worker a moment after its script was fetched.
-    await expect.poll(() => first.workers().map((worker) => new URL(worker.url()).origin), { timeout: 10_000 }).toEqual([origin, origin, origin]);
-    const loaded = assets();
-    expect(loaded.map((answer) => answer.path.replace(/\.[0-9a-f]{16}\./, '.'))).toEqual(
-      expect.arrayContaining(['/graphiql/graphiql.js', '/graphiql/graphiql.css', '/graphiql/editor.worker.js', '/graphiql/graphql.worker.js', '/graphiql/json.worker.js']),
-    );
-    for (const answer of loaded) expect(answer.status, answer.path).toBe(200);
-    console.log(`chromium's Accept-Encoding: ${loaded[0]!.accepted}; GraphiQL's files came as ${JSON.stringify(Object.fromEntries(encodings))}`);
-    for (const path of ['graphiql.js', 'graphiql.css']) {
-      const [, encoding] = [...encodings].find(([url]) => new URL(url).pathname.replace(/\.[0-9a-f]{16}\./, '.') === `/graphiql/${path}`) ?? [];
-      expect(['br', 'gzip'], `${path} content-encoding`).toContain(encoding);
-    }
-    expect(pageLoads().map((answer) => answer.status)).toEqual([200]);
-    await first.close();
+  it(
+    'loads its script, style and workers from the gateway, compressed, and from the browser cache on the next visit',
+    { timeout: 30_000 },
+    async () => {
+      const assets = () => served.filter((answer) => answer.path.startsWith('/graphiql/'));
+      const pageLoads = () =>
+        served.filter((answer) => answer.method === 'GET' && answer.path === '/graphql');
+      const workers = () =>
+        new Set(
+          assets()
+            .filter((answer) => /\.worker\./.test(answer.path))
+            .map((answer) => answer.path),
+        );
+      const first = await openGraphiQL();
+      // Monaco starts its workers (editor, GraphQL, JSON) once the editors are up.
+      await expect.poll(() => workers().size, { timeout: 10_000 }).toBe(3);
+      // The page registers a worker a moment after its script was fetched.
+      await expect
+        .poll(() => first.workers().map((worker) => new URL(worker.url()).origin), {
+          timeout: 10_000,
+        })
+        .toEqual([origin, origin, origin]);
+      const loaded = assets();
+      expect(loaded.map((answer) => answer.path.replace(/\.[0-9a-f]{16}\./, '.'))).toEqual(
+        expect.arrayContaining([
+          '/graphiql/graphiql.js',
+          '/graphiql/graphiql.css',
+          '/graphiql/editor.worker.js',
+          '/graphiql/graphql.worker.js',
+          '/graphiql/json.worker.js',
+        ]),
+      );
+      for (const answer of loaded) expect(answer.status, answer.path).toBe(200);
+      console.log(
+        `chromium's Accept-Encoding: ${loaded[0]!.accepted}; GraphiQL's files came as ${JSON.stringify(Object.fromEntries(encodings))}`,
+      );
+      for (const path of ['graphiql.js', 'graphiql.css']) {
+        const [, encoding] =
+          [...encodings].find(
+            ([url]) =>
+              new URL(url).pathname.replace(/\.[0-9a-f]{16}\./, '.') === `/graphiql/${path}`,
+          ) ?? [];
+        expect(['br', 'gzip'], `${path} content-encoding`).toContain(encoding);
+      }
+      expect(pageLoads().map((answer) => answer.status)).toEqual([200]);
+      await first.close();
 
-    served = [];
-    const second = await openGraphiQL();
-    // Up and running again: Monaco's three workers started, from the cache.
-    await expect.poll(() => second.workers().length, { timeout: 10_000 }).toBe(3);
-    // The page (no-cache, a few KiB) is asked for again; its files come from the cache without a request.
-    expect(pageLoads().length).toBe(1);
-    expect(assets(), 'asset requests on the second visit').toEqual([]);
-    expect(pageErrors).toEqual([]);
-  });
+      served = [];
+      const second = await openGraphiQL();
+      // Up and running again: Monaco's three workers started, from the cache.
+      await expect.poll(() => second.workers().length, { timeout: 10_000 }).toBe(3);
+      // The page (no-cache, a few KiB) is asked for again; its files come from the cache without a request.
+      expect(pageLoads().length).toBe(1);
+      expect(assets(), 'asset requests on the second visit').toEqual([]);
+      expect(pageErrors).toEqual([]);
+    },
+  );
 
-  it('aborts the upstream request when the page is closed mid-stream', { timeout: 30_000 }, async () => {
-    const page = await openGraphiQL();
-    await selectTab(page, 'ChatStream', 'subscription ChatStream');
-    await page.locator('.graphiql-execute-button').click();
-    await waitForPane(page, (pane) => pane.event?.__typename === 'ChatChunk', 'a ChatChunk');
-    await page.screenshot({ path: `${SCREENSHOTS}graphiql-chat-stream-before-close.png` });
+  it(
+    'aborts the upstream request when the page is closed mid-stream',
+    { timeout: 30_000 },
+    async () => {
+      const page = await openGraphiQL();
+      await selectTab(page, 'ChatStream', 'subscription ChatStream');
+      await page.locator('.graphiql-execute-button').click();
+      await waitForPane(page, (pane) => pane.event?.__typename === 'ChatChunk', 'a ChatChunk');
+      await page.screenshot({ path: `${SCREENSHOTS}graphiql-chat-stream-before-close.png` });
 
-    const closedAt = Date.now();
-    await page.close();
-    const aborted = await stack.sim.waitForAbort(CHAT_PATH, 2000);
-    expect(aborted.body).toMatchObject({ stream: true, model: MODEL });
-    expect(aborted.finishedAt).toBeNull();
-    expect(aborted.abortedAt!).toBeGreaterThanOrEqual(closedAt);
-    expect(pageErrors).toEqual([]);
-  });
+      const closedAt = Date.now();
+      await page.close();
+      const aborted = await stack.sim.waitForAbort(CHAT_PATH, 2000);
+      expect(aborted.body).toMatchObject({ stream: true, model: MODEL });
+      expect(aborted.finishedAt).toBeNull();
+      expect(aborted.abortedAt!).toBeGreaterThanOrEqual(closedAt);
+      expect(pageErrors).toEqual([]);
+    },
+  );
 });

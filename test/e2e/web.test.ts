@@ -46,7 +46,9 @@ function listenOnLoopback(server: Server, sockets: Set<Socket>): Promise<string>
     socket.on('close', () => sockets.delete(socket));
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
   );
 }
 
@@ -62,7 +64,11 @@ async function startStaticServer(root: string): Promise<Closable> {
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      res
+        .writeHead(200, {
+          'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+        })
+        .end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -119,14 +125,26 @@ describe('examples/web in chromium', () => {
 
   afterEach(async () => {
     await context.close();
-    const elsewhere = requested.filter((url) => !url.startsWith(`${site.url}/`) && !url.startsWith(`${stack.server.url}/`) && !url.startsWith('data:'));
+    const elsewhere = requested.filter(
+      (url) =>
+        !url.startsWith(`${site.url}/`) &&
+        !url.startsWith(`${stack.server.url}/`) &&
+        !url.startsWith('data:'),
+    );
     expect(elsewhere, 'requests to anything but the page and the gateway').toEqual([]);
-    expect(chromium.unexpectedAttempts(), 'connections the browser tried to open to non-loopback hosts').toEqual([]);
+    expect(
+      chromium.unexpectedAttempts(),
+      'connections the browser tried to open to non-loopback hosts',
+    ).toEqual([]);
     expect(pageErrors, 'uncaught page errors').toEqual([]);
     expect(consoleErrors, 'console errors').toEqual([]);
   });
 
-  const output = (page: Page) => page.locator('#output').textContent().then((text) => text ?? '');
+  const output = (page: Page) =>
+    page
+      .locator('#output')
+      .textContent()
+      .then((text) => text ?? '');
   const state = (page: Page) => page.locator('#status').getAttribute('data-state');
   const status = (page: Page) => page.locator('#status').textContent();
 
@@ -147,45 +165,63 @@ describe('examples/web in chromium', () => {
     await page.locator('#max-tokens').fill(String(maxTokens));
   }
 
-  it('lists the models, streams a completion token by token and ends with Done', { timeout: 20_000 }, async () => {
-    const page = await openPage();
-    const options = await page.locator('#model option').evaluateAll((list) => list.map((o) => (o as HTMLOptionElement).value));
-    expect(options).toEqual(['sim/lorem-8b-instruct', 'sim/lorem-70b-instruct', 'sim/lorem-8b-instruct-lora-pirate']);
+  it(
+    'lists the models, streams a completion token by token and ends with Done',
+    { timeout: 20_000 },
+    async () => {
+      const page = await openPage();
+      const options = await page
+        .locator('#model option')
+        .evaluateAll((list) => list.map((o) => (o as HTMLOptionElement).value));
+      expect(options).toEqual([
+        'sim/lorem-8b-instruct',
+        'sim/lorem-70b-instruct',
+        'sim/lorem-8b-instruct-lora-pirate',
+      ]);
 
-    const prompt = 'Tell me about the harbor';
-    const maxTokens = 40; // 40 tokens, 50 ms apart: about 2 s of streaming
-    await fill(page, prompt, maxTokens);
-    await page.locator('#stream').click();
+      const prompt = 'Tell me about the harbor';
+      const maxTokens = 40; // 40 tokens, 50 ms apart: about 2 s of streaming
+      await fill(page, prompt, maxTokens);
+      await page.locator('#stream').click();
 
-    // Sample the output area until the status line shows the terminal event.
-    const samples: { at: number; text: string }[] = [];
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const [text, current] = await Promise.all([output(page), state(page)]);
-      if (text !== (samples.at(-1)?.text ?? '')) samples.push({ at: Date.now(), text });
-      if (current !== 'streaming') break;
-      if (samples.length === 5) await page.screenshot({ path: `${SCREENSHOTS}web-streaming.png` });
-      await page.waitForTimeout(20);
-    }
-    await page.screenshot({ path: `${SCREENSHOTS}web-done.png` });
-    expect(await state(page), `status: ${await status(page)}`).toBe('done');
-    expect(await status(page)).toMatch(/^Done: LENGTH · \d+ prompt \+ 40 completion = \d+ tokens$/);
+      // Sample the output area until the status line shows the terminal event.
+      const samples: { at: number; text: string }[] = [];
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const [text, current] = await Promise.all([output(page), state(page)]);
+        if (text !== (samples.at(-1)?.text ?? '')) samples.push({ at: Date.now(), text });
+        if (current !== 'streaming') break;
+        if (samples.length === 5)
+          await page.screenshot({ path: `${SCREENSHOTS}web-streaming.png` });
+        await page.waitForTimeout(20);
+      }
+      await page.screenshot({ path: `${SCREENSHOTS}web-done.png` });
+      expect(await state(page), `status: ${await status(page)}`).toBe('done');
+      expect(await status(page)).toMatch(
+        /^Done: LENGTH · \d+ prompt \+ 40 completion = \d+ tokens$/,
+      );
 
-    // The text grew in many steps, each extending the last, over the stream's duration.
-    expect(samples.length).toBeGreaterThanOrEqual(8);
-    for (let i = 1; i < samples.length; i++) {
-      expect(samples[i]!.text.startsWith(samples[i - 1]!.text), `sample ${i} extends sample ${i - 1}`).toBe(true);
-      expect(samples[i]!.text.length).toBeGreaterThan(samples[i - 1]!.text.length);
-    }
-    expect(samples.at(-1)!.at - samples[0]!.at).toBeGreaterThan(1000);
+      // The text grew in many steps, each extending the last, over the stream's duration.
+      expect(samples.length).toBeGreaterThanOrEqual(8);
+      for (let i = 1; i < samples.length; i++) {
+        expect(
+          samples[i]!.text.startsWith(samples[i - 1]!.text),
+          `sample ${i} extends sample ${i - 1}`,
+        ).toBe(true);
+        expect(samples[i]!.text.length).toBeGreaterThan(samples[i - 1]!.text.length);
+      }
+      expect(samples.at(-1)!.at - samples[0]!.at).toBeGreaterThan(1000);
 
-    expect(stack.sim.requests.filter((r) => r.path === COMPLETIONS_PATH).map((r) => r.abortedAt)).toEqual([null]);
-    // The simulator is deterministic: the streamed text is what `complete` returns for the same input.
-    const expected = await stack.gql(COMPLETE, { model: MODEL, prompt, maxTokens });
-    expect(expected.data?.complete.__typename).toBe('Completion');
-    expect(await output(page)).toBe(expected.data?.complete.text);
-    await expect(page.locator('#stop').isDisabled()).resolves.toBe(true);
-  });
+      expect(
+        stack.sim.requests.filter((r) => r.path === COMPLETIONS_PATH).map((r) => r.abortedAt),
+      ).toEqual([null]);
+      // The simulator is deterministic: the streamed text is what `complete` returns for the same input.
+      const expected = await stack.gql(COMPLETE, { model: MODEL, prompt, maxTokens });
+      expect(expected.data?.complete.__typename).toBe('Completion');
+      expect(await output(page)).toBe(expected.data?.complete.text);
+      await expect(page.locator('#stop').isDisabled()).resolves.toBe(true);
+    },
+  );
 
   it('shows a typed error with its code when the upstream stream breaks off', async () => {
     const page = await openPage();
@@ -202,7 +238,9 @@ describe('examples/web in chromium', () => {
     const page = await openPage();
     await fill(page, 'A long story', 400); // 400 tokens, 50 ms apart: 20 s unless stopped
     await page.locator('#stream').click();
-    await expect.poll(async () => (await output(page)).length, { timeout: 5000 }).toBeGreaterThan(20);
+    await expect
+      .poll(async () => (await output(page)).length, { timeout: 5000 })
+      .toBeGreaterThan(20);
     expect(await state(page)).toBe('streaming');
 
     const stoppedAt = Date.now();

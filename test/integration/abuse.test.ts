@@ -4,16 +4,27 @@ import { collect } from '../support/sse.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
 const post = (stack: Stack, body: BodyInit, headers: Record<string, string> = {}) =>
-  fetch(stack.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  fetch(stack.endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 
-const generations = () => stack.sim.countRequests('/v1/completions') + stack.sim.countRequests('/v1/chat/completions');
+const generations = () =>
+  stack.sim.countRequests('/v1/completions') + stack.sim.countRequests('/v1/chat/completions');
 
 let stack: Stack;
 
 describe('operation limits', () => {
   beforeAll(async () => {
     stack = await startStack(
-      { MAX_OPERATION_COST: '1000', DEFAULT_MAX_TOKENS: '100', MAX_TOKENS_LIMIT: '1000', MAX_REQUEST_BYTES: '60000', MAX_MESSAGES: '4' },
+      {
+        MAX_OPERATION_COST: '1000',
+        DEFAULT_MAX_TOKENS: '100',
+        MAX_TOKENS_LIMIT: '1000',
+        MAX_REQUEST_BYTES: '60000',
+        MAX_MESSAGES: '4',
+      },
       { tokenDelayMs: 0 },
     );
   });
@@ -21,7 +32,10 @@ describe('operation limits', () => {
   beforeEach(() => stack.sim.reset());
 
   it('refuses an alias bomb of 500 completions at validation, before any upstream call', async () => {
-    const fields = Array.from({ length: 500 }, (_, i) => `a${i}: complete(model: "${MODEL}", prompt: "x", maxTokens: 1) { __typename }`);
+    const fields = Array.from(
+      { length: 500 },
+      (_, i) => `a${i}: complete(model: "${MODEL}", prompt: "x", maxTokens: 1) { __typename }`,
+    );
     const bomb = await stack.gql(`mutation { ${fields.join(' ')} }`);
     expect(bomb.status).toBe(400);
     // The token limit fires first, at parse time; either way nothing runs.
@@ -56,15 +70,24 @@ describe('operation limits', () => {
     fragment More on Mutation { c: chat(model: "${MODEL}", messages: [{ role: USER, content: "x" }]) { __typename } }`;
     const over = await stack.gql(operation(700));
     expect(over.status).toBe(400);
-    expect(over.errors![0]!.extensions).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: 1100, limit: 1000 });
+    expect(over.errors![0]!.extensions).toMatchObject({
+      code: 'COST_LIMIT_EXCEEDED',
+      cost: 1100,
+      limit: 1000,
+    });
     expect(generations()).toBe(0);
     const within = await stack.gql(operation(600));
     expect(within.errors).toBeUndefined();
-    expect(within.data).toMatchObject({ a: { __typename: 'Completion' }, b: { __typename: 'Completion' }, c: { __typename: 'ChatCompletion' } });
+    expect(within.data).toMatchObject({
+      a: { __typename: 'Completion' },
+      b: { __typename: 'Completion' },
+      c: { __typename: 'ChatCompletion' },
+    });
   });
 
   it('reads the price from variables', async () => {
-    const query = 'mutation($m: Int, $o: GenerationOptions) { complete(model: "sim/lorem-8b-instruct", prompt: "x", maxTokens: $m, options: $o) { __typename } }';
+    const query =
+      'mutation($m: Int, $o: GenerationOptions) { complete(model: "sim/lorem-8b-instruct", prompt: "x", maxTokens: $m, options: $o) { __typename } }';
     const over = await stack.gql(query, { m: 600, o: { n: 2 } });
     expect(over.errors![0]!.extensions).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: 1200 });
     expect(generations()).toBe(0);
@@ -92,7 +115,12 @@ describe('operation limits', () => {
   });
 
   it('refuses a body over MAX_REQUEST_BYTES with 413', async () => {
-    const response = await post(stack, JSON.stringify({ query: `mutation { complete(model: "${MODEL}", prompt: "${'x'.repeat(70_000)}") { __typename } }` }));
+    const response = await post(
+      stack,
+      JSON.stringify({
+        query: `mutation { complete(model: "${MODEL}", prompt: "${'x'.repeat(70_000)}") { __typename } }`,
+      }),
+    );
     expect(response.status).toBe(413);
     expect(generations()).toBe(0);
   });
@@ -100,10 +128,17 @@ describe('operation limits', () => {
   it('refuses a chunked body without Content-Length with 411, before reading it', async () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(stack.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        stack.endpoint,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.write('{"query":"{ models { id } }"}');
       req.end();
@@ -124,7 +159,11 @@ describe('operation limits', () => {
   });
 
   it('answers invalid UTF-8, malformed JSON and wrong content types with 4xx and keeps serving', async () => {
-    const invalidUtf8 = Buffer.concat([Buffer.from('{"query":"{ models { id } }", "x": "'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    const invalidUtf8 = Buffer.concat([
+      Buffer.from('{"query":"{ models { id } }", "x": "'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}'),
+    ]);
     for (const [body, headers] of [
       [invalidUtf8, {}],
       ['{"query": ', {}],
@@ -132,7 +171,10 @@ describe('operation limits', () => {
       ['<query/>', { 'content-type': 'application/xml' }],
     ] as const) {
       const response = await post(stack, body, headers);
-      expect(response.status, String(headers['content-type' as keyof typeof headers] ?? 'json')).toBeGreaterThanOrEqual(400);
+      expect(
+        response.status,
+        String(headers['content-type' as keyof typeof headers] ?? 'json'),
+      ).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
     }
     const { data } = await stack.gql('{ models { id } }');
@@ -140,24 +182,40 @@ describe('operation limits', () => {
   });
 
   it('refuses batched requests unless BATCHING_LIMIT is set', async () => {
-    const response = await post(stack, JSON.stringify([{ query: '{ models { id } }' }, { query: '{ models { id } }' }]));
+    const response = await post(
+      stack,
+      JSON.stringify([{ query: '{ models { id } }' }, { query: '{ models { id } }' }]),
+    );
     expect(response.status).toBeGreaterThanOrEqual(400);
   });
 
   it('refuses a GET without the CSRF header (what any web page can send), and serves the documented client paths', async () => {
-    const query = encodeURIComponent(`subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 3) { __typename } }`);
-    const simple = await fetch(`${stack.endpoint}?query=${query}`, { headers: { accept: 'text/event-stream' } });
+    const query = encodeURIComponent(
+      `subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 3) { __typename } }`,
+    );
+    const simple = await fetch(`${stack.endpoint}?query=${query}`, {
+      headers: { accept: 'text/event-stream' },
+    });
     expect(simple.status).toBe(403);
     expect(generations()).toBe(0);
     // EventSource users add the header through a polyfill or a proxy; fetch-based clients post JSON.
-    const withHeader = await fetch(`${stack.endpoint}?query=${query}`, { headers: { accept: 'text/event-stream', 'x-graphql-yoga-csrf': '1' } });
+    const withHeader = await fetch(`${stack.endpoint}?query=${query}`, {
+      headers: { accept: 'text/event-stream', 'x-graphql-yoga-csrf': '1' },
+    });
     expect(await withHeader.text()).toContain('CompletionDone');
-    const events = await collect(stack.endpoint, `subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 3) { __typename } }`, {});
+    const events = await collect(
+      stack.endpoint,
+      `subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 3) { __typename } }`,
+      {},
+    );
     expect(events.at(-1)!.__typename).toBe('CompletionDone');
   });
 
   it('sends no CORS headers when no origin is configured', async () => {
-    const response = await fetch(stack.endpoint, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const response = await fetch(stack.endpoint, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
@@ -171,20 +229,29 @@ describe('production switches', () => {
         GRAPHIQL: 'false',
         CORS_ORIGINS: 'https://app.example.com',
         BATCHING_LIMIT: '2',
-        TRUSTED_DOCUMENTS_FILE: new URL('../../examples/gql/persisted-documents.json', import.meta.url).pathname,
+        TRUSTED_DOCUMENTS_FILE: new URL(
+          '../../examples/gql/persisted-documents.json',
+          import.meta.url,
+        ).pathname,
       },
       { tokenDelayMs: 0 },
     );
   });
   afterAll(() => locked.close());
 
-  const manifest = JSON.parse(readFileSync(new URL('../../examples/gql/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
-  const hashOf = (operation: string) => Object.keys(manifest).find((hash) => manifest[hash]!.includes(operation))!;
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../examples/gql/persisted-documents.json', import.meta.url), 'utf8'),
+  ) as Record<string, string>;
+  const hashOf = (operation: string) =>
+    Object.keys(manifest).find((hash) => manifest[hash]!.includes(operation))!;
   const persisted = (hash: string, variables: Record<string, unknown> = {}) =>
     fetch(locked.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+      body: JSON.stringify({
+        variables,
+        extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+      }),
     });
 
   it('runs only trusted documents, by hash', async () => {
@@ -196,7 +263,9 @@ describe('production switches', () => {
     expect(models.data.models.map((m: { id: string }) => m.id)).toContain(MODEL);
     const bare = await (await persisted(hashOf('query Models').replace(/^sha256:/, ''))).json();
     expect(bare.data.models.length).toBeGreaterThan(0);
-    const completion = await (await persisted(hashOf('mutation Complete'), { model: MODEL, prompt: 'Once', maxTokens: 4 })).json();
+    const completion = await (
+      await persisted(hashOf('mutation Complete'), { model: MODEL, prompt: 'Once', maxTokens: 4 })
+    ).json();
     expect(completion.data.complete.__typename).toBe('Completion');
   });
 
@@ -206,7 +275,9 @@ describe('production switches', () => {
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({
         variables: { model: MODEL, messages: [{ role: 'USER', content: 'Hi' }], maxTokens: 4 },
-        extensions: { persistedQuery: { version: 1, sha256Hash: hashOf('subscription ChatStream') } },
+        extensions: {
+          persistedQuery: { version: 1, sha256Hash: hashOf('subscription ChatStream') },
+        },
       }),
     });
     expect(await response.text()).toContain('ChatDone');
@@ -221,9 +292,20 @@ describe('production switches', () => {
 
   it('answers CORS preflights for allowed origins only', async () => {
     const preflight = (origin: string) =>
-      fetch(locked.endpoint, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
-    expect((await preflight('https://app.example.com')).headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+      fetch(locked.endpoint, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+    expect(
+      (await preflight('https://app.example.com')).headers.get('access-control-allow-origin'),
+    ).toBe('https://app.example.com');
+    expect(
+      (await preflight('https://evil.example')).headers.get('access-control-allow-origin'),
+    ).not.toBe('https://evil.example');
   });
 });
 

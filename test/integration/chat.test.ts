@@ -7,14 +7,36 @@ const CHAT = /* GraphQL */ `
       __typename
       ... on ChatCompletion {
         id
-        reply { role content }
-        choices { index finishReason message { content } }
-        usage { promptTokens completionTokens totalTokens }
-        model { id }
+        reply {
+          role
+          content
+        }
+        choices {
+          index
+          finishReason
+          message {
+            content
+          }
+        }
+        usage {
+          promptTokens
+          completionTokens
+          totalTokens
+        }
+        model {
+          id
+        }
       }
-      ... on GatewayError { code message }
-      ... on InvalidInputError { argument }
-      ... on ContextLengthExceededError { maxContextLength }
+      ... on GatewayError {
+        code
+        message
+      }
+      ... on InvalidInputError {
+        argument
+      }
+      ... on ContextLengthExceededError {
+        maxContextLength
+      }
     }
   }
 `;
@@ -33,14 +55,22 @@ describe('chat', () => {
   beforeEach(() => stack.sim.reset());
 
   it("returns the assistant's message, choices and usage", async () => {
-    const { data, errors } = await stack.gql(CHAT, { model: MODEL, messages: conversation, maxTokens: 16 });
+    const { data, errors } = await stack.gql(CHAT, {
+      model: MODEL,
+      messages: conversation,
+      maxTokens: 16,
+    });
     expect(errors).toBeUndefined();
     const c = data!.chat;
     expect(c.__typename).toBe('ChatCompletion');
     expect(c.id).toMatch(/^chatcmpl-/);
     expect(c.reply.role).toBe('ASSISTANT');
     expect(c.reply.content.length).toBeGreaterThan(0);
-    expect(c.choices[0]).toEqual({ index: 0, finishReason: expect.stringMatching(/^(STOP|LENGTH)$/), message: { content: c.reply.content } });
+    expect(c.choices[0]).toEqual({
+      index: 0,
+      finishReason: expect.stringMatching(/^(STOP|LENGTH)$/),
+      message: { content: c.reply.content },
+    });
     expect(c.usage.completionTokens).toBeLessThanOrEqual(16);
     expect(c.usage.totalTokens).toBe(c.usage.promptTokens + c.usage.completionTokens);
     expect(c.model.id).toBe(MODEL);
@@ -62,20 +92,33 @@ describe('chat', () => {
 
   it.each([
     [{ messages: [] }, 'messages', /at least one message/],
-    [{ messages: [{ role: 'USER', content: 'x'.repeat(201) }] }, 'messages', /at most 200 characters/],
+    [
+      { messages: [{ role: 'USER', content: 'x'.repeat(201) }] },
+      'messages',
+      /at most 200 characters/,
+    ],
     [{ maxTokens: 0 }, 'maxTokens', /at least 1/],
-  ])('rejects %j as BAD_USER_INPUT before any upstream call', async (override, argument, message) => {
-    const { data } = await stack.gql(CHAT, { model: MODEL, messages: conversation, ...override });
-    expect(data!.chat).toMatchObject({ __typename: 'InvalidInputError', code: 'BAD_USER_INPUT', argument });
-    expect(data!.chat.message).toMatch(message);
-    expect(stack.sim.countRequests('/v1/chat/completions')).toBe(0);
-  });
+  ])(
+    'rejects %j as BAD_USER_INPUT before any upstream call',
+    async (override, argument, message) => {
+      const { data } = await stack.gql(CHAT, { model: MODEL, messages: conversation, ...override });
+      expect(data!.chat).toMatchObject({
+        __typename: 'InvalidInputError',
+        code: 'BAD_USER_INPUT',
+        argument,
+      });
+      expect(data!.chat.message).toMatch(message);
+      expect(stack.sim.countRequests('/v1/chat/completions')).toBe(0);
+    },
+  );
 
   it('maps upstream failures to the same typed errors as complete', async () => {
     await stack.gql('{ models { id } }');
     // A Retry-After over UPSTREAM_RETRY_AFTER_CAP_MS is not waited for: the 429 reaches the client at once.
     stack.sim.inject({ path: '/v1/chat/completions', status: 429, retryAfter: '30' });
-    expect((await stack.gql(CHAT, { model: MODEL, messages: conversation })).data!.chat).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(
+      (await stack.gql(CHAT, { model: MODEL, messages: conversation })).data!.chat,
+    ).toMatchObject({ code: 'RATE_LIMITED' });
     const unknown = await stack.gql(CHAT, { model: 'nope/none', messages: conversation });
     expect(unknown.data!.chat.code).toBe('MODEL_NOT_FOUND');
   });

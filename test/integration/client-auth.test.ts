@@ -13,7 +13,12 @@ const OTHER_KEY = 'second-client-key-fedcba9876543210';
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const completions = (stack: Stack) => stack.sim.countRequests('/v1/completions');
 
-function expectUnauthenticated(result: { status: number; headers: Headers; errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }) {
+function expectUnauthenticated(result: {
+  status: number;
+  headers: Headers;
+  errors?: { extensions?: Record<string, unknown> }[];
+  data?: unknown;
+}) {
   expect(result.status).toBe(401);
   expect(result.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
   expect(result.errors).toHaveLength(1);
@@ -29,7 +34,12 @@ describe('client auth (GATEWAY_API_KEYS)', () => {
   afterAll(() => stack.close());
 
   const complete = (headers: Record<string, string>) =>
-    postGraphQL(stack.endpoint, COMPLETE, { model: MODEL, prompt: 'Once', maxTokens: 4 }, { headers });
+    postGraphQL(
+      stack.endpoint,
+      COMPLETE,
+      { model: MODEL, prompt: 'Once', maxTokens: 4 },
+      { headers },
+    );
 
   it('refuses a request without a key: 401, WWW-Authenticate: Bearer, UNAUTHENTICATED, no upstream call', async () => {
     const before = completions(stack);
@@ -44,13 +54,21 @@ describe('client auth (GATEWAY_API_KEYS)', () => {
     const before = completions(stack);
     const sameLength = `${KEY.slice(0, -1)}${KEY.endsWith('f') ? 'e' : 'f'}`;
     expect(sameLength).toHaveLength(KEY.length);
-    for (const headers of [bearer(sameLength), bearer(`${KEY}0`), bearer(KEY.slice(0, 8)), { authorization: `Basic ${KEY}` }, { authorization: KEY }]) {
+    for (const headers of [
+      bearer(sameLength),
+      bearer(`${KEY}0`),
+      bearer(KEY.slice(0, 8)),
+      { authorization: `Basic ${KEY}` },
+      { authorization: KEY },
+    ]) {
       const result = await complete(headers);
       expectUnauthenticated(result);
       expect(result.errors![0]!.message).not.toContain(KEY);
     }
     const wrong = await complete(bearer(sameLength));
-    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="nim-graphql", error="invalid_token"');
+    expect(wrong.headers.get('www-authenticate')).toBe(
+      'Bearer realm="nim-graphql", error="invalid_token"',
+    );
     expect(completions(stack)).toBe(before);
   });
 
@@ -69,12 +87,20 @@ describe('client auth (GATEWAY_API_KEYS)', () => {
     expect(refused.status).toBe(401);
     const allowed = await fetch(url, { headers: { ...headers, ...bearer(KEY) } });
     expect(allowed.status).toBe(200);
-    expect(((await allowed.json()) as { data: { models: unknown[] } }).data.models.length).toBeGreaterThan(0);
+    expect(
+      ((await allowed.json()) as { data: { models: unknown[] } }).data.models.length,
+    ).toBeGreaterThan(0);
   });
 
   it('serves GraphQL on its endpoints only: other URLs that end like them are 404, key or not', async () => {
     const origin = new URL(stack.endpoint).origin;
-    for (const path of ['/x/graphql', '/health/graphql', '/?q=/graphql', '/x/graphql/stream', '/graphql/x']) {
+    for (const path of [
+      '/x/graphql',
+      '/health/graphql',
+      '/?q=/graphql',
+      '/x/graphql/stream',
+      '/graphql/x',
+    ]) {
       for (const auth of [{}, bearer(KEY)]) {
         const response = await fetch(`${origin}${path}`, {
           method: 'POST',
@@ -121,11 +147,17 @@ describe('client auth (GATEWAY_API_KEYS)', () => {
     });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
-    expect(((await refused.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions).toEqual({ code: 'UNAUTHENTICATED' });
-    await expect(collect(stack.endpoint, COMPLETION_STREAM, variables, { headers: bearer(`${KEY}x`) })).rejects.toThrow(/answered 401/);
+    expect(
+      ((await refused.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions,
+    ).toEqual({ code: 'UNAUTHENTICATED' });
+    await expect(
+      collect(stack.endpoint, COMPLETION_STREAM, variables, { headers: bearer(`${KEY}x`) }),
+    ).rejects.toThrow(/answered 401/);
     expect(completions(stack)).toBe(before);
 
-    const events = await collect(stack.endpoint, COMPLETION_STREAM, variables, { headers: bearer(KEY) });
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, variables, {
+      headers: bearer(KEY),
+    });
     expect(events.at(-1)!.__typename).toBe('CompletionDone');
   });
 
@@ -134,9 +166,17 @@ describe('client auth (GATEWAY_API_KEYS)', () => {
     const reservation = await fetch(url, { method: 'PUT' });
     expect(reservation.status).toBe(401);
 
-    const client = createClient({ url, singleConnection: true, retryAttempts: 0, headers: bearer(KEY) });
+    const client = createClient({
+      url,
+      singleConnection: true,
+      retryAttempts: 0,
+      headers: bearer(KEY),
+    });
     const names: string[] = [];
-    for await (const result of client.iterate({ query: COMPLETION_STREAM, variables: { model: MODEL, prompt: 'Once', maxTokens: 3 } })) {
+    for await (const result of client.iterate({
+      query: COMPLETION_STREAM,
+      variables: { model: MODEL, prompt: 'Once', maxTokens: 3 },
+    })) {
       names.push((result.data!.completionStream as { __typename: string }).__typename);
     }
     client.dispose();
@@ -159,10 +199,16 @@ describe('client auth from GATEWAY_API_KEYS_FILE', () => {
 
   it('accepts every key of the file and nothing else', async () => {
     for (const key of [KEY, OTHER_KEY]) {
-      const result = await postGraphQL(stack.endpoint, '{ __typename }', undefined, { headers: bearer(key) });
+      const result = await postGraphQL(stack.endpoint, '{ __typename }', undefined, {
+        headers: bearer(key),
+      });
       expect(result.status, key).toBe(200);
     }
-    expectUnauthenticated(await postGraphQL(stack.endpoint, '{ __typename }', undefined, { headers: bearer('# one key a line') }));
+    expectUnauthenticated(
+      await postGraphQL(stack.endpoint, '{ __typename }', undefined, {
+        headers: bearer('# one key a line'),
+      }),
+    );
     expectUnauthenticated(await postGraphQL(stack.endpoint, '{ __typename }'));
   });
 });
@@ -176,6 +222,12 @@ describe('without client keys', () => {
 
   it('needs no Authorization header and ignores one', async () => {
     expect((await postGraphQL(stack.endpoint, '{ __typename }')).status).toBe(200);
-    expect((await postGraphQL(stack.endpoint, '{ __typename }', undefined, { headers: bearer('anything-at-all-here') })).status).toBe(200);
+    expect(
+      (
+        await postGraphQL(stack.endpoint, '{ __typename }', undefined, {
+          headers: bearer('anything-at-all-here'),
+        })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -4,19 +4,29 @@ import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
 describe('complete', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ MAX_TOKENS_LIMIT: '512', DEFAULT_MAX_TOKENS: '32', MAX_PROMPT_CHARS: '1000' });
+    stack = await startStack({
+      MAX_TOKENS_LIMIT: '512',
+      DEFAULT_MAX_TOKENS: '32',
+      MAX_PROMPT_CHARS: '1000',
+    });
   });
   afterAll(() => stack.close());
   beforeEach(() => stack.sim.reset());
 
   it('returns the text, choices and usage the model produced', async () => {
-    const { data, errors } = await stack.gql(COMPLETE, { model: MODEL, prompt: 'Once upon a time', maxTokens: 64 });
+    const { data, errors } = await stack.gql(COMPLETE, {
+      model: MODEL,
+      prompt: 'Once upon a time',
+      maxTokens: 64,
+    });
     expect(errors).toBeUndefined();
     const c = data!.complete;
     expect(c.__typename).toBe('Completion');
     expect(c.id).toMatch(/^cmpl-/);
     expect(c.text.length).toBeGreaterThan(0);
-    expect(c.choices).toEqual([{ index: 0, text: c.text, finishReason: expect.stringMatching(/^(STOP|LENGTH)$/) }]);
+    expect(c.choices).toEqual([
+      { index: 0, text: c.text, finishReason: expect.stringMatching(/^(STOP|LENGTH)$/) },
+    ]);
     expect(c.usage.promptTokens).toBe(4);
     expect(c.usage.completionTokens).toBeGreaterThan(0);
     expect(c.usage.completionTokens).toBeLessThanOrEqual(64);
@@ -33,7 +43,11 @@ describe('complete', () => {
   });
 
   it('stops at maxTokens with finishReason LENGTH', async () => {
-    const { data } = await stack.gql(COMPLETE, { model: MODEL, prompt: 'Once upon a time', maxTokens: 3 });
+    const { data } = await stack.gql(COMPLETE, {
+      model: MODEL,
+      prompt: 'Once upon a time',
+      maxTokens: 3,
+    });
     expect(data!.complete.usage.completionTokens).toBe(3);
     expect(data!.complete.choices[0].finishReason).toBe('LENGTH');
   });
@@ -54,7 +68,8 @@ describe('complete', () => {
   });
 
   it('reuses keep-alive connections to the upstream', async () => {
-    for (let i = 0; i < 5; i++) await stack.gql(COMPLETE, { model: MODEL, prompt: `n${i}`, maxTokens: 2 });
+    for (let i = 0; i < 5; i++)
+      await stack.gql(COMPLETE, { model: MODEL, prompt: `n${i}`, maxTokens: 2 });
     const ports = new Set(stack.sim.requests.map((r) => r.remotePort));
     expect([...ports]).toEqual([expect.any(Number)]);
   });
@@ -65,12 +80,24 @@ describe('complete', () => {
     [{ prompt: '' }, 'prompt', /empty/],
     [{ prompt: 'x'.repeat(1001) }, 'prompt', /at most 1000 characters/],
     [{ model: '   ' }, 'model', /empty/],
-  ])('rejects %j as BAD_USER_INPUT naming the argument, before any upstream call', async (override, argument, message) => {
-    const { data } = await stack.gql(COMPLETE, { model: MODEL, prompt: 'Hello', maxTokens: 8, ...override });
-    expect(data!.complete).toMatchObject({ __typename: 'InvalidInputError', code: 'BAD_USER_INPUT', argument });
-    expect(data!.complete.message).toMatch(message);
-    expect(stack.sim.countRequests('/v1/completions')).toBe(0);
-  });
+  ])(
+    'rejects %j as BAD_USER_INPUT naming the argument, before any upstream call',
+    async (override, argument, message) => {
+      const { data } = await stack.gql(COMPLETE, {
+        model: MODEL,
+        prompt: 'Hello',
+        maxTokens: 8,
+        ...override,
+      });
+      expect(data!.complete).toMatchObject({
+        __typename: 'InvalidInputError',
+        code: 'BAD_USER_INPUT',
+        argument,
+      });
+      expect(data!.complete.message).toMatch(message);
+      expect(stack.sim.countRequests('/v1/completions')).toBe(0);
+    },
+  );
 
   it('rejects a wrongly typed variable as a request error', async () => {
     const result = await stack.gql(COMPLETE, { model: MODEL, prompt: 'Hello', maxTokens: 'many' });
@@ -81,7 +108,11 @@ describe('complete', () => {
   it('aborts the upstream call when the client goes away', async () => {
     stack.sim.configure({ latencyMs: 5_000 });
     const controller = new AbortController();
-    const pending = stack.gql(COMPLETE, { model: MODEL, prompt: 'slow', maxTokens: 8 }, { signal: controller.signal });
+    const pending = stack.gql(
+      COMPLETE,
+      { model: MODEL, prompt: 'slow', maxTokens: 8 },
+      { signal: controller.signal },
+    );
     pending.catch(() => undefined);
     await waitFor(() => stack.sim.countRequests('/v1/completions') === 1);
     const abortedAt = Date.now();

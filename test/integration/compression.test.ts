@@ -5,10 +5,18 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
-async function get(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string>; body: Buffer }> {
+async function get(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ headers: Record<string, string>; body: Buffer }> {
   const response = await request(url, { headers });
   const body = Buffer.from(await response.body.arrayBuffer());
-  return { headers: Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, String(value)])), body };
+  return {
+    headers: Object.fromEntries(
+      Object.entries(response.headers).map(([name, value]) => [name, String(value)]),
+    ),
+    body,
+  };
 }
 
 describe('compression', () => {
@@ -31,7 +39,9 @@ describe('compression', () => {
     const br = await get(metrics, { 'accept-encoding': 'gzip;q=0.5, br' });
     expect(br.headers['content-encoding']).toBe('br');
     expect(Number(br.headers['content-length'])).toBe(br.body.length);
-    expect(brotliDecompressSync(br.body).toString('utf8')).toContain('nim_graphql_operations_total');
+    expect(brotliDecompressSync(br.body).toString('utf8')).toContain(
+      'nim_graphql_operations_total',
+    );
     expect((await get(metrics, {})).headers['content-encoding']).toBeUndefined();
   });
 

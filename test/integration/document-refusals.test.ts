@@ -8,12 +8,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
 import { createGateway } from '../../src/yoga.ts';
-import { startLoggedGateway, type LoggedGateway, type RawAnswer } from '../support/logged-gateway.ts';
+import {
+  startLoggedGateway,
+  type LoggedGateway,
+  type RawAnswer,
+} from '../support/logged-gateway.ts';
 import { MODEL } from '../support/stack.ts';
 
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
-const post = (gw: LoggedGateway, body: Record<string, unknown>) => gw.raw('POST', '/graphql', JSON_HEADERS, JSON.stringify(body));
-const generations = (gw: LoggedGateway) => gw.sim.countRequests('/v1/completions') + gw.sim.countRequests('/v1/chat/completions');
+const JSON_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/graphql-response+json',
+};
+const post = (gw: LoggedGateway, body: Record<string, unknown>) =>
+  gw.raw('POST', '/graphql', JSON_HEADERS, JSON.stringify(body));
+const generations = (gw: LoggedGateway) =>
+  gw.sim.countRequests('/v1/completions') + gw.sim.countRequests('/v1/chat/completions');
 const complete = (maxTokens: string, alias = 'c', options = '') =>
   `${alias}: complete(model: "${MODEL}", prompt: "x"${maxTokens === '' ? '' : `, maxTokens: ${maxTokens}`}${options}) { __typename }`;
 
@@ -25,29 +34,58 @@ function expectOnlyError(answer: RawAnswer, status: number, error: Record<string
 describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIRECTIVES=2, MAX_DOCUMENT_TOKENS=80, MAX_OPERATION_COST=100)', () => {
   let gw: LoggedGateway;
   beforeAll(async () => {
-    gw = await startLoggedGateway({ MAX_DEPTH: '3', MAX_ALIASES: '2', MAX_DIRECTIVES: '2', MAX_DOCUMENT_TOKENS: '80', MAX_OPERATION_COST: '100' });
+    gw = await startLoggedGateway({
+      MAX_DEPTH: '3',
+      MAX_ALIASES: '2',
+      MAX_DIRECTIVES: '2',
+      MAX_DOCUMENT_TOKENS: '80',
+      MAX_OPERATION_COST: '100',
+    });
   });
   afterAll(() => gw.close());
 
   it('answers each shape limit as a plain validation error: 400, its code, no "Syntax Error" prefix', async () => {
     const refusals: [string, string][] = [
-      [`subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }]) { ... on ChatDone { choices { message { content } } } } }`, 'Query depth limit of 3 exceeded, found 4.'],
-      ['{ a: models { id } b: models { id } c: models { id } }', 'Aliases limit of 2 exceeded, found 3.'],
-      ['{ models @skip(if: false) @skip(if: false) @skip(if: false) { id } }', 'Directives limit of 2 exceeded, found 3.'],
+      [
+        `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }]) { ... on ChatDone { choices { message { content } } } } }`,
+        'Query depth limit of 3 exceeded, found 4.',
+      ],
+      [
+        '{ a: models { id } b: models { id } c: models { id } }',
+        'Aliases limit of 2 exceeded, found 3.',
+      ],
+      [
+        '{ models @skip(if: false) @skip(if: false) @skip(if: false) { id } }',
+        'Directives limit of 2 exceeded, found 3.',
+      ],
     ];
     for (const [query, message] of refusals) {
-      expectOnlyError(await post(gw, { query }), 400, { message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      expectOnlyError(await post(gw, { query }), 400, {
+        message,
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      });
     }
-    expectOnlyError(await post(gw, { query: `{ models { ${'id '.repeat(90)}} }` }), 400, { message: 'Syntax Error: Token limit of 80 exceeded.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    expectOnlyError(await post(gw, { query: `{ models { ${'id '.repeat(90)}} }` }), 400, {
+      message: 'Syntax Error: Token limit of 80 exceeded.',
+      extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+    });
   });
 
   it('counts depth through fragments as if they were written out: a spread adds no level', async () => {
     const spread = `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], maxTokens: 2) { ... on ChatDone { choices { ...C } } } } fragment C on ChatChoice { index }`;
-    const answer = await gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept: 'text/event-stream' }, JSON.stringify({ query: spread }));
+    const answer = await gw.raw(
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', accept: 'text/event-stream' },
+      JSON.stringify({ query: spread }),
+    );
     expect(answer.status, answer.text).toBe(200);
     expect(answer.text).toContain('"choices":[{"index":0}]');
     const deeper = spread.replace('{ index }', '{ message { content } }');
-    expectOnlyError(await post(gw, { query: deeper }), 400, { message: 'Query depth limit of 3 exceeded, found 4.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expectOnlyError(await post(gw, { query: deeper }), 400, {
+      message: 'Query depth limit of 3 exceeded, found 4.',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
   });
 
   it('keeps an ordinary validation error as graphql-js words it, with its location', async () => {
@@ -71,13 +109,28 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
       // n left out or below 1 counts once.
       [`mutation { ${complete('101', 'a', ', options: { n: 0 }')} }`, 101],
       [`mutation { ${complete('101', 'a', ', options: null')} }`, 101],
-      [`mutation { ... on Mutation { ${complete('60', 'a')} } ...F } fragment F on Mutation { ${complete('41', 'b')} }`, 101],
-      [`mutation { ...G } fragment G on Mutation { ...F ${complete('1', 'x')} } fragment F on Mutation { ${complete('100', 'y')} }`, 101],
-      [`subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], maxTokens: 200) { __typename } }`, 200],
+      [
+        `mutation { ... on Mutation { ${complete('60', 'a')} } ...F } fragment F on Mutation { ${complete('41', 'b')} }`,
+        101,
+      ],
+      [
+        `mutation { ...G } fragment G on Mutation { ...F ${complete('1', 'x')} } fragment F on Mutation { ${complete('100', 'y')} }`,
+        101,
+      ],
+      [
+        `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], maxTokens: 200) { __typename } }`,
+        200,
+      ],
       // A fragment before the operation is not the operation.
-      [`fragment Cheap on Mutation { ${complete('1', 'x')} } mutation Dear { ${complete('500', 'y')} ...Cheap }`, 501],
+      [
+        `fragment Cheap on Mutation { ${complete('1', 'x')} } mutation Dear { ${complete('500', 'y')} ...Cheap }`,
+        501,
+      ],
       // A fragment spread twice counts twice (an upper bound: merged fields run once).
-      [`mutation { ...F ...H } fragment H on Mutation { ...F } fragment F on Mutation { ${complete('60')} }`, 120],
+      [
+        `mutation { ...F ...H } fragment H on Mutation { ...F } fragment F on Mutation { ${complete('60')} }`,
+        120,
+      ],
     ];
     for (const [query, cost] of cases) {
       expectOnlyError(await post(gw, { query }), 400, {
@@ -92,18 +145,28 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
     const query = `mutation($t: Int, $o: GenerationOptions) { complete(model: "${MODEL}", prompt: "x", maxTokens: $t, options: $o) { __typename } }`;
     for (const t of [1.5, '50', 0, null]) {
       const answer = await post(gw, { query, variables: { t } });
-      expect(answer.json?.errors?.[0]?.extensions, String(t)).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 256, limit: 100 });
+      expect(answer.json?.errors?.[0]?.extensions, String(t)).toEqual({
+        code: 'COST_LIMIT_EXCEEDED',
+        cost: 256,
+        limit: 100,
+      });
     }
     // n 1.5 counts once (70 ≤ 100): the refusal is then the variable's own, not the cost.
     const n = await post(gw, { query, variables: { t: 70, o: { n: 1.5 } } });
     expect(n.status, n.text).toBe(400);
-    expect(n.json?.errors?.[0]?.message).toMatch(/^Variable "\$o" got invalid value 1\.5 at "o\.n"; Int cannot represent non-integer value: 1\.5$/);
+    expect(n.json?.errors?.[0]?.message).toMatch(
+      /^Variable "\$o" got invalid value 1\.5 at "o\.n"; Int cannot represent non-integer value: 1\.5$/,
+    );
   });
 
   it('reads maxTokens and n from variables', async () => {
     const query = `mutation($t: Int, $o: GenerationOptions) { complete(model: "${MODEL}", prompt: "x", maxTokens: $t, options: $o) { __typename } }`;
     const refused = await post(gw, { query, variables: { t: 51, o: { n: 2 } } });
-    expect(refused.json?.errors?.[0]?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 102, limit: 100 });
+    expect(refused.json?.errors?.[0]?.extensions).toEqual({
+      code: 'COST_LIMIT_EXCEEDED',
+      cost: 102,
+      limit: 100,
+    });
     const served = await post(gw, { query, variables: { t: 50, o: { n: 2 } } });
     expect(served.status, served.text).toBe(200);
     expect(served.json?.data).toEqual({ complete: { __typename: 'Completion' } });
@@ -112,9 +175,22 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
   it('prices each request by its own variables: a document once refused runs with cheaper ones (Yoga caches validation)', async () => {
     const mutation = `mutation Priced($t: Int) { complete(model: "${MODEL}", prompt: "x", maxTokens: $t) { __typename } }`;
     const stream = `subscription PricedStream($t: Int) { completionStream(model: "${MODEL}", prompt: "x", maxTokens: $t) { __typename } }`;
-    for (const [query, accept] of [[mutation, 'application/graphql-response+json'], [stream, 'text/event-stream']] as const) {
-      for (const [t, refused] of [[5000, true], [5, false], [5000, true], [5, false]] as const) {
-        const answer = await gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept }, JSON.stringify({ query, variables: { t } }));
+    for (const [query, accept] of [
+      [mutation, 'application/graphql-response+json'],
+      [stream, 'text/event-stream'],
+    ] as const) {
+      for (const [t, refused] of [
+        [5000, true],
+        [5, false],
+        [5000, true],
+        [5, false],
+      ] as const) {
+        const answer = await gw.raw(
+          'POST',
+          '/graphql',
+          { 'content-type': 'application/json', accept },
+          JSON.stringify({ query, variables: { t } }),
+        );
         expect(answer.text.includes('COST_LIMIT_EXCEEDED'), `${t}: ${answer.text}`).toBe(refused);
         if (!refused) expect(answer.status, answer.text).toBe(200);
       }
@@ -126,20 +202,31 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
     const cheap = await post(gw, { query: document, operationName: 'Cheap' });
     expect(cheap.status, cheap.text).toBe(200);
     expect(cheap.json?.data).toEqual({ c: { __typename: 'Completion' } });
-    expect((await post(gw, { query: document, operationName: 'Dear' })).json?.errors?.[0]?.extensions?.code).toBe('COST_LIMIT_EXCEEDED');
+    expect(
+      (await post(gw, { query: document, operationName: 'Dear' })).json?.errors?.[0]?.extensions
+        ?.code,
+    ).toBe('COST_LIMIT_EXCEEDED');
     // An operation name the document does not have: Yoga's own answer, not a crash of the pricing.
     expectOnlyError(await post(gw, { query: document, operationName: 'Missing' }), 400, {
       message: 'Could not determine what operation to execute.',
       extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
     });
     // Without a name, the only operation of a document is the one priced.
-    expect((await post(gw, { query: `mutation Dear { ${complete('500')} }` })).json?.errors?.[0]?.extensions?.code).toBe('COST_LIMIT_EXCEEDED');
+    expect(
+      (await post(gw, { query: `mutation Dear { ${complete('500')} }` })).json?.errors?.[0]
+        ?.extensions?.code,
+    ).toBe('COST_LIMIT_EXCEEDED');
   });
 
   it('lets an operation within the cost and the limits run, and a query costs nothing', async () => {
-    const served = await post(gw, { query: `mutation { ${complete('50', 'a')} ${complete('50', 'b')} }` });
+    const served = await post(gw, {
+      query: `mutation { ${complete('50', 'a')} ${complete('50', 'b')} }`,
+    });
     expect(served.status, served.text).toBe(200);
-    expect(served.json?.data).toEqual({ a: { __typename: 'Completion' }, b: { __typename: 'Completion' } });
+    expect(served.json?.data).toEqual({
+      a: { __typename: 'Completion' },
+      b: { __typename: 'Completion' },
+    });
     expect((await post(gw, { query: '{ models { id } }' })).status).toBe(200);
   });
 });
@@ -157,18 +244,28 @@ describe('INTROSPECTION=false: errors keep everything but the suggestion', () =>
       locations: [{ line: 1, column: 12 }],
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
-    expectOnlyError(await post(gw, { query: `mutation { chat(model: "${MODEL}", messages: [{ role: USR, content: "hi" }], maxTokens: 1) { __typename } }` }), 400, {
-      message: 'Value "USR" does not exist in "ChatRole" enum.',
-      locations: [{ line: 1, column: 68 }],
-      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-    });
+    expectOnlyError(
+      await post(gw, {
+        query: `mutation { chat(model: "${MODEL}", messages: [{ role: USR, content: "hi" }], maxTokens: 1) { __typename } }`,
+      }),
+      400,
+      {
+        message: 'Value "USR" does not exist in "ChatRole" enum.',
+        locations: [{ line: 1, column: 68 }],
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      },
+    );
   });
 
   it('a variable error of a mutation and of a subscription: the message without the suggestion, its location', async () => {
     const roles = { m: [{ role: 'USR', content: 'hi' }] };
-    const mutation = await post(gw, { query: `mutation($m: [ChatMessageInput!]!) { chat(model: "${MODEL}", messages: $m, maxTokens: 1) { __typename } }`, variables: roles });
+    const mutation = await post(gw, {
+      query: `mutation($m: [ChatMessageInput!]!) { chat(model: "${MODEL}", messages: $m, maxTokens: 1) { __typename } }`,
+      variables: roles,
+    });
     expectOnlyError(mutation, 400, {
-      message: 'Variable "$m" got invalid value "USR" at "m[0].role"; Value "USR" does not exist in "ChatRole" enum.',
+      message:
+        'Variable "$m" got invalid value "USR" at "m[0].role"; Value "USR" does not exist in "ChatRole" enum.',
       locations: [{ line: 1, column: 10 }],
       extensions: { code: 'BAD_USER_INPUT' },
     });
@@ -177,7 +274,8 @@ describe('INTROSPECTION=false: errors keep everything but the suggestion', () =>
       variables: { o: { temprature: 1 } },
     });
     expectOnlyError(options, 400, {
-      message: 'Variable "$o" got invalid value { temprature: 1 }; Field "temprature" is not defined by type "GenerationOptions".',
+      message:
+        'Variable "$o" got invalid value { temprature: 1 }; Field "temprature" is not defined by type "GenerationOptions".',
       locations: [{ line: 1, column: 10 }],
       extensions: { code: 'BAD_USER_INPUT' },
     });
@@ -185,10 +283,14 @@ describe('INTROSPECTION=false: errors keep everything but the suggestion', () =>
       'POST',
       '/graphql',
       { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-      JSON.stringify({ query: `subscription($m: [ChatMessageInput!]!) { chatStream(model: "${MODEL}", messages: $m, maxTokens: 1) { __typename } }`, variables: roles }),
+      JSON.stringify({
+        query: `subscription($m: [ChatMessageInput!]!) { chatStream(model: "${MODEL}", messages: $m, maxTokens: 1) { __typename } }`,
+        variables: roles,
+      }),
     );
     expectOnlyError(stream, 400, {
-      message: 'Variable "$m" got invalid value "USR" at "m[0].role"; Value "USR" does not exist in "ChatRole" enum.',
+      message:
+        'Variable "$m" got invalid value "USR" at "m[0].role"; Value "USR" does not exist in "ChatRole" enum.',
       locations: [{ line: 1, column: 14 }],
       extensions: { code: 'BAD_USER_INPUT' },
     });
@@ -198,11 +300,14 @@ describe('INTROSPECTION=false: errors keep everything but the suggestion', () =>
     const schema = await post(gw, { query: '{ __schema { queryType { name } } }' });
     expect(schema.status).toBe(400);
     expect(schema.json?.errors?.[0]).toEqual({
-      message: 'GraphQL introspection has been disabled, but the requested query contained the field "__schema".',
+      message:
+        'GraphQL introspection has been disabled, but the requested query contained the field "__schema".',
       locations: [{ line: 1, column: 3 }],
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
-    expect((await post(gw, { query: '{ __type(name: "Model") { name } }' })).json?.errors?.[0]?.message).toMatch(/introspection has been disabled/);
+    expect(
+      (await post(gw, { query: '{ __type(name: "Model") { name } }' })).json?.errors?.[0]?.message,
+    ).toMatch(/introspection has been disabled/);
     expect((await post(gw, { query: '{ models { id } }' })).status).toBe(200);
   });
 });
@@ -223,22 +328,38 @@ describe('trusted documents (TRUSTED_DOCUMENTS_FILE)', () => {
   });
 
   it('runs a manifest document by its hash, and says what to send otherwise', async () => {
-    const served = await post(gw, { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+    const served = await post(gw, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+    });
     expect(served.status, served.text).toBe(200);
     expect((served.json?.data?.models as unknown[]).length).toBeGreaterThan(0);
     expectOnlyError(await post(gw, { query: models }), 400, {
-      message: 'Only trusted documents run here: send extensions.persistedQuery.sha256Hash of a document in the manifest, without a query.',
+      message:
+        'Only trusted documents run here: send extensions.persistedQuery.sha256Hash of a document in the manifest, without a query.',
       extensions: { code: 'PERSISTED_QUERY_ONLY' },
     });
-    expectOnlyError(await post(gw, { extensions: { persistedQuery: { version: 1, sha256Hash: `${hash.slice(0, -1)}0` } } }), 400, {
-      message: 'This document hash is not in the trusted documents manifest.',
-      extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
-    });
+    expectOnlyError(
+      await post(gw, {
+        extensions: { persistedQuery: { version: 1, sha256Hash: `${hash.slice(0, -1)}0` } },
+      }),
+      400,
+      {
+        message: 'This document hash is not in the trusted documents manifest.',
+        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+      },
+    );
   });
 
   it('stops the gateway at start with one clear line for a manifest it cannot use', () => {
-    const expected = 'expected a JSON object of {"<sha256 hex>": "<GraphQL document>"} as GraphQL Code Generator writes it';
-    const start = (file: string) => () => createGateway(loadConfig({ NIM_PROXY_BASE_URL: gw.sim.url, TRUSTED_DOCUMENTS_FILE: file }) as GatewayConfig);
+    const expected =
+      'expected a JSON object of {"<sha256 hex>": "<GraphQL document>"} as GraphQL Code Generator writes it';
+    const start = (file: string) => () =>
+      createGateway(
+        loadConfig({
+          NIM_PROXY_BASE_URL: gw.sim.url,
+          TRUSTED_DOCUMENTS_FILE: file,
+        }) as GatewayConfig,
+      );
     const write = (name: string, text: string) => {
       writeFileSync(join(dir, name), text);
       return join(dir, name);
@@ -253,10 +374,16 @@ describe('trusted documents (TRUSTED_DOCUMENTS_FILE)', () => {
       throw new Error(`the gateway started with ${file}`);
     };
     const missing = join(dir, 'missing.json');
-    expect(problems(missing)).toEqual([`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(missing)} cannot be read (ENOENT); ${expected}`]);
-    expect(problems(dir)).toEqual([`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(dir)} cannot be read (EISDIR); ${expected}`]);
+    expect(problems(missing)).toEqual([
+      `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(missing)} cannot be read (ENOENT); ${expected}`,
+    ]);
+    expect(problems(dir)).toEqual([
+      `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(dir)} cannot be read (EISDIR); ${expected}`,
+    ]);
     const broken = write('broken.json', '{"a": ');
-    expect(problems(broken)).toEqual([`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(broken)} is not JSON; ${expected}`]);
+    expect(problems(broken)).toEqual([
+      `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(broken)} is not JSON; ${expected}`,
+    ]);
     const shapes = [
       ['empty.json', '{}'],
       ['array.json', '["query { models { id } }"]'],
@@ -267,7 +394,9 @@ describe('trusted documents (TRUSTED_DOCUMENTS_FILE)', () => {
     ];
     for (const [name, text] of shapes) {
       const file = write(name!, text!);
-      expect(problems(file), name).toEqual([`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(file)} holds no documents; ${expected}`]);
+      expect(problems(file), name).toEqual([
+        `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(file)} holds no documents; ${expected}`,
+      ]);
     }
   });
 });

@@ -20,20 +20,37 @@ describe('errors by code and breaker state in /metrics', () => {
   let stack: Stack;
   const metrics = async () => (await fetch(`${stack.server.url}/metrics`)).text();
   const post = (body: unknown, headers: Record<string, string> = auth) =>
-    fetch(stack.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(stack.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
-    stack = await startStack({ GATEWAY_API_KEYS: KEY, UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '2', UPSTREAM_BREAKER_COOLDOWN_MS: '600000' });
+    stack = await startStack({
+      GATEWAY_API_KEYS: KEY,
+      UPSTREAM_MAX_RETRIES: '0',
+      UPSTREAM_BREAKER_FAILURES: '2',
+      UPSTREAM_BREAKER_COOLDOWN_MS: '600000',
+    });
   });
   afterAll(() => stack?.close());
 
   it('counts typed errors, top-level errors and refusals without a result, once per request', async () => {
     await post({ query: '{ nope }' });
     await post({ query: '{ models { id }' });
-    await post({ query: COMPLETE, variables: { model: 'sim/not-served', prompt: 'Hi', maxTokens: 4 } });
-    await post({ query: COMPLETE, variables: { model: MODEL, prompt: 'Hi', maxTokens: 1_000_000 } });
+    await post({
+      query: COMPLETE,
+      variables: { model: 'sim/not-served', prompt: 'Hi', maxTokens: 4 },
+    });
+    await post({
+      query: COMPLETE,
+      variables: { model: MODEL, prompt: 'Hi', maxTokens: 1_000_000 },
+    });
     await post({ query: '{ models { id } }' }, {});
-    await fetch(`${stack.endpoint}?query=${encodeURIComponent('{ models { id } }')}`, { headers: auth });
+    await fetch(`${stack.endpoint}?query=${encodeURIComponent('{ models { id } }')}`, {
+      headers: auth,
+    });
     // Two validation errors in one answer count once.
     await post({ query: '{ nope alsoNope }' });
     expect(samples(await metrics(), 'nim_graphql_errors_total')).toEqual({
@@ -49,10 +66,19 @@ describe('errors by code and breaker state in /metrics', () => {
 
   it('shows the breaker closed, then open after consecutive upstream failures', async () => {
     const state = async () => samples(await metrics(), 'nim_graphql_upstream_circuit_state');
-    expect(await state()).toEqual({ '{state="closed"}': 1, '{state="half-open"}': 0, '{state="open"}': 0 });
+    expect(await state()).toEqual({
+      '{state="closed"}': 1,
+      '{state="half-open"}': 0,
+      '{state="open"}': 0,
+    });
     stack.sim.inject({ path: '/v1/completions', status: 500, times: 2 });
-    for (let i = 0; i < 2; i += 1) await post({ query: COMPLETE, variables: { model: MODEL, prompt: 'Hi', maxTokens: 4 } });
-    expect(await state()).toEqual({ '{state="closed"}': 0, '{state="half-open"}': 0, '{state="open"}': 1 });
+    for (let i = 0; i < 2; i += 1)
+      await post({ query: COMPLETE, variables: { model: MODEL, prompt: 'Hi', maxTokens: 4 } });
+    expect(await state()).toEqual({
+      '{state="closed"}': 0,
+      '{state="half-open"}': 0,
+      '{state="open"}': 1,
+    });
     expect(samples(await metrics(), 'nim_graphql_errors_total')['{code="UPSTREAM_ERROR"}']).toBe(2);
   });
 

@@ -10,7 +10,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
 const KEY = 'statuses-key-0123456789abcdef';
-const ACCEPTS = ['application/json', 'application/graphql-response+json', 'text/event-stream'] as const;
+const ACCEPTS = [
+  'application/json',
+  'application/graphql-response+json',
+  'text/event-stream',
+] as const;
 
 const DOCS = {
   broken: 'query Broken { models { id ',
@@ -23,7 +27,9 @@ const DOCS = {
   deepLiteral: `mutation DeepLiteral { chat(model: "${MODEL}", messages: [{ role: USER, content: "x" }], responseFormat: { type: JSON_SCHEMA, schema: ${'{ a: '.repeat(70)}1${' }'.repeat(70)} }) { __typename } }`,
 } as const;
 const hashOf = (doc: string) => createHash('sha256').update(doc).digest('hex');
-const persisted = (doc: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: hashOf(doc) } } });
+const persisted = (doc: string) => ({
+  extensions: { persistedQuery: { version: 1, sha256Hash: hashOf(doc) } },
+});
 
 interface Request {
   path?: string;
@@ -42,21 +48,53 @@ interface Request {
 const PRODUCERS: Record<string, Request[]> = {
   GRAPHQL_PARSE_FAILED: [{ body: () => JSON.stringify(persisted(DOCS.broken)) }],
   GRAPHQL_VALIDATION_FAILED: [{ body: () => JSON.stringify(persisted(DOCS.unknownField)) }],
-  BAD_USER_INPUT: [{ body: () => JSON.stringify(persisted(DOCS.variable)) }, { body: () => JSON.stringify(persisted(DOCS.deepLiteral)) }],
+  BAD_USER_INPUT: [
+    { body: () => JSON.stringify(persisted(DOCS.variable)) },
+    { body: () => JSON.stringify(persisted(DOCS.deepLiteral)) },
+  ],
   BAD_REQUEST: [
     { body: () => '{"query": ' },
     { body: () => JSON.stringify({ variables: {} }), open: true },
     { body: () => JSON.stringify({ foo: 1 }), open: true },
-    { raw: (accept) => `POST /graphql HTTP/1.1\r\nHost: a b\r\naccept: ${accept}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}` },
-    { path: `/graphql?extensions=${encodeURIComponent(JSON.stringify(persisted(DOCS.mutation).extensions))}`, method: 'GET', headers: { 'x-graphql-yoga-csrf': '1' } },
+    {
+      raw: (accept) =>
+        `POST /graphql HTTP/1.1\r\nHost: a b\r\naccept: ${accept}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`,
+    },
+    {
+      path: `/graphql?extensions=${encodeURIComponent(JSON.stringify(persisted(DOCS.mutation).extensions))}`,
+      method: 'GET',
+      headers: { 'x-graphql-yoga-csrf': '1' },
+    },
   ],
   COST_LIMIT_EXCEEDED: [{ body: () => JSON.stringify(persisted(DOCS.costly)) }],
   PERSISTED_QUERY_ONLY: [{ body: () => JSON.stringify({ query: DOCS.mutation }) }],
-  PERSISTED_QUERY_NOT_FOUND: [{ body: () => JSON.stringify(persisted('query Other { models { id } }')) }],
-  PERSISTED_QUERY_ID_REQUIRED: [{ body: () => JSON.stringify({ extensions: { persistedQuery: { version: 2, sha256Hash: hashOf(DOCS.mutation) } } }) }],
-  HEADERS_TOO_LARGE: [{ path: `/graphql?padding=${'x'.repeat(20_000)}`, method: 'GET', headers: { 'x-graphql-yoga-csrf': '1' } }],
-  UNAUTHENTICATED: [{ body: () => JSON.stringify(persisted(DOCS.mutation)), headers: { authorization: '' } }],
-  CSRF_HEADER_REQUIRED: [{ body: () => JSON.stringify(persisted(DOCS.mutation)), headers: { 'content-type': 'text/plain' } }],
+  PERSISTED_QUERY_NOT_FOUND: [
+    { body: () => JSON.stringify(persisted('query Other { models { id } }')) },
+  ],
+  PERSISTED_QUERY_ID_REQUIRED: [
+    {
+      body: () =>
+        JSON.stringify({
+          extensions: { persistedQuery: { version: 2, sha256Hash: hashOf(DOCS.mutation) } },
+        }),
+    },
+  ],
+  HEADERS_TOO_LARGE: [
+    {
+      path: `/graphql?padding=${'x'.repeat(20_000)}`,
+      method: 'GET',
+      headers: { 'x-graphql-yoga-csrf': '1' },
+    },
+  ],
+  UNAUTHENTICATED: [
+    { body: () => JSON.stringify(persisted(DOCS.mutation)), headers: { authorization: '' } },
+  ],
+  CSRF_HEADER_REQUIRED: [
+    {
+      body: () => JSON.stringify(persisted(DOCS.mutation)),
+      headers: { 'content-type': 'text/plain' },
+    },
+  ],
   NOT_FOUND: [{ path: '/x/graphql', body: () => JSON.stringify(persisted(DOCS.mutation)) }],
   LENGTH_REQUIRED: [
     {
@@ -69,9 +107,16 @@ const PRODUCERS: Record<string, Request[]> = {
         }),
     },
   ],
-  PAYLOAD_TOO_LARGE: [{ body: () => JSON.stringify({ ...persisted(DOCS.mutation), padding: 'x'.repeat(10_000) }) }],
+  PAYLOAD_TOO_LARGE: [
+    { body: () => JSON.stringify({ ...persisted(DOCS.mutation), padding: 'x'.repeat(10_000) }) },
+  ],
   RATE_LIMITED: [{ body: () => JSON.stringify(persisted(DOCS.spendy)) }],
-  UPSTREAM_UNAVAILABLE: [{ body: () => JSON.stringify(persisted(DOCS.unknownModel)), before: () => stack.sim.inject({ path: '/v1/models', status: 503, times: 3 }) }],
+  UPSTREAM_UNAVAILABLE: [
+    {
+      body: () => JSON.stringify(persisted(DOCS.unknownModel)),
+      before: () => stack.sim.inject({ path: '/v1/models', status: 503, times: 3 }),
+    },
+  ],
 };
 
 interface Row {
@@ -81,12 +126,18 @@ interface Row {
 
 function readmeRows(): Row[] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('<!-- statuses:'), readme.indexOf('<!-- statuses:end -->'));
+  const section = readme.slice(
+    readme.indexOf('<!-- statuses:'),
+    readme.indexOf('<!-- statuses:end -->'),
+  );
   return section
     .split('\n')
     .filter((line) => /^\| `[A-Z_]+`/.test(line))
     .map((line) => {
-      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
       return { code: /`([A-Z_]+)`/.exec(cells[0]!)![1]!, statuses: cells.slice(-3).map(Number) };
     });
 }
@@ -109,7 +160,10 @@ let open: Stack;
 beforeAll(async () => {
   open = await startStack({ GATEWAY_API_KEYS: KEY }, { tokenDelayMs: 0 });
   const manifest = join(mkdtempSync(join(tmpdir(), 'statuses-')), 'persisted-documents.json');
-  writeFileSync(manifest, JSON.stringify(Object.fromEntries(Object.values(DOCS).map((d) => [`sha256:${hashOf(d)}`, d]))));
+  writeFileSync(
+    manifest,
+    JSON.stringify(Object.fromEntries(Object.values(DOCS).map((d) => [`sha256:${hashOf(d)}`, d]))),
+  );
   stack = await startStack(
     {
       GATEWAY_API_KEYS: KEY,
@@ -130,11 +184,14 @@ afterAll(async () => {
 it('README names a request for every row and a row for every request', () => {
   const rows = readmeRows();
   expect(rows.length).toBeGreaterThan(10);
-  const counts = (codes: string[]) => Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length]));
-  expect(counts(rows.map((r) => r.code))).toEqual(Object.fromEntries(Object.entries(PRODUCERS).map(([code, list]) => [code, list.length])));
+  const counts = (codes: string[]) =>
+    Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length]));
+  expect(counts(rows.map((r) => r.code))).toEqual(
+    Object.fromEntries(Object.entries(PRODUCERS).map(([code, list]) => [code, list.length])),
+  );
 });
 
-it('every row of README\'s table is the status the gateway answers, under each Accept header', async () => {
+it("every row of README's table is the status the gateway answers, under each Accept header", async () => {
   const seen = new Map<string, number>();
   for (const row of readmeRows()) {
     const index = seen.get(row.code) ?? 0;
@@ -150,11 +207,19 @@ it('every row of README\'s table is the status the gateway answers, under each A
         continue;
       }
       const body = request.body?.();
-      const response = await fetch(new URL(request.path ?? '/graphql', (request.open ? open : stack).endpoint), {
-        method: request.method ?? 'POST',
-        headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${KEY}`, ...request.headers },
-        ...(body === undefined ? {} : { body, duplex: 'half' }),
-      } as RequestInit);
+      const response = await fetch(
+        new URL(request.path ?? '/graphql', (request.open ? open : stack).endpoint),
+        {
+          method: request.method ?? 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept,
+            authorization: `Bearer ${KEY}`,
+            ...request.headers,
+          },
+          ...(body === undefined ? {} : { body, duplex: 'half' }),
+        } as RequestInit,
+      );
       const text = await response.text();
       const where = `${row.code} #${index + 1} with Accept ${accept}: ${text.slice(0, 200)}`;
       expect(response.status, where).toBe(row.statuses[column]);

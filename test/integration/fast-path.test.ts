@@ -29,7 +29,10 @@ interface Case {
 /** Raw HTTP, so that every header sent is the case's own (fetch adds Accept and others). */
 function send(base: string, c: Case): Promise<Answer> {
   const url = new URL(c.path ?? '/graphql', base);
-  const headers: Record<string, string> = { ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}), ...c.headers };
+  const headers: Record<string, string> = {
+    ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...c.headers,
+  };
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: c.method ?? 'POST', headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -42,7 +45,11 @@ function send(base: string, c: Case): Promise<Answer> {
         } catch {
           // not JSON: compared as text
         }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers as Record<string, string>,
+          body,
+        });
       });
     });
     req.on('error', reject);
@@ -56,18 +63,29 @@ const VOLATILE_FIELDS = new Set(['id', 'created', 'retryAfterSeconds']);
 
 function normalise(answer: Answer): Answer {
   const headers = Object.fromEntries(
-    Object.entries(answer.headers).map(([name, value]) => [name, VOLATILE_HEADERS.has(name) ? '<present>' : value]),
+    Object.entries(answer.headers).map(([name, value]) => [
+      name,
+      VOLATILE_HEADERS.has(name) ? '<present>' : value,
+    ]),
   );
   const scrub = (value: unknown): unknown =>
     Array.isArray(value)
       ? value.map(scrub)
       : typeof value === 'object' && value !== null
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, VOLATILE_FIELDS.has(k) ? '<volatile>' : scrub(v)]))
+        ? Object.fromEntries(
+            Object.entries(value).map(([k, v]) => [
+              k,
+              VOLATILE_FIELDS.has(k) ? '<volatile>' : scrub(v),
+            ]),
+          )
         : value;
   // SSE keep-alive pings come on a timer (Yoga pings every 300 ms under NODE_ENV=test): not compared.
-  const body = scrub(typeof answer.body === 'string' ? answer.body.replaceAll(':\n\n', '') : answer.body);
+  const body = scrub(
+    typeof answer.body === 'string' ? answer.body.replaceAll(':\n\n', '') : answer.body,
+  );
   // Ids and clocks can change the length.
-  if (JSON.stringify(body) !== JSON.stringify(answer.body) || 'retry-after' in answer.headers) delete headers['content-length'];
+  if (JSON.stringify(body) !== JSON.stringify(answer.body) || 'retry-after' in answer.headers)
+    delete headers['content-length'];
   return { status: answer.status, headers, body };
 }
 
@@ -78,13 +96,15 @@ async function servedByFastPath(base: string): Promise<number> {
 }
 
 const json = (body: unknown) => JSON.stringify(body);
-const COMPLETE = 'mutation C($model: ID!, $n: Int) { complete(model: $model, prompt: "Once upon a time", maxTokens: $n) { __typename ... on Completion { text usage { completionTokens } } ... on GatewayError { code message } } }';
+const COMPLETE =
+  'mutation C($model: ID!, $n: Int) { complete(model: $model, prompt: "Once upon a time", maxTokens: $n) { __typename ... on Completion { text usage { completionTokens } } ... on GatewayError { code message } } }';
 const MODELS = '{ models { id ownedBy } }';
 const STREAM = `subscription { completionStream(model: "${MODEL}", prompt: "hi", maxTokens: 2) { __typename } }`;
 const STREAM_TEXT = `subscription { completionStream(model: "${MODEL}", prompt: "Once upon a time", maxTokens: 5) { __typename ... on CompletionChunk { text } ... on CompletionDone { choices { text finishReason } usage { completionTokens } } } }`;
 const SSE = { accept: 'text/event-stream' };
 // What urql and other fetch clients send by default.
-const URQL_ACCEPT = 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
+const URQL_ACCEPT =
+  'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
 
 /** Runs every case against both gateways, in order, and compares. */
 async function compare(pair: Pair, cases: Case[]): Promise<void> {
@@ -94,8 +114,12 @@ async function compare(pair: Pair, cases: Case[]): Promise<void> {
     const [a, b] = await Promise.all([send(fast, c), send(yoga, c)]);
     expect.soft(normalise(a), c.name).toEqual(normalise(b));
     if (c.status !== undefined) expect.soft(a.status, `${c.name}: status`).toBe(c.status);
-    expect.soft((await servedByFastPath(fast)) - before, `${c.name}: served by the fast path`).toBe(c.fast ? 1 : 0);
-    expect.soft(await servedByFastPath(yoga), 'FAST_PATH=false serves nothing on the fast path').toBe(0);
+    expect
+      .soft((await servedByFastPath(fast)) - before, `${c.name}: served by the fast path`)
+      .toBe(c.fast ? 1 : 0);
+    expect
+      .soft(await servedByFastPath(yoga), 'FAST_PATH=false serves nothing on the fast path')
+      .toBe(0);
   }
 }
 
@@ -106,7 +130,11 @@ interface Pair {
 }
 
 async function startPair(env: Record<string, string>): Promise<Pair> {
-  const gateways = await startGateways(2, (index) => ({ ...env, FAST_PATH: index === 0 ? 'true' : 'false' }), { tokenDelayMs: 0 });
+  const gateways = await startGateways(
+    2,
+    (index) => ({ ...env, FAST_PATH: index === 0 ? 'true' : 'false' }),
+    { tokenDelayMs: 0 },
+  );
   const [fast, yoga] = gateways.instances as [Instance, Instance];
   return { urls: [fast.server.url, yoga.server.url], close: () => gateways.close() };
 }
@@ -122,58 +150,239 @@ describe('fast path: the same answers as Yoga', () => {
     pair = await startPair({});
     const complete = (n: number) => json({ query: COMPLETE, variables: { model: MODEL, n } });
     await compare(pair, [
-      { name: 'models, graphql-response+json', fast: true, headers: { accept: 'application/graphql-response+json' }, body: json({ query: MODELS }) },
+      {
+        name: 'models, graphql-response+json',
+        fast: true,
+        headers: { accept: 'application/graphql-response+json' },
+        body: json({ query: MODELS }),
+      },
       { name: 'complete, no Accept', fast: true, body: complete(4) },
       { name: 'complete, Accept */*', fast: true, headers: { accept: '*/*' }, body: complete(4) },
-      { name: 'complete, Accept application/json', fast: true, headers: { accept: 'application/json' }, body: complete(3) },
+      {
+        name: 'complete, Accept application/json',
+        fast: true,
+        headers: { accept: 'application/json' },
+        body: complete(3),
+      },
       {
         name: 'complete, a client list of types',
         fast: true,
-        headers: { accept: 'application/graphql-response+json, application/json;q=0.9, text/event-stream;q=0.5' },
+        headers: {
+          accept:
+            'application/graphql-response+json, application/json;q=0.9, text/event-stream;q=0.5',
+        },
         body: complete(3),
       },
-      { name: 'content-type with charset', fast: true, headers: { 'content-type': 'application/json; charset=utf-8' }, body: complete(2) },
-      { name: 'unknown model: a typed error', fast: true, body: json({ query: COMPLETE, variables: { model: 'nope/nope' } }) },
+      {
+        name: 'content-type with charset',
+        fast: true,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: complete(2),
+      },
+      {
+        name: 'unknown model: a typed error',
+        fast: true,
+        body: json({ query: COMPLETE, variables: { model: 'nope/nope' } }),
+      },
       { name: 'maxTokens out of range', fast: true, body: complete(0) },
-      { name: 'validation error, graphql-response+json (400)', fast: true, status: 400, headers: { accept: 'application/graphql-response+json' }, body: json({ query: '{ nope }' }) },
-      { name: 'validation error, application/json (200)', fast: true, status: 200, headers: { accept: 'application/json' }, body: json({ query: '{ nope }' }) },
-      { name: 'variable of the wrong type', fast: true, status: 400, body: json({ query: COMPLETE, variables: { model: MODEL, n: 'many' } }) },
-      { name: 'required variable missing', fast: true, body: json({ query: COMPLETE, variables: {} }) },
-      { name: 'variables null', fast: true, body: json({ query: MODELS, variables: null, operationName: null }) },
+      {
+        name: 'validation error, graphql-response+json (400)',
+        fast: true,
+        status: 400,
+        headers: { accept: 'application/graphql-response+json' },
+        body: json({ query: '{ nope }' }),
+      },
+      {
+        name: 'validation error, application/json (200)',
+        fast: true,
+        status: 200,
+        headers: { accept: 'application/json' },
+        body: json({ query: '{ nope }' }),
+      },
+      {
+        name: 'variable of the wrong type',
+        fast: true,
+        status: 400,
+        body: json({ query: COMPLETE, variables: { model: MODEL, n: 'many' } }),
+      },
+      {
+        name: 'required variable missing',
+        fast: true,
+        body: json({ query: COMPLETE, variables: {} }),
+      },
+      {
+        name: 'variables null',
+        fast: true,
+        body: json({ query: MODELS, variables: null, operationName: null }),
+      },
       { name: 'extensions object', fast: true, body: json({ query: MODELS, extensions: {} }) },
-      { name: 'operationName picks one', fast: true, body: json({ query: `query A { models { id } } query B { __typename }`, operationName: 'B' }) },
-      { name: 'introspection', fast: true, body: json({ query: '{ __schema { queryType { name } } }' }) },
-      { name: 'over the cost limit', fast: true, status: 400, body: json({ query: `mutation { a: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } b: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } c: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } d: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } e: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } f: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } g: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } h: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } i: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } }` }) },
-      { name: 'too deep', fast: true, body: json({ query: `{ __type(name: "Query") { fields { type { ${'ofType { '.repeat(12)}name${' }'.repeat(12)} } } } }` }) },
-      { name: 'subscription over SSE', fast: true, status: 200, headers: SSE, body: json({ query: STREAM_TEXT }) },
-      { name: 'subscription, Accept */*', fast: true, headers: { accept: '*/*' }, body: json({ query: STREAM_TEXT }) },
-      { name: 'subscription, unknown model: one typed event', fast: true, headers: SSE, body: json({ query: STREAM.replace(MODEL, 'nope/nope') }) },
-      { name: 'subscription, validation error over SSE', fast: true, headers: SSE, body: json({ query: 'subscription { nope }' }) },
-      { name: 'query over SSE: one event', fast: true, headers: SSE, body: json({ query: MODELS }) },
-      { name: "subscription, a client's list of types", fast: true, status: 200, headers: { accept: URQL_ACCEPT }, body: json({ query: STREAM_TEXT }) },
-      { name: "subscription with a validation error, a client's list: JSON", fast: true, status: 400, headers: { accept: URQL_ACCEPT }, body: json({ query: 'subscription { nope }' }) },
-      { name: 'subscription, Accept JSON or SSE, an unknown model', fast: true, headers: { accept: 'application/json, text/event-stream' }, body: json({ query: STREAM.replace(MODEL, 'nope/nope') }) },
-      { name: 'query, SSE or JSON: JSON', fast: true, headers: { accept: 'text/event-stream, application/json' }, body: json({ query: MODELS }) },
+      {
+        name: 'operationName picks one',
+        fast: true,
+        body: json({
+          query: `query A { models { id } } query B { __typename }`,
+          operationName: 'B',
+        }),
+      },
+      {
+        name: 'introspection',
+        fast: true,
+        body: json({ query: '{ __schema { queryType { name } } }' }),
+      },
+      {
+        name: 'over the cost limit',
+        fast: true,
+        status: 400,
+        body: json({
+          query: `mutation { a: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } b: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } c: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } d: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } e: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } f: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } g: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } h: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } i: complete(model: "${MODEL}", prompt: "x", maxTokens: 4096) { __typename } }`,
+        }),
+      },
+      {
+        name: 'too deep',
+        fast: true,
+        body: json({
+          query: `{ __type(name: "Query") { fields { type { ${'ofType { '.repeat(12)}name${' }'.repeat(12)} } } } }`,
+        }),
+      },
+      {
+        name: 'subscription over SSE',
+        fast: true,
+        status: 200,
+        headers: SSE,
+        body: json({ query: STREAM_TEXT }),
+      },
+      {
+        name: 'subscription, Accept */*',
+        fast: true,
+        headers: { accept: '*/*' },
+        body: json({ query: STREAM_TEXT }),
+      },
+      {
+        name: 'subscription, unknown model: one typed event',
+        fast: true,
+        headers: SSE,
+        body: json({ query: STREAM.replace(MODEL, 'nope/nope') }),
+      },
+      {
+        name: 'subscription, validation error over SSE',
+        fast: true,
+        headers: SSE,
+        body: json({ query: 'subscription { nope }' }),
+      },
+      {
+        name: 'query over SSE: one event',
+        fast: true,
+        headers: SSE,
+        body: json({ query: MODELS }),
+      },
+      {
+        name: "subscription, a client's list of types",
+        fast: true,
+        status: 200,
+        headers: { accept: URQL_ACCEPT },
+        body: json({ query: STREAM_TEXT }),
+      },
+      {
+        name: "subscription with a validation error, a client's list: JSON",
+        fast: true,
+        status: 400,
+        headers: { accept: URQL_ACCEPT },
+        body: json({ query: 'subscription { nope }' }),
+      },
+      {
+        name: 'subscription, Accept JSON or SSE, an unknown model',
+        fast: true,
+        headers: { accept: 'application/json, text/event-stream' },
+        body: json({ query: STREAM.replace(MODEL, 'nope/nope') }),
+      },
+      {
+        name: 'query, SSE or JSON: JSON',
+        fast: true,
+        headers: { accept: 'text/event-stream, application/json' },
+        body: json({ query: MODELS }),
+      },
       // Yoga's
-      { name: 'query, Accept multipart/mixed', fast: false, headers: { accept: 'multipart/mixed' }, body: json({ query: MODELS }) },
-      { name: 'subscription, Accept multipart or SSE', fast: false, headers: { accept: 'multipart/mixed, text/event-stream' }, body: json({ query: STREAM_TEXT }) },
+      {
+        name: 'query, Accept multipart/mixed',
+        fast: false,
+        headers: { accept: 'multipart/mixed' },
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'subscription, Accept multipart or SSE',
+        fast: false,
+        headers: { accept: 'multipart/mixed, text/event-stream' },
+        body: json({ query: STREAM_TEXT }),
+      },
       { name: 'syntax error', fast: false, body: json({ query: '{ models {' }) },
-      { name: 'unknown operationName', fast: false, status: 400, body: json({ query: MODELS, operationName: 'Nope' }) },
-      { name: 'two operations, no operationName', fast: false, body: json({ query: 'query A { __typename } query B { __typename }' }) },
-      { name: 'subscription, Accept application/json (406)', fast: false, status: 406, headers: { accept: 'application/json' }, body: json({ query: STREAM }) },
+      {
+        name: 'unknown operationName',
+        fast: false,
+        status: 400,
+        body: json({ query: MODELS, operationName: 'Nope' }),
+      },
+      {
+        name: 'two operations, no operationName',
+        fast: false,
+        body: json({ query: 'query A { __typename } query B { __typename }' }),
+      },
+      {
+        name: 'subscription, Accept application/json (406)',
+        fast: false,
+        status: 406,
+        headers: { accept: 'application/json' },
+        body: json({ query: STREAM }),
+      },
       { name: 'batch, batching off', fast: false, status: 400, body: json([{ query: MODELS }]) },
       { name: 'body not JSON', fast: false, body: '{"query": ' },
       { name: 'body null', fast: false, body: 'null' },
       { name: 'query not a string', fast: false, body: json({ query: 5 }) },
       { name: 'variables an array', fast: false, body: json({ query: MODELS, variables: [] }) },
       { name: 'an unknown parameter', fast: false, body: json({ query: MODELS, other: 1 }) },
-      { name: 'persisted query by hash only', fast: false, body: json({ extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }) },
-      { name: 'Accept text/html', fast: false, status: 406, headers: { accept: 'text/html' }, body: json({ query: MODELS }) },
-      { name: 'Accept JSON in latin-1', fast: false, headers: { accept: 'application/json; charset=iso-8859-1' }, body: json({ query: MODELS }) },
-      { name: 'text/plain body (CSRF)', fast: false, status: 403, headers: { 'content-type': 'text/plain' }, body: json({ query: MODELS }) },
-      { name: 'application/graphql+json', fast: false, headers: { 'content-type': 'application/graphql+json' }, body: json({ query: MODELS }) },
-      { name: 'a query string on the path', fast: false, path: '/graphql?x=1', body: json({ query: MODELS }) },
-      { name: 'GET with the CSRF header', fast: false, method: 'GET', path: `/graphql?query=${encodeURIComponent(MODELS)}`, headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' } },
+      {
+        name: 'persisted query by hash only',
+        fast: false,
+        body: json({ extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }),
+      },
+      {
+        name: 'Accept text/html',
+        fast: false,
+        status: 406,
+        headers: { accept: 'text/html' },
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'Accept JSON in latin-1',
+        fast: false,
+        headers: { accept: 'application/json; charset=iso-8859-1' },
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'text/plain body (CSRF)',
+        fast: false,
+        status: 403,
+        headers: { 'content-type': 'text/plain' },
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'application/graphql+json',
+        fast: false,
+        headers: { 'content-type': 'application/graphql+json' },
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'a query string on the path',
+        fast: false,
+        path: '/graphql?x=1',
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'GET with the CSRF header',
+        fast: false,
+        method: 'GET',
+        path: `/graphql?query=${encodeURIComponent(MODELS)}`,
+        headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' },
+      },
       { name: 'PUT', fast: false, status: 405, method: 'PUT', body: json({ query: MODELS }) },
     ]);
   });
@@ -189,17 +398,72 @@ describe('fast path: the same answers as Yoga', () => {
     const auth = { authorization: `Bearer ${key}` };
     await compare(pair, [
       { name: 'no key', fast: false, status: 401, body: json({ query: MODELS }) },
-      { name: 'a wrong key', fast: false, status: 401, headers: { authorization: 'Bearer wrong-key-0123456789' }, body: json({ query: MODELS }) },
+      {
+        name: 'a wrong key',
+        fast: false,
+        status: 401,
+        headers: { authorization: 'Bearer wrong-key-0123456789' },
+        body: json({ query: MODELS }),
+      },
       { name: 'the key', fast: true, status: 200, headers: auth, body: json({ query: MODELS }) },
-      { name: 'introspection off', fast: true, headers: auth, body: json({ query: '{ __schema { queryType { name } } }' }) },
-      { name: 'no suggestions', fast: true, headers: auth, body: json({ query: '{ modles { id } }' }) },
-      { name: 'an allowed origin (CORS headers)', fast: false, headers: { ...auth, origin: 'https://app.example.com' }, body: json({ query: MODELS }) },
-      { name: 'another origin', fast: false, headers: { ...auth, origin: 'https://evil.example.com' }, body: json({ query: MODELS }) },
-      { name: 'a completion', fast: true, headers: auth, body: json({ query: COMPLETE, variables: { model: MODEL, n: 2 } }) },
-      { name: 'the 5th operation in a minute: refused (429, Retry-After)', fast: true, status: 429, headers: auth, body: json({ query: MODELS }) },
-      { name: 'and the 6th', fast: true, status: 429, headers: auth, body: json({ query: COMPLETE, variables: { model: MODEL, n: 2 } }) },
-      { name: 'and a subscription over SSE', fast: true, status: 429, headers: { ...auth, ...SSE }, body: json({ query: STREAM_TEXT }) },
-      { name: 'and a subscription, Accept JSON or SSE: one JSON refusal', fast: true, status: 429, headers: { ...auth, accept: 'application/json, text/event-stream' }, body: json({ query: STREAM_TEXT }) },
+      {
+        name: 'introspection off',
+        fast: true,
+        headers: auth,
+        body: json({ query: '{ __schema { queryType { name } } }' }),
+      },
+      {
+        name: 'no suggestions',
+        fast: true,
+        headers: auth,
+        body: json({ query: '{ modles { id } }' }),
+      },
+      {
+        name: 'an allowed origin (CORS headers)',
+        fast: false,
+        headers: { ...auth, origin: 'https://app.example.com' },
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'another origin',
+        fast: false,
+        headers: { ...auth, origin: 'https://evil.example.com' },
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'a completion',
+        fast: true,
+        headers: auth,
+        body: json({ query: COMPLETE, variables: { model: MODEL, n: 2 } }),
+      },
+      {
+        name: 'the 5th operation in a minute: refused (429, Retry-After)',
+        fast: true,
+        status: 429,
+        headers: auth,
+        body: json({ query: MODELS }),
+      },
+      {
+        name: 'and the 6th',
+        fast: true,
+        status: 429,
+        headers: auth,
+        body: json({ query: COMPLETE, variables: { model: MODEL, n: 2 } }),
+      },
+      {
+        name: 'and a subscription over SSE',
+        fast: true,
+        status: 429,
+        headers: { ...auth, ...SSE },
+        body: json({ query: STREAM_TEXT }),
+      },
+      {
+        name: 'and a subscription, Accept JSON or SSE: one JSON refusal',
+        fast: true,
+        status: 429,
+        headers: { ...auth, accept: 'application/json, text/event-stream' },
+        body: json({ query: STREAM_TEXT }),
+      },
     ]);
   });
 
@@ -219,22 +483,61 @@ describe('fast path: the same answers as Yoga', () => {
   });
 
   it('with trusted documents', async () => {
-    pair = await startPair({ TRUSTED_DOCUMENTS_FILE: new URL('../../examples/gql/persisted-documents.json', import.meta.url).pathname });
-    const manifest = JSON.parse(readFileSync(new URL('../../examples/gql/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
-    const hashOf = (operation: string) => Object.keys(manifest).find((hash) => manifest[hash]!.includes(operation))!;
+    pair = await startPair({
+      TRUSTED_DOCUMENTS_FILE: new URL(
+        '../../examples/gql/persisted-documents.json',
+        import.meta.url,
+      ).pathname,
+    });
+    const manifest = JSON.parse(
+      readFileSync(new URL('../../examples/gql/persisted-documents.json', import.meta.url), 'utf8'),
+    ) as Record<string, string>;
+    const hashOf = (operation: string) =>
+      Object.keys(manifest).find((hash) => manifest[hash]!.includes(operation))!;
     const byHash = (hash: string, variables: Record<string, unknown> = {}, version = 1) =>
       json({ variables, extensions: { persistedQuery: { version, sha256Hash: hash } } });
     const completeVariables = { model: MODEL, prompt: 'Once upon a time', maxTokens: 4 };
     await compare(pair, [
       { name: 'a document not by hash', fast: true, status: 400, body: json({ query: MODELS }) },
-      { name: 'a trusted query by hash', fast: true, status: 200, body: byHash(hashOf('query Models')) },
-      { name: 'by the bare hex of its hash', fast: true, status: 200, body: byHash(hashOf('query Models').replace(/^sha256:/, '')) },
-      { name: 'a trusted mutation by hash', fast: true, body: byHash(hashOf('mutation Complete'), completeVariables) },
-      { name: 'a trusted subscription by hash, over SSE', fast: true, headers: SSE, body: byHash(hashOf('subscription CompletionStream'), completeVariables) },
-      { name: 'a hash and a query', fast: true, status: 400, body: json({ query: MODELS, extensions: { persistedQuery: { version: 1, sha256Hash: hashOf('query Models') } } }) },
+      {
+        name: 'a trusted query by hash',
+        fast: true,
+        status: 200,
+        body: byHash(hashOf('query Models')),
+      },
+      {
+        name: 'by the bare hex of its hash',
+        fast: true,
+        status: 200,
+        body: byHash(hashOf('query Models').replace(/^sha256:/, '')),
+      },
+      {
+        name: 'a trusted mutation by hash',
+        fast: true,
+        body: byHash(hashOf('mutation Complete'), completeVariables),
+      },
+      {
+        name: 'a trusted subscription by hash, over SSE',
+        fast: true,
+        headers: SSE,
+        body: byHash(hashOf('subscription CompletionStream'), completeVariables),
+      },
+      {
+        name: 'a hash and a query',
+        fast: true,
+        status: 400,
+        body: json({
+          query: MODELS,
+          extensions: { persistedQuery: { version: 1, sha256Hash: hashOf('query Models') } },
+        }),
+      },
       // Yoga's
       { name: 'an unknown hash', fast: false, status: 400, body: byHash('sha256:0000') },
-      { name: 'a persistedQuery of another version', fast: false, body: byHash(hashOf('query Models'), {}, 2) },
+      {
+        name: 'a persistedQuery of another version',
+        fast: false,
+        body: byHash(hashOf('query Models'), {}, 2),
+      },
     ]);
   });
 });

@@ -10,7 +10,8 @@ import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
 import { CHAT_STREAM, COMPLETION_STREAM } from '../support/streams.ts';
 
 const TINY = 'sim/tiny-context';
-const HTML_502 = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
+const HTML_502 =
+  '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
 
 interface Case {
   name: string;
@@ -27,33 +28,164 @@ const ok = (typename: string) => ({ __typename: typename });
 
 /** `complete`: every class that a non-streamed call can meet. */
 const completeCases: Case[] = [
-  { name: '429 with Retry-After within the cap: waited for, then answered', fault: { status: 429, retryAfter: '1' }, expected: ok('Completion'), requests: 2 },
-  { name: '429 with Retry-After on every attempt → RATE_LIMITED', fault: { status: 429, retryAfter: '1', times: 3 }, expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED', retryAfterSeconds: 1 }, requests: 3 },
-  { name: '429 without Retry-After on every attempt → RATE_LIMITED, null retryAfterSeconds', fault: { status: 429, times: 3 }, expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED', retryAfterSeconds: null }, requests: 3 },
-  { name: '500: the model may have run, so never retried', fault: { status: 500, message: 'engine exploded' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 }, requests: 1 },
-  { name: '503 once: refused outright, retried, answered', fault: { status: 503 }, expected: ok('Completion'), requests: 2 },
-  { name: 'connection reset before the response: ambiguous for a POST, not retried', fault: { drop: 'before-headers' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null }, requests: 1 },
-  { name: 'no response at all → UPSTREAM_TIMEOUT in the HEADERS phase', fault: { delayMs: 5_000 }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'HEADERS' }, requests: 1 },
-  { name: 'a slow answer within the timeouts is answered', fault: { delayMs: 200 }, expected: ok('Completion'), requests: 1 },
-  { name: 'body cut mid-way → an error, not a truncated completion', fault: { drop: 'mid-body' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null }, requests: 1 },
-  { name: 'malformed JSON body → UPSTREAM_ERROR', fault: { status: 200, contentType: 'application/json', rawBody: '{"id":"cmpl-1","choices":[{"te' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 200 }, requests: 1 },
-  { name: 'context length exceeded → CONTEXT_LENGTH_EXCEEDED', model: TINY, expected: { __typename: 'ContextLengthExceededError', code: 'CONTEXT_LENGTH_EXCEEDED', maxContextLength: 16 }, requests: 1 },
-  { name: 'HTML 502 page from a proxy → UPSTREAM_UNAVAILABLE without markup', fault: { status: 502, contentType: 'text/html', rawBody: HTML_502 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 502 }, requests: 1 },
-  { name: 'oversized body → UPSTREAM_ERROR', fault: { oversizedBytes: 1_000_000 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' }, requests: 1 },
-  { name: 'flapping upstream: refused twice, then recovers → answered', fault: { status: 503, times: 2 }, expected: ok('Completion'), requests: 3 },
+  {
+    name: '429 with Retry-After within the cap: waited for, then answered',
+    fault: { status: 429, retryAfter: '1' },
+    expected: ok('Completion'),
+    requests: 2,
+  },
+  {
+    name: '429 with Retry-After on every attempt → RATE_LIMITED',
+    fault: { status: 429, retryAfter: '1', times: 3 },
+    expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED', retryAfterSeconds: 1 },
+    requests: 3,
+  },
+  {
+    name: '429 without Retry-After on every attempt → RATE_LIMITED, null retryAfterSeconds',
+    fault: { status: 429, times: 3 },
+    expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED', retryAfterSeconds: null },
+    requests: 3,
+  },
+  {
+    name: '500: the model may have run, so never retried',
+    fault: { status: 500, message: 'engine exploded' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 },
+    requests: 1,
+  },
+  {
+    name: '503 once: refused outright, retried, answered',
+    fault: { status: 503 },
+    expected: ok('Completion'),
+    requests: 2,
+  },
+  {
+    name: 'connection reset before the response: ambiguous for a POST, not retried',
+    fault: { drop: 'before-headers' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null },
+    requests: 1,
+  },
+  {
+    name: 'no response at all → UPSTREAM_TIMEOUT in the HEADERS phase',
+    fault: { delayMs: 5_000 },
+    expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'HEADERS' },
+    requests: 1,
+  },
+  {
+    name: 'a slow answer within the timeouts is answered',
+    fault: { delayMs: 200 },
+    expected: ok('Completion'),
+    requests: 1,
+  },
+  {
+    name: 'body cut mid-way → an error, not a truncated completion',
+    fault: { drop: 'mid-body' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null },
+    requests: 1,
+  },
+  {
+    name: 'malformed JSON body → UPSTREAM_ERROR',
+    fault: {
+      status: 200,
+      contentType: 'application/json',
+      rawBody: '{"id":"cmpl-1","choices":[{"te',
+    },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 200 },
+    requests: 1,
+  },
+  {
+    name: 'context length exceeded → CONTEXT_LENGTH_EXCEEDED',
+    model: TINY,
+    expected: {
+      __typename: 'ContextLengthExceededError',
+      code: 'CONTEXT_LENGTH_EXCEEDED',
+      maxContextLength: 16,
+    },
+    requests: 1,
+  },
+  {
+    name: 'HTML 502 page from a proxy → UPSTREAM_UNAVAILABLE without markup',
+    fault: { status: 502, contentType: 'text/html', rawBody: HTML_502 },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 502 },
+    requests: 1,
+  },
+  {
+    name: 'oversized body → UPSTREAM_ERROR',
+    fault: { oversizedBytes: 1_000_000 },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' },
+    requests: 1,
+  },
+  {
+    name: 'flapping upstream: refused twice, then recovers → answered',
+    fault: { status: 503, times: 2 },
+    expected: ok('Completion'),
+    requests: 3,
+  },
 ];
 
 /** Streams: the faults before the stream opens, where the retry rules apply (the rest: streaming-faults.test.ts). */
 const streamCases: Case[] = [
-  { name: '429 with Retry-After within the cap: waited for, then streamed', fault: { status: 429, retryAfter: '1' }, expected: ok('Done'), requests: 2 },
-  { name: '429 without Retry-After on every attempt → RATE_LIMITED', fault: { status: 429, times: 3 }, expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED', retryAfterSeconds: null }, requests: 3 },
-  { name: '500 before the stream: not retried', fault: { status: 500 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 }, requests: 1 },
-  { name: '503 once before the stream: retried, then streamed', fault: { status: 503 }, expected: ok('Done'), requests: 2 },
-  { name: 'connection reset before headers: not retried', fault: { drop: 'before-headers' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null }, requests: 1 },
-  { name: 'no response at all → FIRST_TOKEN timeout', fault: { delayMs: 5_000 }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'FIRST_TOKEN' }, requests: 1 },
-  { name: 'a 503 error event inside the 200 stream: after headers, never retried', fault: { stream: 'error-event', status: 503 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 }, requests: 1 },
-  { name: 'context length exceeded → CONTEXT_LENGTH_EXCEEDED', model: TINY, expected: { __typename: 'ContextLengthExceededError', code: 'CONTEXT_LENGTH_EXCEEDED', maxContextLength: 16 }, requests: 1 },
-  { name: 'flapping upstream: refused twice, then recovers → streamed', fault: { status: 503, times: 2 }, expected: ok('Done'), requests: 3 },
+  {
+    name: '429 with Retry-After within the cap: waited for, then streamed',
+    fault: { status: 429, retryAfter: '1' },
+    expected: ok('Done'),
+    requests: 2,
+  },
+  {
+    name: '429 without Retry-After on every attempt → RATE_LIMITED',
+    fault: { status: 429, times: 3 },
+    expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED', retryAfterSeconds: null },
+    requests: 3,
+  },
+  {
+    name: '500 before the stream: not retried',
+    fault: { status: 500 },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 },
+    requests: 1,
+  },
+  {
+    name: '503 once before the stream: retried, then streamed',
+    fault: { status: 503 },
+    expected: ok('Done'),
+    requests: 2,
+  },
+  {
+    name: 'connection reset before headers: not retried',
+    fault: { drop: 'before-headers' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null },
+    requests: 1,
+  },
+  {
+    name: 'no response at all → FIRST_TOKEN timeout',
+    fault: { delayMs: 5_000 },
+    expected: {
+      __typename: 'UpstreamTimeoutError',
+      code: 'UPSTREAM_TIMEOUT',
+      phase: 'FIRST_TOKEN',
+    },
+    requests: 1,
+  },
+  {
+    name: 'a 503 error event inside the 200 stream: after headers, never retried',
+    fault: { stream: 'error-event', status: 503 },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 },
+    requests: 1,
+  },
+  {
+    name: 'context length exceeded → CONTEXT_LENGTH_EXCEEDED',
+    model: TINY,
+    expected: {
+      __typename: 'ContextLengthExceededError',
+      code: 'CONTEXT_LENGTH_EXCEEDED',
+      maxContextLength: 16,
+    },
+    requests: 1,
+  },
+  {
+    name: 'flapping upstream: refused twice, then recovers → streamed',
+    fault: { status: 503, times: 2 },
+    expected: ok('Done'),
+    requests: 3,
+  },
 ];
 
 describe('upstream faults', () => {
@@ -86,7 +218,8 @@ describe('upstream faults', () => {
   });
 
   const complete = async (model: string) =>
-    (await stack.gql(COMPLETE, { model, prompt: 'one two three four five six', maxTokens: 12 })).data!.complete;
+    (await stack.gql(COMPLETE, { model, prompt: 'one two three four five six', maxTokens: 12 }))
+      .data!.complete;
 
   for (const { name, fault, expected, requests, model = MODEL } of completeCases) {
     it(`complete: ${name}`, async () => {
@@ -113,8 +246,18 @@ describe('upstream faults', () => {
   ] as const) {
     const variables = (model: string) =>
       kind === 'completionStream'
-        ? { model, prompt: 'one two three four five six', maxTokens: 12, options: { ignoreEos: true } }
-        : { model, messages: [{ role: 'USER', content: 'one two three four five six' }], maxTokens: 12, options: { ignoreEos: true } };
+        ? {
+            model,
+            prompt: 'one two three four five six',
+            maxTokens: 12,
+            options: { ignoreEos: true },
+          }
+        : {
+            model,
+            messages: [{ role: 'USER', content: 'one two three four five six' }],
+            maxTokens: 12,
+            options: { ignoreEos: true },
+          };
 
     for (const { name, fault, expected, requests, model = MODEL } of streamCases) {
       it(`${kind}: ${name}`, async () => {

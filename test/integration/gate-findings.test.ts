@@ -49,11 +49,17 @@ async function start(env: Record<string, string> = {}): Promise<Running> {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...env }) as GatewayConfig;
+  const config = loadConfig({
+    NIM_PROXY_BASE_URL: sim.url,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...env,
+  }) as GatewayConfig;
   const gateway = createGateway(config, { logger: createLogger('info', sink) });
   const server = await listen(gateway, '127.0.0.1', 0);
   const endpoint = `${server.url}/graphql`;
@@ -65,7 +71,11 @@ async function start(env: Record<string, string> = {}): Promise<Running> {
     post: (body, headers = {}, signal) =>
       fetch(endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          ...headers,
+        },
         body: typeof body === 'string' ? body : JSON.stringify(body),
         ...(signal ? { signal } : {}),
       }),
@@ -76,7 +86,7 @@ async function start(env: Record<string, string> = {}): Promise<Running> {
   };
 }
 
-describe('a client\'s JSON input never counts as an upstream fault', () => {
+describe("a client's JSON input never counts as an upstream fault", () => {
   let running: Running;
   beforeAll(async () => {
     running = await start({ UPSTREAM_BREAKER_FAILURES: '3' });
@@ -86,8 +96,14 @@ describe('a client\'s JSON input never counts as an upstream fault', () => {
   it('a responseFormat.schema nested 6,000 deep is BAD_USER_INPUT, ten times in a row, and the breaker stays closed', async () => {
     const variables = `{"f":{"type":"JSON_SCHEMA","schema":${deepText(6000)}}}`;
     for (let i = 0; i < 10; i++) {
-      for (const [query, accept] of [[CHAT, 'application/graphql-response+json'], [CHAT_STREAM, 'text/event-stream']] as const) {
-        const response = await running.post(`{"query":${JSON.stringify(query)},"variables":${variables}}`, { accept });
+      for (const [query, accept] of [
+        [CHAT, 'application/graphql-response+json'],
+        [CHAT_STREAM, 'text/event-stream'],
+      ] as const) {
+        const response = await running.post(
+          `{"query":${JSON.stringify(query)},"variables":${variables}}`,
+          { accept },
+        );
         const text = await response.text();
         expect(response.status, text).toBeLessThan(500);
         expect(text).toContain('BAD_USER_INPUT');
@@ -99,8 +115,13 @@ describe('a client\'s JSON input never counts as an upstream fault', () => {
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { circuit: string }).circuit).toBe('closed');
     // 64 deep is still fine: the limit is on nesting, not on JSON Schema.
-    const fine = await running.post({ query: CHAT, variables: { f: { type: 'JSON_SCHEMA', schema: { type: 'object', properties: deep(30) } } } });
-    expect(((await fine.json()) as { data: { chat: { __typename: string } } }).data.chat.__typename).toBe('ChatCompletion');
+    const fine = await running.post({
+      query: CHAT,
+      variables: { f: { type: 'JSON_SCHEMA', schema: { type: 'object', properties: deep(30) } } },
+    });
+    expect(
+      ((await fine.json()) as { data: { chat: { __typename: string } } }).data.chat.__typename,
+    ).toBe('ChatCompletion');
   });
 });
 
@@ -117,10 +138,32 @@ describe('INTROSPECTION=false hides every suggestion', () => {
   });
 
   const cases = [
-    ['an enum value in the document', { query: `mutation { chat(model: "${MODEL}", messages: [{ role: USR, content: "hi" }]) { __typename } }` }],
-    ['a field of an input variable', { query: `mutation($o: GenerationOptions) { complete(model: "${MODEL}", prompt: "x", options: $o) { __typename } }`, variables: { o: { temprature: 1 } } }],
-    ['an enum value in a variable', { query: `mutation($m: [ChatMessageInput!]!) { chat(model: "${MODEL}", messages: $m) { __typename } }`, variables: { m: [{ role: 'USR', content: 'hi' }] } }],
-    ['a field of a subscription', { query: `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }]) { ... on ChatChunk { contnt } } }` }],
+    [
+      'an enum value in the document',
+      {
+        query: `mutation { chat(model: "${MODEL}", messages: [{ role: USR, content: "hi" }]) { __typename } }`,
+      },
+    ],
+    [
+      'a field of an input variable',
+      {
+        query: `mutation($o: GenerationOptions) { complete(model: "${MODEL}", prompt: "x", options: $o) { __typename } }`,
+        variables: { o: { temprature: 1 } },
+      },
+    ],
+    [
+      'an enum value in a variable',
+      {
+        query: `mutation($m: [ChatMessageInput!]!) { chat(model: "${MODEL}", messages: $m) { __typename } }`,
+        variables: { m: [{ role: 'USR', content: 'hi' }] },
+      },
+    ],
+    [
+      'a field of a subscription',
+      {
+        query: `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }]) { ... on ChatChunk { contnt } } }`,
+      },
+    ],
   ] as const;
 
   for (const [name, body] of cases) {
@@ -139,35 +182,56 @@ describe('INTROSPECTION=false hides every suggestion', () => {
 describe('failed and cancelled operations are logged and counted as such', () => {
   let running: Running;
   beforeAll(async () => {
-    running = await start({ UPSTREAM_MAX_RETRIES: '0', MODELS_CACHE_TTL_MS: '0', MODELS_REFRESH_MIN_INTERVAL_MS: '0' });
+    running = await start({
+      UPSTREAM_MAX_RETRIES: '0',
+      MODELS_CACHE_TTL_MS: '0',
+      MODELS_REFRESH_MIN_INTERVAL_MS: '0',
+    });
   });
   afterAll(() => running.close());
   afterEach(() => running.sim.clearFaults());
 
-  const operation = (id: string) => running.lines.find((l) => l.msg === 'operation' && l.requestId === id);
+  const operation = (id: string) =>
+    running.lines.find((l) => l.msg === 'operation' && l.requestId === id);
 
   it('models during an outage: outcome error, its code, and the upstream call it made', async () => {
     running.sim.inject({ path: '/v1/models', status: 503, times: Infinity });
-    const response = await running.post({ query: '{ models { id } }' }, { 'x-request-id': 'outage-1' });
+    const response = await running.post(
+      { query: '{ models { id } }' },
+      { 'x-request-id': 'outage-1' },
+    );
     const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0]!.extensions.code).toBe('UPSTREAM_UNAVAILABLE');
     await expect.poll(() => operation('outage-1')).toBeDefined();
-    expect(operation('outage-1')).toMatchObject({ outcome: 'error', errorCode: 'UPSTREAM_UNAVAILABLE', upstreamCalls: 1, upstreamStatus: 503 });
+    expect(operation('outage-1')).toMatchObject({
+      outcome: 'error',
+      errorCode: 'UPSTREAM_UNAVAILABLE',
+      upstreamCalls: 1,
+      upstreamStatus: 503,
+    });
     const metrics = await (await fetch(`${running.server.url}/metrics`)).text();
-    expect(metrics).toMatch(/nim_graphql_operations_total\{operation="anonymous",type="query",outcome="error"\} 1/);
+    expect(metrics).toMatch(
+      /nim_graphql_operations_total\{operation="anonymous",type="query",outcome="error"\} 1/,
+    );
   });
 
   it('a refusal is logged with its code', async () => {
     await running.post({ query: '{ models { idd } }' }, { 'x-request-id': 'refused-1' });
     await expect.poll(() => operation('refused-1')).toBeDefined();
-    expect(operation('refused-1')).toMatchObject({ outcome: 'refused', errorCode: 'GRAPHQL_VALIDATION_FAILED', status: 400 });
+    expect(operation('refused-1')).toMatchObject({
+      outcome: 'refused',
+      errorCode: 'GRAPHQL_VALIDATION_FAILED',
+      status: 400,
+    });
   });
 
   it('a mutation whose client left is logged as cancelled', async () => {
     running.sim.inject({ path: '/v1/completions', delayMs: 2000 });
     const controller = new AbortController();
     const pending = running.post(
-      { query: `mutation { complete(model: "${MODEL}", prompt: "x", maxTokens: 4) { __typename } }` },
+      {
+        query: `mutation { complete(model: "${MODEL}", prompt: "x", maxTokens: 4) { __typename } }`,
+      },
       { 'x-request-id': 'gone-1' },
       controller.signal,
     );
@@ -211,10 +275,15 @@ describe('single-connection streams belong to the caller that reserved them', ()
   });
   afterAll(() => running.close());
 
-  it("another key cannot open, post to or read a stream by its token; its owner can", async () => {
+  it('another key cannot open, post to or read a stream by its token; its owner can', async () => {
     const url = `${running.endpoint}/stream`;
-    const as = (key: string, token: string) => ({ authorization: `Bearer ${key}`, 'x-graphql-event-stream-token': token });
-    const token = await (await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${K1}` } })).text();
+    const as = (key: string, token: string) => ({
+      authorization: `Bearer ${key}`,
+      'x-graphql-event-stream-token': token,
+    });
+    const token = await (
+      await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${K1}` } })
+    ).text();
     const stolen = await fetch(url, { headers: { ...as(K2, token), accept: 'text/event-stream' } });
     expect(stolen.status).toBe(404);
     expect(await stolen.text()).toContain('NOT_FOUND');
@@ -225,7 +294,10 @@ describe('single-connection streams belong to the caller that reserved them', ()
     });
     expect(posted.status).toBe(404);
     const controller = new AbortController();
-    const own = await fetch(url, { headers: { ...as(K1, token), accept: 'text/event-stream' }, signal: controller.signal });
+    const own = await fetch(url, {
+      headers: { ...as(K1, token), accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
     expect(own.status).toBe(200);
     const accepted = await fetch(url, {
       method: 'POST',
@@ -257,18 +329,32 @@ describe('requests no handler can name', () => {
   };
 
   it('a Host that is no host, or a target that is not a path: 400 JSON with a request id and a log line, no stack', async () => {
-    for (const head of ['GET /health/live HTTP/1.1\r\nHost: a b', 'GET /graphql HTTP/1.1\r\nHost: x:abc', 'POST http://elsewhere.example/graphql HTTP/1.1\r\nHost: 127.0.0.1']) {
-      const answer = await raw(`${head}\r\nx-request-id: odd-${head.length}\r\ncontent-length: 0\r\n\r\n`);
+    for (const head of [
+      'GET /health/live HTTP/1.1\r\nHost: a b',
+      'GET /graphql HTTP/1.1\r\nHost: x:abc',
+      'POST http://elsewhere.example/graphql HTTP/1.1\r\nHost: 127.0.0.1',
+    ]) {
+      const answer = await raw(
+        `${head}\r\nx-request-id: odd-${head.length}\r\ncontent-length: 0\r\n\r\n`,
+      );
       expect(answer, head).toMatch(/^HTTP\/1\.1 400/);
       expect(answer, head).toMatch(/x-request-id: odd-/i);
       expect(answer, head).toContain('"code":"BAD_REQUEST"');
       expect(answer, head).not.toMatch(/node_modules|\n\s+at |TypeError/);
-      await expect.poll(() => running.lines.some((l) => l.requestId === `odd-${head.length}` && l.errorCode === 'BAD_REQUEST')).toBe(true);
+      await expect
+        .poll(() =>
+          running.lines.some(
+            (l) => l.requestId === `odd-${head.length}` && l.errorCode === 'BAD_REQUEST',
+          ),
+        )
+        .toBe(true);
     }
   });
 
   it('what Node itself refuses (headers over its limit, broken HTTP) is JSON with a request id too', async () => {
-    const long = await raw(`GET /graphql?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    const long = await raw(
+      `GET /graphql?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+    );
     expect(long).toMatch(/^HTTP\/1\.1 431/);
     expect(long).toContain('"code":"HEADERS_TOO_LARGE"');
     expect(long).toMatch(/x-request-id: /i);
@@ -279,22 +365,33 @@ describe('requests no handler can name', () => {
 
   it('health checks, metrics and unknown paths carry a request id; unknown paths are logged', async () => {
     for (const path of ['/health/live', '/metrics', '/healthz']) {
-      const response = await fetch(new URL(path, running.endpoint), { headers: { 'x-request-id': `id-${path}` } });
+      const response = await fetch(new URL(path, running.endpoint), {
+        headers: { 'x-request-id': `id-${path}` },
+      });
       expect(response.headers.get('x-request-id'), path).toBe(`id-${path}`);
     }
-    await expect.poll(() => running.lines.some((l) => l.requestId === 'id-/healthz' && l.status === 404)).toBe(true);
+    await expect
+      .poll(() => running.lines.some((l) => l.requestId === 'id-/healthz' && l.status === 404))
+      .toBe(true);
     expect(running.lines.some((l) => l.requestId === 'id-/health/live')).toBe(false);
   });
 });
 
 describe('an upstream outage is news at warn level', () => {
   it('logs the circuit opening and closing as warnings', async () => {
-    const running = await start({ UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '2', UPSTREAM_BREAKER_COOLDOWN_MS: '200' });
+    const running = await start({
+      UPSTREAM_MAX_RETRIES: '0',
+      UPSTREAM_BREAKER_FAILURES: '2',
+      UPSTREAM_BREAKER_COOLDOWN_MS: '200',
+    });
     try {
       running.sim.inject({ path: '/v1/completions', status: 500, times: 2 });
-      const complete = { query: `mutation { complete(model: "${MODEL}", prompt: "x", maxTokens: 2) { __typename } }` };
+      const complete = {
+        query: `mutation { complete(model: "${MODEL}", prompt: "x", maxTokens: 2) { __typename } }`,
+      };
       for (let i = 0; i < 2; i++) await (await running.post(complete)).text();
-      const warned = (circuit: string) => running.lines.some((l) => l.level === 40 && l.circuit === circuit);
+      const warned = (circuit: string) =>
+        running.lines.some((l) => l.level === 40 && l.circuit === circuit);
       await expect.poll(() => warned('open')).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 250));
       await (await running.post(complete)).text();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
-import { PROTECTIONS, type Protection } from '../../src/gate/protections.ts';
+import { PROTECTIONS, type Protection } from '../support/protections.ts';
 import { WAYS_IN, type WayIn } from '../../src/gate/ways.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { listen, type RunningServer } from '../../src/server.ts';
@@ -50,11 +50,19 @@ interface Gw {
 
 let sim: Simulator;
 const gateways: Record<'fast path' | 'Yoga only', Gw> = {} as never;
-const generations = () => sim.countRequests('/v1/completions') + sim.countRequests('/v1/chat/completions');
+const generations = () =>
+  sim.countRequests('/v1/completions') + sim.countRequests('/v1/chat/completions');
 let ids = 0;
 
 interface Probe {
-  (way: WayIn, gw: Gw, send: (params: Params, options?: { key?: string | null; simple?: boolean; id?: string }) => Promise<Answer>): Promise<void>;
+  (
+    way: WayIn,
+    gw: Gw,
+    send: (
+      params: Params,
+      options?: { key?: string | null; simple?: boolean; id?: string },
+    ) => Promise<Answer>,
+  ): Promise<void>;
 }
 
 /** Runs a request that may be refused before its body is read: nothing reaches the upstream either way. */
@@ -79,7 +87,12 @@ const PROBES: Record<Protection, Probe> = {
   async bodySize(way, gw, send) {
     const id = `matrix-${++ids}`;
     const padded = byHash(DOCS.models);
-    const answer = await refusedOrCut(() => send({ ...padded, extensions: { ...padded.extensions, padding: 'x'.repeat(MAX_REQUEST_BYTES) } }, { id }));
+    const answer = await refusedOrCut(() =>
+      send(
+        { ...padded, extensions: { ...padded.extensions, padding: 'x'.repeat(MAX_REQUEST_BYTES) } },
+        { id },
+      ),
+    );
     if (way === 'get' || way === 'get-sse' || way === 'stream-get') {
       // The operation is in the URL: Node refuses a request line over its header limit itself.
       expect(answer.status).toBe(431);
@@ -88,7 +101,9 @@ const PROBES: Record<Protection, Probe> = {
     expect(answer.status).toBe(413);
     expect(codes(answer)).toEqual(['PAYLOAD_TOO_LARGE']);
     expect(answer.headers.get('x-request-id')).toBe(id);
-    await expect.poll(() => gw.lines.some((l) => l.requestId === id && l.errorCode === 'PAYLOAD_TOO_LARGE')).toBe(true);
+    await expect
+      .poll(() => gw.lines.some((l) => l.requestId === id && l.errorCode === 'PAYLOAD_TOO_LARGE'))
+      .toBe(true);
   },
   async auth(_way, _gw, send) {
     for (const key of [null, 'not-a-configured-key-000000']) {
@@ -116,8 +131,19 @@ const PROBES: Record<Protection, Probe> = {
     }
   },
   async trustedDocuments(_way, _gw, send) {
-    await refusedBeforeUpstream(() => send({ query: DOCS.costly.replace('2000', '4') }), 'PERSISTED_QUERY_ONLY');
-    await refusedBeforeUpstream(() => send({ extensions: { persistedQuery: { version: 1, sha256Hash: hashOf('query Unknown { models { id } }') } } }), 'PERSISTED_QUERY_NOT_FOUND');
+    await refusedBeforeUpstream(
+      () => send({ query: DOCS.costly.replace('2000', '4') }),
+      'PERSISTED_QUERY_ONLY',
+    );
+    await refusedBeforeUpstream(
+      () =>
+        send({
+          extensions: {
+            persistedQuery: { version: 1, sha256Hash: hashOf('query Unknown { models { id } }') },
+          },
+        }),
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
   },
   async shapeLimits(_way, _gw, send) {
     await refusedBeforeUpstream(() => send(byHash(DOCS.depthBomb)), 'GRAPHQL_VALIDATION_FAILED');
@@ -128,19 +154,30 @@ const PROBES: Record<Protection, Probe> = {
   async rateLimits(_way, gw, send) {
     // The spent key has run its operations of the minute (beforeAll): its next one is refused.
     void gw;
-    await refusedBeforeUpstream(() => send(byHash(DOCS.models), { key: SPENT_KEY }), 'RATE_LIMITED');
+    await refusedBeforeUpstream(
+      () => send(byHash(DOCS.models), { key: SPENT_KEY }),
+      'RATE_LIMITED',
+    );
   },
   async inputDepth(_way, _gw, send) {
     await refusedBeforeUpstream(() => send(byHash(DOCS.deepLiteral)), 'BAD_USER_INPUT');
     const variables = { f: { type: 'JSON_SCHEMA', schema: nestValue(100) } };
-    const answer = await refusedBeforeUpstream(() => send(byHash(DOCS.deepVariable, variables)), 'BAD_USER_INPUT');
+    const answer = await refusedBeforeUpstream(
+      () => send(byHash(DOCS.deepVariable, variables)),
+      'BAD_USER_INPUT',
+    );
     expect(answer.status).toBeLessThan(500);
   },
   async masking(way, _gw, send) {
     const internals = /node_modules|\/src\/|\n\s+at |\.ts:\d/;
     // Over SSE a refusal may be an event of a 200 stream (as Yoga answers a parse error); as JSON, a 4xx.
     const status = (answer: Answer, expected: number) =>
-      expect(answer.headers.get('content-type')?.includes('text/event-stream') ? [200, expected] : [expected], answer.raw).toContain(answer.status);
+      expect(
+        answer.headers.get('content-type')?.includes('text/event-stream')
+          ? [200, expected]
+          : [expected],
+        answer.raw,
+      ).toContain(answer.status);
     const broken = await send(byHash(DOCS.broken));
     status(broken, 400);
     expect(broken.result?.errors?.[0]?.message, broken.raw).toMatch(/Syntax Error/);
@@ -159,13 +196,19 @@ const PROBES: Record<Protection, Probe> = {
     }
   },
   async requestId(_way, _gw, send) {
-    for (const [params, key] of [[byHash(DOCS.models), KEY], [byHash(DOCS.models), null]] as const) {
+    for (const [params, key] of [
+      [byHash(DOCS.models), KEY],
+      [byHash(DOCS.models), null],
+    ] as const) {
       const id = `matrix-${++ids}`;
       const answer = await send(params, { key, id });
       expect(answer.headers.get('x-request-id')).toBe(id);
     }
     const served = await send(byHash(DOCS.models));
-    expect((served.result?.data?.models as unknown[] | undefined)?.length, served.raw).toBeGreaterThan(0);
+    expect(
+      (served.result?.data?.models as unknown[] | undefined)?.length,
+      served.raw,
+    ).toBeGreaterThan(0);
   },
   async logLine(_way, gw, send) {
     const ok = `matrix-${++ids}`;
@@ -176,7 +219,9 @@ const PROBES: Record<Protection, Probe> = {
     const of = (id: string) => gw.lines.filter((l) => l.msg === 'operation' && l.requestId === id);
     expect(of(ok).length).toBeGreaterThan(0);
     expect(of(ok).every((l) => typeof l.status === 'number' && l.errorCode === null)).toBe(true);
-    expect(of(refused).some((l) => l.errorCode === 'COST_LIMIT_EXCEEDED' && l.outcome !== 'ok')).toBe(true);
+    expect(
+      of(refused).some((l) => l.errorCode === 'COST_LIMIT_EXCEEDED' && l.outcome !== 'ok'),
+    ).toBe(true);
   },
 };
 
@@ -184,7 +229,8 @@ async function startGateway(fastPath: boolean, manifest: string): Promise<Gw> {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -217,7 +263,12 @@ async function startGateway(fastPath: boolean, manifest: string): Promise<Gw> {
 beforeAll(async () => {
   sim = await startSimulator({ tokenDelayMs: 0 });
   const manifest = join(mkdtempSync(join(tmpdir(), 'gate-matrix-')), 'persisted-documents.json');
-  writeFileSync(manifest, JSON.stringify(Object.fromEntries(Object.values(DOCS).map((doc) => [`sha256:${hashOf(doc)}`, doc]))));
+  writeFileSync(
+    manifest,
+    JSON.stringify(
+      Object.fromEntries(Object.values(DOCS).map((doc) => [`sha256:${hashOf(doc)}`, doc])),
+    ),
+  );
   gateways['fast path'] = await startGateway(true, manifest);
   gateways['Yoga only'] = await startGateway(false, manifest);
 });
@@ -238,11 +289,19 @@ for (const mode of ['fast path', 'Yoga only'] as const) {
       for (const protection of Object.keys(PROTECTIONS) as Protection[]) {
         it(`${way}: ${protection}`, async () => {
           const gw = gateways[mode];
-          const send = (params: Params, options: { key?: string | null; simple?: boolean; id?: string } = {}) => {
+          const send = (
+            params: Params,
+            options: { key?: string | null; simple?: boolean; id?: string } = {},
+          ) => {
             const key = options.key === undefined ? KEY : options.key;
-            const headers: Record<string, string> = { 'x-request-id': options.id ?? `matrix-${++ids}` };
+            const headers: Record<string, string> = {
+              'x-request-id': options.id ?? `matrix-${++ids}`,
+            };
             if (key !== null) headers.authorization = `Bearer ${key}`;
-            return DRIVERS[way](gw.endpoint, params, { headers, ...(options.simple ? { simple: true } : {}) });
+            return DRIVERS[way](gw.endpoint, params, {
+              headers,
+              ...(options.simple ? { simple: true } : {}),
+            });
           };
           await PROBES[protection](way, gw, send);
         });

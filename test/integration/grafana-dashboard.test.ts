@@ -28,7 +28,9 @@ interface Dashboard {
   templating: { list: Variable[] };
 }
 
-const dashboard = JSON.parse(readFileSync(new URL('../../deploy/grafana/nim-graphql.json', import.meta.url), 'utf8')) as Dashboard;
+const dashboard = JSON.parse(
+  readFileSync(new URL('../../deploy/grafana/nim-graphql.json', import.meta.url), 'utf8'),
+) as Dashboard;
 const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
 /** Labels Prometheus adds to every series it scrapes. */
 const TARGET_LABELS = new Set(['job', 'instance']);
@@ -49,25 +51,36 @@ function uses(expression: string): Uses {
     enter(node) {
       if (node.type.isError) errors.push(node.from);
       const text = promql.slice(node.from, node.to);
-      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') found.metrics.add(text);
+      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector')
+        found.metrics.add(text);
       if (node.name === 'LabelName') found.labels.add(text);
     },
   });
   if (errors.length > 0) throw new Error(`PromQL syntax error at ${errors[0]} in: ${promql}`);
-  if (found.labels.has('__name__')) throw new Error(`name metrics as identifiers, not {__name__=…}: ${promql}`);
+  if (found.labels.has('__name__'))
+    throw new Error(`name metrics as identifiers, not {__name__=…}: ${promql}`);
   return found;
 }
 
 /** Every expression of the dashboard: the panels' targets and the variables' label_values(…) queries. */
 function expressions(): { where: string; expression: string }[] {
-  const targets = panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ where: `panel "${panel.title}"`, expression: target.expr })));
+  const targets = panels.flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({
+      where: `panel "${panel.title}"`,
+      expression: target.expr,
+    })),
+  );
   const variables = dashboard.templating.list
     .filter((variable) => variable.type === 'query')
     .map((variable) => {
       const query = typeof variable.query === 'string' ? variable.query : variable.query.query;
       const inner = /^label_values\((.+),\s*(\w+)\)$/.exec(query);
-      if (inner === null) throw new Error(`variable ${variable.name}: not label_values(metric, label): ${query}`);
-      return { where: `variable $${variable.name}`, expression: `${inner[1]} and on (${inner[2]}) vector(1)` };
+      if (inner === null)
+        throw new Error(`variable ${variable.name}: not label_values(metric, label): ${query}`);
+      return {
+        where: `variable $${variable.name}`,
+        expression: `${inner[1]} and on (${inner[2]}) vector(1)`,
+      };
     });
   return [...targets, ...variables];
 }
@@ -93,8 +106,15 @@ describe('the Grafana dashboard', () => {
     stack = await startStack({ UPSTREAM_RETRY_BUDGET_RATIO: '1' }, { tokenDelayMs: 1 });
     // Traffic of every kind: a completion (retried once after a 503), a chat stream, a typed error, a refusal.
     stack.sim.inject({ path: '/v1/completions', status: 503, times: 1 });
-    expect((await stack.gql(COMPLETE, { model: MODEL, prompt: 'Hi', maxTokens: 4 })).data?.complete.__typename).toBe('Completion');
-    const events = await collect(stack.endpoint, `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "Hi" }], maxTokens: 8) { __typename } }`, {});
+    expect(
+      (await stack.gql(COMPLETE, { model: MODEL, prompt: 'Hi', maxTokens: 4 })).data?.complete
+        .__typename,
+    ).toBe('Completion');
+    const events = await collect(
+      stack.endpoint,
+      `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "Hi" }], maxTokens: 8) { __typename } }`,
+      {},
+    );
     expect(events.at(-1)?.__typename).toBe('ChatDone');
     await stack.gql(COMPLETE, { model: 'sim/not-served', prompt: 'Hi', maxTokens: 4 });
     await stack.gql('{ nope }');
@@ -104,13 +124,16 @@ describe('the Grafana dashboard', () => {
 
   it('is importable: a uid, a Prometheus datasource variable every panel and query uses, panels that do not overlap', () => {
     expect(dashboard.uid).toBe('nim-graphql');
-    expect(dashboard.templating.list.find((variable) => variable.name === 'datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    expect(
+      dashboard.templating.list.find((variable) => variable.name === 'datasource'),
+    ).toMatchObject({ type: 'datasource', query: 'prometheus' });
     const ids = panels.map((panel) => panel.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const panel of panels.filter((p) => p.type !== 'row')) {
       expect(panel.datasource?.uid, panel.title).toBe('${datasource}');
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
-      for (const target of panel.targets ?? []) expect(target.datasource?.uid, panel.title).toBe('${datasource}');
+      for (const target of panel.targets ?? [])
+        expect(target.datasource?.uid, panel.title).toBe('${datasource}');
     }
     const cells = new Map<string, string>();
     for (const panel of panels) {
@@ -127,7 +150,15 @@ describe('the Grafana dashboard', () => {
 
   it('has the panels operators look for', () => {
     const titles = panels.map((panel) => panel.title);
-    for (const title of ['Operations by outcome', 'Errors by code', 'Upstream latency', 'Time to first token', 'Tokens by model', 'Open streams', 'Breaker state']) {
+    for (const title of [
+      'Operations by outcome',
+      'Errors by code',
+      'Upstream latency',
+      'Time to first token',
+      'Tokens by model',
+      'Open streams',
+      'Breaker state',
+    ]) {
       expect(titles).toContain(title);
     }
   });
@@ -145,18 +176,29 @@ describe('the Grafana dashboard', () => {
         expect(metrics.has(metric), `${where}: ${metric} is not in /metrics`).toBe(true);
         for (const label of metrics.get(metric) ?? []) labels.add(label);
       }
-      for (const label of used.labels) expect(labels.has(label), `${where}: no series of ${[...used.metrics].join(', ')} has the label ${label}`).toBe(true);
+      for (const label of used.labels)
+        expect(
+          labels.has(label),
+          `${where}: no series of ${[...used.metrics].join(', ')} has the label ${label}`,
+        ).toBe(true);
     }
     // Histograms are read through their buckets: the family is exported with its _sum and _count.
     for (const name of names) {
-      if (name.endsWith('_bucket')) expect(metrics.has(name.replace(/_bucket$/, '_count')), name).toBe(true);
+      if (name.endsWith('_bucket'))
+        expect(metrics.has(name.replace(/_bucket$/, '_count')), name).toBe(true);
     }
-    console.log(`the dashboard reads ${names.size} metrics, all exported: ${[...names].sort().join(', ')}`);
+    console.log(
+      `the dashboard reads ${names.size} metrics, all exported: ${[...names].sort().join(', ')}`,
+    );
   });
 
   it('catches a metric that does not exist and a malformed expression', () => {
     expect(() => uses('sum(rate(nim_graphql_errors_total[5m]) ')).toThrow(/syntax error/);
-    expect(uses('histogram_quantile(0.5, sum by (le) (rate(nim_graphql_nope_bucket{code="x"}[$__rate_interval])))')).toEqual({
+    expect(
+      uses(
+        'histogram_quantile(0.5, sum by (le) (rate(nim_graphql_nope_bucket{code="x"}[$__rate_interval])))',
+      ),
+    ).toEqual({
       metrics: new Set(['nim_graphql_nope_bucket']),
       labels: new Set(['le', 'code']),
     });

@@ -18,10 +18,16 @@ interface Raw {
   body: Buffer;
 }
 
-async function get(url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET'): Promise<Raw> {
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method: 'GET' | 'HEAD' = 'GET',
+): Promise<Raw> {
   const response = await request(url, { method, headers });
   const body = Buffer.from(await response.body.arrayBuffer());
-  const flat = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, String(value)]));
+  const flat = Object.fromEntries(
+    Object.entries(response.headers).map(([name, value]) => [name, String(value)]),
+  );
   return { status: response.statusCode, headers: flat, body };
 }
 
@@ -33,14 +39,22 @@ function assetPaths(html: string): string[] {
 }
 
 /** The options the page hands to GraphiQL. */
-function pageOptions(html: string): { defaultTabs: { query: string; variables?: string }[]; headers?: string; additionalHeaders?: Record<string, string> } {
+function pageOptions(html: string): {
+  defaultTabs: { query: string; variables?: string }[];
+  headers?: string;
+  additionalHeaders?: Record<string, string>;
+} {
   const match = /renderYogaGraphiQL\(document\.querySelector\('#root'\), (.*)\);\n/.exec(html);
   if (match === null) throw new Error(`no GraphiQL options in the page: ${html.slice(0, 500)}`);
   return JSON.parse(match[1]!);
 }
 
 const decoded = (raw: Raw) =>
-  raw.headers['content-encoding'] === 'br' ? brotliDecompressSync(raw.body) : raw.headers['content-encoding'] === 'gzip' ? gunzipSync(raw.body) : raw.body;
+  raw.headers['content-encoding'] === 'br'
+    ? brotliDecompressSync(raw.body)
+    : raw.headers['content-encoding'] === 'gzip'
+      ? gunzipSync(raw.body)
+      : raw.body;
 
 describe('GraphiQL page and assets', () => {
   let stack: Stack;
@@ -51,7 +65,9 @@ describe('GraphiQL page and assets', () => {
   beforeAll(async () => {
     stack = await startStack();
     origin = stack.server.url;
-    html = (await get(stack.endpoint, { ...PAGE, 'accept-encoding': 'identity' })).body.toString('utf8');
+    html = (await get(stack.endpoint, { ...PAGE, 'accept-encoding': 'identity' })).body.toString(
+      'utf8',
+    );
     assets = assetPaths(html);
   });
   afterAll(() => stack?.close());
@@ -75,21 +91,43 @@ describe('GraphiQL page and assets', () => {
       const raw = await get(`${origin}${path}`, { 'accept-encoding': 'identity' });
       expect(raw.status, path).toBe(200);
       expect(raw.headers['cache-control'], path).toBe('public, max-age=31536000, immutable');
-      expect(raw.headers['content-type'], path).toMatch(path.endsWith('.js') ? /^application\/javascript/ : path.endsWith('.css') ? /^text\/css/ : /^image\//);
-      expect(path, 'the name carries the hash of the body').toContain(`.${createHash('sha256').update(raw.body).digest('hex').slice(0, 16)}.`);
-      const again = await get(`${origin}${path}`, { 'accept-encoding': 'identity', 'if-none-match': raw.headers.etag! });
+      expect(raw.headers['content-type'], path).toMatch(
+        path.endsWith('.js')
+          ? /^application\/javascript/
+          : path.endsWith('.css')
+            ? /^text\/css/
+            : /^image\//,
+      );
+      expect(path, 'the name carries the hash of the body').toContain(
+        `.${createHash('sha256').update(raw.body).digest('hex').slice(0, 16)}.`,
+      );
+      const again = await get(`${origin}${path}`, {
+        'accept-encoding': 'identity',
+        'if-none-match': raw.headers.etag!,
+      });
       expect(again.status, path).toBe(304);
       expect(again.body.length, path).toBe(0);
     }
-    const script = assets.find((path) => path.startsWith('/graphiql/graphiql.') && path.endsWith('.js'))!;
-    expect((await get(`${origin}${script.replace(/[0-9a-f]{16}/, '0123456789abcdef')}`)).status, 'another hash').toBe(404);
-    expect((await get(`${origin}${script}`, {}, 'HEAD')).headers['content-length']).toMatch(/^\d{6,}$/);
+    const script = assets.find(
+      (path) => path.startsWith('/graphiql/graphiql.') && path.endsWith('.js'),
+    )!;
+    expect(
+      (await get(`${origin}${script.replace(/[0-9a-f]{16}/, '0123456789abcdef')}`)).status,
+      'another hash',
+    ).toBe(404);
+    expect((await get(`${origin}${script}`, {}, 'HEAD')).headers['content-length']).toMatch(
+      /^\d{6,}$/,
+    );
   });
 
   it('revalidates the page by ETag (no-cache), answering 304 while it is unchanged', async () => {
     const first = await get(stack.endpoint, { ...PAGE, 'accept-encoding': 'gzip' });
     expect(first.headers['cache-control']).toBe('no-cache');
-    const again = await get(stack.endpoint, { ...PAGE, 'accept-encoding': 'gzip', 'if-none-match': first.headers.etag! });
+    const again = await get(stack.endpoint, {
+      ...PAGE,
+      'accept-encoding': 'gzip',
+      'if-none-match': first.headers.etag!,
+    });
     expect(again.status).toBe(304);
   });
 
@@ -115,9 +153,17 @@ describe('GraphiQL page and assets', () => {
       let total = 0;
       for (const path of ['/graphql', ...assets]) {
         const raw = await get(`${origin}${path}`, { ...PAGE, 'accept-encoding': encoding });
-        expect(raw.headers['content-encoding'], `${path} ${encoding}`).toBe(encoding === 'identity' ? undefined : encoding);
+        expect(raw.headers['content-encoding'], `${path} ${encoding}`).toBe(
+          encoding === 'identity' ? undefined : encoding,
+        );
         expect(Number(raw.headers['content-length']), path).toBe(raw.body.length);
-        if (encoding !== 'identity') expect(decoded(raw).equals((await get(`${origin}${path}`, { ...PAGE, 'accept-encoding': 'identity' })).body), path).toBe(true);
+        if (encoding !== 'identity')
+          expect(
+            decoded(raw).equals(
+              (await get(`${origin}${path}`, { ...PAGE, 'accept-encoding': 'identity' })).body,
+            ),
+            path,
+          ).toBe(true);
         total += raw.body.length;
       }
       sizes[encoding] = total;
@@ -129,9 +175,15 @@ describe('GraphiQL page and assets', () => {
   });
 
   it('starts the example tabs on a model the upstream serves, with the CSRF header for subscriptions', async () => {
-    const served = (await stack.gql<{ models: { id: string }[] }>('{ models { id } }')).data!.models.map((model) => model.id);
+    const served = (
+      await stack.gql<{ models: { id: string }[] }>('{ models { id } }')
+    ).data!.models.map((model) => model.id);
     const options = pageOptions(html);
-    expect(options.defaultTabs.map((tab) => /^(query|mutation|subscription) (\w+)/m.exec(tab.query)?.[2])).toEqual(['Models', 'Complete', 'Chat', 'ChatStream']);
+    expect(
+      options.defaultTabs.map(
+        (tab) => /^(query|mutation|subscription) (\w+)/m.exec(tab.query)?.[2],
+      ),
+    ).toEqual(['Models', 'Complete', 'Chat', 'ChatStream']);
     const models = options.defaultTabs.slice(1).map((tab) => JSON.parse(tab.variables!).model);
     expect(models).toEqual([MODEL, MODEL, MODEL]);
     for (const model of models) expect(served).toContain(model);
@@ -151,16 +203,24 @@ describe('the example model', () => {
     await sim.close();
   });
 
-  async function gateway(options: GatewayOptions = {}, env: Record<string, string> = {}): Promise<string> {
+  async function gateway(
+    options: GatewayOptions = {},
+    env: Record<string, string> = {},
+  ): Promise<string> {
     const env_ = { NIM_PROXY_BASE_URL: sim.url, UPSTREAM_MAX_RETRIES: '0', ...env };
-    const created = createGateway(loadConfig(env_) as GatewayConfig, { logger: consoleLogger(), ...options });
+    const created = createGateway(loadConfig(env_) as GatewayConfig, {
+      logger: consoleLogger(),
+      ...options,
+    });
     const server = await listen(created, '127.0.0.1', 0);
     servers.push(server);
     return `${server.url}/graphql`;
   }
   const tabModels = async (endpoint: string) => {
     const page = await get(endpoint, { ...PAGE, 'accept-encoding': 'identity' });
-    return pageOptions(page.body.toString('utf8')).defaultTabs.slice(1).map((tab) => JSON.parse(tab.variables!).model as string);
+    return pageOptions(page.body.toString('utf8'))
+      .defaultTabs.slice(1)
+      .map((tab) => JSON.parse(tab.variables!).model as string);
   };
 
   it('is the first base model the upstream lists when the preferred one is not served', async () => {
@@ -168,7 +228,11 @@ describe('the example model', () => {
       { id: 'sim/ipsum-lora', parent: 'sim/ipsum-3b-base' },
       { id: 'sim/ipsum-3b-base' },
     ]);
-    expect(await tabModels(await gateway())).toEqual(['sim/ipsum-3b-base', 'sim/ipsum-3b-base', 'sim/ipsum-3b-base']);
+    expect(await tabModels(await gateway())).toEqual([
+      'sim/ipsum-3b-base',
+      'sim/ipsum-3b-base',
+      'sim/ipsum-3b-base',
+    ]);
     sim.reset();
   });
 
@@ -176,7 +240,11 @@ describe('the example model', () => {
     sim.reset();
     sim.inject({ path: '/v1/models', status: 503, times: Infinity });
     const endpoint = await gateway({ exampleModel: 'sim/not-listed' });
-    expect(await tabModels(endpoint)).toEqual(['sim/not-listed', 'sim/not-listed', 'sim/not-listed']);
+    expect(await tabModels(endpoint)).toEqual([
+      'sim/not-listed',
+      'sim/not-listed',
+      'sim/not-listed',
+    ]);
     sim.clearFaults();
     expect(await tabModels(endpoint)).toEqual([MODEL, MODEL, MODEL]);
     // Once rendered with a served model, the page is kept: no list call per page.
@@ -188,9 +256,15 @@ describe('the example model', () => {
   it('keeps a model id that holds markup inside the page script, as data', async () => {
     const hostile = 'sim/</script><script>alert(1)</script>';
     sim.setModels([{ id: hostile }]);
-    const page = (await get(await gateway(), { ...PAGE, 'accept-encoding': 'identity' })).body.toString('utf8');
+    const page = (
+      await get(await gateway(), { ...PAGE, 'accept-encoding': 'identity' })
+    ).body.toString('utf8');
     expect(page).not.toContain('<script>alert(1)');
-    expect(pageOptions(page).defaultTabs.slice(1).map((tab) => JSON.parse(tab.variables!).model)).toEqual([hostile, hostile, hostile]);
+    expect(
+      pageOptions(page)
+        .defaultTabs.slice(1)
+        .map((tab) => JSON.parse(tab.variables!).model),
+    ).toEqual([hostile, hostile, hostile]);
     sim.reset();
   });
 
@@ -199,7 +273,11 @@ describe('the example model', () => {
     sim.inject({ path: '/v1/models', delayMs: 10_000 });
     const endpoint = await gateway({ exampleModel: 'sim/not-listed' });
     const started = Date.now();
-    expect(await tabModels(endpoint)).toEqual(['sim/not-listed', 'sim/not-listed', 'sim/not-listed']);
+    expect(await tabModels(endpoint)).toEqual([
+      'sim/not-listed',
+      'sim/not-listed',
+      'sim/not-listed',
+    ]);
     expect(Date.now() - started, 'ms until the page came (the wait is 1 s)').toBeLessThan(8000);
     sim.reset();
   });
@@ -207,7 +285,9 @@ describe('the example model', () => {
   it('leaves the Authorization line to fill in when client auth is on', async () => {
     const endpoint = await gateway({}, { GATEWAY_API_KEYS: 'a-client-key-0123456789' });
     const page = await get(endpoint, { ...PAGE, 'accept-encoding': 'identity' });
-    expect(JSON.parse(pageOptions(page.body.toString('utf8')).headers!)).toEqual({ Authorization: 'Bearer <your key>' });
+    expect(JSON.parse(pageOptions(page.body.toString('utf8')).headers!)).toEqual({
+      Authorization: 'Bearer <your key>',
+    });
   });
 
   it('with GRAPHIQL=false, neither the page nor any asset is served', async () => {

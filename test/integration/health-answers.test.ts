@@ -1,7 +1,11 @@
 // What an orchestrator's probe reads from /health/live and /health/ready: methods, headers, the
 // JSON body, when the upstream is asked again, and the reason given for each way of being unready.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLoggedGateway, type LoggedGateway, type RawAnswer } from '../support/logged-gateway.ts';
+import {
+  startLoggedGateway,
+  type LoggedGateway,
+  type RawAnswer,
+} from '../support/logged-gateway.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -42,11 +46,17 @@ describe('/health/live and /health/ready answer probes', () => {
   it('says ready with the circuit state and how long ago the upstream answered; a recent answer is not asked again', async () => {
     const first = await gw.raw('GET', '/health/ready');
     expectJson(first, 200);
-    expect(first.json).toEqual({ status: 'ready', circuit: 'closed', upstreamAnsweredMsAgo: expect.any(Number) });
+    expect(first.json).toEqual({
+      status: 'ready',
+      circuit: 'closed',
+      upstreamAnsweredMsAgo: expect.any(Number),
+    });
     const asked = gw.sim.countRequests('/v1/models');
     const second = await gw.raw('GET', '/health/ready');
     expect(second.json).toMatchObject({ status: 'ready', circuit: 'closed' });
-    expect((second.json as unknown as { upstreamAnsweredMsAgo: number }).upstreamAnsweredMsAgo).toBeGreaterThanOrEqual(0);
+    expect(
+      (second.json as unknown as { upstreamAnsweredMsAgo: number }).upstreamAnsweredMsAgo,
+    ).toBeGreaterThanOrEqual(0);
     expect(gw.sim.countRequests('/v1/models')).toBe(asked);
   });
 
@@ -60,7 +70,12 @@ describe('/health/live and /health/ready answer probes', () => {
 });
 
 describe('/health/ready says why it is not ready', () => {
-  const unready = { READY_MAX_AGE_MS: '0', UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '2', UPSTREAM_BREAKER_COOLDOWN_MS: '60000' };
+  const unready = {
+    READY_MAX_AGE_MS: '0',
+    UPSTREAM_MAX_RETRIES: '0',
+    UPSTREAM_BREAKER_FAILURES: '2',
+    UPSTREAM_BREAKER_COOLDOWN_MS: '60000',
+  };
   let gw: LoggedGateway;
   let slow: LoggedGateway;
   beforeAll(async () => {
@@ -76,21 +91,32 @@ describe('/health/ready says why it is not ready', () => {
     slow.sim.inject({ path: '/v1/models', delayMs: 4000 });
     const answer = await slow.raw('GET', '/health/ready');
     expectJson(answer, 503);
-    expect(answer.json).toEqual({ status: 'unready', reason: 'upstream did not answer GET /v1/models within 2000 ms', circuit: 'closed', upstreamAnsweredMsAgo: null });
+    expect(answer.json).toEqual({
+      status: 'unready',
+      reason: 'upstream did not answer GET /v1/models within 2000 ms',
+      circuit: 'closed',
+      upstreamAnsweredMsAgo: null,
+    });
   });
 
   it('a failing upstream: 503 with the failure; after enough failures, the open circuit and its next probe', async () => {
     gw.sim.inject({ path: '/v1/models', status: 500, message: 'models are down', times: 10 });
     const failed = await gw.raw('GET', '/health/ready');
     expectJson(failed, 503);
-    expect((failed.json as unknown as { reason: string }).reason).toMatch(/^upstream probe failed: .+/);
+    expect((failed.json as unknown as { reason: string }).reason).toMatch(
+      /^upstream probe failed: .+/,
+    );
     let open: RawAnswer = failed;
-    for (let i = 0; i < 5 && !open.text.includes('circuit open'); i += 1) open = await gw.raw('GET', '/health/ready');
+    for (let i = 0; i < 5 && !open.text.includes('circuit open'); i += 1)
+      open = await gw.raw('GET', '/health/ready');
     expectJson(open, 503);
     const body = open.json as unknown as { status: string; reason: string; circuit: string };
     expect(body.status).toBe('unready');
     expect(body.circuit).toBe('open');
-    const match = /^circuit open after (\d+) consecutive upstream failures; next probe at (.+)$/.exec(body.reason);
+    const match =
+      /^circuit open after (\d+) consecutive upstream failures; next probe at (.+)$/.exec(
+        body.reason,
+      );
     expect(match, body.reason).not.toBeNull();
     expect(Number(match![1])).toBeGreaterThanOrEqual(2);
     expect(match![2]).toMatch(ISO);

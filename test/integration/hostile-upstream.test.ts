@@ -7,15 +7,33 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/schema/failures.ts';
 import { collect } from '../support/sse.ts';
 import { CHAT_STREAM, COMPLETION_STREAM } from '../support/streams.ts';
-import { gatewayInFront, sendModels, startUpstream, type Asked, type GatewayInFront, type TestUpstream } from '../support/upstream.ts';
+import {
+  gatewayInFront,
+  sendModels,
+  startUpstream,
+  type Asked,
+  type GatewayInFront,
+  type TestUpstream,
+} from '../support/upstream.ts';
 
 const MODEL = 'test/model';
 const COMPLETION_JSON = JSON.stringify({
-  id: 'cmpl-1', object: 'text_completion', created: 1, model: MODEL,
-  choices: [{ index: 0, text: 'hi', message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+  id: 'cmpl-1',
+  object: 'text_completion',
+  created: 1,
+  model: MODEL,
+  choices: [
+    { index: 0, text: 'hi', message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' },
+  ],
   usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
 });
-const CHUNK = JSON.stringify({ id: 'c-1', object: 'chat.completion.chunk', created: 1, model: MODEL, choices: [{ index: 0, delta: { content: 'hi' }, text: 'hi', finish_reason: 'stop' }] });
+const CHUNK = JSON.stringify({
+  id: 'c-1',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: MODEL,
+  choices: [{ index: 0, delta: { content: 'hi' }, text: 'hi', finish_reason: 'stop' }],
+});
 
 const typeFor = (asked: Asked) => (asked.stream ? 'text/event-stream' : 'application/json');
 
@@ -40,7 +58,9 @@ const ANSWERS: Record<string, Reply> = {
   },
   'a JSON error with status 200': (res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"object":"error","message":"engine overloaded","type":"ServiceUnavailableError","code":503}');
+    res.end(
+      '{"object":"error","message":"engine overloaded","type":"ServiceUnavailableError","code":503}',
+    );
   },
   'an event stream where JSON was asked for': (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -48,7 +68,9 @@ const ANSWERS: Record<string, Reply> = {
   },
   'a body cut short of its Content-Length': (res, asked) => {
     res.writeHead(200, { 'content-type': typeFor(asked), 'content-length': '1000' });
-    res.write(asked.stream ? `data: ${CHUNK.slice(0, 20)}` : COMPLETION_JSON.slice(0, 20), () => res.socket?.destroy());
+    res.write(asked.stream ? `data: ${CHUNK.slice(0, 20)}` : COMPLETION_JSON.slice(0, 20), () =>
+      res.socket?.destroy(),
+    );
   },
   'headers, then the connection closes': (res, asked) => {
     res.writeHead(200, { 'content-type': typeFor(asked) });
@@ -64,7 +86,8 @@ const ANSWERS: Record<string, Reply> = {
     res.end(asked.stream ? 'data: {not json\n\ndata: [DONE]\n\n' : '{"choices":[{');
   },
   'hostile JSON (prototype keys, wrong types)': (res, asked) => {
-    const json = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"choices":[{"index":-1,"text":7,"logprobs":"x"}],"data":[{"id":{"$gt":""}}]}';
+    const json =
+      '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"choices":[{"index":-1,"text":7,"logprobs":"x"}],"data":[{"id":{"$gt":""}}]}';
     res.writeHead(200, { 'content-type': typeFor(asked) });
     res.end(asked.stream ? `data: ${json}\n\ndata: [DONE]\n\n` : json);
   },
@@ -84,19 +107,23 @@ const ANSWERS: Record<string, Reply> = {
     res.writeHead(302, { location: 'http://127.0.0.1:9/elsewhere', 'content-type': 'text/html' });
     res.end('<a href="http://127.0.0.1:9/elsewhere">moved</a>');
   },
-  'a body that never ends': (res, asked) => endless(res, 200, typeFor(asked), asked.stream ? ': ping\n\n' : ' '),
+  'a body that never ends': (res, asked) =>
+    endless(res, 200, typeFor(asked), asked.stream ? ': ping\n\n' : ' '),
   'an error status whose body never ends': (res) => endless(res, 500, 'text/html', '<p>'),
   'a 500 HTML page': (res) => {
     res.writeHead(500, { 'content-type': 'text/html' });
     res.end('<html><body><h1>500 Internal Server Error</h1></body></html>');
   },
   'an in-band error event in the flat shape': (res, asked) => {
-    const error = '{"object":"error","message":"engine died","type":"InternalServerError","code":503}';
+    const error =
+      '{"object":"error","message":"engine died","type":"InternalServerError","code":503}';
     res.writeHead(200, { 'content-type': typeFor(asked) });
     res.end(asked.stream ? `data: ${error}\n\ndata: [DONE]\n\n` : error);
   },
   'broken chunked encoding': (res, asked) => {
-    res.socket?.end(`HTTP/1.1 200 OK\r\nContent-Type: ${typeFor(asked)}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n`);
+    res.socket?.end(
+      `HTTP/1.1 200 OK\r\nContent-Type: ${typeFor(asked)}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n`,
+    );
   },
 };
 
@@ -117,7 +144,9 @@ describe('a hostile upstream', () => {
     upstream = await startUpstream((_req, res, asked) => {
       if (asked.path === target) return reply(res, asked);
       if (asked.path === '/v1/models') return sendModels(res, MODEL);
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"no route","code":404}}');
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"error":{"message":"no route","code":404}}');
     });
     front = await gatewayInFront(upstream.url, {
       UPSTREAM_MAX_RESPONSE_BYTES: String(64 * 1024),
@@ -175,7 +204,11 @@ describe('a hostile upstream', () => {
     completionStream: {
       path: '/v1/completions',
       run: async () => {
-        const events = await collect(front.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Hi', maxTokens: 4 });
+        const events = await collect(front.endpoint, COMPLETION_STREAM, {
+          model: MODEL,
+          prompt: 'Hi',
+          maxTokens: 4,
+        });
         const terminal = events.filter((e) => /Done$|Error$/.test(e.__typename));
         expect(terminal).toHaveLength(1);
         if (terminal[0]!.__typename !== 'CompletionDone') typedError(terminal[0]!);
@@ -184,7 +217,11 @@ describe('a hostile upstream', () => {
     chatStream: {
       path: '/v1/chat/completions',
       run: async () => {
-        const events = await collect(front.endpoint, CHAT_STREAM, { model: MODEL, messages: [{ role: 'USER', content: 'Hi' }], maxTokens: 4 });
+        const events = await collect(front.endpoint, CHAT_STREAM, {
+          model: MODEL,
+          messages: [{ role: 'USER', content: 'Hi' }],
+          maxTokens: 4,
+        });
         const terminal = events.filter((e) => /Done$|Error$/.test(e.__typename));
         expect(terminal).toHaveLength(1);
         if (terminal[0]!.__typename !== 'ChatDone') typedError(terminal[0]!);
@@ -223,7 +260,10 @@ describe('a hostile upstream', () => {
         const { data } = await front.gql('{ models { id } }');
         expect(data!.models).toEqual([{ id: MODEL }]);
         const stats = front.gateway.services.nim.stats();
-        expect({ inFlight: stats.inFlight, queued: stats.queued }).toEqual({ inFlight: 0, queued: 0 });
+        expect({ inFlight: stats.inFlight, queued: stats.queued }).toEqual({
+          inFlight: 0,
+          queued: 0,
+        });
       });
     }
   }

@@ -14,15 +14,47 @@ const COMPLETION_STREAM = `subscription { completionStream(model: "${MODEL}", pr
   __typename ... on CompletionChunk { ${LOGPROBS} } ... on CompletionDone { choices { ${LOGPROBS} } } ... on UpstreamError { code message } } }`;
 
 const EXPECTED = [
-  { token: ' upon', logprob: -0.25, topLogprobs: [{ token: ' upon', logprob: -0.25 }, { token: ' a', logprob: -1.5 }] },
-  { token: ' a', logprob: -0.5, topLogprobs: [{ token: ' a', logprob: -0.5 }, { token: ' the', logprob: -2 }] },
+  {
+    token: ' upon',
+    logprob: -0.25,
+    topLogprobs: [
+      { token: ' upon', logprob: -0.25 },
+      { token: ' a', logprob: -1.5 },
+    ],
+  },
+  {
+    token: ' a',
+    logprob: -0.5,
+    topLogprobs: [
+      { token: ' a', logprob: -0.5 },
+      { token: ' the', logprob: -2 },
+    ],
+  },
 ];
 
 /** The chat shape, as llama.cpp also sends it for completions. */
 const contentList = {
   content: [
-    { id: 1, token: ' upon', logprob: -0.25, bytes: [32, 117], top_logprobs: [{ id: 1, token: ' upon', logprob: -0.25 }, { id: 2, token: ' a', logprob: -1.5 }] },
-    { id: 2, token: ' a', logprob: -0.5, bytes: [32, 97], top_logprobs: [{ id: 2, token: ' a', logprob: -0.5 }, { id: 3, token: ' the', logprob: -2 }] },
+    {
+      id: 1,
+      token: ' upon',
+      logprob: -0.25,
+      bytes: [32, 117],
+      top_logprobs: [
+        { id: 1, token: ' upon', logprob: -0.25 },
+        { id: 2, token: ' a', logprob: -1.5 },
+      ],
+    },
+    {
+      id: 2,
+      token: ' a',
+      logprob: -0.5,
+      bytes: [32, 97],
+      top_logprobs: [
+        { id: 2, token: ' a', logprob: -0.5 },
+        { id: 3, token: ' the', logprob: -2 },
+      ],
+    },
   ],
 };
 
@@ -30,14 +62,36 @@ const contentList = {
 const parallel = {
   tokens: [' upon', ' a'],
   token_logprobs: [-0.25, -0.5],
-  top_logprobs: [{ ' upon': -0.25, ' a': -1.5 }, { ' a': -0.5, ' the': -2 }],
+  top_logprobs: [
+    { ' upon': -0.25, ' a': -1.5 },
+    { ' a': -0.5, ' the': -2 },
+  ],
   text_offset: [4, 9],
 };
 
 const completion = (logprobs: unknown) =>
-  JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model: MODEL, choices: [{ index: 0, text: ' upon a', logprobs, finish_reason: 'length' }] });
+  JSON.stringify({
+    id: 'cmpl-1',
+    object: 'text_completion',
+    created: 1,
+    model: MODEL,
+    choices: [{ index: 0, text: ' upon a', logprobs, finish_reason: 'length' }],
+  });
 const chatCompletion = (logprobs: unknown) =>
-  JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: MODEL, choices: [{ index: 0, message: { role: 'assistant', content: ' upon a' }, logprobs, finish_reason: 'length' }] });
+  JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model: MODEL,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: ' upon a' },
+        logprobs,
+        finish_reason: 'length',
+      },
+    ],
+  });
 
 describe('logprobs in every shape', () => {
   let stack: Stack;
@@ -47,9 +101,13 @@ describe('logprobs in every shape', () => {
   afterAll(() => stack.close());
   beforeEach(() => stack.sim.reset());
 
-  const json = (path: string, body: string) => stack.sim.inject({ path, status: 200, contentType: 'application/json', rawBody: body });
+  const json = (path: string, body: string) =>
+    stack.sim.inject({ path, status: 200, contentType: 'application/json', rawBody: body });
 
-  for (const [shape, logprobs] of [['the chat content list (llama.cpp)', contentList], ['parallel arrays', parallel]] as const) {
+  for (const [shape, logprobs] of [
+    ['the chat content list (llama.cpp)', contentList],
+    ['parallel arrays', parallel],
+  ] as const) {
     it(`complete reads ${shape}`, async () => {
       json('/v1/completions', completion(logprobs));
       const { data } = await stack.gql(COMPLETE);
@@ -68,10 +126,22 @@ describe('logprobs in every shape', () => {
       const split = (i: number) =>
         'content' in logprobs
           ? { content: [logprobs.content[i]] }
-          : { tokens: [logprobs.tokens[i]], token_logprobs: [logprobs.token_logprobs[i]], top_logprobs: [logprobs.top_logprobs[i]], text_offset: [logprobs.text_offset[i]] };
-      stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'text/event-stream', rawBody: `${chunk(' upon', split(0), null)}${chunk(' a', split(1), 'length')}data: [DONE]\n\n` });
+          : {
+              tokens: [logprobs.tokens[i]],
+              token_logprobs: [logprobs.token_logprobs[i]],
+              top_logprobs: [logprobs.top_logprobs[i]],
+              text_offset: [logprobs.text_offset[i]],
+            };
+      stack.sim.inject({
+        path: '/v1/completions',
+        status: 200,
+        contentType: 'text/event-stream',
+        rawBody: `${chunk(' upon', split(0), null)}${chunk(' a', split(1), 'length')}data: [DONE]\n\n`,
+      });
       const events = await collect(stack.endpoint, COMPLETION_STREAM, {});
-      expect(events.filter((e) => e.__typename === 'CompletionChunk').map((e) => e.logprobs)).toEqual([[EXPECTED[0]], [EXPECTED[1]]]);
+      expect(
+        events.filter((e) => e.__typename === 'CompletionChunk').map((e) => e.logprobs),
+      ).toEqual([[EXPECTED[0]], [EXPECTED[1]]]);
       expect(events.at(-1)!.choices[0].logprobs).toEqual(EXPECTED);
     });
   }
@@ -80,11 +150,25 @@ describe('logprobs in every shape', () => {
     for (const logprobs of [{ content: 'x' }, 5, { tokens: [' a'], token_logprobs: ['high'] }]) {
       json('/v1/completions', completion(logprobs));
       const { data } = await stack.gql(COMPLETE);
-      expect(data!.complete).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 200, message: expect.stringMatching(/malformed/) });
+      expect(data!.complete).toMatchObject({
+        __typename: 'UpstreamError',
+        code: 'UPSTREAM_ERROR',
+        upstreamStatus: 200,
+        message: expect.stringMatching(/malformed/),
+      });
     }
-    stack.sim.inject({ path: '/v1/completions', status: 200, contentType: 'text/event-stream', rawBody: `data: ${completion({ content: 'x' })}\n\ndata: [DONE]\n\n` });
+    stack.sim.inject({
+      path: '/v1/completions',
+      status: 200,
+      contentType: 'text/event-stream',
+      rawBody: `data: ${completion({ content: 'x' })}\n\ndata: [DONE]\n\n`,
+    });
     const events = await collect(stack.endpoint, COMPLETION_STREAM, {});
-    expect(events.at(-1)).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', message: expect.stringMatching(/malformed/) });
+    expect(events.at(-1)).toMatchObject({
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM_ERROR',
+      message: expect.stringMatching(/malformed/),
+    });
   });
 
   it('absent or null logprobs stay null', async () => {

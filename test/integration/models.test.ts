@@ -1,7 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
 
-const MODELS = /* GraphQL */ `{ models { id ownedBy created root parentId parent { id } maxModelLength } }`;
+const MODELS = /* GraphQL */ `
+  {
+    models {
+      id
+      ownedBy
+      created
+      root
+      parentId
+      parent {
+        id
+      }
+      maxModelLength
+    }
+  }
+`;
 
 describe('models and model(id)', () => {
   let stack: Stack;
@@ -14,7 +28,12 @@ describe('models and model(id)', () => {
     const { data, errors } = await stack.gql(MODELS);
     expect(errors).toBeUndefined();
     const byId = new Map<string, any>(data!.models.map((m: { id: string }) => [m.id, m]));
-    expect(byId.get(MODEL)).toMatchObject({ ownedBy: 'system', maxModelLength: 8192, parentId: null, parent: null });
+    expect(byId.get(MODEL)).toMatchObject({
+      ownedBy: 'system',
+      maxModelLength: 8192,
+      parentId: null,
+      parent: null,
+    });
     expect(new Date(byId.get(MODEL).created).getFullYear()).toBeGreaterThan(2000);
     expect(byId.get('sim/lorem-8b-instruct-lora-pirate')).toMatchObject({
       parentId: MODEL,
@@ -25,7 +44,9 @@ describe('models and model(id)', () => {
   });
 
   it('finds one model by id, and answers null for an unknown id', async () => {
-    const { data } = await stack.gql(`{ a: model(id: "${MODEL}") { id maxModelLength } b: model(id: "nope/none") { id } }`);
+    const { data } = await stack.gql(
+      `{ a: model(id: "${MODEL}") { id maxModelLength } b: model(id: "nope/none") { id } }`,
+    );
     expect(data).toEqual({ a: { id: MODEL, maxModelLength: 8192 }, b: null });
   });
 });
@@ -77,8 +98,15 @@ describe('the model catalog cache', () => {
   it('refreshes once when asked to complete with a model deployed after the list was cached', async () => {
     await fresh({ MODELS_CACHE_TTL_MS: '60000', MODELS_REFRESH_MIN_INTERVAL_MS: '0' });
     await stack.gql(MODELS);
-    stack.sim.setModels([{ id: MODEL, maxModelLength: 8192 }, { id: 'sim/just-deployed', maxModelLength: 4096 }]);
-    const { data } = await stack.gql(COMPLETE, { model: 'sim/just-deployed', prompt: 'Hello', maxTokens: 8 });
+    stack.sim.setModels([
+      { id: MODEL, maxModelLength: 8192 },
+      { id: 'sim/just-deployed', maxModelLength: 4096 },
+    ]);
+    const { data } = await stack.gql(COMPLETE, {
+      model: 'sim/just-deployed',
+      prompt: 'Hello',
+      maxTokens: 8,
+    });
     expect(data!.complete.__typename).toBe('Completion');
     expect(data!.complete.model).toEqual({ id: 'sim/just-deployed', maxModelLength: 4096 });
     expect(stack.sim.countRequests('/v1/models')).toBe(2);
@@ -86,7 +114,10 @@ describe('the model catalog cache', () => {
 
   it('fails an unknown model with MODEL_NOT_FOUND and the served ids, without calling /v1/completions', async () => {
     await fresh({ MODELS_CACHE_TTL_MS: '60000', MODELS_REFRESH_MIN_INTERVAL_MS: '0' });
-    const { data } = await stack.gql(COMPLETE, { model: 'meta/llama-3.1-8b-instruct', prompt: 'Hello' });
+    const { data } = await stack.gql(COMPLETE, {
+      model: 'meta/llama-3.1-8b-instruct',
+      prompt: 'Hello',
+    });
     expect(data!.complete).toMatchObject({
       __typename: 'ModelNotFoundError',
       code: 'MODEL_NOT_FOUND',
@@ -124,6 +155,10 @@ describe('the model catalog cache', () => {
     stack.sim.inject({ path: '/v1/models', status: 503, times: 3 });
     const { data, errors } = await stack.gql(MODELS);
     expect(data).toBeNull();
-    expect(errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, retryable: true });
+    expect(errors![0]!.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamStatus: 503,
+      retryable: true,
+    });
   });
 });

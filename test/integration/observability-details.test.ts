@@ -25,18 +25,41 @@ describe('with client keys', () => {
   afterAll(() => gw.close());
 
   const post = (body: unknown, id = nextId(), accept = 'application/graphql-response+json') =>
-    gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept, authorization: `Bearer ${KEY}`, 'x-request-id': id }, JSON.stringify(body));
+    gw.raw(
+      'POST',
+      '/graphql',
+      {
+        'content-type': 'application/json',
+        accept,
+        authorization: `Bearer ${KEY}`,
+        'x-request-id': id,
+      },
+      JSON.stringify(body),
+    );
 
   it('logs a mutation with its client, model, tokens, upstream call and sane durations, and no stream fields', async () => {
     const id = nextId();
-    const answer = await post({ query: COMPLETE_WITH_OPTIONS, variables: { model: MODEL, prompt: 'Once', maxTokens: 5 } }, id);
+    const answer = await post(
+      { query: COMPLETE_WITH_OPTIONS, variables: { model: MODEL, prompt: 'Once', maxTokens: 5 } },
+      id,
+    );
     expect(answer.status).toBe(200);
     expect(answer.headers['x-request-id']).toBe(id);
-    expect(answer.headers['server-timing']).toMatch(/^gateway;dur=\d+\.\d{3}, upstream;dur=\d+\.\d{3}$/);
+    expect(answer.headers['server-timing']).toMatch(
+      /^gateway;dur=\d+\.\d{3}, upstream;dur=\d+\.\d{3}$/,
+    );
     const line = await lineOf(gw, id);
     fingerprint = line.client as string;
     expect(fingerprint).toMatch(/^key:[0-9a-f]{12}$/);
-    expect(line).toMatchObject({ operation: 'CompleteWithOptions', type: 'mutation', models: [MODEL], upstreamStatus: 200, status: 200, outcome: 'ok', errorCode: null });
+    expect(line).toMatchObject({
+      operation: 'CompleteWithOptions',
+      type: 'mutation',
+      models: [MODEL],
+      upstreamStatus: 200,
+      status: 200,
+      outcome: 'ok',
+      errorCode: null,
+    });
     // The model list (first use) and the completion.
     expect(line.upstreamCalls).toBe(2);
     expect(line).not.toHaveProperty('chunks');
@@ -54,31 +77,69 @@ describe('with client keys', () => {
   it('labels token metrics with the key fingerprint, prompt and completion apart', async () => {
     const labels = (kind: string) => ({ model: MODEL, kind, client: fingerprint });
     const before = await gw.metrics();
-    const answer = await post({ query: COMPLETE_WITH_OPTIONS, variables: { model: MODEL, prompt: 'Once upon a time', maxTokens: 4, options: { ignoreEos: true } } });
+    const answer = await post({
+      query: COMPLETE_WITH_OPTIONS,
+      variables: {
+        model: MODEL,
+        prompt: 'Once upon a time',
+        maxTokens: 4,
+        options: { ignoreEos: true },
+      },
+    });
     expect(answer.status).toBe(200);
     const after = await gw.metrics();
-    expect(sample(after, 'nim_graphql_tokens_total', labels('completion')) - sample(before, 'nim_graphql_tokens_total', labels('completion'))).toBe(4);
-    expect(sample(after, 'nim_graphql_tokens_total', labels('prompt')) - sample(before, 'nim_graphql_tokens_total', labels('prompt'))).toBeGreaterThan(0);
+    expect(
+      sample(after, 'nim_graphql_tokens_total', labels('completion')) -
+        sample(before, 'nim_graphql_tokens_total', labels('completion')),
+    ).toBe(4);
+    expect(
+      sample(after, 'nim_graphql_tokens_total', labels('prompt')) -
+        sample(before, 'nim_graphql_tokens_total', labels('prompt')),
+    ).toBeGreaterThan(0);
   });
 
   it('counts gateway overhead only for operations that called the upstream', async () => {
-    const overhead = async () => sample(await gw.metrics(), 'nim_graphql_gateway_overhead_seconds_count');
+    const overhead = async () =>
+      sample(await gw.metrics(), 'nim_graphql_gateway_overhead_seconds_count');
     const before = await overhead();
     const id = nextId();
     expect((await post({ query: 'query Plain { __typename }' }, id)).status).toBe(200);
-    expect(await lineOf(gw, id)).toMatchObject({ operation: 'Plain', type: 'query', upstreamCalls: 0, upstreamStatus: null, models: [] });
+    expect(await lineOf(gw, id)).toMatchObject({
+      operation: 'Plain',
+      type: 'query',
+      upstreamCalls: 0,
+      upstreamStatus: null,
+      models: [],
+    });
     expect(await overhead()).toBe(before);
-    await post({ query: COMPLETE_WITH_OPTIONS, variables: { model: MODEL, prompt: 'Once', maxTokens: 2 } });
+    await post({
+      query: COMPLETE_WITH_OPTIONS,
+      variables: { model: MODEL, prompt: 'Once', maxTokens: 2 },
+    });
     expect(await overhead()).toBe(before + 1);
   });
 
   it('logs a stream once with its chunks; its answer has a request id and no Server-Timing (it is sent before the stream)', async () => {
     const id = nextId();
-    const answer = await post({ query: COMPLETION_STREAM, variables: { model: MODEL, prompt: 'Once', maxTokens: 3, options: { ignoreEos: true } } }, id, 'text/event-stream');
+    const answer = await post(
+      {
+        query: COMPLETION_STREAM,
+        variables: { model: MODEL, prompt: 'Once', maxTokens: 3, options: { ignoreEos: true } },
+      },
+      id,
+      'text/event-stream',
+    );
     expect(answer.status).toBe(200);
     expect(answer.headers['x-request-id']).toBe(id);
     expect(answer.headers['server-timing']).toBeUndefined();
-    expect(await lineOf(gw, id)).toMatchObject({ operation: 'CompletionStream', type: 'subscription', chunks: 3, completionTokens: 3, status: 200, outcome: 'ok' });
+    expect(await lineOf(gw, id)).toMatchObject({
+      operation: 'CompletionStream',
+      type: 'subscription',
+      chunks: 3,
+      completionTokens: 3,
+      status: 200,
+      outcome: 'ok',
+    });
     const metrics = await gw.metrics();
     expect(sample(metrics, 'nim_graphql_open_streams')).toBe(0);
     expect(sample(metrics, 'nim_graphql_in_flight_requests')).toBe(0);
@@ -86,23 +147,49 @@ describe('with client keys', () => {
 
   it('logs a batch once with the code of its failed operation, and a request error with its own code', async () => {
     const batch = nextId();
-    const answer = await post([{ query: '{ __typename }' }, { query: `mutation { complete(model: "sim/none", prompt: "x") { __typename } }` }, { query: '{ models { id } }' }], batch);
+    const answer = await post(
+      [
+        { query: '{ __typename }' },
+        { query: `mutation { complete(model: "sim/none", prompt: "x") { __typename } }` },
+        { query: '{ models { id } }' },
+      ],
+      batch,
+    );
     expect(answer.status).toBe(200);
-    expect(await lineOf(gw, batch)).toMatchObject({ errorCode: 'MODEL_NOT_FOUND', outcome: 'error', status: 200 });
+    expect(await lineOf(gw, batch)).toMatchObject({
+      errorCode: 'MODEL_NOT_FOUND',
+      outcome: 'error',
+      status: 200,
+    });
     const failed = nextId();
     // A request error graphql-js raises before running anything (a missing variable) is BAD_USER_INPUT.
-    await post([{ query: '{ __typename }' }, { query: 'query($n: Boolean!) { __typename @include(if: $n) }' }], failed);
+    await post(
+      [
+        { query: '{ __typename }' },
+        { query: 'query($n: Boolean!) { __typename @include(if: $n) }' },
+      ],
+      failed,
+    );
     expect(await lineOf(gw, failed)).toMatchObject({ errorCode: 'BAD_USER_INPUT' });
     const typed = nextId();
     await post({ query: 'mutation { complete(model: 1) { __typename } }' }, typed);
-    expect(await lineOf(gw, typed)).toMatchObject({ errorCode: 'GRAPHQL_VALIDATION_FAILED', outcome: 'refused', status: 400 });
+    expect(await lineOf(gw, typed)).toMatchObject({
+      errorCode: 'GRAPHQL_VALIDATION_FAILED',
+      outcome: 'refused',
+      status: 400,
+    });
   });
 
   it('serves /metrics to GET only; other methods are not metrics', async () => {
     const get = await gw.raw('GET', '/metrics');
     expect(get.status).toBe(200);
     expect(get.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    const postMetrics = await gw.raw('POST', '/metrics', { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, '{}');
+    const postMetrics = await gw.raw(
+      'POST',
+      '/metrics',
+      { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      '{}',
+    );
     expect(postMetrics.status).toBe(404);
     expect(postMetrics.text).not.toContain('nim_graphql_operations_total');
   });
@@ -117,17 +204,36 @@ describe('without client keys', () => {
 
   it('logs the caller by address, but labels token metrics anonymous (no address in a metric label)', async () => {
     const id = nextId();
-    const answer = await gw.raw('POST', '/graphql', { 'content-type': 'application/json', 'x-request-id': id }, JSON.stringify({ query: COMPLETE_WITH_OPTIONS, variables: { model: MODEL, prompt: 'Once', maxTokens: 3 } }));
+    const answer = await gw.raw(
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', 'x-request-id': id },
+      JSON.stringify({
+        query: COMPLETE_WITH_OPTIONS,
+        variables: { model: MODEL, prompt: 'Once', maxTokens: 3 },
+      }),
+    );
     expect(answer.status).toBe(200);
     expect((await lineOf(gw, id)).client).toBe('ip:127.0.0.1');
     const metrics = await gw.metrics();
-    expect(sample(metrics, 'nim_graphql_tokens_total', { model: MODEL, kind: 'completion', client: 'anonymous' })).toBeGreaterThan(0);
+    expect(
+      sample(metrics, 'nim_graphql_tokens_total', {
+        model: MODEL,
+        kind: 'completion',
+        client: 'anonymous',
+      }),
+    ).toBeGreaterThan(0);
     expect(metrics).not.toContain('client="ip:');
   });
 
   it('streams: first-token and tokens-per-second observed once per stream, chunk gaps between chunks', async () => {
     const before = await gw.metrics();
-    const events = await collect(gw.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 4, options: { ignoreEos: true } });
+    const events = await collect(gw.endpoint, COMPLETION_STREAM, {
+      model: MODEL,
+      prompt: 'Once',
+      maxTokens: 4,
+      options: { ignoreEos: true },
+    });
     expect(events.at(-1)!.__typename).toBe('CompletionDone');
     const after = await gw.metrics();
     const grew = (name: string) => sample(after, name) - sample(before, name);
@@ -146,14 +252,30 @@ describe('metric values and what is not traced (tokens paced 20 ms apart)', () =
   afterAll(() => gw.close());
 
   const post = (body: unknown, id = nextId(), accept = 'application/graphql-response+json') =>
-    gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept, 'x-request-id': id }, JSON.stringify(body));
-  const delta = (before: string, after: string, name: string, labels: Record<string, string> = {}) => sample(after, name, labels) - sample(before, name, labels);
+    gw.raw(
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', accept, 'x-request-id': id },
+      JSON.stringify(body),
+    );
+  const delta = (
+    before: string,
+    after: string,
+    name: string,
+    labels: Record<string, string> = {},
+  ) => sample(after, name, labels) - sample(before, name, labels);
 
   it('observes an operation in seconds: its duration, and the gateway overhead within it', async () => {
     const before = await gw.metrics();
-    const answer = await post({ query: COMPLETE_WITH_OPTIONS, variables: { model: MODEL, prompt: 'Once', maxTokens: 2 } });
+    const answer = await post({
+      query: COMPLETE_WITH_OPTIONS,
+      variables: { model: MODEL, prompt: 'Once', maxTokens: 2 },
+    });
     expect(answer.status).toBe(200);
-    const [gateway, upstream] = /^gateway;dur=(\d+\.\d{3}), upstream;dur=(\d+\.\d{3})$/.exec(String(answer.headers['server-timing']))!.slice(1).map(Number) as [number, number];
+    const [gateway, upstream] = /^gateway;dur=(\d+\.\d{3}), upstream;dur=(\d+\.\d{3})$/
+      .exec(String(answer.headers['server-timing']))!
+      .slice(1)
+      .map(Number) as [number, number];
     expect(gateway).toBeGreaterThan(0);
     expect(upstream).toBeGreaterThan(0);
     const after = await gw.metrics();
@@ -166,9 +288,14 @@ describe('metric values and what is not traced (tokens paced 20 ms apart)', () =
     expect(overhead).toBeLessThan(duration);
   });
 
-  it('observes a stream\'s first token in seconds and its rate in tokens a second', async () => {
+  it("observes a stream's first token in seconds and its rate in tokens a second", async () => {
     const before = await gw.metrics();
-    const events = await collect(gw.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 4, options: { ignoreEos: true } });
+    const events = await collect(gw.endpoint, COMPLETION_STREAM, {
+      model: MODEL,
+      prompt: 'Once',
+      maxTokens: 4,
+      options: { ignoreEos: true },
+    });
     expect(events.at(-1)!.__typename).toBe('CompletionDone');
     const after = await gw.metrics();
     const first = delta(before, after, 'nim_graphql_stream_time_to_first_token_seconds_sum');
@@ -183,7 +310,11 @@ describe('metric values and what is not traced (tokens paced 20 ms apart)', () =
 
   it('a stream that ends without a token observes no first token and no rate', async () => {
     const before = await gw.metrics();
-    const events = await collect(gw.endpoint, COMPLETION_STREAM, { model: 'sim/none', prompt: 'Once', maxTokens: 4 });
+    const events = await collect(gw.endpoint, COMPLETION_STREAM, {
+      model: 'sim/none',
+      prompt: 'Once',
+      maxTokens: 4,
+    });
     expect(events.at(-1)!.__typename).toBe('ModelNotFoundError');
     const after = await gw.metrics();
     expect(delta(before, after, 'nim_graphql_stream_time_to_first_token_seconds_count')).toBe(0);
@@ -199,12 +330,29 @@ describe('metric values and what is not traced (tokens paced 20 ms apart)', () =
   it('logs a document that does not parse, and a request Yoga cannot read, with its code', async () => {
     const id = nextId();
     expect((await post({ query: '{ models { id ' }, id)).status).toBe(400);
-    expect(await lineOf(gw, id)).toMatchObject({ status: 400, outcome: 'refused', errorCode: 'GRAPHQL_PARSE_FAILED' });
+    expect(await lineOf(gw, id)).toMatchObject({
+      status: 400,
+      outcome: 'refused',
+      errorCode: 'GRAPHQL_PARSE_FAILED',
+    });
     for (const body of ['{}', '{"query": 1}', 'not json']) {
       const bad = nextId();
-      const answer = await gw.raw('POST', '/graphql', { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-request-id': bad }, body);
+      const answer = await gw.raw(
+        'POST',
+        '/graphql',
+        {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          'x-request-id': bad,
+        },
+        body,
+      );
       expect(answer.status, body).toBe(400);
-      expect(await lineOf(gw, bad), body).toMatchObject({ status: 400, outcome: 'refused', errorCode: 'BAD_REQUEST' });
+      expect(await lineOf(gw, bad), body).toMatchObject({
+        status: 400,
+        outcome: 'refused',
+        errorCode: 'BAD_REQUEST',
+      });
     }
   });
 

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = new URL('../..', import.meta.url).pathname;
 
 function run(args: string[], env: Record<string, string>) {
-  return spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
+  return spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
 }
 
 describe('npm start without NIM_PROXY_BASE_URL', () => {
@@ -68,16 +71,22 @@ describe('npm start without NIM_PROXY_BASE_URL', () => {
 describe('a wrong configuration', () => {
   it.each([
     [{ PORT: 'abc' }, /PORT="abc" is not a whole number; expected a whole number from 0 to 65535/],
-    [{ NIM_PROXY_BASE_URL: 'nim-proxy:8000' }, /NIM_PROXY_BASE_URL=.* (is not a URL|has protocol).*expected an http\(s\) URL/],
+    [
+      { NIM_PROXY_BASE_URL: 'nim-proxy:8000' },
+      /NIM_PROXY_BASE_URL=.* (is not a URL|has protocol).*expected an http\(s\) URL/,
+    ],
     [{ MODELS_CACHE_TTL_MS: '-5' }, /MODELS_CACHE_TTL_MS="-5" is not a whole number/],
-  ] as [Record<string, string>, RegExp][])('%j stops the process with a fatal log line naming the variable', async (env, message) => {
-    const child = run(['src/main.ts'], { ...env, PORT: env.PORT ?? '0' });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(1);
-    const line = JSON.parse(stdout) as { level: number; msg: string };
-    expect(line.level).toBe(60);
-    expect(line.msg).toMatch(message);
-  });
+  ] as [Record<string, string>, RegExp][])(
+    '%j stops the process with a fatal log line naming the variable',
+    async (env, message) => {
+      const child = run(['src/main.ts'], { ...env, PORT: env.PORT ?? '0' });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(1);
+      const line = JSON.parse(stdout) as { level: number; msg: string };
+      expect(line.level).toBe(60);
+      expect(line.msg).toMatch(message);
+    },
+  );
 });

@@ -18,11 +18,26 @@ describe('the production build, installed with npm ci --omit=dev', () => {
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nim-graphql-prod-'));
-    await exec(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
-    for (const path of ['package.json', 'package-lock.json', 'examples/operations', 'scripts/require-node.mjs', 'scripts/load-env-file.mjs']) {
+    await exec(join(root, 'node_modules/.bin/tsc'), [
+      '-p',
+      join(root, 'tsconfig.build.json'),
+      '--outDir',
+      join(dir, 'dist'),
+    ]);
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'examples/operations',
+      'scripts/require-node.mjs',
+      'scripts/load-env-file.mjs',
+    ]) {
       await cp(join(root, path), join(dir, path), { recursive: true });
     }
-    await exec(npm, ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
+    await exec(
+      npm,
+      ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
+      { cwd: dir },
+    );
   }, 180_000);
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -37,11 +52,18 @@ describe('the production build, installed with npm ci --omit=dev', () => {
 
   it('starts as the image does, serves a completion and a stream, and exits 0 on SIGTERM', async () => {
     // The Dockerfile's CMD; `npm run start:prod` runs the same file after the Node check and .env (below).
-    const script = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).scripts['start:prod'] as string;
+    const script = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).scripts[
+      'start:prod'
+    ] as string;
     expect(script).toMatch(/^exec node --import \S+ dist\/main\.js$/);
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', SIMULATOR_TOKEN_DELAY_MS: '0' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SIMULATOR_TOKEN_DELAY_MS: '0',
+      },
     });
     try {
       let endpoint = '';
@@ -56,14 +78,22 @@ describe('the production build, installed with npm ci --omit=dev', () => {
       const response = await fetch(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: 'mutation { complete(model: "sim/lorem-8b-instruct", prompt: "Once", maxTokens: 4) { __typename ... on Completion { text } } }' }),
+        body: JSON.stringify({
+          query:
+            'mutation { complete(model: "sim/lorem-8b-instruct", prompt: "Once", maxTokens: 4) { __typename ... on Completion { text } } }',
+        }),
       });
-      const body = (await response.json()) as { data: { complete: { __typename: string; text: string } } };
+      const body = (await response.json()) as {
+        data: { complete: { __typename: string; text: string } };
+      };
       expect(body.data.complete.__typename).toBe('Completion');
       const stream = await fetch(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify({ query: 'subscription { chatStream(model: "sim/lorem-8b-instruct", messages: [{ role: USER, content: "Hi" }], maxTokens: 4) { __typename } }' }),
+        body: JSON.stringify({
+          query:
+            'subscription { chatStream(model: "sim/lorem-8b-instruct", messages: [{ role: USER, content: "Hi" }], maxTokens: 4) { __typename } }',
+        }),
       });
       expect(await stream.text()).toContain('ChatDone');
       const page = await fetch(endpoint, { headers: { accept: 'text/html' } });
@@ -79,7 +109,12 @@ describe('the production build, installed with npm ci --omit=dev', () => {
   it('npm run start:prod starts it too, and a SIGTERM to npm stops it', async () => {
     const npmProcess = startProcess(npm, ['run', 'start:prod'], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), PORT: '0', HOST: '127.0.0.1' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? tmpdir(),
+        PORT: '0',
+        HOST: '127.0.0.1',
+      },
     });
     try {
       const { endpoint } = await npmProcess.listening();

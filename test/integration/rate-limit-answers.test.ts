@@ -4,23 +4,44 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { COMPLETE_WITH_OPTIONS, COMPLETION_STREAM, SHORT } from '../support/operations.ts';
 import { collect } from '../support/sse.ts';
-import { sample, startLoggedGateway, type LoggedGateway, type RawAnswer } from '../support/logged-gateway.ts';
+import {
+  sample,
+  startLoggedGateway,
+  type LoggedGateway,
+  type RawAnswer,
+} from '../support/logged-gateway.ts';
 import { MODEL } from '../support/stack.ts';
 
 const keyOf = (n: number) => `answers-key-${n}-0123456789abcdef`;
 let ids = 0;
 const nextId = () => `rate-answers-${++ids}`;
 
-function post(gw: LoggedGateway, key: string, query: string, variables?: Record<string, unknown>, id = nextId()): Promise<RawAnswer> {
+function post(
+  gw: LoggedGateway,
+  key: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  id = nextId(),
+): Promise<RawAnswer> {
   return gw.raw(
     'POST',
     '/graphql',
-    { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${key}`, 'x-request-id': id },
+    {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      authorization: `Bearer ${key}`,
+      'x-request-id': id,
+    },
     JSON.stringify({ query, variables }),
   );
 }
 
-function expectRefused(answer: RawAnswer, limit: string, message: string, retryAfter: 'set' | 'none') {
+function expectRefused(
+  answer: RawAnswer,
+  limit: string,
+  message: string,
+  retryAfter: 'set' | 'none',
+) {
   expect(answer.status, answer.text).toBe(429);
   expect(answer.json?.data ?? null).toBeNull();
   expect(answer.json?.errors).toHaveLength(1);
@@ -40,24 +61,42 @@ function expectRefused(answer: RawAnswer, limit: string, message: string, retryA
 describe('over RATE_LIMIT_REQUESTS_PER_MINUTE', () => {
   let gw: LoggedGateway;
   beforeAll(async () => {
-    gw = await startLoggedGateway({ GATEWAY_API_KEYS: keyOf(1), RATE_LIMIT_REQUESTS_PER_MINUTE: '2' });
+    gw = await startLoggedGateway({
+      GATEWAY_API_KEYS: keyOf(1),
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '2',
+    });
   });
   afterAll(() => gw.close());
 
   it('says how many operations a minute a client may run, with Retry-After, and logs the refusal', async () => {
-    for (let i = 0; i < 2; i += 1) expect((await post(gw, keyOf(1), '{ __typename }')).status).toBe(200);
+    for (let i = 0; i < 2; i += 1)
+      expect((await post(gw, keyOf(1), '{ __typename }')).status).toBe(200);
     const id = nextId();
     const refused = await post(gw, keyOf(1), 'query Third { __typename }', undefined, id);
-    expectRefused(refused, 'REQUESTS_PER_MINUTE', 'Too many requests: a client may run 2 operations a minute.', 'set');
+    expectRefused(
+      refused,
+      'REQUESTS_PER_MINUTE',
+      'Too many requests: a client may run 2 operations a minute.',
+      'set',
+    );
     await expect.poll(() => gw.linesOf(id).length).toBe(1);
-    expect(gw.linesOf(id)[0]).toMatchObject({ operation: 'Third', status: 429, outcome: 'refused', errorCode: 'RATE_LIMITED' });
+    expect(gw.linesOf(id)[0]).toMatchObject({
+      operation: 'Third',
+      status: 429,
+      outcome: 'refused',
+      errorCode: 'RATE_LIMITED',
+    });
   });
 });
 
 describe('a refused subscription is logged and counted as refused', () => {
   let gw: LoggedGateway;
   beforeAll(async () => {
-    gw = await startLoggedGateway({ GATEWAY_API_KEYS: keyOf(2), RATE_LIMIT_REQUESTS_PER_MINUTE: '1', MAX_OPERATION_COST: '100' });
+    gw = await startLoggedGateway({
+      GATEWAY_API_KEYS: keyOf(2),
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '1',
+      MAX_OPERATION_COST: '100',
+    });
   });
   afterAll(() => gw.close());
 
@@ -65,26 +104,54 @@ describe('a refused subscription is logged and counted as refused', () => {
     gw.raw(
       'POST',
       '/graphql',
-      { 'content-type': 'application/json', accept, authorization: `Bearer ${keyOf(2)}`, 'x-request-id': id },
-      JSON.stringify({ query: `subscription Story { completionStream(model: "${MODEL}", prompt: "x", maxTokens: ${maxTokens}) { __typename } }` }),
+      {
+        'content-type': 'application/json',
+        accept,
+        authorization: `Bearer ${keyOf(2)}`,
+        'x-request-id': id,
+      },
+      JSON.stringify({
+        query: `subscription Story { completionStream(model: "${MODEL}", prompt: "x", maxTokens: ${maxTokens}) { __typename } }`,
+      }),
     );
 
   it('with its status and code, whether answered as events or as JSON, and no stream left open', async () => {
     const labels = { operation: 'Story', type: 'subscription', outcome: 'refused' };
     const before = sample(await gw.metrics(), 'nim_graphql_operations_total', labels);
     const costly = nextId();
-    expect((await subscribe(costly, 'text/event-stream', 500)).text).toContain('COST_LIMIT_EXCEEDED');
+    expect((await subscribe(costly, 'text/event-stream', 500)).text).toContain(
+      'COST_LIMIT_EXCEEDED',
+    );
     const served = nextId();
     expect((await subscribe(served, 'text/event-stream')).status).toBe(200);
     const events = nextId();
     const json = nextId();
     expect((await subscribe(events, 'text/event-stream')).status).toBe(429);
-    expect((await subscribe(json, 'application/graphql-response+json, text/event-stream')).status).toBe(429);
+    expect(
+      (await subscribe(json, 'application/graphql-response+json, text/event-stream')).status,
+    ).toBe(429);
     await expect.poll(() => gw.linesOf(json).length).toBe(1);
-    expect(gw.linesOf(served)).toEqual([expect.objectContaining({ operation: 'Story', status: 200, outcome: 'ok', errorCode: null })]);
-    expect(gw.linesOf(costly)).toEqual([expect.objectContaining({ operation: 'Story', status: 400, outcome: 'refused', errorCode: 'COST_LIMIT_EXCEEDED' })]);
+    expect(gw.linesOf(served)).toEqual([
+      expect.objectContaining({ operation: 'Story', status: 200, outcome: 'ok', errorCode: null }),
+    ]);
+    expect(gw.linesOf(costly)).toEqual([
+      expect.objectContaining({
+        operation: 'Story',
+        status: 400,
+        outcome: 'refused',
+        errorCode: 'COST_LIMIT_EXCEEDED',
+      }),
+    ]);
     for (const id of [events, json]) {
-      expect(gw.linesOf(id)).toEqual([expect.objectContaining({ operation: 'Story', type: 'subscription', status: 429, outcome: 'refused', errorCode: 'RATE_LIMITED' })]);
+      expect(gw.linesOf(id)).toEqual([
+        expect.objectContaining({
+          operation: 'Story',
+          type: 'subscription',
+          status: 429,
+          outcome: 'refused',
+          errorCode: 'RATE_LIMITED',
+        }),
+      ]);
     }
     const after = await gw.metrics();
     expect(sample(after, 'nim_graphql_operations_total', labels)).toBe(before + 3);
@@ -96,7 +163,11 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
   let gw: LoggedGateway;
   const keys = Array.from({ length: 7 }, (_, i) => keyOf(i + 10));
   beforeAll(async () => {
-    gw = await startLoggedGateway({ GATEWAY_API_KEYS: keys.join(','), RATE_LIMIT_TOKENS_PER_MINUTE: '100', UPSTREAM_MAX_RETRIES: '0' });
+    gw = await startLoggedGateway({
+      GATEWAY_API_KEYS: keys.join(','),
+      RATE_LIMIT_TOKENS_PER_MINUTE: '100',
+      UPSTREAM_MAX_RETRIES: '0',
+    });
   });
   afterAll(() => gw.close());
   afterEach(() => {
@@ -106,7 +177,8 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
 
   const complete = (key: string, maxTokens: number, options: Record<string, unknown> = SHORT) =>
     post(gw, key, COMPLETE_WITH_OPTIONS, { model: MODEL, prompt: 'Once', maxTokens, options });
-  const typename = (answer: RawAnswer) => (answer.json?.data?.complete as { __typename?: string } | undefined)?.__typename;
+  const typename = (answer: RawAnswer) =>
+    (answer.json?.data?.complete as { __typename?: string } | undefined)?.__typename;
 
   it('says an operation that can never fit is too big, without Retry-After', async () => {
     expectRefused(
@@ -133,7 +205,12 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
 
   it('charges nothing for a generation the upstream refused', async () => {
     const key = keys[2]!;
-    gw.sim.inject({ path: '/v1/completions', status: 400, message: 'refused by the test', times: 3 });
+    gw.sim.inject({
+      path: '/v1/completions',
+      status: 400,
+      message: 'refused by the test',
+      times: 3,
+    });
     for (let i = 0; i < 3; i += 1) {
       const failed = await complete(key, 100);
       expect(failed.status).toBe(200);
@@ -145,7 +222,12 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
   it('charges nothing for a stream the upstream cut before its end', async () => {
     const key = keys[3]!;
     gw.sim.inject({ path: '/v1/completions', stream: 'cut', afterTokens: 2 });
-    const events = await collect(gw.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 100 }, { headers: { authorization: `Bearer ${key}` } });
+    const events = await collect(
+      gw.endpoint,
+      COMPLETION_STREAM,
+      { model: MODEL, prompt: 'Once', maxTokens: 100 },
+      { headers: { authorization: `Bearer ${key}` } },
+    );
     expect(events.at(-1)!.__typename).not.toBe('CompletionDone');
     expect(typename(await complete(key, 100, { ignoreEos: true }))).toBe('Completion');
   });
@@ -158,8 +240,15 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
     const before = gw.sim.countRequests('/v1/completions');
     const leaving = fetch(gw.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-request-id': id },
-      body: JSON.stringify({ query: COMPLETE_WITH_OPTIONS, variables: { model: MODEL, prompt: 'Once', maxTokens: 60 } }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${key}`,
+        'x-request-id': id,
+      },
+      body: JSON.stringify({
+        query: COMPLETE_WITH_OPTIONS,
+        variables: { model: MODEL, prompt: 'Once', maxTokens: 60 },
+      }),
       signal: controller.signal,
     }).catch(() => undefined);
     await expect.poll(() => gw.sim.countRequests('/v1/completions')).toBeGreaterThan(before);
@@ -187,7 +276,11 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
       const answer = await gw.raw(
         'POST',
         '/graphql',
-        { 'content-type': 'application/json', accept: kind === 'mutation' ? 'application/graphql-response+json' : 'text/event-stream', authorization: `Bearer ${key}` },
+        {
+          'content-type': 'application/json',
+          accept: kind === 'mutation' ? 'application/graphql-response+json' : 'text/event-stream',
+          authorization: `Bearer ${key}`,
+        },
         JSON.stringify({ query, variables: roles }),
       );
       expect(answer.text, kind).toContain('does not exist in \\"ChatRole\\" enum');
@@ -197,7 +290,18 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
 
   it('charges a completion that reports no usage its whole reservation', async () => {
     const key = keys[5]!;
-    gw.sim.inject({ path: '/v1/completions', status: 200, rawBody: JSON.stringify({ id: 'cmpl-x', object: 'text_completion', created: 1, model: MODEL, choices: [{ index: 0, text: 'hi', finish_reason: 'stop' }] }), contentType: 'application/json' });
+    gw.sim.inject({
+      path: '/v1/completions',
+      status: 200,
+      rawBody: JSON.stringify({
+        id: 'cmpl-x',
+        object: 'text_completion',
+        created: 1,
+        model: MODEL,
+        choices: [{ index: 0, text: 'hi', finish_reason: 'stop' }],
+      }),
+      contentType: 'application/json',
+    });
     const answer = await complete(key, 70);
     expect(typename(answer), answer.text).toBe('Completion');
     expect(typename(await complete(key, 31))).toBeUndefined();

@@ -9,9 +9,14 @@ import { MODEL, type GraphQLResult } from '../support/stack.ts';
 
 const keyOf = (n: number) => `client-key-${n}-0123456789abcdef`;
 const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
-const ping = (instance: Instance, key: string) => instance.gql('{ __typename }', undefined, bearer(key));
+const ping = (instance: Instance, key: string) =>
+  instance.gql('{ __typename }', undefined, bearer(key));
 const complete = (instance: Instance, key: string, maxTokens: number) =>
-  instance.gql(COMPLETE_WITH_OPTIONS, { model: MODEL, prompt: 'Once', maxTokens, options: SHORT }, bearer(key));
+  instance.gql(
+    COMPLETE_WITH_OPTIONS,
+    { model: MODEL, prompt: 'Once', maxTokens, options: SHORT },
+    bearer(key),
+  );
 
 function expectRateLimited(result: GraphQLResult, limit: string) {
   expect(result.status).toBe(429);
@@ -82,7 +87,8 @@ describe('two gateway instances, one Redis', () => {
     try {
       const before = cluster.sim.countRequests('/v1/completions');
       const running = complete(a, key, 60);
-      while (cluster.sim.countRequests('/v1/completions') === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (cluster.sim.countRequests('/v1/completions') === before)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       expectRateLimited(await complete(b, key, 60), 'TOKENS_PER_MINUTE');
       used(await running);
     } finally {
@@ -105,9 +111,18 @@ describe('Redis unreachable', () => {
   let port: number;
   beforeAll(async () => {
     warnings = [];
-    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.join(' ')));
+    vi.spyOn(console, 'warn').mockImplementation(
+      (...args: unknown[]) => void warnings.push(args.join(' ')),
+    );
     port = await freePort();
-    cluster = await startGateways(1, { REDIS_URL: `redis://:hunter2-redis-password@127.0.0.1:${port}`, RATE_LIMIT_REQUESTS_PER_MINUTE: '2' }, { tokenDelayMs: 0 });
+    cluster = await startGateways(
+      1,
+      {
+        REDIS_URL: `redis://:hunter2-redis-password@127.0.0.1:${port}`,
+        RATE_LIMIT_REQUESTS_PER_MINUTE: '2',
+      },
+      { tokenDelayMs: 0 },
+    );
   });
   afterAll(async () => {
     await cluster?.close();
@@ -132,9 +147,15 @@ describe('Redis lost and back', () => {
   let warnings: string[];
   beforeAll(async () => {
     warnings = [];
-    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.join(' ')));
+    vi.spyOn(console, 'warn').mockImplementation(
+      (...args: unknown[]) => void warnings.push(args.join(' ')),
+    );
     redis = await startRedis();
-    cluster = await startGateways(1, { REDIS_URL: redis.url, RATE_LIMIT_REQUESTS_PER_MINUTE: '100' }, { tokenDelayMs: 0 });
+    cluster = await startGateways(
+      1,
+      { REDIS_URL: redis.url, RATE_LIMIT_REQUESTS_PER_MINUTE: '100' },
+      { tokenDelayMs: 0 },
+    );
   });
   afterAll(async () => {
     await cluster?.close();

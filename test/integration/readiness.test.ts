@@ -13,15 +13,25 @@ const ready = async (stack: Stack) => {
 describe('an upstream that refuses the gateway key', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ NIM_PROXY_API_KEY: 'the-wrong-key', UPSTREAM_MAX_RETRIES: '0' }, { apiKey: 'the-right-key' });
+    stack = await startStack(
+      { NIM_PROXY_API_KEY: 'the-wrong-key', UPSTREAM_MAX_RETRIES: '0' },
+      { apiKey: 'the-right-key' },
+    );
   });
   afterAll(() => stack.close());
 
   it('keeps /health/ready at 503, saying why, however often it is asked and whatever else is called', async () => {
     for (let i = 0; i < 4; i++) {
-      expect(await ready(stack)).toMatchObject({ status: 503, body: { status: 'unready', reason: expect.stringMatching(/refused the gateway's key/) } });
+      expect(await ready(stack)).toMatchObject({
+        status: 503,
+        body: { status: 'unready', reason: expect.stringMatching(/refused the gateway's key/) },
+      });
       const { data } = await stack.gql(COMPLETE, { model: MODEL, prompt: 'Hi', maxTokens: 2 });
-      expect(data!.complete).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', retryable: false });
+      expect(data!.complete).toMatchObject({
+        __typename: 'UpstreamError',
+        code: 'UPSTREAM_ERROR',
+        retryable: false,
+      });
     }
     // It is the key, not the upstream: the breaker stays closed.
     expect(stack.gateway.services.nim.circuit().state).toBe('closed');
@@ -49,7 +59,15 @@ describe('a request body that cannot be serialised', () => {
     const bodies = [
       // A BigInt and a cycle: JSON.stringify throws a TypeError on either.
       { model: MODEL, prompt: 'Hi', maxTokens: 2, params: { seed: 10n as unknown as number } },
-      { model: MODEL, prompt: 'Hi', maxTokens: 2, responseFormat: { type: 'json_schema' as const, json_schema: { name: 'x', schema: cyclic } } },
+      {
+        model: MODEL,
+        prompt: 'Hi',
+        maxTokens: 2,
+        responseFormat: {
+          type: 'json_schema' as const,
+          json_schema: { name: 'x', schema: cyclic },
+        },
+      },
     ];
     for (let i = 0; i < 10; i++) {
       const input = bodies[i % 2]!;
@@ -72,13 +90,26 @@ describe('a request body that cannot be serialised', () => {
       __typename ... on GatewayError { code message } } }`;
     const body = `{"query":${JSON.stringify(query)},"variables":{"s":${schema}}}`;
     for (let i = 0; i < 10; i++) {
-      const response = await fetch(stack.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body });
-      const { data, errors } = (await response.json()) as { data?: { complete?: { code?: string } } | null; errors?: { extensions?: { code?: string } }[] };
+      const response = await fetch(stack.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+        },
+        body,
+      });
+      const { data, errors } = (await response.json()) as {
+        data?: { complete?: { code?: string } } | null;
+        errors?: { extensions?: { code?: string } }[];
+      };
       // Refused wherever the gateway first meets it, as the client's input: a typed error or a top-level one.
       const code = data?.complete?.code ?? errors?.[0]?.extensions?.code;
       expect(code).toBe('BAD_USER_INPUT');
     }
-    expect(stack.gateway.services.nim.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    expect(stack.gateway.services.nim.circuit()).toMatchObject({
+      state: 'closed',
+      consecutiveFailures: 0,
+    });
     expect((await ready(stack)).status).toBe(200);
   });
 });
@@ -92,7 +123,11 @@ describe('a base URL that points at no NIM API', () => {
     const { consoleLogger } = await import('../support/logs.ts');
     const sim = await startSimulator();
     const config = loadConfig({ NIM_PROXY_BASE_URL: `${sim.url}/nope`, UPSTREAM_MAX_RETRIES: '0' });
-    const server = await listen(createGateway(config as never, { logger: consoleLogger() }), '127.0.0.1', 0);
+    const server = await listen(
+      createGateway(config as never, { logger: consoleLogger() }),
+      '127.0.0.1',
+      0,
+    );
     try {
       for (let i = 0; i < 3; i++) {
         const response = await fetch(`${server.url}/health/ready`);

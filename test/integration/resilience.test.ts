@@ -15,10 +15,14 @@ import { COMPLETION_STREAM } from '../support/streams.ts';
 const FAST_RETRIES = { UPSTREAM_RETRY_BASE_DELAY_MS: '1', UPSTREAM_RETRY_MAX_DELAY_MS: '5' };
 
 async function complete(stack: Stack, init?: RequestInit) {
-  return (await stack.gql(COMPLETE, { model: MODEL, prompt: 'Hello', maxTokens: 4 }, init)).data!.complete;
+  return (await stack.gql(COMPLETE, { model: MODEL, prompt: 'Hello', maxTokens: 4 }, init)).data!
+    .complete;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
@@ -34,7 +38,11 @@ const health = async (base: string, path: 'live' | 'ready') => {
 describe('what is retried', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ ...FAST_RETRIES, UPSTREAM_RETRY_AFTER_CAP_MS: '1000', UPSTREAM_RETRY_BUDGET_RATIO: '1' });
+    stack = await startStack({
+      ...FAST_RETRIES,
+      UPSTREAM_RETRY_AFTER_CAP_MS: '1000',
+      UPSTREAM_RETRY_BUDGET_RATIO: '1',
+    });
   });
   afterAll(() => stack.close());
   beforeEach(async () => {
@@ -54,7 +62,10 @@ describe('what is retried', () => {
 
   it('a 503 with a Retry-After over the cap → UPSTREAM_UNAVAILABLE at once', async () => {
     stack.sim.inject({ path: '/v1/completions', status: 503, retryAfter: '60' });
-    expect(await complete(stack)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 });
+    expect(await complete(stack)).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamStatus: 503,
+    });
     expect(stack.sim.countRequests('/v1/completions')).toBe(1);
   });
 
@@ -80,7 +91,10 @@ describe('what is retried', () => {
     stack.gateway.services.catalog.invalidate();
     stack.sim.inject({ path: '/v1/models', status: 502, times: Infinity });
     const { errors } = await stack.gql('{ models { id } }');
-    expect(errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 502 });
+    expect(errors![0]!.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamStatus: 502,
+    });
     expect(stack.sim.countRequests('/v1/models')).toBe(3);
   });
 
@@ -90,21 +104,44 @@ describe('what is retried', () => {
     stack.sim.inject({ path: '/v1/completions', status: 503 });
     await nim.complete({ model: MODEL, prompt: 'Hi', maxTokens: 4 }, { signal: controller.signal });
     stack.sim.inject({ path: '/v1/chat/completions', stream: 'cut' });
-    const stream = nim.streamChat({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 8, params: { ignoreEos: true } }, { signal: controller.signal });
-    await expect((async () => { for await (const _part of stream); })()).rejects.toMatchObject({ kind: 'upstream' });
+    const stream = nim.streamChat(
+      {
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Hi' }],
+        maxTokens: 8,
+        params: { ignoreEos: true },
+      },
+      { signal: controller.signal },
+    );
+    await expect(
+      (async () => {
+        for await (const _part of stream);
+      })(),
+    ).rejects.toMatchObject({ kind: 'upstream' });
     stack.sim.inject({ path: '/v1/completions', status: 500 });
-    await expect(nim.complete({ model: MODEL, prompt: 'Hi', maxTokens: 4 }, { signal: controller.signal })).rejects.toMatchObject({ status: 500 });
+    await expect(
+      nim.complete({ model: MODEL, prompt: 'Hi', maxTokens: 4 }, { signal: controller.signal }),
+    ).rejects.toMatchObject({ status: 500 });
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 
 describe('a stale model list', () => {
   it('is served when the refresh fails, with one warning naming the failure and its age, and not refetched at once', async () => {
-    const stack = await startStack({ MODELS_CACHE_TTL_MS: '0', MODELS_REFRESH_MIN_INTERVAL_MS: '60000', UPSTREAM_MAX_RETRIES: '0' });
+    const stack = await startStack({
+      MODELS_CACHE_TTL_MS: '0',
+      MODELS_REFRESH_MIN_INTERVAL_MS: '60000',
+      UPSTREAM_MAX_RETRIES: '0',
+    });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       expect((await stack.gql('{ models { id } }')).errors).toBeUndefined();
-      stack.sim.inject({ path: '/v1/models', status: 500, message: 'catalog exploded', times: Infinity });
+      stack.sim.inject({
+        path: '/v1/models',
+        status: 500,
+        message: 'catalog exploded',
+        times: Infinity,
+      });
       for (let i = 0; i < 3; i++) {
         const { data, errors } = await stack.gql('{ models { id } }');
         expect(errors).toBeUndefined();
@@ -113,7 +150,9 @@ describe('a stale model list', () => {
       // One failed refresh, then the stale list is served without asking again for MODELS_REFRESH_MIN_INTERVAL_MS.
       expect(stack.sim.countRequests('/v1/models')).toBe(2);
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(warn.mock.calls[0]![0]).toMatch(/model list refresh failed \(.*catalog exploded\); serving the stale list of 3 models fetched \d+ s ago/);
+      expect(warn.mock.calls[0]![0]).toMatch(
+        /model list refresh failed \(.*catalog exploded\); serving the stale list of 3 models fetched \d+ s ago/,
+      );
     } finally {
       warn.mockRestore();
       await stack.close();
@@ -124,7 +163,12 @@ describe('a stale model list', () => {
 describe('the retry budget', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ ...FAST_RETRIES, UPSTREAM_RETRY_BUDGET_RATIO: '0.1', UPSTREAM_MAX_RETRIES: '2', UPSTREAM_BREAKER_FAILURES: '10000' });
+    stack = await startStack({
+      ...FAST_RETRIES,
+      UPSTREAM_RETRY_BUDGET_RATIO: '0.1',
+      UPSTREAM_MAX_RETRIES: '2',
+      UPSTREAM_BREAKER_FAILURES: '10000',
+    });
   });
   afterAll(() => stack.close());
 
@@ -147,7 +191,11 @@ describe('the retry budget', () => {
 describe('the circuit breaker', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '3', UPSTREAM_BREAKER_COOLDOWN_MS: '400' });
+    stack = await startStack({
+      UPSTREAM_MAX_RETRIES: '0',
+      UPSTREAM_BREAKER_FAILURES: '3',
+      UPSTREAM_BREAKER_COOLDOWN_MS: '400',
+    });
     await stack.gql('{ models { id } }');
   });
   afterAll(() => stack.close());
@@ -156,23 +204,42 @@ describe('the circuit breaker', () => {
 
   it('opens after 3 consecutive failures: later calls fail fast without reaching the upstream', async () => {
     stack.sim.inject({ path: '/v1/completions', status: 500, times: 3 });
-    for (let i = 0; i < 3; i++) expect(await complete(stack)).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 500 });
+    for (let i = 0; i < 3; i++)
+      expect(await complete(stack)).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 500 });
     const open = await complete(stack);
-    expect(open).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null, retryable: true });
+    expect(open).toMatchObject({
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamStatus: null,
+      retryable: true,
+    });
     expect(open.message).toMatch(/^circuit open after 3 consecutive upstream failures.*next probe/);
     // What a client reads names no internal address.
     expect(open.message).not.toMatch(/https?:\/\/|127\.0\.0\.1/);
-    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Hi', maxTokens: 4 });
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, {
+      model: MODEL,
+      prompt: 'Hi',
+      maxTokens: 4,
+    });
     expect(events.at(-1)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(stack.sim.countRequests('/v1/completions')).toBe(3);
-    expect(await health(stack.server.url, 'ready')).toMatchObject({ status: 503, body: { status: 'unready', circuit: 'open' } });
+    expect(await health(stack.server.url, 'ready')).toMatchObject({
+      status: 503,
+      body: { status: 'unready', circuit: 'open' },
+    });
   });
 
   it('after the cool-down one probe goes through; a failed probe opens it again', async () => {
     await halfOpen();
     stack.sim.inject({ path: '/v1/completions', status: 502 });
-    expect(await complete(stack)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 502 });
-    expect(await complete(stack)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null });
+    expect(await complete(stack)).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamStatus: 502,
+    });
+    expect(await complete(stack)).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamStatus: null,
+    });
     expect(stack.sim.countRequests('/v1/completions')).toBe(4);
   });
 
@@ -187,8 +254,14 @@ describe('the circuit breaker', () => {
 
   it('client errors and 429s do not open it', async () => {
     stack.sim.inject({ path: '/v1/completions', status: 429, times: 4 });
-    stack.sim.inject({ path: '/v1/completions', status: 400, message: 'bad temperature', times: 2 });
-    for (let i = 0; i < 6; i++) expect((await complete(stack)).code).toMatch(/RATE_LIMITED|BAD_USER_INPUT/);
+    stack.sim.inject({
+      path: '/v1/completions',
+      status: 400,
+      message: 'bad temperature',
+      times: 2,
+    });
+    for (let i = 0; i < 6; i++)
+      expect((await complete(stack)).code).toMatch(/RATE_LIMITED|BAD_USER_INPUT/);
     expect(stack.gateway.services.nim.circuit().state).toBe('closed');
     expect(await complete(stack)).toMatchObject({ __typename: 'Completion' });
   });
@@ -199,30 +272,54 @@ describe('bounded concurrency to the upstream', () => {
   afterEach(() => stack.close());
 
   it('with no queue, calls beyond UPSTREAM_MAX_CONCURRENCY fail at once with UPSTREAM_UNAVAILABLE', async () => {
-    stack = await startStack({ UPSTREAM_MAX_CONCURRENCY: '2', UPSTREAM_QUEUE_LIMIT: '0' }, { latencyMs: 2_000 });
+    stack = await startStack(
+      { UPSTREAM_MAX_CONCURRENCY: '2', UPSTREAM_QUEUE_LIMIT: '0' },
+      { latencyMs: 2_000 },
+    );
     await stack.gql('{ models { id } }');
     const results = await Promise.all(Array.from({ length: 5 }, () => complete(stack)));
     expect(results.filter((r) => r.__typename === 'Completion')).toHaveLength(2);
     const refused = results.filter((r) => r.__typename !== 'Completion');
     expect(refused).toHaveLength(3);
-    for (const r of refused) expect(r).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringMatching(/gateway queue full/) });
+    for (const r of refused)
+      expect(r).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: expect.stringMatching(/gateway queue full/),
+      });
     for (const r of refused) expect(r.message).not.toMatch(/https?:\/\/|127\.0\.0\.1/);
     expect(stack.sim.countRequests('/v1/completions')).toBe(2);
   });
 
   it('a queued call waits at most UPSTREAM_QUEUE_TIMEOUT_MS; beyond the queue, refused at once', async () => {
-    stack = await startStack({ UPSTREAM_MAX_CONCURRENCY: '1', UPSTREAM_QUEUE_LIMIT: '1', UPSTREAM_QUEUE_TIMEOUT_MS: '200' }, { latencyMs: 2_000 });
+    stack = await startStack(
+      {
+        UPSTREAM_MAX_CONCURRENCY: '1',
+        UPSTREAM_QUEUE_LIMIT: '1',
+        UPSTREAM_QUEUE_TIMEOUT_MS: '200',
+      },
+      { latencyMs: 2_000 },
+    );
     await stack.gql('{ models { id } }');
     const results = await Promise.all(Array.from({ length: 3 }, () => complete(stack)));
     const outcome = (r: Record<string, any>) =>
-      r.__typename === 'Completion' ? 'answered' : /gateway queue full/.test(r.message) ? 'queue full' : /waited too long/.test(r.message) ? 'waited too long' : r.message;
+      r.__typename === 'Completion'
+        ? 'answered'
+        : /gateway queue full/.test(r.message)
+          ? 'queue full'
+          : /waited too long/.test(r.message)
+            ? 'waited too long'
+            : r.message;
     expect(results.map(outcome).sort()).toEqual(['answered', 'queue full', 'waited too long']);
-    for (const r of results.filter((r) => r.__typename !== 'Completion')) expect(r.code).toBe('UPSTREAM_UNAVAILABLE');
+    for (const r of results.filter((r) => r.__typename !== 'Completion'))
+      expect(r.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(stack.sim.countRequests('/v1/completions')).toBe(1);
   });
 
   it('a queued call whose client goes away leaves the queue and never reaches the upstream', async () => {
-    stack = await startStack({ UPSTREAM_MAX_CONCURRENCY: '1', UPSTREAM_QUEUE_LIMIT: '5' }, { latencyMs: 1_000 });
+    stack = await startStack(
+      { UPSTREAM_MAX_CONCURRENCY: '1', UPSTREAM_QUEUE_LIMIT: '5' },
+      { latencyMs: 1_000 },
+    );
     await stack.gql('{ models { id } }');
     const { nim } = stack.gateway.services;
     const first = complete(stack);
@@ -277,10 +374,16 @@ describe('health endpoints', () => {
   it('503 while the upstream is down, then circuit open; 200 again after it is back', async () => {
     await sim.close();
     const down = await health(server.url, 'ready');
-    expect(down).toMatchObject({ status: 503, body: { status: 'unready', reason: expect.stringMatching(/ECONNREFUSED/) } });
+    expect(down).toMatchObject({
+      status: 503,
+      body: { status: 'unready', reason: expect.stringMatching(/ECONNREFUSED/) },
+    });
     await health(server.url, 'ready');
     const open = await health(server.url, 'ready');
-    expect(open).toMatchObject({ status: 503, body: { reason: expect.stringMatching(/circuit open/), circuit: 'open' } });
+    expect(open).toMatchObject({
+      status: 503,
+      body: { reason: expect.stringMatching(/circuit open/), circuit: 'open' },
+    });
     expect((await health(server.url, 'live')).status).toBe(200);
     sim = await startSimulator({ port });
     await until(async () => (await health(server.url, 'ready')).status === 200);
@@ -289,7 +392,10 @@ describe('health endpoints', () => {
 
   it('503 once shutting down, while /health/live still answers', async () => {
     markDraining(gateway.services);
-    expect(await health(server.url, 'ready')).toMatchObject({ status: 503, body: { reason: 'shutting down' } });
+    expect(await health(server.url, 'ready')).toMatchObject({
+      status: 503,
+      body: { reason: 'shutting down' },
+    });
     expect((await health(server.url, 'live')).status).toBe(200);
   });
 });
@@ -299,7 +405,12 @@ describe('closing the server', () => {
     const stack = await startStack({}, { tokenDelayMs: 40 });
     const events: string[] = [];
     const stream = (async () => {
-      for await (const { payload } of subscribe(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Hi', maxTokens: 20, options: { ignoreEos: true } })) {
+      for await (const { payload } of subscribe(stack.endpoint, COMPLETION_STREAM, {
+        model: MODEL,
+        prompt: 'Hi',
+        maxTokens: 20,
+        options: { ignoreEos: true },
+      })) {
         events.push(payload.data!.completionStream.__typename);
       }
     })();

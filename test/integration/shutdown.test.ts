@@ -11,7 +11,9 @@ import { COMPLETION_STREAM } from '../support/streams.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
-async function start(env: Record<string, string>): Promise<{ child: ChildProcessWithoutNullStreams; endpoint: string; output: string[] }> {
+async function start(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcessWithoutNullStreams; endpoint: string; output: string[] }> {
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },

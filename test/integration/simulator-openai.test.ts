@@ -40,17 +40,33 @@ describe('the openai client against the simulator', () => {
   });
 
   it('creates a completion', async () => {
-    const completion = await client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 12, seed: 3 });
+    const completion = await client.completions.create({
+      model: MODEL,
+      prompt: 'Once upon a time',
+      max_tokens: 12,
+      seed: 3,
+    });
     expect(completion.object).toBe('text_completion');
     expect(completion.model).toBe(MODEL);
     expect(completion.choices[0]?.finish_reason).toBe('length');
     expect(countTokens(completion.choices[0]?.text ?? '')).toBe(12);
     expect(completion.usage).toEqual({ prompt_tokens: 4, completion_tokens: 12, total_tokens: 16 });
-    expect(sim.requests[0]?.body).toEqual({ model: MODEL, prompt: 'Once upon a time', max_tokens: 12, seed: 3 });
+    expect(sim.requests[0]?.body).toEqual({
+      model: MODEL,
+      prompt: 'Once upon a time',
+      max_tokens: 12,
+      seed: 3,
+    });
   });
 
   it('creates a chat completion', async () => {
-    const response = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 200, temperature: 0.7, top_p: 0.9 });
+    const response = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      max_tokens: 200,
+      temperature: 0.7,
+      top_p: 0.9,
+    });
     const choice = response.choices[0]!;
     expect(response.object).toBe('chat.completion');
     expect(choice.message.role).toBe('assistant');
@@ -61,7 +77,12 @@ describe('the openai client against the simulator', () => {
 
   it('streams a completion with usage in the last chunk', async () => {
     const stream = await client.completions.create({
-      model: MODEL, prompt: 'Once upon a time', max_tokens: 8, seed: 5, stream: true, stream_options: { include_usage: true },
+      model: MODEL,
+      prompt: 'Once upon a time',
+      max_tokens: 8,
+      seed: 5,
+      stream: true,
+      stream_options: { include_usage: true },
     });
     let text = '';
     let finish: string | null = null;
@@ -78,13 +99,23 @@ describe('the openai client against the simulator', () => {
     expect(chunks).toBe(9);
     expect(finish).toBe('length');
     expect(usage).toEqual({ prompt_tokens: 4, completion_tokens: 8, total_tokens: 12 });
-    const whole = await client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 8, seed: 5 });
+    const whole = await client.completions.create({
+      model: MODEL,
+      prompt: 'Once upon a time',
+      max_tokens: 8,
+      seed: 5,
+    });
     expect(text).toBe(whole.choices[0]?.text);
   });
 
   it('streams a chat completion: role first, text deltas, finish_reason, then usage', async () => {
     const stream = await client.chat.completions.create({
-      model: MODEL, messages, max_tokens: 10, seed: 2, stream: true, stream_options: { include_usage: true },
+      model: MODEL,
+      messages,
+      max_tokens: 10,
+      seed: 2,
+      stream: true,
+      stream_options: { include_usage: true },
     });
     const chunks: OpenAI.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
@@ -94,18 +125,34 @@ describe('the openai client against the simulator', () => {
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
     expect(last.usage).toEqual({ prompt_tokens: 6, completion_tokens: 10, total_tokens: 16 });
-    const whole = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 10, seed: 2 });
+    const whole = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      max_tokens: 10,
+      seed: 2,
+    });
     expect(text).toBe(whole.choices[0]?.message.content);
   });
 
   it('returns logprobs in the shapes the client types describe', async () => {
-    const completion = await client.completions.create({ model: MODEL, prompt: 'Once', max_tokens: 4, logprobs: 2 });
+    const completion = await client.completions.create({
+      model: MODEL,
+      prompt: 'Once',
+      max_tokens: 4,
+      logprobs: 2,
+    });
     const logprobs = completion.choices[0]?.logprobs;
     expect(logprobs?.tokens?.join('')).toBe(completion.choices[0]?.text);
     expect(logprobs?.top_logprobs?.every((top) => Object.keys(top).length === 2)).toBe(true);
     expect(logprobs?.text_offset?.[0]).toBe(0);
 
-    const chat = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 4, logprobs: true, top_logprobs: 3 });
+    const chat = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      max_tokens: 4,
+      logprobs: true,
+      top_logprobs: 3,
+    });
     const content = chat.choices[0]?.logprobs?.content ?? [];
     expect(content.map((c) => c.token).join('')).toBe(chat.choices[0]?.message.content);
     for (const entry of content) {
@@ -115,7 +162,12 @@ describe('the openai client against the simulator', () => {
     }
 
     const stream = await client.chat.completions.create({
-      model: MODEL, messages, max_tokens: 4, logprobs: true, top_logprobs: 3, stream: true,
+      model: MODEL,
+      messages,
+      max_tokens: 4,
+      logprobs: true,
+      top_logprobs: 3,
+      stream: true,
     });
     const streamed: OpenAI.ChatCompletionTokenLogprob[] = [];
     for await (const chunk of stream) streamed.push(...(chunk.choices[0]?.logprobs?.content ?? []));
@@ -135,7 +187,10 @@ describe('the openai client against the simulator', () => {
       additionalProperties: false,
     };
     const response = await client.chat.completions.create({
-      model: MODEL, messages, max_tokens: 300, response_format: { type: 'json_schema', json_schema: { name: 'city', schema, strict: true } },
+      model: MODEL,
+      messages,
+      max_tokens: 300,
+      response_format: { type: 'json_schema', json_schema: { name: 'city', schema, strict: true } },
     });
     const value = JSON.parse(response.choices[0]?.message.content ?? '') as Record<string, unknown>;
     expect(Object.keys(value)).toEqual(['city', 'population', 'coastal', 'tags']);
@@ -143,17 +198,25 @@ describe('the openai client against the simulator', () => {
     expect(Number.isInteger(value['population'])).toBe(true);
     expect(value['population']).toBeGreaterThanOrEqual(1000);
     expect(value['population']).toBeLessThanOrEqual(9000);
-    expect((value['tags'] as string[]).every((t) => ['port', 'river', 'hill'].includes(t))).toBe(true);
+    expect((value['tags'] as string[]).every((t) => ['port', 'river', 'hill'].includes(t))).toBe(
+      true,
+    );
     expect(response.choices[0]?.finish_reason).toBe('stop');
   });
 
   it('throws NotFoundError for an unknown model and BadRequestError for an out-of-range value', async () => {
-    const missing = await caught(client.chat.completions.create({ model: 'meta/llama-3.1-8b-instruct', messages }));
+    const missing = await caught(
+      client.chat.completions.create({ model: 'meta/llama-3.1-8b-instruct', messages }),
+    );
     expect(missing).toBeInstanceOf(NotFoundError);
     expect(missing).toMatchObject({ status: 404, param: 'model', type: 'NotFoundError' });
-    expect((missing as NotFoundError).message).toContain('The model `meta/llama-3.1-8b-instruct` does not exist.');
+    expect((missing as NotFoundError).message).toContain(
+      'The model `meta/llama-3.1-8b-instruct` does not exist.',
+    );
 
-    const hot = await caught(client.completions.create({ model: MODEL, prompt: 'x', temperature: 2.5 }));
+    const hot = await caught(
+      client.completions.create({ model: MODEL, prompt: 'x', temperature: 2.5 }),
+    );
     expect(hot).toBeInstanceOf(BadRequestError);
     expect(hot).toMatchObject({ status: 400, param: 'temperature', type: 'BadRequestError' });
   });
@@ -162,6 +225,10 @@ describe('the openai client against the simulator', () => {
     sim.configure({ errorStyle: 'flat' });
     const hot = await caught(client.chat.completions.create({ model: MODEL, messages, top_p: 0 }));
     expect(hot).toBeInstanceOf(BadRequestError);
-    expect(hot).toMatchObject({ status: 400, param: 'top_p', message: '400 top_p must be in (0, 1], got 0.' });
+    expect(hot).toMatchObject({
+      status: 400,
+      param: 'top_p',
+      message: '400 top_p must be in (0, 1], got 0.',
+    });
   });
 });

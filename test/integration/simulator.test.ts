@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-const { post, call, complete, chat, stream, streamCompletion, streamChat } = simulatorHttp(() => sim.url);
+const { post, call, complete, chat, streamCompletion, streamChat } = simulatorHttp(() => sim.url);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -24,10 +24,20 @@ describe('models and health', () => {
     expect(body.object).toBe('list');
     expect(body.data.map((m: Json) => m.id)).toEqual(DEFAULT_MODELS.map((m) => m.id));
     expect(body.data[0]).toEqual({
-      id: MODEL, object: 'model', created: expect.any(Number), owned_by: 'system',
-      root: MODEL, parent: null, max_model_len: 8192, permission: [],
+      id: MODEL,
+      object: 'model',
+      created: expect.any(Number),
+      owned_by: 'system',
+      root: MODEL,
+      parent: null,
+      max_model_len: 8192,
+      permission: [],
     });
-    expect(body.data[2]).toMatchObject({ root: '/loras/pirate', parent: MODEL, max_model_len: null });
+    expect(body.data[2]).toMatchObject({
+      root: '/loras/pirate',
+      parent: MODEL,
+      max_model_len: null,
+    });
   });
 
   it('changes the listed and accepted models at runtime, and reset restores them', async () => {
@@ -44,8 +54,14 @@ describe('models and health', () => {
     const ready = await fetch(`${sim.url}/v1/health/ready`);
     expect(await ready.json()).toEqual({ object: 'health.response', message: 'Service is ready.' });
     expect((await fetch(`${sim.url}/v1/health/live`)).status).toBe(200);
-    expect(await (await fetch(`${sim.url}/health`)).json()).toMatchObject({ status: 'healthy', timestamp: expect.any(String) });
-    expect(await (await fetch(`${sim.url}/v1/version`)).json()).toEqual({ release: 'sim-1.0.0', api: '3.1.0' });
+    expect(await (await fetch(`${sim.url}/health`)).json()).toMatchObject({
+      status: 'healthy',
+      timestamp: expect.any(String),
+    });
+    expect(await (await fetch(`${sim.url}/v1/version`)).json()).toEqual({
+      release: 'sim-1.0.0',
+      api: '3.1.0',
+    });
     const missing = await fetch(`${sim.url}/v1/v1/models`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { type: 'NotFoundError', code: 404 } });
@@ -60,7 +76,11 @@ describe('models and health', () => {
     const denied = await complete({});
     expect(denied.status).toBe(401);
     expect(denied.json).toMatchObject({ object: 'error', type: 'AuthenticationError', code: 401 });
-    const allowed = await post('/v1/completions', { model: MODEL, prompt: 'hi' }, { headers: { authorization: 'Bearer k-123' } });
+    const allowed = await post(
+      '/v1/completions',
+      { model: MODEL, prompt: 'hi' },
+      { headers: { authorization: 'Bearer k-123' } },
+    );
     expect(allowed.status).toBe(200);
     expect((await fetch(`${sim.url}/v1/health/ready`)).status).toBe(200);
     expect(sim.requests[1]?.headers.authorization).toBe('Bearer k-123');
@@ -72,16 +92,33 @@ describe('completions', () => {
     const prompt = 'The lighthouse keeper, at dawn, said:';
     const { status, json } = await complete({ prompt, max_tokens: 12 });
     expect(status).toBe(200);
-    expect(json).toMatchObject({ object: 'text_completion', model: MODEL, id: expect.stringMatching(/^cmpl-[0-9a-f]+$/) });
+    expect(json).toMatchObject({
+      object: 'text_completion',
+      model: MODEL,
+      id: expect.stringMatching(/^cmpl-[0-9a-f]+$/),
+    });
     expect(Math.abs(json.created - Date.now() / 1000)).toBeLessThan(5);
-    expect(json.choices).toEqual([{ index: 0, text: expect.any(String), logprobs: null, finish_reason: 'length', stop_reason: null }]);
-    expect(json.usage).toEqual({ prompt_tokens: countTokens(prompt), completion_tokens: 12, total_tokens: countTokens(prompt) + 12 });
+    expect(json.choices).toEqual([
+      {
+        index: 0,
+        text: expect.any(String),
+        logprobs: null,
+        finish_reason: 'length',
+        stop_reason: null,
+      },
+    ]);
+    expect(json.usage).toEqual({
+      prompt_tokens: countTokens(prompt),
+      completion_tokens: 12,
+      total_tokens: countTokens(prompt) + 12,
+    });
     expect(countTokens(json.choices[0].text)).toBe(12);
     expect(countTokens(prompt)).toBe(9);
   });
 
   it('is deterministic per model, prompt, seed and choice index', async () => {
-    const text = async (body: Json) => (await complete({ max_tokens: 20, ...body })).json.choices[0].text as string;
+    const text = async (body: Json) =>
+      (await complete({ max_tokens: 20, ...body })).json.choices[0].text as string;
     expect(await text({ seed: 1 })).toBe(await text({ seed: 1 }));
     expect(await text({ seed: 1 })).not.toBe(await text({ seed: 2 }));
     expect(await text({ seed: 1 })).not.toBe(await text({ seed: 1, prompt: 'Another prompt' }));
@@ -98,8 +135,12 @@ describe('completions', () => {
     expect(natural.json.usage.completion_tokens).toBeGreaterThanOrEqual(24);
     expect(natural.json.usage.completion_tokens).toBeLessThanOrEqual(120);
     const naturalLength = natural.json.usage.completion_tokens as number;
-    expect((await complete({ max_tokens: naturalLength })).json.choices[0].finish_reason).toBe('stop');
-    expect((await complete({ max_tokens: naturalLength - 1 })).json.choices[0].finish_reason).toBe('length');
+    expect((await complete({ max_tokens: naturalLength })).json.choices[0].finish_reason).toBe(
+      'stop',
+    );
+    expect((await complete({ max_tokens: naturalLength - 1 })).json.choices[0].finish_reason).toBe(
+      'length',
+    );
     const cut = await complete({ max_tokens: 3 });
     expect(cut.json.choices[0].finish_reason).toBe('length');
     expect(cut.json.usage.completion_tokens).toBe(3);
@@ -113,12 +154,16 @@ describe('completions', () => {
     const choice = json.choices[0];
     expect(choice.text).toBe(full.slice(0, full.indexOf(stopWord)));
     expect(choice).toMatchObject({ finish_reason: 'stop', stop_reason: stopWord });
-    expect((await complete({ max_tokens: 30, stop: stopWord })).json.choices[0].text).toBe(choice.text);
+    expect((await complete({ max_tokens: 30, stop: stopWord })).json.choices[0].text).toBe(
+      choice.text,
+    );
   });
 
   it('prefixes the prompt with echo', async () => {
     const plain = (await complete({ max_tokens: 4 })).json.choices[0].text;
-    expect((await complete({ max_tokens: 4, echo: true })).json.choices[0].text).toBe(`Once upon a time${plain}`);
+    expect((await complete({ max_tokens: 4, echo: true })).json.choices[0].text).toBe(
+      `Once upon a time${plain}`,
+    );
   });
 
   it('waits latencyMs before answering a generation', async () => {
@@ -131,16 +176,33 @@ describe('completions', () => {
 
 describe('chat completions', () => {
   it('answers the chat shape; max_tokens defaults to the rest of the window', async () => {
-    const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello there' }];
+    const messages = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hello there' },
+    ];
     const { json } = await chat({ messages });
-    expect(json).toMatchObject({ object: 'chat.completion', id: expect.stringMatching(/^chatcmpl-[0-9a-f]+$/), model: MODEL });
-    expect(json.choices[0]).toMatchObject({ index: 0, message: { role: 'assistant' }, finish_reason: 'stop', stop_reason: null });
+    expect(json).toMatchObject({
+      object: 'chat.completion',
+      id: expect.stringMatching(/^chatcmpl-[0-9a-f]+$/),
+      model: MODEL,
+    });
+    expect(json.choices[0]).toMatchObject({
+      index: 0,
+      message: { role: 'assistant' },
+      finish_reason: 'stop',
+      stop_reason: null,
+    });
     expect(json.usage.prompt_tokens).toBe(3 + 2 + 4 * 2);
     expect(json.usage.completion_tokens).toBe(countTokens(json.choices[0].message.content));
   });
 
   it('rejects bad messages with 400 naming messages', async () => {
-    for (const messages of [[], [{ role: 'robot', content: 'x' }], [{ role: 'user', content: 42 }], 'hi']) {
+    for (const messages of [
+      [],
+      [{ role: 'robot', content: 'x' }],
+      [{ role: 'user', content: 42 }],
+      'hi',
+    ]) {
       const { status, json } = await chat({ messages });
       expect(status).toBe(400);
       expect(json.param).toBe('messages');
@@ -156,7 +218,13 @@ describe('validation and error bodies', () => {
   it('refuses prompt + max_tokens over the window, in each error style', async () => {
     const flat = await complete({ max_tokens: 8192 });
     expect(flat.status).toBe(400);
-    expect(flat.json).toEqual({ object: 'error', message: contextMessage, type: 'BadRequestError', param: null, code: 400 });
+    expect(flat.json).toEqual({
+      object: 'error',
+      message: contextMessage,
+      type: 'BadRequestError',
+      param: null,
+      code: 400,
+    });
     sim.configure({ errorStyle: 'nested' });
     expect((await complete({ max_tokens: 8192 })).json).toEqual({
       error: { message: contextMessage, type: 'BadRequestError', param: null, code: 400 },
@@ -168,25 +236,38 @@ describe('validation and error bodies', () => {
   });
 
   it('applies the parent window to a LoRA adapter', async () => {
-    expect((await complete({ model: 'sim/lorem-8b-instruct-lora-pirate', max_tokens: 8192 })).status).toBe(400);
-    expect((await complete({ model: 'sim/lorem-8b-instruct-lora-pirate', max_tokens: 8 })).json.model).toBe(
-      'sim/lorem-8b-instruct-lora-pirate',
-    );
+    expect(
+      (await complete({ model: 'sim/lorem-8b-instruct-lora-pirate', max_tokens: 8192 })).status,
+    ).toBe(400);
+    expect(
+      (await complete({ model: 'sim/lorem-8b-instruct-lora-pirate', max_tokens: 8 })).json.model,
+    ).toBe('sim/lorem-8b-instruct-lora-pirate');
   });
 
   it('answers 404 NotFoundError for an unknown model', async () => {
     const { status, json } = await complete({ model: 'meta/llama-3.1-8b-instruct' });
     expect(status).toBe(404);
     expect(json).toEqual({
-      object: 'error', message: 'The model `meta/llama-3.1-8b-instruct` does not exist.',
-      type: 'NotFoundError', param: 'model', code: 404,
+      object: 'error',
+      message: 'The model `meta/llama-3.1-8b-instruct` does not exist.',
+      type: 'NotFoundError',
+      param: 'model',
+      code: 404,
     });
   });
 
   it('answers 415 unless the content type is application/json', async () => {
-    const res = await post('/v1/completions', { model: MODEL, prompt: 'x' }, { headers: { 'content-type': 'text/plain' } });
+    const res = await post(
+      '/v1/completions',
+      { model: MODEL, prompt: 'x' },
+      { headers: { 'content-type': 'text/plain' } },
+    );
     expect(res.status).toBe(415);
-    const charset = await post('/v1/completions', { model: MODEL, prompt: 'x' }, { headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const charset = await post(
+      '/v1/completions',
+      { model: MODEL, prompt: 'x' },
+      { headers: { 'content-type': 'application/json; charset=utf-8' } },
+    );
     expect(charset.status).toBe(200);
   });
 
@@ -219,7 +300,10 @@ describe('validation and error bodies', () => {
   });
 
   it('answers 413 for a body over 16 MiB', async () => {
-    const res = await post('/v1/completions', { model: MODEL, prompt: 'x'.repeat(17 * 1024 * 1024) });
+    const res = await post('/v1/completions', {
+      model: MODEL,
+      prompt: 'x'.repeat(17 * 1024 * 1024),
+    });
     expect(res.status).toBe(413);
     expect((await complete({})).status).toBe(200);
   });
@@ -238,16 +322,27 @@ describe('streaming', () => {
     expect(new Set(chunks.map((c) => c.created)).size).toBe(1);
     expect(chunks.every((c) => c.object === 'text_completion' && !('usage' in c))).toBe(true);
     expect(chunks.slice(0, -1).every((c) => c.choices[0].finish_reason === null)).toBe(true);
-    expect(chunks.at(-1)!.choices[0]).toMatchObject({ index: 0, finish_reason: 'length', logprobs: null, stop_reason: null });
+    expect(chunks.at(-1)!.choices[0]).toMatchObject({
+      index: 0,
+      finish_reason: 'length',
+      logprobs: null,
+      stop_reason: null,
+    });
     const whole = (await complete({ max_tokens: 6, seed: 7 })).json.choices[0].text;
     expect(chunks.map((c) => c.choices[0].text).join('')).toBe(whole);
   });
 
   it('streams chat: a role delta first, one token per chunk, usage only with include_usage', async () => {
     const plain = await streamChat({ max_tokens: 4 });
-    expect(plain.chunks[0]!.choices[0]).toMatchObject({ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null });
+    expect(plain.chunks[0]!.choices[0]).toMatchObject({
+      index: 0,
+      delta: { role: 'assistant', content: '' },
+      finish_reason: null,
+    });
     expect(plain.chunks).toHaveLength(5);
-    expect(plain.chunks.slice(1).map((c) => countTokens(c.choices[0].delta.content))).toEqual([1, 1, 1, 1]);
+    expect(plain.chunks.slice(1).map((c) => countTokens(c.choices[0].delta.content))).toEqual([
+      1, 1, 1, 1,
+    ]);
     expect(plain.chunks.at(-1)!.choices[0].finish_reason).toBe('length');
     expect(plain.chunks.some((c) => 'usage' in c)).toBe(false);
 
@@ -333,7 +428,11 @@ describe('faults', () => {
   it('stalls a stream after afterTokens tokens, with the socket open', async () => {
     sim.inject({ stream: 'stall', afterTokens: 3 });
     const controller = new AbortController();
-    const res = await post('/v1/completions', { model: MODEL, prompt: 'x', stream: true }, { signal: controller.signal });
+    const res = await post(
+      '/v1/completions',
+      { model: MODEL, prompt: 'x', stream: true },
+      { signal: controller.signal },
+    );
     const reader = new SseReader(res);
     for (let i = 0; i < 3; i++) expect(await reader.next()).not.toBeNull();
     const more = reader.next().catch(() => 'aborted');
@@ -363,8 +462,15 @@ describe('faults', () => {
     sim.configure({ errorStyle: 'string' });
     const { res, events } = await streamChat({ max_tokens: 10 });
     expect(res.status).toBe(200);
-    expect(events.map((e) => e.data).slice(0, 3).every((d) => d.startsWith('{"id"'))).toBe(true);
-    expect(JSON.parse(events[3]!.data)).toEqual({ error: { message: 'LoRA cache full', type: 'RateLimitError', param: null, code: 429 } });
+    expect(
+      events
+        .map((e) => e.data)
+        .slice(0, 3)
+        .every((d) => d.startsWith('{"id"')),
+    ).toBe(true);
+    expect(JSON.parse(events[3]!.data)).toEqual({
+      error: { message: 'LoRA cache full', type: 'RateLimitError', param: null, code: 429 },
+    });
     expect(events[4]?.data).toBe('[DONE]');
   });
 
@@ -381,7 +487,12 @@ describe('faults', () => {
     sim.inject({ firstTokenDelayMs: 150 });
     expect((await complete({ max_tokens: 2 })).status).toBe(200);
     const started = performance.now();
-    const res = await post('/v1/completions', { model: MODEL, prompt: 'x', stream: true, max_tokens: 2 });
+    const res = await post('/v1/completions', {
+      model: MODEL,
+      prompt: 'x',
+      stream: true,
+      max_tokens: 2,
+    });
     const headersAt = performance.now();
     const reader = new SseReader(res);
     await reader.next();
@@ -406,7 +517,11 @@ describe('client aborts', () => {
   it('detects a client abort of a slow stream within 100 ms and stops generating', async () => {
     sim.configure({ tokenDelayMs: 50 });
     const controller = new AbortController();
-    const res = await post('/v1/completions', { model: MODEL, prompt: 'x', stream: true, max_tokens: 100 }, { signal: controller.signal });
+    const res = await post(
+      '/v1/completions',
+      { model: MODEL, prompt: 'x', stream: true, max_tokens: 100 },
+      { signal: controller.signal },
+    );
     const reader = new SseReader(res);
     await reader.next();
     const waiting = sim.waitForAbort('/v1/completions', 2_000);
@@ -421,11 +536,14 @@ describe('client aborts', () => {
   });
 
   it('clears its timers when clients go away', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const timers = () =>
+      process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
     sim.configure({ latencyMs: 60_000 });
     const controller = new AbortController();
     const pending = Array.from({ length: 6 }, () =>
-      post('/v1/completions', { model: MODEL, prompt: 'x' }, { signal: controller.signal }).catch(() => null),
+      post('/v1/completions', { model: MODEL, prompt: 'x' }, { signal: controller.signal }).catch(
+        () => null,
+      ),
     );
     while (sim.countRequests('/v1/completions') < 6) await sleep(5);
     await sleep(20);
@@ -441,7 +559,11 @@ describe('client aborts', () => {
   it('resolves waitForAbort for an abort that already happened', async () => {
     sim.configure({ latencyMs: 2_000 });
     const controller = new AbortController();
-    const pending = post('/v1/completions', { model: MODEL, prompt: 'x' }, { signal: controller.signal }).catch(() => null);
+    const pending = post(
+      '/v1/completions',
+      { model: MODEL, prompt: 'x' },
+      { signal: controller.signal },
+    ).catch(() => null);
     while (sim.countRequests('/v1/completions') === 0) await sleep(5);
     controller.abort();
     await pending;
@@ -450,4 +572,3 @@ describe('client aborts', () => {
     expect(record.abortedAt).not.toBeNull();
   });
 });
-

@@ -26,7 +26,9 @@ async function complete(endpoint: string): Promise<string> {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `mutation { complete(model: "${MODEL}", prompt: "Once", maxTokens: 4) { __typename } }` }),
+    body: JSON.stringify({
+      query: `mutation { complete(model: "${MODEL}", prompt: "Once", maxTokens: 4) { __typename } }`,
+    }),
   });
   const body = (await response.json()) as { data: { complete: { __typename: string } } };
   return body.data.complete.__typename;
@@ -42,23 +44,42 @@ const asJson = (line: string) => {
 
 describe('NODE_ENV=production', () => {
   it.each([
-    [{}, /^cannot start: NIM_PROXY_BASE_URL is not set, and with NODE_ENV=production .*NIM_PROXY_BASE_URL=simulator/],
-    [{ NIM_PROXY_BASEURL: 'http://nim:8000' }, /NIM_PROXY_BASE_URL is not set.*\(NIM_PROXY_BASEURL is set: a typo\?\)$/],
-  ])('without NIM_PROXY_BASE_URL (%j) refuses to start: one fatal JSON line, exit 1', async (env, message) => {
-    gateway = startGateway({ NODE_ENV: 'production', PORT: '0', ...env });
-    expect(await gateway.exited).toEqual({ code: 1, signal: null });
-    expect(gateway.stderr).toEqual([]);
-    expect(gateway.stdout).toHaveLength(1);
-    const line = asJson(gateway.stdout[0]!);
-    expect(line.level).toBe(FATAL);
-    expect(line.msg).toMatch(message);
-  });
+    [
+      {},
+      /^cannot start: NIM_PROXY_BASE_URL is not set, and with NODE_ENV=production .*NIM_PROXY_BASE_URL=simulator/,
+    ],
+    [
+      { NIM_PROXY_BASEURL: 'http://nim:8000' },
+      /NIM_PROXY_BASE_URL is not set.*\(NIM_PROXY_BASEURL is set: a typo\?\)$/,
+    ],
+  ])(
+    'without NIM_PROXY_BASE_URL (%j) refuses to start: one fatal JSON line, exit 1',
+    async (env, message) => {
+      gateway = startGateway({ NODE_ENV: 'production', PORT: '0', ...env });
+      expect(await gateway.exited).toEqual({ code: 1, signal: null });
+      expect(gateway.stderr).toEqual([]);
+      expect(gateway.stdout).toHaveLength(1);
+      const line = asJson(gateway.stdout[0]!);
+      expect(line.level).toBe(FATAL);
+      expect(line.msg).toMatch(message);
+    },
+  );
 
   it('serves the simulator when asked for by name, and warns that its models are fake', async () => {
-    gateway = startGateway({ NODE_ENV: 'production', NIM_PROXY_BASE_URL: 'simulator', PORT: '0', SIMULATOR_TOKEN_DELAY_MS: '0' });
+    gateway = startGateway({
+      NODE_ENV: 'production',
+      NIM_PROXY_BASE_URL: 'simulator',
+      PORT: '0',
+      SIMULATOR_TOKEN_DELAY_MS: '0',
+    });
     const { endpoint } = await gateway.listening();
     const banner = await gateway.waitForLog((line) => /simulator/.test(line.msg));
-    expect(banner).toMatchObject({ level: 40, msg: expect.stringMatching(/^NIM_PROXY_BASE_URL=simulator: the built-in NIM simulator serves at/) });
+    expect(banner).toMatchObject({
+      level: 40,
+      msg: expect.stringMatching(
+        /^NIM_PROXY_BASE_URL=simulator: the built-in NIM simulator serves at/,
+      ),
+    });
     expect(await complete(endpoint)).toBe('Completion');
   });
 });
@@ -76,8 +97,12 @@ describe('the log of a start, a request and a SIGTERM', () => {
     const lines = gateway.stdout.map(asJson);
     const messages = lines.map((line) => line.msg);
     expect(messages).toEqual([
-      expect.stringMatching(/^UPSTREAM_TYPO_MS is set, but nim-graphql reads no variable of that name/),
-      expect.stringMatching(/^NIM_PROXY_BASE_URL is not set, so the built-in NIM simulator serves at/),
+      expect.stringMatching(
+        /^UPSTREAM_TYPO_MS is set, but nim-graphql reads no variable of that name/,
+      ),
+      expect.stringMatching(
+        /^NIM_PROXY_BASE_URL is not set, so the built-in NIM simulator serves at/,
+      ),
       expect.stringMatching(/^GraphQL and GraphiQL at http:\/\/localhost:\d+\/graphql$/),
       `the built-in simulator answered GET /v1/models: ${DEFAULT_MODELS.length} models`,
       'operation',
@@ -88,11 +113,22 @@ describe('the log of a start, a request and a SIGTERM', () => {
 
   it('is nothing at all at LOG_LEVEL=silent', async () => {
     const port = await freePort();
-    gateway = startGateway({ PORT: String(port), LOG_LEVEL: 'silent', SIMULATOR_TOKEN_DELAY_MS: '0', UPSTREAM_TYPO_MS: '1' });
+    gateway = startGateway({
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+      SIMULATOR_TOKEN_DELAY_MS: '0',
+      UPSTREAM_TYPO_MS: '1',
+    });
     const endpoint = `http://127.0.0.1:${port}/graphql`;
     const deadline = Date.now() + 20_000;
-    while (!(await fetch(endpoint.replace('/graphql', '/health/ready')).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline || gateway.child.exitCode !== null) throw new Error(`gateway did not come up: ${gateway.stdout.join('\n')}`);
+    while (
+      !(await fetch(endpoint.replace('/graphql', '/health/ready')).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      if (Date.now() > deadline || gateway.child.exitCode !== null)
+        throw new Error(`gateway did not come up: ${gateway.stdout.join('\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(await complete(endpoint)).toBe('Completion');
@@ -108,12 +144,16 @@ describe('the log of a start, a request and a SIGTERM', () => {
     const [line, ...rest] = gateway.stdout.map(asJson);
     expect(rest).toEqual([]);
     expect(line).toMatchObject({ level: FATAL, msg: 'cannot start: 2 configuration problems' });
-    expect(line!.problems).toEqual([expect.stringMatching(/^MAX_DEPTH="-1" is not a whole number/), expect.stringMatching(/^PORT="abc" is not a whole number/)]);
+    expect(line!.problems).toEqual([
+      expect.stringMatching(/^MAX_DEPTH="-1" is not a whole number/),
+      expect.stringMatching(/^PORT="abc" is not a whole number/),
+    ]);
   });
 });
 
 describe('the startup probe of the upstream', () => {
-  const probeLine = (process: GatewayProcess) => process.waitForLog((line) => line.probe !== undefined);
+  const probeLine = (process: GatewayProcess) =>
+    process.waitForLog((line) => line.probe !== undefined);
 
   it('says the upstream answered, with its model count', async () => {
     upstream = await startSimulator();
@@ -129,7 +169,12 @@ describe('the startup probe of the upstream', () => {
   it('says it is unreachable, keeps serving, and says so again once it answers', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    gateway = startGateway({ PORT: '0', NIM_PROXY_BASE_URL: url, UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_COOLDOWN_MS: '200' });
+    gateway = startGateway({
+      PORT: '0',
+      NIM_PROXY_BASE_URL: url,
+      UPSTREAM_MAX_RETRIES: '0',
+      UPSTREAM_BREAKER_COOLDOWN_MS: '200',
+    });
     expect(await probeLine(gateway)).toMatchObject({
       level: 40,
       probe: 'unreachable',
@@ -139,26 +184,33 @@ describe('the startup probe of the upstream', () => {
     expect((await fetch(endpoint.replace('/graphql', '/health/live'))).status).toBe(200);
     upstream = await startSimulator({ port });
     const again = await gateway.waitForLog((line) => line.probe === 'ok', 30_000);
-    expect(again.msg).toBe(`NIM Proxy at ${url} answers GET /v1/models now: ${DEFAULT_MODELS.length} models`);
+    expect(again.msg).toBe(
+      `NIM Proxy at ${url} answers GET /v1/models now: ${DEFAULT_MODELS.length} models`,
+    );
     expect(gateway.logs().filter((line) => line.probe === 'unreachable')).toHaveLength(1);
   }, 45_000);
 
-  it.each([401, 403])('says NIM Proxy refused the key (%d), and never logs the key', async (status) => {
-    refusing = createServer((_request, response) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { message: 'Invalid API key', type: 'authentication_error' } }));
-    });
-    await new Promise<void>((resolve) => refusing!.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
-    const key = 'nvapi-secret-0123456789';
-    gateway = startGateway({ PORT: '0', NIM_PROXY_BASE_URL: url, NIM_PROXY_API_KEY: key });
-    expect(await probeLine(gateway)).toMatchObject({
-      level: 50,
-      probe: 'key_refused',
-      status,
-      msg: `NIM Proxy at ${url} refused the key (${status}): check NIM_PROXY_API_KEY; serving anyway and asking again`,
-    });
-    await gateway.listening();
-    expect(gateway.stdout.join('\n')).not.toContain(key);
-  });
+  it.each([401, 403])(
+    'says NIM Proxy refused the key (%d), and never logs the key',
+    async (status) => {
+      refusing = createServer((_request, response) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({ error: { message: 'Invalid API key', type: 'authentication_error' } }),
+        );
+      });
+      await new Promise<void>((resolve) => refusing!.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+      const key = 'nvapi-secret-0123456789';
+      gateway = startGateway({ PORT: '0', NIM_PROXY_BASE_URL: url, NIM_PROXY_API_KEY: key });
+      expect(await probeLine(gateway)).toMatchObject({
+        level: 50,
+        probe: 'key_refused',
+        status,
+        msg: `NIM Proxy at ${url} refused the key (${status}): check NIM_PROXY_API_KEY; serving anyway and asking again`,
+      });
+      await gateway.listening();
+      expect(gateway.stdout.join('\n')).not.toContain(key);
+    },
+  );
 });

@@ -36,14 +36,28 @@ const COMPLETION = /* GraphQL */ `
 const FIRST_TOKEN_MS = 2000;
 const IDLE_MS = 400;
 const messages = [{ role: 'USER', content: 'Name a harbor.' }];
-const chat = (options: Record<string, unknown> = {}, maxTokens = 6) => ({ model: MODEL, messages, maxTokens, options: { ignoreEos: true, ...options } });
-const completion = (options: Record<string, unknown> = {}, maxTokens = 6) => ({ model: MODEL, prompt: 'Once', maxTokens, options: { ignoreEos: true, ...options } });
+const chat = (options: Record<string, unknown> = {}, maxTokens = 6) => ({
+  model: MODEL,
+  messages,
+  maxTokens,
+  options: { ignoreEos: true, ...options },
+});
+const completion = (options: Record<string, unknown> = {}, maxTokens = 6) => ({
+  model: MODEL,
+  prompt: 'Once',
+  maxTokens,
+  options: { ignoreEos: true, ...options },
+});
 
 describe('a stream as the client sees it', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack(
-      { STREAM_FIRST_TOKEN_TIMEOUT_MS: String(FIRST_TOKEN_MS), STREAM_IDLE_TIMEOUT_MS: String(IDLE_MS), UPSTREAM_RETRY_BUDGET_RATIO: '1' },
+      {
+        STREAM_FIRST_TOKEN_TIMEOUT_MS: String(FIRST_TOKEN_MS),
+        STREAM_IDLE_TIMEOUT_MS: String(IDLE_MS),
+        UPSTREAM_RETRY_BUDGET_RATIO: '1',
+      },
       { tokenDelayMs: 0 },
     );
   });
@@ -64,7 +78,11 @@ describe('a stream as the client sees it', () => {
       stack.sim.inject({ path: '/v1/chat/completions', firstContentDelayMs: 10_000 });
       const events = await collect(stack.endpoint, CHAT, chat());
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'FIRST_TOKEN' });
+      expect(events[0]).toMatchObject({
+        __typename: 'UpstreamTimeoutError',
+        code: 'UPSTREAM_TIMEOUT',
+        phase: 'FIRST_TOKEN',
+      });
     });
 
     it('hands over to the idle clock once content came', async () => {
@@ -88,7 +106,12 @@ describe('a stream as the client sees it', () => {
       for (const chunk of chunks) expect(chunk.content).not.toBe('');
       for (const chunk of chunks) expect(chunk.reasoningContent).toBeNull();
       // Only the last chunk of each choice finishes it.
-      expect(chunks.filter((c) => c.finishReason !== null).map((c) => c.index).sort()).toEqual([0, 1]);
+      expect(
+        chunks
+          .filter((c) => c.finishReason !== null)
+          .map((c) => c.index)
+          .sort(),
+      ).toEqual([0, 1]);
     });
 
     it('of a completion carry no role', async () => {
@@ -103,7 +126,10 @@ describe('a stream as the client sees it', () => {
       ['completion', COMPLETION, completion({ n: 3 }), 'CompletionDone'],
     ] as const) {
       it(`${kind}: lists the choices by index, whatever order the upstream sent them in`, async () => {
-        stack.sim.inject({ path: kind === 'chat' ? '/v1/chat/completions' : '/v1/completions', choicesReversed: true });
+        stack.sim.inject({
+          path: kind === 'chat' ? '/v1/chat/completions' : '/v1/completions',
+          choicesReversed: true,
+        });
         const events = await collect(stack.endpoint, query, variables);
         const last = events.at(-1)!;
         expect(last.__typename).toBe(done);
@@ -111,7 +137,10 @@ describe('a stream as the client sees it', () => {
         // The upstream really sent index 2 first.
         expect(events[0]!.index).toBe(2);
         for (const choice of last.choices) {
-          const text = events.filter((e) => e.index === choice.index && e.__typename !== done).map((e) => e.content ?? e.text).join('');
+          const text = events
+            .filter((e) => e.index === choice.index && e.__typename !== done)
+            .map((e) => e.content ?? e.text)
+            .join('');
           expect(kind === 'chat' ? choice.message.content : choice.text).toBe(text);
         }
       });
@@ -140,7 +169,10 @@ describe('a stream as the client sees it', () => {
         stack.sim.inject({ path, finishReasons: [undefined, null] });
         const events = await collect(stack.endpoint, query, variables);
         expect(events.some((e) => e.__typename.endsWith('Done'))).toBe(false);
-        expect(events.at(-1)).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' });
+        expect(events.at(-1)).toMatchObject({
+          __typename: 'UpstreamError',
+          code: 'UPSTREAM_ERROR',
+        });
         expect(events.at(-1)!.message).toMatch(/without a finish reason for choice 1/);
       });
     }
@@ -149,10 +181,15 @@ describe('a stream as the client sees it', () => {
   it('reports a content filter as CONTENT_FILTER, streamed and not', async () => {
     stack.sim.inject({ path: '/v1/chat/completions', finishReasons: ['content_filter'] });
     const events = await collect(stack.endpoint, CHAT, chat());
-    expect(events.at(-2)).toMatchObject({ __typename: 'ChatChunk', finishReason: 'CONTENT_FILTER' });
+    expect(events.at(-2)).toMatchObject({
+      __typename: 'ChatChunk',
+      finishReason: 'CONTENT_FILTER',
+    });
     expect(events.at(-1)!.choices[0].finishReason).toBe('CONTENT_FILTER');
     stack.sim.inject({ path: '/v1/completions', finishReasons: ['content_filter'] });
-    const { data } = await stack.gql(`mutation { complete(model: "${MODEL}", prompt: "Once", maxTokens: 4) { ... on Completion { choices { finishReason } } } }`);
+    const { data } = await stack.gql(
+      `mutation { complete(model: "${MODEL}", prompt: "Once", maxTokens: 4) { ... on Completion { choices { finishReason } } } }`,
+    );
     expect(data!.complete.choices[0].finishReason).toBe('CONTENT_FILTER');
   });
 });

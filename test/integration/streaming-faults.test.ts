@@ -16,22 +16,102 @@ interface Case {
 
 const cases: Case[] = [
   // The same loss as in a JSON call (faults.test.ts): unavailable, retryable, the answer cut.
-  { name: 'connection cut mid-stream', fault: { drop: 'mid-body' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: null, retryable: true, message: expect.stringMatching(/cut/) } },
-  { name: 'last event cut in half', fault: { stream: 'cut' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
-  { name: 'stream stalls', fault: { stream: 'stall' }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'IDLE' } },
-  { name: 'malformed JSON chunk', fault: { stream: 'malformed' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
-  { name: 'closes without [DONE]', fault: { stream: 'no-done' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
-  { name: 'error event inside a 200 stream', fault: { stream: 'error-event', status: 500, message: 'engine died' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 } },
+  {
+    name: 'connection cut mid-stream',
+    fault: { drop: 'mid-body' },
+    expected: {
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamStatus: null,
+      retryable: true,
+      message: expect.stringMatching(/cut/),
+    },
+  },
+  {
+    name: 'last event cut in half',
+    fault: { stream: 'cut' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' },
+  },
+  {
+    name: 'stream stalls',
+    fault: { stream: 'stall' },
+    expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'IDLE' },
+  },
+  {
+    name: 'malformed JSON chunk',
+    fault: { stream: 'malformed' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' },
+  },
+  {
+    name: 'closes without [DONE]',
+    fault: { stream: 'no-done' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' },
+  },
+  {
+    name: 'error event inside a 200 stream',
+    fault: { stream: 'error-event', status: 500, message: 'engine died' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500 },
+  },
   // NIM 1.x sends its errors flat, also in-band; with _NIM_API_COMPAT_SINGLE_ERROR_FIELD as a plain string.
-  { name: 'flat error event (NIM 1.x)', fault: { stream: 'error-event', status: 503, message: 'engine restarting', errorStyle: 'flat' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, message: expect.stringContaining('engine restarting') } },
-  { name: 'string error event', fault: { stream: 'error-event', message: 'engine gone', errorStyle: 'string' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR', upstreamStatus: 500, message: expect.stringContaining('engine gone') } },
-  { name: 'rate-limit error event', fault: { stream: 'error-event', status: 429 }, expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED' } },
-  { name: 'slow first token', fault: { firstTokenDelayMs: FIRST_TOKEN_MS * 3 }, expected: { __typename: 'UpstreamTimeoutError', code: 'UPSTREAM_TIMEOUT', phase: 'FIRST_TOKEN' } },
+  {
+    name: 'flat error event (NIM 1.x)',
+    fault: { stream: 'error-event', status: 503, message: 'engine restarting', errorStyle: 'flat' },
+    expected: {
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamStatus: 503,
+      message: expect.stringContaining('engine restarting'),
+    },
+  },
+  {
+    name: 'string error event',
+    fault: { stream: 'error-event', message: 'engine gone', errorStyle: 'string' },
+    expected: {
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM_ERROR',
+      upstreamStatus: 500,
+      message: expect.stringContaining('engine gone'),
+    },
+  },
+  {
+    name: 'rate-limit error event',
+    fault: { stream: 'error-event', status: 429 },
+    expected: { __typename: 'RateLimitedError', code: 'RATE_LIMITED' },
+  },
+  {
+    name: 'slow first token',
+    fault: { firstTokenDelayMs: FIRST_TOKEN_MS * 3 },
+    expected: {
+      __typename: 'UpstreamTimeoutError',
+      code: 'UPSTREAM_TIMEOUT',
+      phase: 'FIRST_TOKEN',
+    },
+  },
   // Refused before the stream opened, so retried: the error comes once every attempt (1 + 2 retries) was refused.
-  { name: '503 before the stream', fault: { status: 503, times: 3 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 } },
-  { name: 'HTML 502 page from a proxy', fault: { rawBody: '<html><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html', status: 502 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE' } },
-  { name: 'connection dropped before headers', fault: { drop: 'before-headers' }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE' } },
-  { name: 'oversized event', fault: { oversizedBytes: 200_000 }, expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' } },
+  {
+    name: '503 before the stream',
+    fault: { status: 503, times: 3 },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503 },
+  },
+  {
+    name: 'HTML 502 page from a proxy',
+    fault: {
+      rawBody: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+      contentType: 'text/html',
+      status: 502,
+    },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE' },
+  },
+  {
+    name: 'connection dropped before headers',
+    fault: { drop: 'before-headers' },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE' },
+  },
+  {
+    name: 'oversized event',
+    fault: { oversizedBytes: 200_000 },
+    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' },
+  },
 ];
 
 describe('mid-stream faults end the subscription with one typed error', () => {
@@ -56,8 +136,21 @@ describe('mid-stream faults end the subscription with one typed error', () => {
 
   for (const { name, fault, expected } of cases) {
     for (const [kind, query, variables] of [
-      ['completion', COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 12, options: { ignoreEos: true } }],
-      ['chat', CHAT_STREAM, { model: MODEL, messages: [{ role: 'USER', content: 'Hi' }], maxTokens: 12, options: { ignoreEos: true } }],
+      [
+        'completion',
+        COMPLETION_STREAM,
+        { model: MODEL, prompt: 'Once', maxTokens: 12, options: { ignoreEos: true } },
+      ],
+      [
+        'chat',
+        CHAT_STREAM,
+        {
+          model: MODEL,
+          messages: [{ role: 'USER', content: 'Hi' }],
+          maxTokens: 12,
+          options: { ignoreEos: true },
+        },
+      ],
     ] as const) {
       it(`${kind}: ${name}`, async () => {
         const path = kind === 'completion' ? '/v1/completions' : '/v1/chat/completions';
@@ -82,10 +175,29 @@ describe('mid-stream faults end the subscription with one typed error', () => {
   it('one fault, one code: a connection lost mid-answer reads the same in a mutation and in a stream', async () => {
     const failures: Record<string, unknown>[] = [];
     stack.sim.inject({ path: '/v1/completions', drop: 'mid-body' });
-    failures.push((await stack.gql(COMPLETE, { model: MODEL, prompt: 'Once', maxTokens: 12 })).data!.complete);
+    failures.push(
+      (await stack.gql(COMPLETE, { model: MODEL, prompt: 'Once', maxTokens: 12 })).data!.complete,
+    );
     stack.sim.inject({ path: '/v1/completions', drop: 'mid-body' });
-    failures.push((await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 12, options: { ignoreEos: true } })).at(-1)!);
-    const [mutation, stream] = failures.map(({ __typename, code, upstreamStatus, retryable, message }) => ({ __typename, code, upstreamStatus, retryable, message }));
+    failures.push(
+      (
+        await collect(stack.endpoint, COMPLETION_STREAM, {
+          model: MODEL,
+          prompt: 'Once',
+          maxTokens: 12,
+          options: { ignoreEos: true },
+        })
+      ).at(-1)!,
+    );
+    const [mutation, stream] = failures.map(
+      ({ __typename, code, upstreamStatus, retryable, message }) => ({
+        __typename,
+        code,
+        upstreamStatus,
+        retryable,
+        message,
+      }),
+    );
     expect(mutation).toEqual(stream);
     expect(mutation).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
   });

@@ -4,40 +4,117 @@ import { collect, subscribe } from '../support/sse.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
 const COMPLETION_STREAM = /* GraphQL */ `
-  subscription S($model: ID!, $prompt: String!, $maxTokens: Int, $options: GenerationOptions, $responseFormat: ResponseFormatInput) {
-    completionStream(model: $model, prompt: $prompt, maxTokens: $maxTokens, options: $options, responseFormat: $responseFormat) {
+  subscription S(
+    $model: ID!
+    $prompt: String!
+    $maxTokens: Int
+    $options: GenerationOptions
+    $responseFormat: ResponseFormatInput
+  ) {
+    completionStream(
+      model: $model
+      prompt: $prompt
+      maxTokens: $maxTokens
+      options: $options
+      responseFormat: $responseFormat
+    ) {
       __typename
-      ... on CompletionChunk { index text finishReason logprobs { token logprob } }
-      ... on CompletionDone {
-        id text json
-        choices { index text finishReason }
-        usage { promptTokens completionTokens totalTokens }
-        model { id }
+      ... on CompletionChunk {
+        index
+        text
+        finishReason
+        logprobs {
+          token
+          logprob
+        }
       }
-      ... on GatewayError { code message }
-      ... on InvalidInputError { argument }
-      ... on UpstreamTimeoutError { phase }
-      ... on UpstreamError { upstreamStatus retryable }
-      ... on ModelNotFoundError { availableModels }
-      ... on RateLimitedError { retryAfterSeconds }
+      ... on CompletionDone {
+        id
+        text
+        json
+        choices {
+          index
+          text
+          finishReason
+        }
+        usage {
+          promptTokens
+          completionTokens
+          totalTokens
+        }
+        model {
+          id
+        }
+      }
+      ... on GatewayError {
+        code
+        message
+      }
+      ... on InvalidInputError {
+        argument
+      }
+      ... on UpstreamTimeoutError {
+        phase
+      }
+      ... on UpstreamError {
+        upstreamStatus
+        retryable
+      }
+      ... on ModelNotFoundError {
+        availableModels
+      }
+      ... on RateLimitedError {
+        retryAfterSeconds
+      }
     }
   }
 `;
 
 const CHAT_STREAM = /* GraphQL */ `
-  subscription C($model: ID!, $messages: [ChatMessageInput!]!, $maxTokens: Int, $options: GenerationOptions) {
+  subscription C(
+    $model: ID!
+    $messages: [ChatMessageInput!]!
+    $maxTokens: Int
+    $options: GenerationOptions
+  ) {
     chatStream(model: $model, messages: $messages, maxTokens: $maxTokens, options: $options) {
       __typename
-      ... on ChatChunk { index role content finishReason }
-      ... on ChatDone {
-        reply { role content }
-        choices { index finishReason message { content } }
-        usage { totalTokens }
+      ... on ChatChunk {
+        index
+        role
+        content
+        finishReason
       }
-      ... on GatewayError { code message }
-      ... on UpstreamTimeoutError { phase }
-      ... on UpstreamError { upstreamStatus retryable }
-      ... on RateLimitedError { retryAfterSeconds }
+      ... on ChatDone {
+        reply {
+          role
+          content
+        }
+        choices {
+          index
+          finishReason
+          message {
+            content
+          }
+        }
+        usage {
+          totalTokens
+        }
+      }
+      ... on GatewayError {
+        code
+        message
+      }
+      ... on UpstreamTimeoutError {
+        phase
+      }
+      ... on UpstreamError {
+        upstreamStatus
+        retryable
+      }
+      ... on RateLimitedError {
+        retryAfterSeconds
+      }
     }
   }
 `;
@@ -59,7 +136,12 @@ describe('streaming subscriptions', () => {
   it('relays each token as its own event, as it arrives, then CompletionDone with usage', async () => {
     const delay = 40;
     stack.sim.configure({ tokenDelayMs: delay });
-    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 8, options: { ignoreEos: true } });
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, {
+      model: MODEL,
+      prompt: 'Once',
+      maxTokens: 8,
+      options: { ignoreEos: true },
+    });
     const chunks = events.filter((e) => e.__typename === 'CompletionChunk');
     const done = events.at(-1)!;
     expect(done.__typename).toBe('CompletionDone');
@@ -79,16 +161,30 @@ describe('streaming subscriptions', () => {
   });
 
   it('sends stream: true with stream_options.include_usage upstream, and the mutation sends neither', async () => {
-    await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 4 });
-    await stack.gql('mutation { complete(model: "sim/lorem-8b-instruct", prompt: "Once", maxTokens: 4) { __typename } }');
+    await collect(stack.endpoint, COMPLETION_STREAM, {
+      model: MODEL,
+      prompt: 'Once',
+      maxTokens: 4,
+    });
+    await stack.gql(
+      'mutation { complete(model: "sim/lorem-8b-instruct", prompt: "Once", maxTokens: 4) { __typename } }',
+    );
     const [streamed, plain] = stack.sim.requests.filter((r) => r.path === '/v1/completions');
-    expect(streamed!.body).toMatchObject({ stream: true, stream_options: { include_usage: true }, max_tokens: 4 });
+    expect(streamed!.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 4,
+    });
     expect(plain!.body).not.toHaveProperty('stream');
     expect(plain!.body).not.toHaveProperty('stream_options');
   });
 
   it('streams chat deltas and ends with the whole reply', async () => {
-    const events = await collect(stack.endpoint, CHAT_STREAM, { model: MODEL, messages, maxTokens: 12 });
+    const events = await collect(stack.endpoint, CHAT_STREAM, {
+      model: MODEL,
+      messages,
+      maxTokens: 12,
+    });
     const chunks = events.filter((e) => e.__typename === 'ChatChunk');
     const done = events.at(-1)!;
     expect(done.__typename).toBe('ChatDone');
@@ -98,48 +194,80 @@ describe('streaming subscriptions', () => {
     expect(done.choices[0].finishReason).toMatch(/^(STOP|LENGTH)$/);
     expect(done.usage.totalTokens).toBeGreaterThan(0);
     const body = stack.sim.requests.find((r) => r.path === '/v1/chat/completions')!.body;
-    expect(body).toMatchObject({ stream: true, stream_options: { include_usage: true }, max_tokens: 12 });
+    expect(body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 12,
+    });
   });
 
   it('keeps several choices apart by index, each with its finish reason', async () => {
-    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 6, options: { n: 2, ignoreEos: true } });
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, {
+      model: MODEL,
+      prompt: 'Once',
+      maxTokens: 6,
+      options: { n: 2, ignoreEos: true },
+    });
     const done = events.at(-1)!;
     expect(done.choices).toHaveLength(2);
     for (const choice of done.choices) {
-      const text = events.filter((e) => e.__typename === 'CompletionChunk' && e.index === choice.index).map((e) => e.text).join('');
+      const text = events
+        .filter((e) => e.__typename === 'CompletionChunk' && e.index === choice.index)
+        .map((e) => e.text)
+        .join('');
       expect(text).toBe(choice.text);
       expect(choice.finishReason).toBe('LENGTH');
     }
   });
 
   it('ends with exactly one InvalidInputError event and no upstream call for a bad argument', async () => {
-    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', options: { topP: 0 } });
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, {
+      model: MODEL,
+      prompt: 'Once',
+      options: { topP: 0 },
+    });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ __typename: 'InvalidInputError', code: 'BAD_USER_INPUT', argument: 'options.topP' });
+    expect(events[0]).toMatchObject({
+      __typename: 'InvalidInputError',
+      code: 'BAD_USER_INPUT',
+      argument: 'options.topP',
+    });
     expect(stack.sim.countRequests('/v1/completions')).toBe(0);
   });
 
   it('ends with ModelNotFoundError for an unknown model, naming the served ones', async () => {
-    const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: 'sim/nope', prompt: 'Once' });
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, {
+      model: 'sim/nope',
+      prompt: 'Once',
+    });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ __typename: 'ModelNotFoundError', code: 'MODEL_NOT_FOUND' });
     expect(events[0]!.availableModels).toContain(MODEL);
   });
 
   // Retried: on a loaded 2-core machine another worker can hold the CPU past 100 ms; a missing abort fails every try.
-  it('aborts the upstream request within 100 ms of the client closing the stream', { retry: 2 }, async () => {
-    stack.sim.configure({ tokenDelayMs: 200 });
-    const controller = new AbortController();
-    const stream = subscribe(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 50, options: { ignoreEos: true } }, { signal: controller.signal });
-    const first = await stream.next();
-    expect(first.value!.payload.data!.completionStream.__typename).toBe('CompletionChunk');
-    const closedAt = Date.now();
-    controller.abort();
-    await stream.return(undefined).catch(() => undefined);
-    const aborted = await stack.sim.waitForAbort('/v1/completions', 2000);
-    expect(aborted.abortedAt! - closedAt).toBeLessThan(100);
-    expect(aborted.finishedAt).toBeNull();
-  });
+  it(
+    'aborts the upstream request within 100 ms of the client closing the stream',
+    { retry: 2 },
+    async () => {
+      stack.sim.configure({ tokenDelayMs: 200 });
+      const controller = new AbortController();
+      const stream = subscribe(
+        stack.endpoint,
+        COMPLETION_STREAM,
+        { model: MODEL, prompt: 'Once', maxTokens: 50, options: { ignoreEos: true } },
+        { signal: controller.signal },
+      );
+      const first = await stream.next();
+      expect(first.value!.payload.data!.completionStream.__typename).toBe('CompletionChunk');
+      const closedAt = Date.now();
+      controller.abort();
+      await stream.return(undefined).catch(() => undefined);
+      const aborted = await stack.sim.waitForAbort('/v1/completions', 2000);
+      expect(aborted.abortedAt! - closedAt).toBeLessThan(100);
+      expect(aborted.finishedAt).toBeNull();
+    },
+  );
 
   it('hands the upstream connection back after [DONE], even when the response ends apart from it', async () => {
     stack.sim.inject({ path: '/v1/completions', endDelayMs: 40, times: Infinity });
@@ -147,7 +275,11 @@ describe('streaming subscriptions', () => {
     // The first stream (and the model list) may open connections; the next five should need none.
     for (let i = 0; i < 6; i += 1) {
       if (i === 1) before = stack.sim.connections();
-      const events = await collect(stack.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once upon a time', maxTokens: 2 });
+      const events = await collect(stack.endpoint, COMPLETION_STREAM, {
+        model: MODEL,
+        prompt: 'Once upon a time',
+        maxTokens: 2,
+      });
       expect(events.at(-1)!.__typename).toBe('CompletionDone');
       // The Done event leaves at [DONE]; the upstream response ends 40 ms later.
       await new Promise((resolve) => setTimeout(resolve, 120));
@@ -160,10 +292,18 @@ describe('streaming subscriptions', () => {
     const narrow = await startStack({ UPSTREAM_CONNECTIONS: '1' }, { tokenDelayMs: 0 });
     try {
       narrow.sim.inject({ path: '/v1/completions', endDelayMs: 60_000 });
-      const events = await collect(narrow.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once upon a time', maxTokens: 2 });
+      const events = await collect(narrow.endpoint, COMPLETION_STREAM, {
+        model: MODEL,
+        prompt: 'Once upon a time',
+        maxTokens: 2,
+      });
       expect(events.at(-1)!.__typename).toBe('CompletionDone');
       // The pool's one connection is free again within a second, not after the upstream's 60 s.
-      const after = await narrow.gql('mutation { complete(model: "' + MODEL + '", prompt: "Once", maxTokens: 2) { __typename } }');
+      const after = await narrow.gql(
+        'mutation { complete(model: "' +
+          MODEL +
+          '", prompt: "Once", maxTokens: 2) { __typename } }',
+      );
       expect(after.data!.complete.__typename).toBe('Completion');
     } finally {
       await narrow.close();
@@ -178,7 +318,10 @@ describe('streaming subscriptions', () => {
       const client = createClient({ url, singleConnection, retryAttempts: 0 });
       const names: string[] = [];
       let done: Record<string, any> | undefined;
-      for await (const result of client.iterate({ query: CHAT_STREAM, variables: { model: MODEL, messages, maxTokens: 6 } })) {
+      for await (const result of client.iterate({
+        query: CHAT_STREAM,
+        variables: { model: MODEL, messages, maxTokens: 6 },
+      })) {
         const event = result.data!.chatStream as Record<string, any>;
         names.push(event.__typename);
         if (event.__typename === 'ChatDone') done = event;
@@ -193,7 +336,11 @@ describe('streaming subscriptions', () => {
   it('leaves out stream_options and reports null usage when STREAM_INCLUDE_USAGE=false', async () => {
     const quiet = await startStack({ STREAM_INCLUDE_USAGE: 'false' }, { tokenDelayMs: 0 });
     try {
-      const events = await collect(quiet.endpoint, COMPLETION_STREAM, { model: MODEL, prompt: 'Once', maxTokens: 4 });
+      const events = await collect(quiet.endpoint, COMPLETION_STREAM, {
+        model: MODEL,
+        prompt: 'Once',
+        maxTokens: 4,
+      });
       expect(events.at(-1)).toMatchObject({ __typename: 'CompletionDone', usage: null });
       const body = quiet.sim.requests.find((r) => r.path === '/v1/completions')!.body;
       expect(body).toMatchObject({ stream: true });

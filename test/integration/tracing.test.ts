@@ -17,7 +17,12 @@ interface OtlpSpan {
 }
 
 /** An OTLP/HTTP collector on loopback that keeps every span it receives (JSON encoding). */
-async function startCollector(): Promise<{ url: string; spans: OtlpSpan[]; contentTypes: string[]; close(): Promise<void> }> {
+async function startCollector(): Promise<{
+  url: string;
+  spans: OtlpSpan[];
+  contentTypes: string[];
+  close(): Promise<void>;
+}> {
   const spans: OtlpSpan[] = [];
   const contentTypes: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -26,8 +31,11 @@ async function startCollector(): Promise<{ url: string; spans: OtlpSpan[]; conte
     req.on('end', () => {
       contentTypes.push(String(req.headers['content-type']));
       if (req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
-        for (const resource of body.resourceSpans) for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+          resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+        };
+        for (const resource of body.resourceSpans)
+          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -51,18 +59,32 @@ describe('OpenTelemetry spans when OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
   let stack: Stack;
   beforeAll(async () => {
     collector = await startCollector();
-    stack = await startStack({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SERVICE_NAME: 'gateway-under-test' }, { tokenDelayMs: 0 });
+    stack = await startStack(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SERVICE_NAME: 'gateway-under-test' },
+      { tokenDelayMs: 0 },
+    );
   });
   afterAll(async () => {
     await collector.close();
   });
 
-  it('exports a server span under the caller\'s trace, a client span per upstream call, and names it upstream', async () => {
-    const { data } = await stack.gql(COMPLETE, { model: MODEL, prompt: 'Once', maxTokens: 4 }, {
-      headers: { 'content-type': 'application/json', traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
-    });
+  it("exports a server span under the caller's trace, a client span per upstream call, and names it upstream", async () => {
+    const { data } = await stack.gql(
+      COMPLETE,
+      { model: MODEL, prompt: 'Once', maxTokens: 4 },
+      {
+        headers: {
+          'content-type': 'application/json',
+          traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`,
+        },
+      },
+    );
     expect(data!.complete.__typename).toBe('Completion');
-    await collect(stack.endpoint, 'subscription Tell { chatStream(model: "sim/lorem-8b-instruct", messages: [{ role: USER, content: "Hi" }], maxTokens: 3) { __typename } }', {});
+    await collect(
+      stack.endpoint,
+      'subscription Tell { chatStream(model: "sim/lorem-8b-instruct", messages: [{ role: USER, content: "Hi" }], maxTokens: 3) { __typename } }',
+      {},
+    );
     // Closing the gateway flushes the batch of spans.
     await stack.close();
 
@@ -73,7 +95,9 @@ describe('OpenTelemetry spans when OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
     expect(server.kind).toBe(2); // SERVER
     expect(attribute(server, 'nim_graphql.outcome')).toBe('ok');
     expect(Number(attribute(server, 'nim_graphql.tokens.completion'))).toBeGreaterThan(0);
-    const client = collector.spans.find((s) => s.name === 'POST /v1/completions' && s.parentSpanId === server.spanId)!;
+    const client = collector.spans.find(
+      (s) => s.name === 'POST /v1/completions' && s.parentSpanId === server.spanId,
+    )!;
     expect(client).toBeDefined();
     expect(client.kind).toBe(3); // CLIENT
     expect(Number(attribute(client, 'http.response.status_code'))).toBe(200);
@@ -83,7 +107,11 @@ describe('OpenTelemetry spans when OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
     const stream = collector.spans.find((s) => s.name === 'graphql subscription Tell')!;
     expect(stream).toBeDefined();
     expect(stream.traceId).not.toBe(TRACE_ID);
-    expect(collector.spans.some((s) => s.name === 'POST /v1/chat/completions' && s.parentSpanId === stream.spanId)).toBe(true);
+    expect(
+      collector.spans.some(
+        (s) => s.name === 'POST /v1/chat/completions' && s.parentSpanId === stream.spanId,
+      ),
+    ).toBe(true);
     expect(collector.contentTypes.every((type) => type.startsWith('application/json'))).toBe(true);
   });
 });

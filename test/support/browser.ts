@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * Hosts of Chromium's own background services (sign-in, autofill, GCM), which Debian's build calls
@@ -14,7 +14,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 const CHROMIUM_SERVICES = /(^|\.)(google\.com|googleapis\.com|gstatic\.com|gvt1\.com)$/;
 
-export interface Sink {
+interface Sink {
   url: string;
   /** First line of each proxied request: "CONNECT host:443 HTTP/1.1" or "GET http://host/… HTTP/1.1". */
   attempts: string[];
@@ -78,14 +78,20 @@ export async function launchChromium(): Promise<LoopbackChromium> {
       executablePath: CHROMIUM,
       headless: true, // playwright passes --headless
       chromiumSandbox: false, // --no-sandbox: CI runs as root
-      args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
       // Loopback bypasses the proxy; every other host goes to the sink.
       proxy: { server: sink.url, bypass: '127.0.0.1' },
     });
     return {
       browser,
       sink,
-      unexpectedAttempts: () => sink.attempts.filter((line) => !CHROMIUM_SERVICES.test(proxiedHost(line))),
+      unexpectedAttempts: () =>
+        sink.attempts.filter((line) => !CHROMIUM_SERVICES.test(proxiedHost(line))),
       async close() {
         await browser.close();
         await sink.close();

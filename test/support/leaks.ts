@@ -44,13 +44,22 @@ async function measure(stack: Stack): Promise<Settled> {
  * sockets than before (keep-alive connections, which idle out on their own). Returns the
  * last measurement, for an assertion that names what stayed.
  */
-export async function settle(stack: Stack, before: Footprint, { socketSlack = 6, timeoutMs = 10_000 } = {}): Promise<Settled> {
+export async function settle(
+  stack: Stack,
+  before: Footprint,
+  { socketSlack = 6, timeoutMs = 10_000 } = {},
+): Promise<Settled> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const now = await measure(stack);
     const clean =
-      now.inFlight === 0 && now.queued === 0 && now.upstreamRunning === 0 && now.upstreamPending === 0 &&
-      now.gatewayRequests === 0 && now.timers <= before.timers && now.sockets <= before.sockets + socketSlack;
+      now.inFlight === 0 &&
+      now.queued === 0 &&
+      now.upstreamRunning === 0 &&
+      now.upstreamPending === 0 &&
+      now.gatewayRequests === 0 &&
+      now.timers <= before.timers &&
+      now.sockets <= before.sockets + socketSlack;
     if (clean || Date.now() > deadline) return now;
     await sleep(25);
   }
@@ -70,5 +79,9 @@ export function settledLike(before: Footprint, socketSlack = 6) {
 }
 
 function expectAtMost(limit: number) {
-  return { asymmetricMatch: (actual: number) => actual <= limit, toString: () => `≤ ${limit}`, toAsymmetricMatcher: () => `≤ ${limit}` };
+  return {
+    asymmetricMatch: (actual: number) => actual <= limit,
+    toString: () => `≤ ${limit}`,
+    toAsymmetricMatcher: () => `≤ ${limit}`,
+  };
 }

@@ -5,7 +5,11 @@ import { Writable } from 'node:stream';
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { listen, type RunningServer } from '../../src/server.ts';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.ts';
+import {
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../src/simulator/server.ts';
 import { createGateway, type Gateway } from '../../src/yoga.ts';
 
 export interface RawAnswer {
@@ -13,7 +17,10 @@ export interface RawAnswer {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** The body as JSON, or null when it is not JSON (or empty). */
-  json: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] } | null;
+  json: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  } | null;
 }
 
 export interface LoggedGateway {
@@ -27,22 +34,36 @@ export interface LoggedGateway {
   /** The log lines of one request id (set with x-request-id). */
   linesOf(requestId: string): Record<string, unknown>[];
   /** One HTTP/1.1 request with these exact header values (latin1 bytes), on its own connection. */
-  raw(method: string, target: string, headers?: Record<string, string>, body?: string): Promise<RawAnswer>;
+  raw(
+    method: string,
+    target: string,
+    headers?: Record<string, string>,
+    body?: string,
+  ): Promise<RawAnswer>;
   /** The Prometheus text of /metrics. */
   metrics(): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startLoggedGateway(env: Record<string, string> = {}, simOptions: SimulatorOptions = { tokenDelayMs: 0 }): Promise<LoggedGateway> {
+export async function startLoggedGateway(
+  env: Record<string, string> = {},
+  simOptions: SimulatorOptions = { tokenDelayMs: 0 },
+): Promise<LoggedGateway> {
   const sim = await startSimulator(simOptions);
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...env }) as GatewayConfig;
+  const config = loadConfig({
+    NIM_PROXY_BASE_URL: sim.url,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...env,
+  }) as GatewayConfig;
   const gateway = createGateway(config, { logger: createLogger('info', sink) });
   const server = await listen(gateway, '127.0.0.1', 0);
   const origin = server.url;
@@ -58,7 +79,17 @@ export async function startLoggedGateway(env: Record<string, string> = {}, simOp
       new Promise<RawAnswer>((resolve, reject) => {
         const url = new URL(origin);
         const outgoing = httpRequest(
-          { host: url.hostname, port: url.port, method, path: target, agent: false, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method,
+            path: target,
+            agent: false,
+            headers:
+              body === undefined
+                ? headers
+                : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          },
           (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -94,7 +125,9 @@ export function sample(text: string, name: string, labels: Record<string, string
     const open = line.indexOf('{');
     const close = line.lastIndexOf('}');
     const own = open === -1 || open > line.indexOf(' ') ? '' : line.slice(open + 1, close);
-    const has = Object.entries(labels).every(([key, value]) => own.split(/,(?=\w+=")/).includes(`${key}="${value}"`));
+    const has = Object.entries(labels).every(([key, value]) =>
+      own.split(/,(?=\w+=")/).includes(`${key}="${value}"`),
+    );
     if (has) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;

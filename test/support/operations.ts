@@ -1,22 +1,50 @@
 // Operations the auth and rate-limit tests send: a completion stream and a completion with options.
 
 export const COMPLETION_STREAM = /* GraphQL */ `
-  subscription CompletionStream($model: ID!, $prompt: String!, $maxTokens: Int, $options: GenerationOptions) {
+  subscription CompletionStream(
+    $model: ID!
+    $prompt: String!
+    $maxTokens: Int
+    $options: GenerationOptions
+  ) {
     completionStream(model: $model, prompt: $prompt, maxTokens: $maxTokens, options: $options) {
       __typename
-      ... on CompletionChunk { text }
-      ... on CompletionDone { text usage { completionTokens } }
-      ... on GatewayError { code message }
+      ... on CompletionChunk {
+        text
+      }
+      ... on CompletionDone {
+        text
+        usage {
+          completionTokens
+        }
+      }
+      ... on GatewayError {
+        code
+        message
+      }
     }
   }
 `;
 
 export const COMPLETE_WITH_OPTIONS = /* GraphQL */ `
-  mutation CompleteWithOptions($model: ID!, $prompt: String!, $maxTokens: Int, $options: GenerationOptions) {
+  mutation CompleteWithOptions(
+    $model: ID!
+    $prompt: String!
+    $maxTokens: Int
+    $options: GenerationOptions
+  ) {
     complete(model: $model, prompt: $prompt, maxTokens: $maxTokens, options: $options) {
       __typename
-      ... on Completion { text usage { completionTokens } }
-      ... on GatewayError { code message }
+      ... on Completion {
+        text
+        usage {
+          completionTokens
+        }
+      }
+      ... on GatewayError {
+        code
+        message
+      }
     }
   }
 `;

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-export const REDIS_SERVER = '/usr/bin/redis-server';
+const REDIS_SERVER = '/usr/bin/redis-server';
 
 export interface RedisProcess {
   url: string;
@@ -22,15 +22,25 @@ export async function freePort(): Promise<number> {
 /** Starts redis-server on `port` (a free one by default) and waits until it accepts connections. */
 export async function startRedis(port?: number): Promise<RedisProcess> {
   if (!existsSync(REDIS_SERVER)) {
-    throw new Error(`${REDIS_SERVER} is missing: the Redis rate-limit tests need it (apt-get install redis-server)`);
+    throw new Error(
+      `${REDIS_SERVER} is missing: the Redis rate-limit tests need it (apt-get install redis-server)`,
+    );
   }
   const chosen = port ?? (await freePort());
-  const child: ChildProcess = spawn(REDIS_SERVER, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    REDIS_SERVER,
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${chosen} within 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`redis-server did not start on port ${chosen} within 10 s:\n${output}`)),
+      10_000,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {

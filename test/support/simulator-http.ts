@@ -40,7 +40,8 @@ export class SseReader {
   async all(): Promise<{ events: { data: string; at: number }[]; error: unknown }> {
     const events: { data: string; at: number }[] = [];
     try {
-      for (let data = await this.next(); data !== null; data = await this.next()) events.push({ data, at: performance.now() });
+      for (let data = await this.next(); data !== null; data = await this.next())
+        events.push({ data, at: performance.now() });
       return { events, error: null };
     } catch (error) {
       return { events, error };
@@ -59,13 +60,22 @@ export function simulatorHttp(url: () => string) {
     });
   }
 
-  async function call(path: string, body: unknown): Promise<{ status: number; json: Json; headers: Headers }> {
+  async function call(
+    path: string,
+    body: unknown,
+  ): Promise<{ status: number; json: Json; headers: Headers }> {
     const res = await post(path, body);
     return { status: res.status, headers: res.headers, json: (await res.json()) as Json };
   }
 
-  const complete = (body: Json) => call('/v1/completions', { model: MODEL, prompt: 'Once upon a time', ...body });
-  const chat = (body: Json) => call('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'Hello there' }], ...body });
+  const complete = (body: Json) =>
+    call('/v1/completions', { model: MODEL, prompt: 'Once upon a time', ...body });
+  const chat = (body: Json) =>
+    call('/v1/chat/completions', {
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hello there' }],
+      ...body,
+    });
 
   async function stream(path: string, body: Json, init: Init = {}) {
     const res = await post(path, { model: MODEL, stream: true, ...body }, init);
@@ -73,7 +83,9 @@ export function simulatorHttp(url: () => string) {
     const { events, error } = await reader.all();
     const chunks = events.flatMap((e) => {
       try {
-        return [JSON.parse(e.data) as Json].filter((value) => typeof value === 'object' && value !== null);
+        return [JSON.parse(e.data) as Json].filter(
+          (value) => typeof value === 'object' && value !== null,
+        );
       } catch {
         return [];
       }
@@ -81,7 +93,12 @@ export function simulatorHttp(url: () => string) {
     return { res, reader, events, error, chunks };
   }
 
-  const streamCompletion = (body: Json, init?: Init) => stream('/v1/completions', { prompt: 'Once upon a time', ...body }, init);
-  const streamChat = (body: Json) => stream('/v1/chat/completions', { messages: [{ role: 'user', content: 'Hello there' }], ...body });
+  const streamCompletion = (body: Json, init?: Init) =>
+    stream('/v1/completions', { prompt: 'Once upon a time', ...body }, init);
+  const streamChat = (body: Json) =>
+    stream('/v1/chat/completions', {
+      messages: [{ role: 'user', content: 'Hello there' }],
+      ...body,
+    });
   return { post, call, complete, chat, stream, streamCompletion, streamChat };
 }

@@ -4,7 +4,10 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface Received {
   /** The GraphQL payload of a `next` event. */
-  payload: { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  payload: {
+    data?: Record<string, any> | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  };
   /** performance.now() when the event was parsed. */
   at: number;
 }
@@ -21,7 +24,8 @@ export async function* subscribe(
     body: JSON.stringify({ query, variables }),
     signal: init.signal,
   });
-  if (!response.ok || !response.body) throw new Error(`subscription answered ${response.status}: ${await response.text()}`);
+  if (!response.ok || !response.body)
+    throw new Error(`subscription answered ${response.status}: ${await response.text()}`);
   const events: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => events.push(event) });
   const decoder = new TextDecoder();

@@ -1,7 +1,11 @@
 // Starts the simulator and a gateway in front of it, both on 127.0.0.1 with free ports.
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
 import { listen, type RunningServer } from '../../src/server.ts';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.ts';
+import {
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../src/simulator/server.ts';
 import { consoleLogger } from './logs.ts';
 import { createGateway, type Gateway } from '../../src/yoga.ts';
 
@@ -17,14 +21,29 @@ export interface Stack {
   gateway: Gateway;
   server: RunningServer;
   endpoint: string;
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, init?: RequestInit): Promise<GraphQLResult<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    init?: RequestInit,
+  ): Promise<GraphQLResult<T>>;
   close(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string> = {}, simOptions: SimulatorOptions = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  simOptions: SimulatorOptions = {},
+): Promise<Stack> {
   const sim = await startSimulator(simOptions);
-  const config = loadConfig({ NIM_PROXY_BASE_URL: sim.url, HOST: '127.0.0.1', PORT: '0', ...env }) as GatewayConfig;
-  const gateway = createGateway(config, { exampleModel: 'sim/lorem-8b-instruct', logger: consoleLogger() });
+  const config = loadConfig({
+    NIM_PROXY_BASE_URL: sim.url,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...env,
+  }) as GatewayConfig;
+  const gateway = createGateway(config, {
+    exampleModel: 'sim/lorem-8b-instruct',
+    logger: consoleLogger(),
+  });
   const server = await listen(gateway, '127.0.0.1', 0);
   const endpoint = `${server.url}/graphql`;
   return {
@@ -35,7 +54,10 @@ export async function startStack(env: Record<string, string> = {}, simOptions: S
     async gql(query, variables, init = {}) {
       const response = await fetch(endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+        },
         body: JSON.stringify({ query, variables }),
         ...init,
       });
@@ -57,17 +79,45 @@ export const COMPLETE = /* GraphQL */ `
         id
         created
         text
-        choices { index text finishReason }
-        usage { promptTokens completionTokens totalTokens }
-        model { id maxModelLength }
+        choices {
+          index
+          text
+          finishReason
+        }
+        usage {
+          promptTokens
+          completionTokens
+          totalTokens
+        }
+        model {
+          id
+          maxModelLength
+        }
       }
-      ... on GatewayError { code message }
-      ... on ModelNotFoundError { requestedModel availableModels }
-      ... on InvalidInputError { argument }
-      ... on ContextLengthExceededError { maxContextLength }
-      ... on RateLimitedError { retryAfterSeconds }
-      ... on UpstreamTimeoutError { phase }
-      ... on UpstreamError { upstreamStatus retryable }
+      ... on GatewayError {
+        code
+        message
+      }
+      ... on ModelNotFoundError {
+        requestedModel
+        availableModels
+      }
+      ... on InvalidInputError {
+        argument
+      }
+      ... on ContextLengthExceededError {
+        maxContextLength
+      }
+      ... on RateLimitedError {
+        retryAfterSeconds
+      }
+      ... on UpstreamTimeoutError {
+        phase
+      }
+      ... on UpstreamError {
+        upstreamStatus
+        retryable
+      }
     }
   }
 `;

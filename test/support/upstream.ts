@@ -40,7 +40,10 @@ export async function startUpstream(answer: Answer): Promise<TestUpstream> {
       }
       const entry = {
         path: new URL(req.url ?? '/', 'http://upstream').pathname,
-        stream: typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true,
+        stream:
+          typeof body === 'object' &&
+          body !== null &&
+          (body as { stream?: unknown }).stream === true,
         body,
       };
       asked.push(entry);
@@ -67,13 +70,27 @@ export interface GatewayInFront {
   server: RunningServer;
   endpoint: string;
   base: string;
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResult<T>>;
   close(): Promise<void>;
 }
 
-export async function gatewayInFront(upstreamUrl: string, env: Record<string, string> = {}): Promise<GatewayInFront> {
-  const config = loadConfig({ NIM_PROXY_BASE_URL: upstreamUrl, HOST: '127.0.0.1', PORT: '0', ...env }) as GatewayConfig;
-  const gateway = createGateway(config, { exampleModel: 'test/model', logger: consoleLogger('fatal') });
+export async function gatewayInFront(
+  upstreamUrl: string,
+  env: Record<string, string> = {},
+): Promise<GatewayInFront> {
+  const config = loadConfig({
+    NIM_PROXY_BASE_URL: upstreamUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...env,
+  }) as GatewayConfig;
+  const gateway = createGateway(config, {
+    exampleModel: 'test/model',
+    logger: consoleLogger('fatal'),
+  });
   const server = await listen(gateway, '127.0.0.1', 0);
   const endpoint = `${server.url}/graphql`;
   return {
@@ -89,5 +106,10 @@ export async function gatewayInFront(upstreamUrl: string, env: Record<string, st
 /** A model list of one, as NIM answers GET /v1/models. */
 export function sendModels(res: ServerResponse, id: string): void {
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ object: 'list', data: [{ id, object: 'model', created: 1, owned_by: 'system', max_model_len: 4096 }] }));
+  res.end(
+    JSON.stringify({
+      object: 'list',
+      data: [{ id, object: 'model', created: 1, owned_by: 'system', max_model_len: 4096 }],
+    }),
+  );
 }

@@ -10,7 +10,7 @@ export interface Params {
   extensions?: Record<string, unknown>;
 }
 
-export interface Send {
+interface Send {
   /** Headers added to every request of the transport (Authorization, x-request-id). */
   headers: Record<string, string>;
   /** The form of the request any web page could make a browser send (no custom header, form-like body). */
@@ -23,7 +23,10 @@ export interface Answer {
   /** The text of the answer (every event's data, for streams). */
   raw: string;
   /** The first result: the JSON body, or the first `next` event's payload. */
-  result: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] } | null;
+  result: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  } | null;
 }
 
 export type Driver = (endpoint: string, params: Params, send: Send) => Promise<Answer>;
@@ -57,7 +60,12 @@ async function read(response: Response, opId?: string): Promise<Answer> {
   let payload = first ? (JSON.parse(first.data) as Record<string, unknown>) : null;
   // Single-connection mode wraps each result: {"id", "payload"}.
   if (payload && opId !== undefined) payload = payload.payload as Record<string, unknown>;
-  return { status: response.status, headers: response.headers, raw: events.map((e) => e.data).join('\n'), result: payload as Answer['result'] };
+  return {
+    status: response.status,
+    headers: response.headers,
+    raw: events.map((e) => e.data).join('\n'),
+    result: payload as Answer['result'],
+  };
 }
 
 async function readEvents(response: Response, opId?: string): Promise<EventSourceMessage[]> {
@@ -65,12 +73,22 @@ async function readEvents(response: Response, opId?: string): Promise<EventSourc
   const parser = createParser({ onEvent: (event) => events.push(event) });
   const decoder = new TextDecoder();
   const ended = () =>
-    events.some((e) => e.event === 'complete' && (opId === undefined || (e.data !== '' && (JSON.parse(e.data) as { id?: string }).id === opId)));
+    events.some(
+      (e) =>
+        e.event === 'complete' &&
+        (opId === undefined ||
+          (e.data !== '' && (JSON.parse(e.data) as { id?: string }).id === opId)),
+    );
   for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
     parser.feed(decoder.decode(bytes, { stream: true }));
     if (ended()) break;
   }
-  return events.filter((e) => opId === undefined || e.event !== 'next' || (JSON.parse(e.data) as { id?: string }).id === opId);
+  return events.filter(
+    (e) =>
+      opId === undefined ||
+      e.event !== 'next' ||
+      (JSON.parse(e.data) as { id?: string }).id === opId,
+  );
 }
 
 const post =
@@ -79,7 +97,11 @@ const post =
     read(
       await fetch(`${endpoint}${path}`, {
         method: 'POST',
-        headers: { 'content-type': send.simple ? 'text/plain' : 'application/json', accept, ...send.headers },
+        headers: {
+          'content-type': send.simple ? 'text/plain' : 'application/json',
+          accept,
+          ...send.headers,
+        },
         body: JSON.stringify(params),
       }),
     );
@@ -87,7 +109,11 @@ const post =
 const get =
   (path: string, accept: string): Driver =>
   async (endpoint, params, send) =>
-    read(await fetch(`${endpoint}${path}?${search(params)}`, { headers: { accept, ...(send.simple ? {} : CSRF), ...send.headers } }));
+    read(
+      await fetch(`${endpoint}${path}?${search(params)}`, {
+        headers: { accept, ...(send.simple ? {} : CSRF), ...send.headers },
+      }),
+    );
 
 /** graphql-sse's single-connection protocol: reserve a stream (PUT), open it (GET), post the operation with its id. */
 const single: Driver = async (endpoint, params, send) => {
@@ -97,18 +123,35 @@ const single: Driver = async (endpoint, params, send) => {
   const token = await reserved.text();
   if (send.simple) {
     // The token in the URL lets an EventSource (no custom header) run an operation: the simple form.
-    return read(await fetch(`${url}?${search(params, { token })}`, { headers: { accept: 'text/event-stream', ...send.headers } }));
+    return read(
+      await fetch(`${url}?${search(params, { token })}`, {
+        headers: { accept: 'text/event-stream', ...send.headers },
+      }),
+    );
   }
   const controller = new AbortController();
   const stream = await fetch(url, {
-    headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, ...send.headers },
+    headers: {
+      accept: 'text/event-stream',
+      'x-graphql-event-stream-token': token,
+      ...send.headers,
+    },
     signal: controller.signal,
   });
   try {
-    const body = { ...params, query: params.query ?? '', extensions: { ...params.extensions, operationId: 'op1' } };
+    const body = {
+      ...params,
+      query: params.query ?? '',
+      extensions: { ...params.extensions, operationId: 'op1' },
+    };
     const accepted = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-graphql-event-stream-token': token, ...send.headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-graphql-event-stream-token': token,
+        ...send.headers,
+      },
       body: JSON.stringify(body),
     });
     if (accepted.status !== 202) return read(accepted);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ClientAuth } from '../../src/gate/client-auth.ts';
 
 const KEY = 'client-key-0123456789abcdef';
-const request = (authorization?: string) => new Request('http://gateway/graphql', { headers: authorization ? { authorization } : {} });
+const request = (authorization?: string) =>
+  new Request('http://gateway/graphql', { headers: authorization ? { authorization } : {} });
 
 function nodeRequestFrom(remoteAddress: string): { req: IncomingMessage } {
   const socket = new Socket();
@@ -32,7 +33,9 @@ describe('ClientAuth', () => {
   it('names a client by its remote address without client auth (IPv4-mapped IPv6 shown as IPv4)', () => {
     const auth = new ClientAuth([]);
     expect(auth.enabled).toBe(false);
-    expect(auth.identify(request(`Bearer ${KEY}`), nodeRequestFrom('::ffff:192.0.2.4'))).toBe('ip:192.0.2.4');
+    expect(auth.identify(request(`Bearer ${KEY}`), nodeRequestFrom('::ffff:192.0.2.4'))).toBe(
+      'ip:192.0.2.4',
+    );
     expect(auth.identify(request(), nodeRequestFrom('2001:db8::1'))).toBe('ip:2001:db8::1');
     expect(auth.identify(request(), {})).toBe('ip:unknown');
   });

@@ -8,7 +8,13 @@ const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta
 /** Every variable loadConfig asks for, whatever the environment holds. */
 function variablesRead(): string[] {
   const names = new Set<string>();
-  const recorder = new Proxy({}, { get: (_target, name) => (typeof name === 'string' && names.add(name), undefined), ownKeys: () => [] });
+  const recorder = new Proxy(
+    {},
+    {
+      get: (_target, name) => (typeof name === 'string' && names.add(name), undefined),
+      ownKeys: () => [],
+    },
+  );
   loadConfig(recorder);
   return [...names];
 }
@@ -28,11 +34,31 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ host: '127.0.0.1', port: 4000, modelsCacheTtlMs: 60_000 });
     expect(config.upstream.baseUrl).toBeUndefined();
-    expect(config.limits).toEqual({ maxTokens: 4096, defaultMaxTokens: 256, maxPromptChars: 100_000, maxMessages: 256 });
-    expect(config.upstream).toMatchObject({ dialect: 'top-level', streamUsage: true, firstTokenTimeoutMs: 120_000, idleTimeoutMs: 30_000 });
-    expect(config.security).toMatchObject({ apiKeys: [], corsOrigins: [], introspection: true, graphiql: true, batchingLimit: 0 });
+    expect(config.limits).toEqual({
+      maxTokens: 4096,
+      defaultMaxTokens: 256,
+      maxPromptChars: 100_000,
+      maxMessages: 256,
+    });
+    expect(config.upstream).toMatchObject({
+      dialect: 'top-level',
+      streamUsage: true,
+      firstTokenTimeoutMs: 120_000,
+      idleTimeoutMs: 30_000,
+    });
+    expect(config.security).toMatchObject({
+      apiKeys: [],
+      corsOrigins: [],
+      introspection: true,
+      graphiql: true,
+      batchingLimit: 0,
+    });
     expect(config.security.trustedDocumentsFile).toBeUndefined();
-    expect(config.rateLimit).toEqual({ requestsPerMinute: 0, generatedTokensPerMinute: 0, redisUrl: undefined });
+    expect(config.rateLimit).toEqual({
+      requestsPerMinute: 0,
+      generatedTokensPerMinute: 0,
+      redisUrl: undefined,
+    });
   });
 
   it('reads choices, booleans, fractions, origins, keys and Redis URLs, naming what is wrong', () => {
@@ -46,15 +72,27 @@ describe('loadConfig', () => {
       GATEWAY_API_KEYS_FILE: '/nonexistent/keys',
     });
     expect(found.join('\n')).toMatch(/NIM_API_DIALECT="v3" is not one of top-level, nvext/);
-    expect(found.join('\n')).toMatch(/STREAM_INCLUDE_USAGE="yes" is not a boolean; expected true or false/);
+    expect(found.join('\n')).toMatch(
+      /STREAM_INCLUDE_USAGE="yes" is not a boolean; expected true or false/,
+    );
     expect(found.join('\n')).toMatch(/UPSTREAM_RETRY_BUDGET_RATIO="1.5" is not a fraction/);
-    expect(found.join('\n')).toMatch(/CORS_ORIGINS holds "https:\/\/bad.example\/path", not an origin/);
+    expect(found.join('\n')).toMatch(
+      /CORS_ORIGINS holds "https:\/\/bad.example\/path", not an origin/,
+    );
     expect(found.join('\n')).toMatch(/keys of at least 16 characters/);
     expect(found.join('\n')).toMatch(/REDIS_URL is not a redis URL/);
-    expect(found.join('\n')).toMatch(/GATEWAY_API_KEYS_FILE="\/nonexistent\/keys" cannot be read \(ENOENT\)/);
-    const keys = loadConfig({ GATEWAY_API_KEYS: 'k-0123456789abcdef, k-fedcba9876543210' }, () => 'k-from-file-0123456\n# comment\n\n');
+    expect(found.join('\n')).toMatch(
+      /GATEWAY_API_KEYS_FILE="\/nonexistent\/keys" cannot be read \(ENOENT\)/,
+    );
+    const keys = loadConfig(
+      { GATEWAY_API_KEYS: 'k-0123456789abcdef, k-fedcba9876543210' },
+      () => 'k-from-file-0123456\n# comment\n\n',
+    );
     expect(keys.security.apiKeys).toEqual(['k-0123456789abcdef', 'k-fedcba9876543210']);
-    const fromFile = loadConfig({ GATEWAY_API_KEYS_FILE: '/keys' }, () => 'k-from-file-0123456\n# comment\n\n');
+    const fromFile = loadConfig(
+      { GATEWAY_API_KEYS_FILE: '/keys' },
+      () => 'k-from-file-0123456\n# comment\n\n',
+    );
     expect(fromFile.security.apiKeys).toEqual(['k-from-file-0123456']);
   });
 
@@ -64,37 +102,69 @@ describe('loadConfig', () => {
     ['http://nim.test/v1', 'http://nim.test'],
     ['http://nim.test/v1/', 'http://nim.test'],
     ['https://host:8443/apis/gateway/', 'https://host:8443/apis/gateway'],
-  ])('normalises NIM_PROXY_BASE_URL %s to %s (exactly one /v1 is added per call)', (value, expected) => {
-    expect(loadConfig({ NIM_PROXY_BASE_URL: value }).upstream.baseUrl).toBe(expected);
-  });
+  ])(
+    'normalises NIM_PROXY_BASE_URL %s to %s (exactly one /v1 is added per call)',
+    (value, expected) => {
+      expect(loadConfig({ NIM_PROXY_BASE_URL: value }).upstream.baseUrl).toBe(expected);
+    },
+  );
 
   it('reports every bad variable with its name, the problem and the expected form', () => {
-    const found = problems({ PORT: '70000', UPSTREAM_CONNECT_TIMEOUT_MS: '1.5', NIM_PROXY_BASE_URL: 'ftp://x' });
+    const found = problems({
+      PORT: '70000',
+      UPSTREAM_CONNECT_TIMEOUT_MS: '1.5',
+      NIM_PROXY_BASE_URL: 'ftp://x',
+    });
     expect(found).toHaveLength(3);
-    expect(found[0]).toMatch(/^NIM_PROXY_BASE_URL="ftp:\/\/x" has protocol ftp:; expected an http\(s\) URL/);
-    expect(found.join('\n')).toMatch(/PORT=70000 is out of range; expected a whole number from 0 to 65535, e.g. PORT=4000/);
+    expect(found[0]).toMatch(
+      /^NIM_PROXY_BASE_URL="ftp:\/\/x" has protocol ftp:; expected an http\(s\) URL/,
+    );
+    expect(found.join('\n')).toMatch(
+      /PORT=70000 is out of range; expected a whole number from 0 to 65535, e.g. PORT=4000/,
+    );
     expect(found.join('\n')).toMatch(/UPSTREAM_CONNECT_TIMEOUT_MS="1.5" is not a whole number/);
   });
 
   it('refuses credentials in the URL, pointing to NIM_PROXY_API_KEY', () => {
-    expect(problems({ NIM_PROXY_BASE_URL: 'http://user:pw@nim.test' })[0]).toMatch(/NIM_PROXY_API_KEY/);
+    expect(problems({ NIM_PROXY_BASE_URL: 'http://user:pw@nim.test' })[0]).toMatch(
+      /NIM_PROXY_API_KEY/,
+    );
   });
 
   it('keeps DEFAULT_MAX_TOKENS within MAX_TOKENS_LIMIT', () => {
-    expect(problems({ MAX_TOKENS_LIMIT: '100', DEFAULT_MAX_TOKENS: '200' })[0]).toMatch(/DEFAULT_MAX_TOKENS=200 is out of range; expected a whole number from 1 to 100/);
+    expect(problems({ MAX_TOKENS_LIMIT: '100', DEFAULT_MAX_TOKENS: '200' })[0]).toMatch(
+      /DEFAULT_MAX_TOKENS=200 is out of range; expected a whole number from 1 to 100/,
+    );
     expect(loadConfig({ MAX_TOKENS_LIMIT: '100' }).limits.defaultMaxTokens).toBe(100);
   });
 
   it('asks for the simulator by name with NIM_PROXY_BASE_URL=simulator', () => {
-    expect(loadConfig({ NIM_PROXY_BASE_URL: 'simulator' })).toMatchObject({ simulatorByName: true, upstream: { baseUrl: undefined } });
-    expect(loadConfig({})).toMatchObject({ simulatorByName: false, production: false, upstream: { baseUrl: undefined } });
+    expect(loadConfig({ NIM_PROXY_BASE_URL: 'simulator' })).toMatchObject({
+      simulatorByName: true,
+      upstream: { baseUrl: undefined },
+    });
+    expect(loadConfig({})).toMatchObject({
+      simulatorByName: false,
+      production: false,
+      upstream: { baseUrl: undefined },
+    });
   });
 
   it('refuses NODE_ENV=production without NIM_PROXY_BASE_URL, naming a look-alike that is set', () => {
-    expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^NIM_PROXY_BASE_URL is not set, and with NODE_ENV=production/)]);
-    expect(problems({ NODE_ENV: 'production', nim_proxy_base_url: 'http://nim:8000' })[0]).toMatch(/\(nim_proxy_base_url is set: a typo\?\)$/);
-    expect(loadConfig({ NODE_ENV: 'production', NIM_PROXY_BASE_URL: 'simulator' })).toMatchObject({ production: true, simulatorByName: true });
-    expect(loadConfig({ NODE_ENV: 'production', NIM_PROXY_BASE_URL: 'http://nim:8000' }).upstream.baseUrl).toBe('http://nim:8000');
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^NIM_PROXY_BASE_URL is not set, and with NODE_ENV=production/),
+    ]);
+    expect(problems({ NODE_ENV: 'production', nim_proxy_base_url: 'http://nim:8000' })[0]).toMatch(
+      /\(nim_proxy_base_url is set: a typo\?\)$/,
+    );
+    expect(loadConfig({ NODE_ENV: 'production', NIM_PROXY_BASE_URL: 'simulator' })).toMatchObject({
+      production: true,
+      simulatorByName: true,
+    });
+    expect(
+      loadConfig({ NODE_ENV: 'production', NIM_PROXY_BASE_URL: 'http://nim:8000' }).upstream
+        .baseUrl,
+    ).toBe('http://nim:8000');
   });
 
   it('warns about set variables that look like mistyped names, not about Kubernetes service links or other programs', () => {
@@ -133,7 +203,9 @@ describe('loadConfig', () => {
   it('every variable it reads is in the README configuration table and in .env.example', () => {
     const table = read('README.md').split('## Configuration')[1]!.split('\n## ')[0]!;
     const example = read('.env.example');
-    const missing = variablesRead().filter((name) => !table.includes(`\`${name}\``) || !new RegExp(`^# ${name}=`, 'm').test(example));
+    const missing = variablesRead().filter(
+      (name) => !table.includes(`\`${name}\``) || !new RegExp(`^# ${name}=`, 'm').test(example),
+    );
     expect(missing).toEqual([]);
   });
 });

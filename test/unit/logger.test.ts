@@ -16,13 +16,25 @@ function prettyLines(log: (logger: ReturnType<typeof createLogger>) => void): st
 
 describe('the pretty log format (a terminal)', () => {
   it('reads as time, level, message and the fields the message does not already say', () => {
-    const lines = prettyLines((logger) => logger.info({ url: 'http://localhost:4000/graphql', node: 'v24.0.0' }, 'GraphQL at http://localhost:4000/graphql'));
-    expect(lines).toEqual([expect.stringMatching(/^\d\d:\d\d:\d\d INFO  GraphQL at http:\/\/localhost:4000\/graphql node=v24\.0\.0$/)]);
+    const lines = prettyLines((logger) =>
+      logger.info(
+        { url: 'http://localhost:4000/graphql', node: 'v24.0.0' },
+        'GraphQL at http://localhost:4000/graphql',
+      ),
+    );
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^\d\d:\d\d:\d\d INFO  GraphQL at http:\/\/localhost:4000\/graphql node=v24\.0\.0$/,
+      ),
+    ]);
   });
 
   it('puts each problem of a refusal on its own line, and keeps secrets redacted', () => {
     const lines = prettyLines((logger) => {
-      logger.fatal({ problems: ['PORT="abc" is not a whole number', 'MAX_DEPTH="-1" is not a whole number'] }, 'cannot start: 2 configuration problems');
+      logger.fatal(
+        { problems: ['PORT="abc" is not a whole number', 'MAX_DEPTH="-1" is not a whole number'] },
+        'cannot start: 2 configuration problems',
+      );
       logger.warn({ apiKey: 'nvapi-secret' }, 'careful');
     });
     expect(lines).toEqual([

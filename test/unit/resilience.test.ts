@@ -1,14 +1,21 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { ResilienceConfig } from '../../src/config.ts';
+import type { ResilienceConfig } from '../../src/nim/settings.ts';
 import { CircuitBreaker } from '../../src/nim/breaker.ts';
 import { ConcurrencyLimit } from '../../src/nim/concurrency.ts';
 import { fromResponse, fromTransport, NimError } from '../../src/nim/errors.ts';
 import { Resilience } from '../../src/nim/resilience.ts';
-import { backoffMs, isSafeToRetry, isUpstreamFault, retryDelayMs, RetryBudget } from '../../src/nim/retry.ts';
+import {
+  backoffMs,
+  isSafeToRetry,
+  isUpstreamFault,
+  retryDelayMs,
+  RetryBudget,
+} from '../../src/nim/retry.ts';
 
 const transport = (code: string) => fromTransport(Object.assign(new Error(code), { code }), 'm');
-const status = (code: number, retryAfter?: string) => fromResponse(code, '{"error":{"message":"x"}}', retryAfter, 'm');
+const status = (code: number, retryAfter?: string) =>
+  fromResponse(code, '{"error":{"message":"x"}}', retryAfter, 'm');
 const sent = { headersArrived: true };
 const notSent = { headersArrived: false };
 
@@ -29,7 +36,13 @@ describe('which failures may be retried', () => {
   });
 
   it('retries GET /v1/models after any upstream fault, never after a client error', () => {
-    for (const error of [transport('UND_ERR_SOCKET'), transport('ECONNRESET'), status(500), status(502), status(504)]) {
+    for (const error of [
+      transport('UND_ERR_SOCKET'),
+      transport('ECONNRESET'),
+      status(500),
+      status(502),
+      status(504),
+    ]) {
       expect(isSafeToRetry(error, 'GET', notSent)).toBe(true);
     }
     expect(isSafeToRetry(status(400), 'GET', sent)).toBe(false);
@@ -37,10 +50,21 @@ describe('which failures may be retried', () => {
   });
 
   it('counts unreachable, 5xx and timeouts against the upstream; 429 and 4xx are a healthy upstream', () => {
-    expect([transport('ECONNREFUSED'), status(500), status(502), status(503), transport('UND_ERR_HEADERS_TIMEOUT')].map(isUpstreamFault)).toEqual([
-      true, true, true, true, true,
+    expect(
+      [
+        transport('ECONNREFUSED'),
+        status(500),
+        status(502),
+        status(503),
+        transport('UND_ERR_HEADERS_TIMEOUT'),
+      ].map(isUpstreamFault),
+    ).toEqual([true, true, true, true, true]);
+    expect([status(429), status(400), status(404), status(401)].map(isUpstreamFault)).toEqual([
+      false,
+      false,
+      false,
+      false,
     ]);
-    expect([status(429), status(400), status(404), status(401)].map(isUpstreamFault)).toEqual([false, false, false, false]);
   });
 });
 
@@ -97,7 +121,9 @@ describe('CircuitBreaker', () => {
     breaker.admit(null).settle('success');
     for (let i = 0; i < 3; i++) breaker.admit(null).settle('failure');
     expect(breaker.status().state).toBe('open');
-    expect(() => breaker.admit('m')).toThrow(/^circuit open after 3 consecutive upstream failures.*1 s$/);
+    expect(() => breaker.admit('m')).toThrow(
+      /^circuit open after 3 consecutive upstream failures.*1 s$/,
+    );
     now = 1000;
     expect(breaker.status().state).toBe('half-open');
     const probe = breaker.admit(null);
@@ -139,7 +165,10 @@ describe('ConcurrencyLimit', () => {
     const order: number[] = [];
     const second = limit.acquire(null).then((release) => (order.push(2), release));
     const third = limit.acquire(null).then((release) => (order.push(3), release));
-    await expect(limit.acquire(null)).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/gateway queue full/) });
+    await expect(limit.acquire(null)).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringMatching(/gateway queue full/),
+    });
     expect([limit.inFlight, limit.waiting]).toEqual([1, 2]);
     first();
     first();
@@ -167,8 +196,17 @@ describe('ConcurrencyLimit', () => {
 
 describe('Resilience', () => {
   const config: ResilienceConfig = {
-    maxRetries: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 5, retryAfterCapMs: 1000, retryBudgetRatio: 0.1,
-    breakerFailureThreshold: 100, breakerCooldownMs: 1000, maxConcurrency: 4, queueLimit: 4, queueTimeoutMs: 1000, readyMaxAgeMs: 1000,
+    maxRetries: 2,
+    retryBaseDelayMs: 1,
+    retryMaxDelayMs: 5,
+    retryAfterCapMs: 1000,
+    retryBudgetRatio: 0.1,
+    breakerFailureThreshold: 100,
+    breakerCooldownMs: 1000,
+    maxConcurrency: 4,
+    queueLimit: 4,
+    queueTimeoutMs: 1000,
+    readyMaxAgeMs: 1000,
   };
 
   it('retries a refused call and returns the later success, releasing every slot', async () => {
@@ -187,10 +225,12 @@ describe('Resilience', () => {
     const resilience = new Resilience(config);
     for (const error of [status(500), status(400)]) {
       let attempts = 0;
-      await expect(resilience.run({ method: 'POST', model: 'm' }, async () => {
-        attempts++;
-        throw error;
-      })).rejects.toBe(error);
+      await expect(
+        resilience.run({ method: 'POST', model: 'm' }, async () => {
+          attempts++;
+          throw error;
+        }),
+      ).rejects.toBe(error);
       expect(attempts).toBe(1);
     }
   });
@@ -200,20 +240,28 @@ describe('Resilience', () => {
     const answered: number[] = [];
     resilience.onAnswered((at) => answered.push(at));
     for (const error of [status(401), status(403), status(400)]) {
-      await resilience.run({ method: 'GET', model: null }, async () => {
-        throw error;
-      }).catch(() => undefined);
+      await resilience
+        .run({ method: 'GET', model: null }, async () => {
+          throw error;
+        })
+        .catch(() => undefined);
     }
     expect(answered).toHaveLength(1);
     expect(resilience.circuit().state).toBe('closed');
   });
 
   it('stops waiting to retry as soon as the caller aborts, leaving no listener behind', async () => {
-    const resilience = new Resilience({ ...config, retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 }, { random: () => 1 });
+    const resilience = new Resilience(
+      { ...config, retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 },
+      { random: () => 1 },
+    );
     const controller = new AbortController();
-    const run = resilience.run({ method: 'GET', model: null, signal: controller.signal }, async () => {
-      throw transport('ECONNREFUSED');
-    });
+    const run = resilience.run(
+      { method: 'GET', model: null, signal: controller.signal },
+      async () => {
+        throw transport('ECONNREFUSED');
+      },
+    );
     setTimeout(() => controller.abort(new Error('gone')), 20);
     await expect(run).rejects.toThrow('gone');
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);

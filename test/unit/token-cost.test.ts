@@ -11,9 +11,11 @@ const rules = { defaultMaxTokens: 256 };
 describe('token cost declared on the field', () => {
   it('every mutation and subscription field has one; queries generate nothing', () => {
     for (const root of [schema.getMutationType()!, schema.getSubscriptionType()!]) {
-      for (const field of Object.values(root.getFields())) expect(tokenCostOf(field.extensions), `${root.name}.${field.name}`).not.toBeNull();
+      for (const field of Object.values(root.getFields()))
+        expect(tokenCostOf(field.extensions), `${root.name}.${field.name}`).not.toBeNull();
     }
-    for (const field of Object.values(schema.getQueryType()!.getFields())) expect(tokenCostOf(field.extensions), field.name).toBeNull();
+    for (const field of Object.values(schema.getQueryType()!.getFields()))
+      expect(tokenCostOf(field.extensions), field.name).toBeNull();
   });
 
   it('prices each use of a field: aliases, fragments, variables, the default maxTokens', () => {
@@ -25,7 +27,9 @@ describe('token cost declared on the field', () => {
       }
       fragment more on Mutation { c: complete(model: "x", prompt: "p", maxTokens: 10) { __typename } }
     `);
-    expect(operationCost(schema, document, { m: 100, o: { n: 3 } }, null, rules)).toBe(100 * 3 + 256 + 10);
+    expect(operationCost(schema, document, { m: 100, o: { n: 3 } }, null, rules)).toBe(
+      100 * 3 + 256 + 10,
+    );
     expect(operationCost(schema, parse('{ models { id } }'), {}, null, rules)).toBe(0);
   });
 });

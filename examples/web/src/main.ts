@@ -10,7 +10,9 @@ import {
 } from '../../gql/graphql.ts';
 
 const endpoint =
-  new URLSearchParams(location.search).get('endpoint') ?? import.meta.env.VITE_GRAPHQL_URL ?? 'http://localhost:4000/graphql';
+  new URLSearchParams(location.search).get('endpoint') ??
+  import.meta.env.VITE_GRAPHQL_URL ??
+  'http://localhost:4000/graphql';
 
 // Distinct connections mode (the default): every operation is its own POST with a JSON body, which
 // the gateway's CSRF prevention lets through (a bare EventSource GET would be refused). Disposing a
@@ -29,7 +31,10 @@ function run<TResult, TVariables>(
   variables: TVariables,
   handlers: Handlers<TResult>,
 ): () => void {
-  return client.subscribe<TResult>({ query: document.toString(), variables: variables as Record<string, unknown> }, handlers);
+  return client.subscribe<TResult>(
+    { query: document.toString(), variables: variables as Record<string, unknown> },
+    handlers,
+  );
 }
 
 function element<T extends HTMLElement>(id: string, type: { new (): T; prototype: T }): T {
@@ -69,23 +74,37 @@ function describeFailure(error: unknown): string {
 
 function loadModels(): void {
   setStatus('loading', 'Loading models…');
-  run(ModelsDocument, {}, {
-    next({ data, errors }) {
-      if (errors?.length) return setStatus('error', describeErrors(errors));
-      if (!data) return;
-      modelSelect.replaceChildren(
-        ...data.models.map((m) => {
-          const details = [m.parent ? `adapter of ${m.parent.id}` : null, m.maxModelLength ? `${m.maxModelLength} tokens` : null];
-          const label = details.some(Boolean) ? `${m.id} (${details.filter(Boolean).join(', ')})` : m.id;
-          return new Option(label, m.id);
-        }),
-      );
-      streamButton.disabled = data.models.length === 0;
-      setStatus('idle', data.models.length === 0 ? 'The gateway serves no models.' : `${data.models.length} models.`);
+  run(
+    ModelsDocument,
+    {},
+    {
+      next({ data, errors }) {
+        if (errors?.length) return setStatus('error', describeErrors(errors));
+        if (!data) return;
+        modelSelect.replaceChildren(
+          ...data.models.map((m) => {
+            const details = [
+              m.parent ? `adapter of ${m.parent.id}` : null,
+              m.maxModelLength ? `${m.maxModelLength} tokens` : null,
+            ];
+            const label = details.some(Boolean)
+              ? `${m.id} (${details.filter(Boolean).join(', ')})`
+              : m.id;
+            return new Option(label, m.id);
+          }),
+        );
+        streamButton.disabled = data.models.length === 0;
+        setStatus(
+          'idle',
+          data.models.length === 0
+            ? 'The gateway serves no models.'
+            : `${data.models.length} models.`,
+        );
+      },
+      error: (error) => setStatus('error', describeFailure(error)),
+      complete() {},
     },
-    error: (error) => setStatus('error', describeFailure(error)),
-    complete() {},
-  });
+  );
 }
 
 type StreamEvent = CompletionStreamSubscription['completionStream'];
@@ -141,7 +160,11 @@ function startStream(): void {
   const maxTokens = maxTokensInput.valueAsNumber;
   const dispose = run(
     CompletionStreamDocument,
-    { model: modelSelect.value, prompt: promptInput.value, maxTokens: Number.isNaN(maxTokens) ? null : maxTokens },
+    {
+      model: modelSelect.value,
+      prompt: promptInput.value,
+      maxTokens: Number.isNaN(maxTokens) ? null : maxTokens,
+    },
     {
       next({ data, errors }) {
         if (errors?.length) return end('error', describeErrors(errors));
