@@ -9,7 +9,6 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { markDraining } from './plugins/use-health.ts';
 import type { Gateway } from './yoga.ts';
 
 export interface RunningServer {
@@ -71,7 +70,7 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
 
   const close = async (graceMs = 0) => {
     draining = true;
-    markDraining(gateway.services);
+    gateway.drain();
     for (const response of open)
       if (!response.headersSent) response.setHeader('connection', 'close');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,7 +8,7 @@ import { ModelCatalog } from './nim/catalog.ts';
 import { NimClient } from './nim/client.ts';
 import { useCompression } from './plugins/use-compression.ts';
 import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
-import { useHealth } from './plugins/use-health.ts';
+import { useReadiness } from './plugins/use-health.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import {
@@ -20,7 +20,7 @@ import { ClientAuth } from './gate/client-auth.ts';
 import { gatedEntry } from './gate/entry.ts';
 import { CSRF_HEADER, Gate, useGate } from './gate/gate.ts';
 import { useSingleConnectionStreams } from './gate/single-connection.ts';
-import { STREAM_PATH } from './gate/ways.ts';
+import { LIVE_PATH, STREAM_PATH } from './gate/ways.ts';
 import { useIntrospectionOff } from './plugins/use-introspection-off.ts';
 import { createRateLimitStore } from './plugins/rate-limit-store.ts';
 import { useRateLimits } from './plugins/use-rate-limits.ts';
@@ -45,6 +45,8 @@ export interface Gateway {
   handle(request: IncomingMessage, response: ServerResponse): void;
   services: GatewayServices;
   metrics: GatewayMetrics;
+  /** From now on /health/ready answers 503: the gateway drains before it stops. */
+  drain(): void;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -58,6 +60,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     warn: (fields, message) => logger.warn(fields, message),
   });
   const services: GatewayServices = { nim, catalog, limits: config.limits };
+  let draining = false;
   const { security } = config;
   const trusted =
     security.trustedDocumentsFile === undefined
@@ -109,6 +112,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         observability.traces.get(initial.request),
       ),
     graphqlEndpoint: ENDPOINT,
+    // Yoga's liveness check: 200 while the process serves (readiness below).
+    healthCheckEndpoint: LIVE_PATH,
     landingPage: false,
     // Yoga's own messages (unexpected errors, Redis fallbacks of the rate limits) go to the same JSON log.
     logging: logger,
@@ -142,10 +147,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       useCompression(),
       // First: every request gets its id, its log line and its metrics, refusals included.
       useObservability(observability),
-      // Before the gate: probes carry no client key.
-      useHealth(services, { readyMaxAgeMs: config.resilience.readyMaxAgeMs }),
       // Body size, client auth, CSRF, GraphQL only on its endpoints: before anything that serves an operation.
       useGate(gate, observability.traces),
+      // The gate lets probes through without a client key (and refuses any other path that ends like one).
+      useReadiness(services, {
+        readyMaxAgeMs: config.resilience.readyMaxAgeMs,
+        draining: () => draining,
+      }),
       useExecutionCancellation(),
       // Subscriptions: GraphQL over SSE on /graphql (and graphql-sse's distinct-connections mode on
       // /graphql/stream, sent there by the handler below), graphql-sse's single-connection mode on /graphql/stream.
@@ -187,6 +195,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     services,
     metrics,
     logger,
+    drain() {
+      draining = true;
+    },
     async close() {
       await yoga.dispose();
       await nim.close();

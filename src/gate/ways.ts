@@ -43,7 +43,10 @@ interface RequestHead {
   header(name: string): string | null;
 }
 
-const OPEN_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+/** Liveness (Yoga's health check) and readiness (Yoga's readiness check, src/plugins/use-health.ts). */
+export const LIVE_PATH = '/health/live';
+export const READY_PATH = '/health/ready';
+const OPEN_PATHS = new Set([LIVE_PATH, READY_PATH, '/metrics']);
 
 function pathOf(url: string): string {
   const end = url.search(/[?#]/);

@@ -1,25 +1,21 @@
-// Health endpoints for orchestrators and load balancers, answered before auth and GraphQL:
-// /health/live while the process serves, /health/ready while the upstream answers and the
-// gateway is not shutting down.
-import type { Plugin } from 'graphql-yoga';
+// Health endpoints for orchestrators and load balancers, answered before auth and GraphQL, on
+// Yoga's own plugins: /health/live is Yoga's health check (`healthCheckEndpoint`, 200 while the
+// process serves), /health/ready its readiness check, ready while the upstream answers and the
+// gateway is not draining (a flag the gateway owns: `Gateway.drain()`).
+import { useReadinessCheck, type Plugin } from 'graphql-yoga';
 import type { GatewayServices } from '../context.ts';
+import { READY_PATH } from '../gate/ways.ts';
 
-export interface HealthOptions {
+export interface ReadinessOptions {
   /** Ready when the upstream answered within this long; otherwise GET /v1/models is probed. */
   readyMaxAgeMs: number;
   /** How long a readiness probe of the upstream may take. */
   probeTimeoutMs?: number;
+  /** True once the gateway drains before it stops: from then on not ready. */
+  draining(): boolean;
 }
 
 type HealthServices = Pick<GatewayServices, 'nim' | 'catalog'>;
-
-/** Services of gateways that are shutting down (keyed, so several gateways can share a process). */
-const draining = new WeakSet<HealthServices>();
-
-/** From now on /health/ready answers 503: the gateway is draining before it stops. */
-export function markDraining(services: HealthServices): void {
-  draining.add(services);
-}
 
 const json = (status: number, body: Record<string, unknown>) =>
   new Response(JSON.stringify(body), {
@@ -27,36 +23,28 @@ const json = (status: number, body: Record<string, unknown>) =>
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
   });
 
-export function useHealth(services: HealthServices, options: HealthOptions): Plugin {
-  return {
-    async onRequest({ request, url, endResponse }) {
-      if (url.pathname !== '/health/live' && url.pathname !== '/health/ready') return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
-        return;
-      }
-      if (url.pathname === '/health/live') {
-        endResponse(json(200, { status: 'live' }));
-        return;
-      }
+export function useReadiness(services: HealthServices, options: ReadinessOptions): Plugin {
+  return useReadinessCheck({
+    endpoint: READY_PATH,
+    async check({ request }) {
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
       const reason = await unreadyReason(services, options);
       const circuit = services.nim.circuit().state;
       const upstreamAnsweredMsAgo = services.catalog.upstreamAnsweredAgeMs();
-      endResponse(
-        reason === null
-          ? json(200, { status: 'ready', circuit, upstreamAnsweredMsAgo })
-          : json(503, { status: 'unready', reason, circuit, upstreamAnsweredMsAgo }),
-      );
+      return reason === null
+        ? json(200, { status: 'ready', circuit, upstreamAnsweredMsAgo })
+        : json(503, { status: 'unready', reason, circuit, upstreamAnsweredMsAgo });
     },
-  };
+  });
 }
 
 /** Null when ready; otherwise why not, in a sentence. */
 async function unreadyReason(
   services: HealthServices,
-  options: HealthOptions,
+  options: ReadinessOptions,
 ): Promise<string | null> {
-  if (draining.has(services)) return 'shutting down';
+  if (options.draining()) return 'shutting down';
   const circuit = services.nim.circuit();
   if (circuit.state === 'open') {
     const at = new Date(circuit.probeAt ?? Date.now()).toISOString();

@@ -23,18 +23,25 @@ describe('/health/live and /health/ready answer probes', () => {
   });
   afterAll(() => gw.close());
 
-  it('answers GET and HEAD without a key, JSON that is never cached', async () => {
-    const live = await gw.raw('GET', '/health/live');
-    expectJson(live, 200);
-    expect(live.json).toEqual({ status: 'live' });
-    const head = await gw.raw('HEAD', '/health/live');
-    expectJson(head, 200);
-    expect(head.text).toBe('');
-    expectJson(await gw.raw('HEAD', '/health/ready'), 200);
+  it("answers liveness with Yoga's health check: 200 and no body, to any method, without a key", async () => {
+    for (const method of ['GET', 'HEAD', 'POST']) {
+      const live = await gw.raw(method, '/health/live');
+      expect(live.status, method).toBe(200);
+      expect(live.text).toBe('');
+      expect(live.headers['x-yoga-id']).toEqual(expect.any(String));
+      expect(live.headers['x-request-id']).toEqual(expect.any(String));
+    }
   });
 
-  it('refuses other methods with 405 and Allow: GET, HEAD', async () => {
-    for (const path of ['/health/live', '/health/ready']) {
+  it('answers readiness to GET and HEAD without a key, JSON that is never cached', async () => {
+    expectJson(await gw.raw('GET', '/health/ready'), 200);
+    const head = await gw.raw('HEAD', '/health/ready');
+    expectJson(head, 200);
+    expect(head.text).toBe('');
+  });
+
+  it('refuses other methods on readiness with 405 and Allow: GET, HEAD', async () => {
+    for (const path of ['/health/ready']) {
       for (const method of ['POST', 'PUT', 'DELETE']) {
         const answer = await gw.raw(method, path);
         expect(answer.status, `${method} ${path}`).toBe(405);
@@ -61,7 +68,12 @@ describe('/health/live and /health/ready answer probes', () => {
   });
 
   it('leaves other paths under /health to the gate', async () => {
-    for (const path of ['/health/lives', '/health/ready/x']) {
+    for (const path of [
+      '/health/lives',
+      '/health/ready/x',
+      '/x/health/ready',
+      '/health/ready.json',
+    ]) {
       const answer = await gw.raw('GET', path);
       expect(answer.status, path).toBe(404);
       expect(answer.text).toContain('NOT_FOUND');

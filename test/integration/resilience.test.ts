@@ -3,7 +3,6 @@ import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
-import { markDraining } from '../../src/plugins/use-health.ts';
 import { listen, type RunningServer } from '../../src/server.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/server.ts';
 import { createGateway, type Gateway } from '../../src/yoga.ts';
@@ -32,7 +31,12 @@ async function until(
 
 const health = async (base: string, path: 'live' | 'ready') => {
   const response = await fetch(`${base}/health/${path}`);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  const text = await response.text();
+  // Liveness answers with its status alone; readiness says why in JSON.
+  return {
+    status: response.status,
+    body: (text ? JSON.parse(text) : null) as Record<string, unknown>,
+  };
 };
 
 describe('what is retried', () => {
@@ -361,8 +365,7 @@ describe('health endpoints', () => {
   });
 
   it('/health/live answers 200 while the process serves, whatever the upstream', async () => {
-    expect(await health(server.url, 'live')).toEqual({ status: 200, body: { status: 'live' } });
-    expect((await fetch(`${server.url}/health/live`, { method: 'POST' })).status).toBe(405);
+    expect(await health(server.url, 'live')).toEqual({ status: 200, body: null });
   });
 
   it('/health/ready answers 200 when the upstream answers', async () => {
@@ -391,7 +394,7 @@ describe('health endpoints', () => {
   });
 
   it('503 once shutting down, while /health/live still answers', async () => {
-    markDraining(gateway.services);
+    gateway.drain();
     expect(await health(server.url, 'ready')).toMatchObject({
       status: 503,
       body: { reason: 'shutting down' },
