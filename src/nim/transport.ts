@@ -1,10 +1,11 @@
-// NimTransport: the HTTP side of NimClient. One keep-alive undici Pool per upstream origin, reused
-// by every call, behind one Resilience (retries, circuit breaker, concurrency limit); JSON calls
-// under a total deadline; every attempt reported to observers; every failure a NimError.
+// NimTransport: the HTTP side, which NimClient holds. One keep-alive undici Pool per upstream
+// origin, reused by every call, behind one Resilience (retries, circuit breaker, concurrency limit);
+// JSON calls under a total deadline, event streams opened and settled; every attempt reported to
+// observers; every failure a NimError.
 import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ResilienceConfig, UpstreamConfig } from './settings.ts';
-import { BodyTooLarge, discard, readExcerpt, readText } from './body.ts';
+import { BodyTooLarge, discard, drain, guard, readExcerpt, readText } from './body.ts';
 import type { CircuitChange, CircuitStatus } from './breaker.ts';
 import {
   brokenStream,
@@ -15,7 +16,7 @@ import {
   totalTimeout,
   type Redact,
 } from './errors.ts';
-import { Resilience } from './resilience.ts';
+import { Resilience, type Leased } from './resilience.ts';
 import type { AttemptProgress } from './retry.ts';
 import { readInBandError } from './wire.ts';
 
@@ -23,6 +24,27 @@ export type NimClientOptions = UpstreamConfig & { baseUrl: string };
 
 /** How much of an error response is read: its start says what went wrong; the rest only costs memory. */
 const ERROR_BODY_BYTES = 64 * 1024;
+
+/** How long the end of a stream's response may take after `[DONE]` before its connection is closed. */
+const DONE_DRAIN_MS = 1000;
+
+/** A 2xx event-stream response, holding its concurrency slot until `settle`. */
+export interface OpenStream {
+  body: AsyncIterable<Buffer>;
+  /**
+   * The stream is over: after `[DONE]` (`complete`) the rest of the body is read and the connection
+   * kept; otherwise the body is closed. Frees the slot and reports the attempt.
+   */
+  settle(complete: boolean): void;
+}
+
+/** The first-token clock of a stream being opened: armed for each attempt, asked which fired. */
+export interface OpeningClock {
+  startFirstToken(): void;
+  stop(): void;
+  /** The timeout error when a clock fired, else null. */
+  timeout(model: string | null): NimError | null;
+}
 
 /** One try at the upstream, as reported to observers: status 0 when no response came. */
 export interface UpstreamAttempt {
@@ -46,12 +68,12 @@ export interface Call extends CallOptions {
 }
 
 export class NimTransport {
-  protected readonly pool: Pool;
-  protected readonly basePath: string;
-  protected readonly headers: Record<string, string>;
-  protected readonly options: NimClientOptions;
-  protected readonly resilience: Resilience;
-  protected readonly attemptListeners: ((attempt: UpstreamAttempt) => void)[] = [];
+  readonly options: NimClientOptions;
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly headers: Record<string, string>;
+  private readonly resilience: Resilience;
+  private readonly attemptListeners: ((attempt: UpstreamAttempt) => void)[] = [];
   /** The upstream key as a body may spell it (errors.ts decodes JSON and HTML escapes first): as is, and percent-encoded in either case. */
   private readonly keySpellings: RegExp[] = [];
   /** How much of a cut body's tail may hold part of the key. */
@@ -136,7 +158,8 @@ export class NimTransport {
     clearTimeout(timer);
   }
 
-  protected async json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
+  /** One JSON call under the total deadline, retried as the resilience layer allows. */
+  async json<T extends z.ZodType>(call: Call, schema: T): Promise<z.output<T>> {
     const payload = this.serialise(call);
     return this.resilience.run({ ...call, endpoint: call.path }, (progress) =>
       this.withDeadline(call, progress, async (signal) => {
@@ -154,13 +177,83 @@ export class NimTransport {
     );
   }
 
-  protected report(call: Call, status: number, started: number): void {
+  /**
+   * Opens an event stream (retried only before a response arrived) under `clock`'s first-token
+   * timeout, aborting through `signal`; resolves with a 2xx event stream holding its slot.
+   */
+  async openStream(call: Call, signal: AbortSignal, clock: OpeningClock): Promise<OpenStream> {
+    const payload = this.serialise(call);
+    let started = 0;
+    const lease = await this.resilience.lease(
+      { ...call, endpoint: call.path },
+      async (progress) => {
+        clock.startFirstToken();
+        started = performance.now();
+        try {
+          return await this.streamResponse(call, payload, signal, progress);
+        } catch (error) {
+          clock.stop();
+          this.report(call, error instanceof NimError ? (error.status ?? 0) : 0, started);
+          if (call.signal?.aborted) throw call.signal.reason;
+          throw (
+            clock.timeout(call.model) ?? fromTransport(error, call.model, progress.headersArrived)
+          );
+        }
+      },
+    );
+    return {
+      // Leaving a loop over it must not destroy the body: after [DONE] it is read to its end, so
+      // that the connection goes back to the pool instead of being closed.
+      body: lease.value.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>,
+      settle: (complete) => this.settle(call, lease, complete, started),
+    };
+  }
+
+  /** A failure once a stream was open counts against the upstream as a failed call does. */
+  recordStreamFailure(failure: NimError): void {
+    this.resilience.recordStreamFailure(failure);
+  }
+
+  private settle(
+    call: Call,
+    lease: Leased<Dispatcher.ResponseData>,
+    complete: boolean,
+    started: number,
+  ): void {
+    // After [DONE] the upstream ends the response: read what is left (at most 64 KiB, for at most
+    // a second, then the connection is closed instead) and keep the connection. Stopping early
+    // otherwise (client gone, a failure) must not leave the body open.
+    if (complete) drain(lease.value.body, 64 * 1024, DONE_DRAIN_MS);
+    else discard(lease.value.body);
+    lease.release();
+    this.report(call, lease.value.statusCode, started);
+  }
+
+  /** Sends a stream request; resolves with a 2xx event-stream response, throws a NimError otherwise. */
+  private async streamResponse(
+    call: Call,
+    payload: string | undefined,
+    signal: AbortSignal,
+    progress: AttemptProgress,
+  ): Promise<Dispatcher.ResponseData> {
+    const response = await this.send(call, payload, signal, 0);
+    progress.headersArrived = true;
+    guard(response.body);
+    if (response.statusCode < 200 || response.statusCode >= 300)
+      throw await this.refusal(call, response);
+    const type = String(response.headers['content-type'] ?? '');
+    if (!type.toLowerCase().startsWith('text/event-stream'))
+      throw await this.notAnEventStream(call, response, type);
+    return response;
+  }
+
+  private report(call: Call, status: number, started: number): void {
     const attempt = { endpoint: call.path, status, ms: performance.now() - started };
     call.onAttempt?.(attempt);
     for (const listener of this.attemptListeners) listener(attempt);
   }
 
-  protected async readJson<T extends z.ZodType>(
+  private async readJson<T extends z.ZodType>(
     call: Call,
     response: Dispatcher.ResponseData,
     schema: T,
@@ -195,7 +288,7 @@ export class NimTransport {
   }
 
   /** A 2xx that is not the event stream asked for: an error in JSON is classified as such; anything else is a broken stream. */
-  protected async notAnEventStream(
+  private async notAnEventStream(
     call: Call,
     response: Dispatcher.ResponseData,
     type: string,
@@ -217,7 +310,7 @@ export class NimTransport {
   }
 
   /** An error status: the start of its body read (a huge or endless one cannot hold us) and classified. */
-  protected async refusal(call: Call, response: Dispatcher.ResponseData): Promise<NimError> {
+  private async refusal(call: Call, response: Dispatcher.ResponseData): Promise<NimError> {
     const { text, truncated } = await readExcerpt(
       response.body,
       Math.min(ERROR_BODY_BYTES, this.options.maxResponseBytes),
@@ -234,7 +327,7 @@ export class NimTransport {
   }
 
   /** Runs `work` under the total timeout and the caller's signal, whichever fires first. */
-  protected async withDeadline<T>(
+  private async withDeadline<T>(
     call: Call,
     progress: AttemptProgress,
     work: (signal: AbortSignal) => Promise<T>,
@@ -256,7 +349,7 @@ export class NimTransport {
   }
 
   /** An upstream that echoes our key in an error must not hand it to clients through us. */
-  protected readonly redact: Redact = (text) => {
+  readonly redact: Redact = (text) => {
     for (const spelling of this.keySpellings) text = text.replace(spelling, '[redacted]');
     return text;
   };
@@ -265,7 +358,7 @@ export class NimTransport {
    * The request body as JSON, made once before any attempt: a body that cannot be serialised (a
    * BigInt, a cycle, nesting deeper than the stack) is the caller's input, never an upstream fault.
    */
-  protected serialise(call: Call): string | undefined {
+  private serialise(call: Call): string | undefined {
     if (call.body === undefined) return undefined;
     try {
       return JSON.stringify(call.body);
@@ -281,7 +374,7 @@ export class NimTransport {
   }
 
   /** `bodyTimeout` 0 turns undici's own gap timer off where the caller keeps its own. */
-  protected send(
+  private send(
     call: Call,
     payload: string | undefined,
     signal: AbortSignal,

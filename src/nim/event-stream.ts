@@ -1,0 +1,141 @@
+// The data of an upstream event stream, parsed chunk by chunk until `[DONE]`, under a first-token
+// and an idle timeout. NimClient's streams read through this; NimTransport opens and settles them.
+import type { z } from 'zod';
+import { brokenStream, fromInBandError, fromTransport, NimError, streamTimeout } from './errors.ts';
+import { eventBatches, EventTooLarge } from './sse.ts';
+import { parseJson, type Call, type NimTransport, type OpenStream } from './transport.ts';
+import { readInBandError } from './wire.ts';
+
+type Phase = 'first_token' | 'idle';
+
+/**
+ * A stream's two clocks on one timer: the first-token clock runs until the first event with
+ * content (a role preamble is none), then the idle clock between upstream reads. It stops while
+ * the consumer handles events: only upstream silence counts. When one fires, it aborts the call.
+ */
+class StreamClock {
+  #fired: Phase | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #answering = false;
+  readonly #controller: AbortController;
+  readonly #ms: Record<Phase, number>;
+
+  constructor(controller: AbortController, firstTokenMs: number, idleMs: number) {
+    this.#controller = controller;
+    this.#ms = { first_token: firstTokenMs, idle: idleMs };
+  }
+
+  startFirstToken(): void {
+    this.#arm('first_token');
+  }
+
+  /** An upstream read arrived: its events are the consumer's time. */
+  readArrived(): void {
+    if (this.#answering) clearTimeout(this.#timer);
+  }
+
+  /** True once an event with content arrived. */
+  get answered(): boolean {
+    return this.#answering;
+  }
+
+  /** An event with content arrived: from now on the idle clock counts. */
+  answering(): void {
+    this.#answering = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** The read's events are handled: wait for the next read. */
+  readHandled(): void {
+    if (this.#answering) this.#arm('idle');
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  timeout(model: string | null): NimError | null {
+    return this.#fired === null ? null : streamTimeout(this.#fired, model, this.#ms[this.#fired]);
+  }
+
+  #arm(phase: Phase): void {
+    this.#timer = setTimeout(() => {
+      this.#fired = phase;
+      this.#controller.abort();
+    }, this.#ms[phase]);
+  }
+}
+
+/**
+ * Each event's data parsed with `schema`, until `[DONE]`. Streams have no total timeout (see
+ * StreamClock). An in-band error event, malformed data, or an end without `[DONE]` throws.
+ * Retries happen only before a 2xx response arrived; the concurrency slot is held until the
+ * stream ends.
+ */
+export async function* upstreamEvents<T extends z.ZodType>(
+  transport: NimTransport,
+  call: Call,
+  schema: T,
+  hasContent: (chunk: z.output<T>) => boolean,
+): AsyncGenerator<z.output<T>> {
+  const { firstTokenTimeoutMs, idleTimeoutMs, maxResponseBytes } = transport.options;
+  const controller = new AbortController();
+  const clock = new StreamClock(controller, firstTokenTimeoutMs, idleTimeoutMs);
+  const onAbort = () => controller.abort(call.signal?.reason);
+  call.signal?.addEventListener('abort', onAbort, { once: true });
+  let stream: OpenStream | undefined;
+  let complete = false;
+  try {
+    call.signal?.throwIfAborted();
+    stream = await transport.openStream(call, controller.signal, clock);
+    for await (const batch of eventBatches(stream.body, maxResponseBytes)) {
+      clock.readArrived();
+      for (const data of batch) {
+        if (data.trim() === '[DONE]') {
+          complete = true;
+          return;
+        }
+        const chunk = parseEvent(transport, call, data, schema);
+        if (!clock.answered && hasContent(chunk)) clock.answering();
+        yield chunk;
+      }
+      clock.readHandled();
+    }
+    throw brokenStream(call.model, 'closed before [DONE]: the answer may be truncated');
+  } catch (error) {
+    if (call.signal?.aborted) throw call.signal.reason;
+    // Before the stream opened, the retry layer has classified the failure and told the breaker.
+    if (stream === undefined) throw error;
+    const failure = streamFailure(error, call, clock);
+    transport.recordStreamFailure(failure);
+    throw failure;
+  } finally {
+    clock.stop();
+    call.signal?.removeEventListener('abort', onAbort);
+    stream?.settle(complete);
+  }
+}
+
+/** A failure once the stream was open: the request reached the model, part of the answer may have come. */
+function streamFailure(error: unknown, call: Call, clock: StreamClock): NimError {
+  const timeout = clock.timeout(call.model);
+  if (timeout !== null) return timeout;
+  if (error instanceof NimError) return error;
+  if (error instanceof EventTooLarge) return brokenStream(call.model, `sent ${error.message}`);
+  return fromTransport(error, call.model, true);
+}
+
+function parseEvent<T extends z.ZodType>(
+  transport: NimTransport,
+  call: Call,
+  data: string,
+  schema: T,
+): z.output<T> {
+  const json = parseJson(data);
+  if (json === undefined) throw brokenStream(call.model, 'sent an event that is not JSON');
+  const inBand = readInBandError(json);
+  if (inBand) throw fromInBandError(inBand, call.model, transport.redact);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw brokenStream(call.model, 'sent a malformed chunk');
+  return parsed.data;
+}
