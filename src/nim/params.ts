@@ -4,13 +4,46 @@ import { samplingBody, type GenerationParams, type NimDialect } from './paramete
 export type { GenerationParams } from './parameters.ts';
 import type { ChatCompletionRequest, ChatMessage, CompletionRequest } from './wire.ts';
 
+/** What the generated text must look like: sent as `response_format`, or as guided decoding. */
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
   | {
       type: 'json_schema';
       json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean };
-    };
+    }
+  | GuidedFormat;
+
+/** Guided decoding: one of the choices, a match of the regex, a string of the grammar. */
+export type GuidedFormat =
+  | { type: 'choice'; choice: string[] }
+  | { type: 'regex'; regex: string }
+  | { type: 'grammar'; grammar: string };
+
+/**
+ * Where guided decoding goes, per dialect, so that no upstream gets a form it silently ignores:
+ * NIM 2.x (vLLM ≥ 0.12) reads only top-level `structured_outputs` (it dropped `guided_*`), early
+ * NIM 1.x only `nvext.guided_*`.
+ */
+function formatBody(
+  format: ResponseFormat | null | undefined,
+  dialect: NimDialect,
+  body: Record<string, unknown>,
+): void {
+  if (!format) return;
+  if (format.type === 'choice' || format.type === 'regex' || format.type === 'grammar') {
+    const value =
+      format.type === 'choice'
+        ? format.choice
+        : format.type === 'regex'
+          ? format.regex
+          : format.grammar;
+    if (dialect === 'top-level') body.structured_outputs = { [format.type]: value };
+    else body.nvext = { ...(body.nvext as object | undefined), [`guided_${format.type}`]: value };
+    return;
+  }
+  body.response_format = format;
+}
 
 export interface CompletionInput {
   model: string;
@@ -36,7 +69,7 @@ export function completionBody(input: CompletionInput, dialect: NimDialect): Com
     max_tokens: input.maxTokens,
   };
   Object.assign(body, samplingBody(params, 'completion', dialect));
-  if (input.responseFormat) body.response_format = input.responseFormat;
+  formatBody(input.responseFormat, dialect, body);
   return body;
 }
 
@@ -48,7 +81,7 @@ export function chatBody(input: ChatInput, dialect: NimDialect): ChatCompletionR
     max_tokens: input.maxTokens,
   };
   Object.assign(body, samplingBody(params, 'chat', dialect));
-  if (input.responseFormat) body.response_format = input.responseFormat;
+  formatBody(input.responseFormat, dialect, body);
   return body;
 }
 

@@ -35,12 +35,17 @@ const ResponseFormatTypeEnum = builder.enumType('ResponseFormatType', {
     TEXT: { description: 'Free text (the default).' },
     JSON_OBJECT: { description: 'A JSON object.' },
     JSON_SCHEMA: { description: 'JSON that conforms to `schema`.' },
+    CHOICE: { description: 'Exactly one of `choices` (guided decoding).' },
+    REGEX: { description: 'Text that the regular expression `pattern` matches (guided decoding).' },
+    GRAMMAR: {
+      description: 'Text of the context-free grammar `grammar` (EBNF, guided decoding).',
+    },
   },
 });
 
 export const ResponseFormatInput = builder.inputType('ResponseFormatInput', {
   description:
-    "Structured output, sent as `response_format`. The parsed value is in the result's `json` field.",
+    "Structured output. TEXT, JSON_OBJECT and JSON_SCHEMA are sent as `response_format` (the parsed value is in the result's `json` field); CHOICE, REGEX and GRAMMAR as guided decoding, in the form the configured NIM takes (`NIM_API_DIALECT`: top-level `structured_outputs` for NIM 2.x, `nvext.guided_*` for NIM 1.x).",
   fields: (t) => ({
     type: t.field({
       type: ResponseFormatTypeEnum,
@@ -57,6 +62,15 @@ export const ResponseFormatInput = builder.inputType('ResponseFormatInput', {
     }),
     strict: t.boolean({
       description: 'JSON_SCHEMA only: ask the upstream to follow the schema strictly.',
+    }),
+    choices: t.stringList({
+      description: `CHOICE only (and required there): 1 to ${MAX_CHOICES} non-empty strings, the text is one of them.`,
+    }),
+    pattern: t.string({
+      description: `REGEX only (and required there): the regular expression the whole text matches, at most ${MAX_GUIDE_LENGTH} characters.`,
+    }),
+    grammar: t.string({
+      description: `GRAMMAR only (and required there): the grammar (EBNF, with a \`root\` rule), at most ${MAX_GUIDE_LENGTH} characters.`,
     }),
   }),
 });
@@ -105,13 +119,29 @@ export function readOptions(
 }
 
 export interface ResponseFormatArg {
-  type: 'TEXT' | 'JSON_OBJECT' | 'JSON_SCHEMA';
+  type: 'TEXT' | 'JSON_OBJECT' | 'JSON_SCHEMA' | 'CHOICE' | 'REGEX' | 'GRAMMAR';
   schema?: unknown;
   name?: string | null;
   strict?: boolean | null;
+  choices?: readonly string[] | null;
+  pattern?: string | null;
+  grammar?: string | null;
 }
 
+/** Which fields each type takes (and needs, but for `name` and `strict`). */
+const FORMAT_FIELDS = {
+  TEXT: [],
+  JSON_OBJECT: [],
+  JSON_SCHEMA: ['schema', 'name', 'strict'],
+  CHOICE: ['choices'],
+  REGEX: ['pattern'],
+  GRAMMAR: ['grammar'],
+} as const satisfies Record<ResponseFormatArg['type'], readonly (keyof ResponseFormatArg)[]>;
+const ALL_FORMAT_FIELDS = ['schema', 'name', 'strict', 'choices', 'pattern', 'grammar'] as const;
+
 const SCHEMA_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_CHOICES = 256;
+const MAX_GUIDE_LENGTH = 16_384;
 
 /** The wire `response_format`, or an InvalidInputError. */
 export function readResponseFormat(
@@ -120,11 +150,34 @@ export function readResponseFormat(
   if (!format) return null;
   const bad = (field: string, message: string) =>
     new InvalidInputError(`responseFormat.${field}`, `responseFormat.${field}: ${message}`);
-  if (format.type !== 'JSON_SCHEMA') {
-    for (const field of ['schema', 'name', 'strict'] as const) {
-      if (format[field] != null) throw bad(field, 'only JSON_SCHEMA takes it');
+  const takes: readonly string[] = FORMAT_FIELDS[format.type];
+  for (const field of ALL_FORMAT_FIELDS) {
+    if (format[field] != null && !takes.includes(field)) {
+      const owner = Object.entries(FORMAT_FIELDS).find(([, f]) =>
+        (f as readonly string[]).includes(field),
+      )![0];
+      throw bad(field, `only ${owner} takes it`);
     }
-    return { type: format.type === 'TEXT' ? 'text' : 'json_object' };
+  }
+  if (format.type === 'TEXT') return { type: 'text' };
+  if (format.type === 'JSON_OBJECT') return { type: 'json_object' };
+  if (format.type === 'CHOICE') {
+    const choices = format.choices;
+    if (!choices || choices.length === 0) throw bad('choices', 'CHOICE needs at least one choice');
+    if (choices.length > MAX_CHOICES) throw bad('choices', `must hold at most ${MAX_CHOICES}`);
+    if (choices.some((c) => c === '')) throw bad('choices', 'must not hold an empty string');
+    if (new Set(choices).size !== choices.length) throw bad('choices', 'must not repeat a choice');
+    return { type: 'choice', choice: [...choices] };
+  }
+  if (format.type === 'REGEX' || format.type === 'GRAMMAR') {
+    const field = format.type === 'REGEX' ? 'pattern' : 'grammar';
+    const value = format[field];
+    if (value == null || value === '') throw bad(field, `${format.type} needs a ${field}`);
+    if (value.length > MAX_GUIDE_LENGTH)
+      throw bad(field, `must be at most ${MAX_GUIDE_LENGTH} characters`);
+    return format.type === 'REGEX'
+      ? { type: 'regex', regex: value }
+      : { type: 'grammar', grammar: value };
   }
   const { schema } = format;
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
@@ -142,7 +195,8 @@ export function readResponseFormat(
 
 /** The parsed JSON of a generated text when JSON was asked for; null when it is cut or not JSON. */
 export function parsedJson(text: string, format: ResponseFormat | null): unknown {
-  if (format === null || format.type === 'text') return null;
+  if (format === null || (format.type !== 'json_object' && format.type !== 'json_schema'))
+    return null;
   try {
     return JSON.parse(text);
   } catch {

@@ -1,4 +1,5 @@
 // Turns a validated request into generated choices, and those into response bodies and stream chunks.
+import { guidedTokens } from './guided.ts';
 import { randomBytes } from 'node:crypto';
 import type {
   ChatCompletionChunkWire,
@@ -57,7 +58,13 @@ function generationKey(input: GenerationInput, index: number): string {
 function planChoice(input: GenerationInput, index: number): ChoicePlan {
   const key = generationKey(input, index);
   const format = input.responseFormat;
-  const script = format === null ? null : jsonTokens(format, mulberry32(fnv1a(`${key}\u0000json`)));
+  const shaped = mulberry32(fnv1a(`${key}\u0000json`));
+  const script =
+    input.guided !== null
+      ? guidedTokens(input.guided, shaped)
+      : format === null
+        ? null
+        : jsonTokens(format, shaped);
   const { maxTokens, stop } = input;
   const { ignoreEos, minTokens, logprobs: count, temperature } = input.sampling;
   const generation = generate(key, { maxTokens, stop, ignoreEos, minTokens, script });

@@ -1,6 +1,7 @@
 // Validation of completion and chat bodies, with the status, message and param NIM/vLLM use.
 import { SimulatorError } from './errors.ts';
 import { bad, describe, isObject, optionalBoolean, optionalInteger, type Body } from './fields.ts';
+import { readGuided, type Guided } from './guided.ts';
 import { readResponseFormat, type ResponseFormat } from './json.ts';
 import { contextWindow, type SimulatorModel } from './models.ts';
 import { checkMinTokens, readSampling, type ApiVersion, type Sampling } from './sampling.ts';
@@ -36,6 +37,8 @@ interface CommonInput {
   sampling: Sampling;
   /** Structured output; null for plain text. */
   responseFormat: ResponseFormat | null;
+  /** Guided decoding (a choice, a regex, a grammar); null for none. */
+  guided: Guided | null;
 }
 
 interface CompletionInput extends CommonInput {
@@ -166,6 +169,12 @@ export function parseGenerationRequest(
   const includeUsage = readStreamOptions(fields, stream);
   const echo = kind === 'completion' ? (optionalBoolean(fields, 'echo') ?? false) : false;
   const responseFormat = readResponseFormat(fields);
+  const guided = readGuided(fields, options.apiVersion);
+  if (guided !== null && responseFormat !== null)
+    throw bad(
+      'Only one kind of structured output may be requested at a time.',
+      'structured_outputs',
+    );
 
   const model = models.find((m) => m.id === modelId);
   if (model === undefined)
@@ -210,6 +219,7 @@ export function parseGenerationRequest(
     promptTokens,
     sampling,
     responseFormat,
+    guided,
   };
   return kind === 'completion' ? { ...common, kind, prompt, echo } : { ...common, kind, messages };
 }
