@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { EnvReader, lookAlikes, type Env } from './env-reader.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts';
+import { parseCapabilityRules, type CapabilityRule } from './nim/capabilities.ts';
 import { NIM_DIALECTS } from './nim/parameters.ts';
 import type { ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
 
@@ -66,6 +67,8 @@ export interface Config {
   modelsCacheTtlMs: number;
   modelsRefreshMinIntervalMs: number;
   limits: Limits;
+  /** The operator's capability rules (MODEL_CAPABILITIES), tried before the defaults. */
+  capabilities: readonly CapabilityRule[];
   shutdownGraceMs: number;
   /** Pacing of the built-in simulator's tokens, used only when it serves (NIM_PROXY_BASE_URL unset or `simulator`). */
   simulatorTokenDelayMs: number;
@@ -254,6 +257,7 @@ export function loadConfig(
       maxPromptChars: read.int('MAX_PROMPT_CHARS', { fallback: 100_000, min: 1, max: 100_000_000 }),
       maxMessages: read.int('MAX_MESSAGES', { fallback: 256, min: 1, max: 100_000 }),
     },
+    capabilities: read.parsed('MODEL_CAPABILITIES', parseCapabilityRules, 'sim/*=tools,vision'),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', {
       fallback: 10 * second,
       min: 0,

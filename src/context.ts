@@ -1,5 +1,6 @@
 // One request owns one context: its AbortSignal, its view of the model catalog, its caller.
 import type { Limits } from './config.ts';
+import type { CapabilityMap } from './nim/capabilities.ts';
 import { RequestModels, type ModelCatalog } from './nim/catalog.ts';
 import type { CallOptions, NimClient } from './nim/client.ts';
 import type { Usage } from './nim/wire.ts';
@@ -10,6 +11,7 @@ export interface GatewayServices {
   nim: NimClient;
   catalog: ModelCatalog;
   limits: Limits;
+  capabilities: CapabilityMap;
 }
 
 /** The tokens an operation's generations reported; the token rate limit settles its reservation with it. */
@@ -31,6 +33,8 @@ export interface Context {
   nim: NimClient;
   models: RequestModels;
   limits: Limits;
+  /** What each model can do (tools, images, reasoning, guided decoding). */
+  capabilities: CapabilityMap;
   /** Aborts when the client goes away: upstream calls made for this request stop with it. */
   signal: AbortSignal;
   /** Who calls, never a secret: `key:<sha-256 prefix of the API key>`, or `ip:<address>` without client auth. */
@@ -60,6 +64,7 @@ export function createContext(
     upstream,
     nim: services.nim,
     limits: services.limits,
+    capabilities: services.capabilities,
     models: new RequestModels(services.catalog, upstream),
     signal: request.signal,
     client,

@@ -40,6 +40,20 @@ export class EnvReader {
     return n;
   }
 
+  /** A value of its own syntax: `parse` gives the rules and the problems, each shown with an example. */
+  parsed<T>(
+    name: string,
+    parse: (text: string) => { rules: T[]; problems: string[] },
+    example: string,
+  ): T[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const { rules, problems } = parse(value);
+    for (const problem of problems)
+      this.problems.push(`${name}: ${problem}; e.g. ${name}=${example}`);
+    return rules;
+  }
+
   choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;

@@ -5,6 +5,7 @@ import type { GatewayConfig } from './config.ts';
 import { createFastPath } from './fast-path.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
+import { CapabilityMap } from './nim/capabilities.ts';
 import { NimClient } from './nim/client.ts';
 import { useCompression } from './plugins/use-compression.ts';
 import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
@@ -59,7 +60,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     refreshMinIntervalMs: config.modelsRefreshMinIntervalMs,
     warn: (fields, message) => logger.warn(fields, message),
   });
-  const services: GatewayServices = { nim, catalog, limits: config.limits };
+  const services: GatewayServices = {
+    nim,
+    catalog,
+    limits: config.limits,
+    capabilities: new CapabilityMap(config.capabilities),
+  };
   let draining = false;
   const { security } = config;
   const trusted =

@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'MODEL_NOT_FOUND'
   /** Too many requests; retry after `retryAfterSeconds` when given. */
   | 'RATE_LIMITED'
+  /** The model cannot do what was asked (tools, images, reasoning, guided decoding), as `Model.capabilities` says; refused before any upstream call. */
+  | 'UNSUPPORTED_BY_MODEL'
   /** NIM Proxy failed or answered something unexpected; `upstreamStatus` has its HTTP status. */
   | 'UPSTREAM_ERROR'
   /** NIM Proxy did not answer in time; `phase` says which timeout fired. */
@@ -117,6 +119,7 @@ export type ChatMutation = { chat:
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string, argument: string | null }
     | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string, availableModels: Array<string> }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
    };
@@ -136,6 +139,7 @@ export type ChatStreamSubscription = { chatStream:
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
     | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
    };
@@ -153,6 +157,7 @@ export type CompleteMutation = { complete:
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string, argument: string | null }
     | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string, availableModels: Array<string> }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string, retryAfterSeconds: number | null }
+    | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string, upstreamStatus: number | null, retryable: boolean }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
    };
@@ -172,6 +177,7 @@ export type CompletionStreamSubscription = { completionStream:
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
     | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
    };

@@ -15,7 +15,7 @@ export type ResponseFormat =
   | GuidedFormat;
 
 /** Guided decoding: one of the choices, a match of the regex, a string of the grammar. */
-export type GuidedFormat =
+type GuidedFormat =
   | { type: 'choice'; choice: string[] }
   | { type: 'regex'; regex: string }
   | { type: 'grammar'; grammar: string };

@@ -2,6 +2,7 @@
 import { GraphQLError } from 'graphql';
 import { NimError } from '../nim/errors.ts';
 import { builder } from './builder.ts';
+import { CapabilityEnum } from './capabilities.ts';
 import {
   ContextLengthExceededError,
   ERROR_CODES,
@@ -12,12 +13,15 @@ import {
   TIMEOUT_PHASES,
   UpstreamError,
   UpstreamTimeoutError,
+  UnsupportedByModelError,
   type ErrorCode,
   type TimeoutPhaseName,
 } from './failures.ts';
 
 const CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   MODEL_NOT_FOUND: 'The model id is not served by NIM Proxy (after refreshing the model list).',
+  UNSUPPORTED_BY_MODEL:
+    'The model cannot do what was asked (tools, images, reasoning, guided decoding), as `Model.capabilities` says; refused before any upstream call.',
   BAD_USER_INPUT:
     'An argument is invalid; `argument` names it. Fix the request, do not retry it as is.',
   CONTEXT_LENGTH_EXCEEDED: "Prompt plus maxTokens is longer than the model's context window.",
@@ -77,6 +81,21 @@ builder.objectType(ModelNotFoundError, {
     availableModels: t.exposeStringList('availableModels', {
       description: 'Ids that are served right now.',
     }),
+  }),
+});
+
+builder.objectType(UnsupportedByModelError, {
+  ...gatewayError,
+  name: 'UnsupportedByModelError',
+  description: 'The model cannot do what was asked, as `Model.capabilities` says.',
+  fields: (t) => ({
+    requestedModel: t.exposeString('model', { description: 'The model id that was asked for.' }),
+    capability: t.field({
+      type: CapabilityEnum,
+      description: 'What the model lacks.',
+      resolve: (e) => e.capability,
+    }),
+    argument: t.exposeString('argument', { description: 'The argument that asked for it.' }),
   }),
 });
 

@@ -1,7 +1,9 @@
 // The errors resolvers throw and the errors plugin turns into union members. Plain classes,
 // no schema code, so the builder can name them without an import cycle.
+import type { Capability } from '../nim/capabilities.ts';
 export const ERROR_CODES = [
   'MODEL_NOT_FOUND',
+  'UNSUPPORTED_BY_MODEL',
   'BAD_USER_INPUT',
   'CONTEXT_LENGTH_EXCEEDED',
   'RATE_LIMITED',
@@ -33,6 +35,23 @@ export class ModelNotFoundError extends GatewayFailure {
     super(message ?? `The model \`${model}\` does not exist.`);
     this.model = model;
     this.availableModels = availableModels;
+  }
+}
+
+/** The request asks for something the model cannot do (its capabilities say so), before any upstream call. */
+export class UnsupportedByModelError extends GatewayFailure {
+  readonly code = 'UNSUPPORTED_BY_MODEL';
+  readonly model: string;
+  readonly capability: Capability;
+  /** The argument that asked for it. */
+  readonly argument: string;
+  constructor(model: string, capability: Capability, argument: string, rule: string) {
+    super(
+      `${argument}: the model \`${model}\` cannot do ${capability} (its capabilities come from the ${rule} rule; MODEL_CAPABILITIES changes them).`,
+    );
+    this.model = model;
+    this.capability = capability;
+    this.argument = argument;
   }
 }
 
@@ -92,6 +111,7 @@ export class UpstreamError extends GatewayFailure {
 
 export const GENERATION_FAILURES = [
   ModelNotFoundError,
+  UnsupportedByModelError,
   InvalidInputError,
   ContextLengthExceededError,
   RateLimitedError,

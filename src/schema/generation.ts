@@ -1,6 +1,7 @@
 // What completions and chats share: finish reasons, usage, the Generation interface, argument checks.
 import type { ArgBuilder, ObjectFieldBuilder } from '@pothos/core';
 import { recordGeneration, type Context } from '../context.ts';
+import type { Capability } from '../nim/capabilities.ts';
 import type { GenerationParams, ResponseFormat } from '../nim/params.ts';
 import type {
   ChatCompletionResponse,
@@ -10,7 +11,7 @@ import type {
 } from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
 import { toFailure } from './errors.ts';
-import { InvalidInputError } from './failures.ts';
+import { InvalidInputError, UnsupportedByModelError } from './failures.ts';
 import { ModelRef } from './models.ts';
 import {
   GenerationOptionsInput,
@@ -203,7 +204,27 @@ export function prepareGeneration(
     );
   }
   const params = readOptions(args.options, kind, maxTokens);
-  return { model, maxTokens, params, responseFormat: readResponseFormat(args.responseFormat) };
+  const responseFormat = readResponseFormat(args.responseFormat);
+  if (
+    responseFormat !== null &&
+    (responseFormat.type === 'choice' ||
+      responseFormat.type === 'regex' ||
+      responseFormat.type === 'grammar')
+  )
+    requireCapability(ctx, model, 'guidedDecoding', 'responseFormat');
+  return { model, maxTokens, params, responseFormat };
+}
+
+/** Refuses, before any upstream call, what the model's capabilities say it cannot do. */
+function requireCapability(
+  ctx: Context,
+  model: string,
+  capability: Capability,
+  argument: string,
+): void {
+  const capabilities = ctx.capabilities.of(model);
+  if (!capabilities[capability])
+    throw new UnsupportedByModelError(model, capability, argument, capabilities.rule);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ModelCard } from '../nim/wire.ts';
 import { builder } from './builder.ts';
+import { ModelCapabilitiesRef } from './capabilities.ts';
 import { toGraphQLError } from './errors.ts';
 
 export const ModelRef = builder.objectRef<ModelCard>('Model');
@@ -34,6 +35,11 @@ ModelRef.implement({
       nullable: true,
       description: 'For a LoRA adapter, its base model when it is listed too.',
       resolve: (m, _args, ctx) => (m.parent ? ctx.models.load(m.parent) : null),
+    }),
+    capabilities: t.field({
+      type: ModelCapabilitiesRef,
+      description: 'What it can do: tools, images, reasoning, guided decoding.',
+      resolve: (m, _args, ctx) => ctx.capabilities.of(m.id),
     }),
     maxModelLength: t.exposeInt('max_model_len', {
       nullable: true,
