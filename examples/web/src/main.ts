@@ -129,6 +129,7 @@ function render(event: StreamEvent): { state: State; text: string } | null {
     case 'InvalidInputError':
     case 'ModelNotFoundError':
     case 'RateLimitedError':
+    case 'UnsupportedByModelError':
     case 'UpstreamError':
       return { state: 'error', text: `${event.code}: ${event.message}` };
     default: {
