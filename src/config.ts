@@ -15,6 +15,10 @@ export interface Limits {
   defaultMaxTokens: number;
   maxPromptChars: number;
   maxMessages: number;
+  /** Most image parts in one chat. */
+  maxImages: number;
+  /** Largest image sent inline (a `data:` URL), decoded. */
+  maxImageBytes: number;
 }
 
 /** What keeps the endpoint safe to expose. */
@@ -256,6 +260,12 @@ export function loadConfig(
       }),
       maxPromptChars: read.int('MAX_PROMPT_CHARS', { fallback: 100_000, min: 1, max: 100_000_000 }),
       maxMessages: read.int('MAX_MESSAGES', { fallback: 256, min: 1, max: 100_000 }),
+      maxImages: read.int('MAX_IMAGES', { fallback: 8, min: 0, max: 1_000 }),
+      maxImageBytes: read.int('MAX_IMAGE_BYTES', {
+        fallback: 5 * 1024 * 1024,
+        min: 1,
+        max: 1024 ** 3,
+      }),
     },
     capabilities: read.parsed('MODEL_CAPABILITIES', parseCapabilityRules, 'sim/*=tools,vision'),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', {

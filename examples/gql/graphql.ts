@@ -4,10 +4,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-/** One message of the conversation so far. */
+/** One message of the conversation so far: `content`, or (USER only) `parts`. */
 export type ChatMessageInput = {
-  /** What is said. */
-  content: string;
+  /** What is said, as text. One of `content` and `parts`. */
+  content?: string | null | undefined;
+  /** USER messages: what is said as pieces, text and images (at most MAX_IMAGES images per chat). One of `content` and `parts`. */
+  parts?: Array<ContentPartInput> | null | undefined;
   /** Who speaks it. */
   role: ChatRole;
 };
@@ -22,6 +24,23 @@ export type ChatRole =
   | 'TOOL'
   /** The person talking to the model. */
   | 'USER';
+
+/** A piece of a USER message: text, or an image. */
+export type ContentPartInput = {
+  /** IMAGE only (and required there): `data:image/png|jpeg|webp|gif;base64,…` (at most MAX_IMAGE_BYTES decoded), or an https URL the NIM can reach. */
+  imageUrl?: string | null | undefined;
+  /** TEXT only (and required there). */
+  text?: string | null | undefined;
+  /** What it is. */
+  type: ContentPartType;
+};
+
+/** What a piece of message content is. */
+export type ContentPartType =
+  /** An image, by URL in `imageUrl`: the model must have `vision`. */
+  | 'IMAGE'
+  /** Text, in `text`. */
+  | 'TEXT';
 
 /** Stable error codes: in `GatewayError.code` for mutations, in `extensions.code` for queries. */
 export type ErrorCode =

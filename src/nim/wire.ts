@@ -17,9 +17,13 @@ export interface CompletionRequest {
 
 export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 
+/** A piece of a message's content: text, or an image by URL (`data:` or https). */
+type ChatContentPart =
+  { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
 export interface ChatMessage {
   role: ChatRole;
-  content: string;
+  content: string | ChatContentPart[];
   name?: string;
   tool_call_id?: string;
 }

@@ -10,11 +10,12 @@ import {
   GenerationRef,
   logprobsField,
   prepareGeneration,
+  requireCapability,
   type Formatted,
   type Prepared,
 } from './generation.ts';
 import { parsedJson } from './options.ts';
-import { generationCost } from './cost.ts';
+import { chatCost } from './cost.ts';
 
 const ROLES = ['SYSTEM', 'USER', 'ASSISTANT', 'TOOL'] as const;
 type RoleName = (typeof ROLES)[number];
@@ -35,13 +36,45 @@ export const ChatRoleEnum = builder.enumType('ChatRole', {
   },
 });
 
-const ChatMessageInput = builder.inputType('ChatMessageInput', {
-  description: 'One message of the conversation so far.',
+const ContentPartTypeEnum = builder.enumType('ContentPartType', {
+  description: 'What a piece of message content is.',
+  values: {
+    TEXT: { description: 'Text, in `text`.' },
+    IMAGE: { description: 'An image, by URL in `imageUrl`: the model must have `vision`.' },
+  },
+});
+
+const ContentPartInput = builder.inputType('ContentPartInput', {
+  description: 'A piece of a USER message: text, or an image.',
   fields: (t) => ({
-    role: t.field({ type: ChatRoleEnum, required: true, description: 'Who speaks it.' }),
-    content: t.string({ required: true, description: 'What is said.' }),
+    type: t.field({ type: ContentPartTypeEnum, required: true, description: 'What it is.' }),
+    text: t.string({ description: 'TEXT only (and required there).' }),
+    imageUrl: t.string({
+      description:
+        'IMAGE only (and required there): `data:image/png|jpeg|webp|gif;base64,…` (at most MAX_IMAGE_BYTES decoded), or an https URL the NIM can reach.',
+    }),
   }),
 });
+
+const ChatMessageInput = builder.inputType('ChatMessageInput', {
+  description: 'One message of the conversation so far: `content`, or (USER only) `parts`.',
+  fields: (t) => ({
+    role: t.field({ type: ChatRoleEnum, required: true, description: 'Who speaks it.' }),
+    content: t.string({ description: 'What is said, as text. One of `content` and `parts`.' }),
+    parts: t.field({
+      type: [ContentPartInput],
+      description:
+        'USER messages: what is said as pieces, text and images (at most MAX_IMAGES images per chat). One of `content` and `parts`.',
+    }),
+  }),
+});
+
+interface MessageArg {
+  role: RoleName;
+  content?: string | null;
+  parts?:
+    readonly { type: 'TEXT' | 'IMAGE'; text?: string | null; imageUrl?: string | null }[] | null;
+}
 
 type ChatChoice = ChatCompletionResponse['choices'][number];
 type ChatMessage = ChatChoice['message'];
@@ -121,9 +154,7 @@ export const chatArgs = (arg: Parameters<typeof generationArgs>[0]) => ({
 
 export function prepareChat(
   ctx: Context,
-  args: Parameters<typeof prepareGeneration>[1] & {
-    messages: readonly { role: RoleName; content: string }[];
-  },
+  args: Parameters<typeof prepareGeneration>[1] & { messages: readonly MessageArg[] },
 ): Prepared & { messages: WireMessage[] } {
   if (args.messages.length === 0)
     throw new InvalidInputError('messages', 'messages: must hold at least one message');
@@ -133,18 +164,89 @@ export function prepareChat(
       `messages: must hold at most ${ctx.limits.maxMessages} messages`,
     );
   }
-  const chars = args.messages.reduce((sum, m) => sum + m.content.length, 0);
+  const messages = args.messages.map((m, i) => readMessage(ctx, m, `messages[${i}]`));
+  const images = messages.flatMap((m) =>
+    typeof m.content === 'string' ? [] : m.content.filter((p) => p.type === 'image_url'),
+  );
+  if (images.length > ctx.limits.maxImages) {
+    throw new InvalidInputError(
+      'messages',
+      `messages: must hold at most ${ctx.limits.maxImages} images, got ${images.length}`,
+    );
+  }
+  const chars = messages.reduce(
+    (sum, m) =>
+      sum +
+      (typeof m.content === 'string'
+        ? m.content.length
+        : m.content.reduce((n, p) => n + (p.type === 'text' ? p.text.length : 0), 0)),
+    0,
+  );
   const prepared = prepareGeneration(ctx, args, 'chat', { argument: 'messages', chars });
-  const messages = args.messages.map((m) => ({
-    role: m.role.toLowerCase() as ChatRole,
-    content: m.content,
-  }));
+  if (images.length > 0) requireCapability(ctx, prepared.model, 'vision', 'messages');
   return { ...prepared, messages };
+}
+
+/** One message in its wire form, its content checked: text, or parts of a USER message. */
+function readMessage(ctx: Context, message: MessageArg, at: string): WireMessage {
+  const role = message.role.toLowerCase() as ChatRole;
+  const { content, parts } = message;
+  if ((content == null) === (parts == null))
+    throw new InvalidInputError(at, `${at}: give one of content and parts`);
+  if (content != null) return { role, content };
+  if (message.role !== 'USER')
+    throw new InvalidInputError(`${at}.parts`, `${at}.parts: only USER messages take parts`);
+  if (parts!.length === 0)
+    throw new InvalidInputError(`${at}.parts`, `${at}.parts: must hold at least one part`);
+  return {
+    role,
+    content: parts!.map((part, j) => {
+      const where = `${at}.parts[${j}]`;
+      const wrong = (field: string, why: string) =>
+        new InvalidInputError(`${where}.${field}`, `${where}.${field}: ${why}`);
+      if (part.type === 'TEXT') {
+        if (part.imageUrl != null) throw wrong('imageUrl', 'only IMAGE takes it');
+        if (part.text == null) throw wrong('text', 'TEXT needs a text');
+        return { type: 'text', text: part.text };
+      }
+      if (part.text != null) throw wrong('text', 'only TEXT takes it');
+      if (part.imageUrl == null) throw wrong('imageUrl', 'IMAGE needs an imageUrl');
+      const problem = imageUrlProblem(part.imageUrl, ctx.limits.maxImageBytes);
+      if (problem !== null) throw wrong('imageUrl', problem);
+      return { type: 'image_url', image_url: { url: part.imageUrl } };
+    }),
+  };
+}
+
+const IMAGE_DATA_URL = /^data:image\/(png|jpeg|webp|gif);base64,([A-Za-z0-9+/]*={0,2})$/;
+
+/** Why an image URL cannot be sent, or null: a base64 data URL of an image, or https. */
+function imageUrlProblem(url: string, maxBytes: number): string | null {
+  if (url.startsWith('data:')) {
+    const match = IMAGE_DATA_URL.exec(url);
+    if (!match || match[2]!.length % 4 !== 0 || match[2] === '')
+      return 'a data URL must be data:image/png|jpeg|webp|gif;base64,<base64>';
+    const padding = match[2]!.endsWith('==') ? 2 : match[2]!.endsWith('=') ? 1 : 0;
+    const bytes = (match[2]!.length / 4) * 3 - padding;
+    if (bytes > maxBytes)
+      return `the image is ${bytes} bytes, more than MAX_IMAGE_BYTES (${maxBytes})`;
+    return null;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'must be a data: URL or an https URL';
+  }
+  if (parsed.protocol !== 'https:') return 'must be a data: URL or an https URL';
+  if (parsed.username !== '' || parsed.password !== '')
+    return 'must not carry credentials in the URL';
+  return null;
 }
 
 builder.mutationField('chat', (t) =>
   t.field({
-    extensions: generationCost,
+    extensions: chatCost,
     type: ChatCompletionRef,
     description:
       'Ask a model for the next message of a conversation (`POST /v1/chat/completions`).',

@@ -23,6 +23,22 @@ const generation: TokenCost = (args, { defaultMaxTokens }) => {
 
 export const generationCost = { tokenCost: generation };
 
+/** What one image part counts for in the cost limits: about what a vision model reads it as. */
+const IMAGE_TOKEN_COST = 1024;
+
+/** A chat: its generation, plus IMAGE_TOKEN_COST for each image part of its messages. */
+const chat: TokenCost = (args, defaults) => {
+  const messages = Array.isArray(args.messages) ? (args.messages as unknown[]) : [];
+  const images = messages.reduce<number>((sum, message) => {
+    const parts = (message as { parts?: unknown } | null)?.parts;
+    if (!Array.isArray(parts)) return sum;
+    return sum + parts.filter((p) => (p as { type?: unknown } | null)?.type === 'IMAGE').length;
+  }, 0);
+  return generation(args, defaults) + images * IMAGE_TOKEN_COST;
+};
+
+export const chatCost = { tokenCost: chat };
+
 /** The field's declared cost, or null when it has none (it generates nothing). */
 export function tokenCostOf(
   extensions: Readonly<Record<string, unknown>> | null | undefined,

@@ -216,7 +216,7 @@ export function prepareGeneration(
 }
 
 /** Refuses, before any upstream call, what the model's capabilities say it cannot do. */
-function requireCapability(
+export function requireCapability(
   ctx: Context,
   model: string,
   capability: Capability,

@@ -22,7 +22,7 @@ import {
 import { toFailure } from './errors.ts';
 import { GENERATION_FAILURES } from './failures.ts';
 import { finishReasonField, GenerationRef, logprobsField, type Formatted } from './generation.ts';
-import { generationCost } from './cost.ts';
+import { chatCost, generationCost } from './cost.ts';
 
 const CompletionChunkRef = builder.objectRef<ChoiceDelta>('CompletionChunk').implement({
   description: 'New text of one choice, as soon as the upstream produced it.',
@@ -146,7 +146,7 @@ builder.subscriptionField('completionStream', (t) =>
 
 builder.subscriptionField('chatStream', (t) =>
   t.field({
-    extensions: generationCost,
+    extensions: chatCost,
     type: ChatStreamEvent,
     description:
       'chat, streamed: the answer arrives chunk by chunk (`POST /v1/chat/completions` with `stream: true`).',

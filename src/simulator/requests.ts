@@ -49,7 +49,7 @@ interface CompletionInput extends CommonInput {
 
 interface ChatInput extends CommonInput {
   kind: 'chat';
-  messages: { role: Role; content: string }[];
+  messages: { role: Role; content: string; images: number }[];
 }
 
 export type GenerationInput = CompletionInput | ChatInput;
@@ -91,7 +91,7 @@ function readStreamOptions(body: Body, stream: boolean): boolean {
   return includeUsage === true;
 }
 
-function readMessages(body: Body): { role: Role; content: string }[] {
+function readMessages(body: Body): { role: Role; content: string; images: number }[] {
   const value = body['messages'];
   if (!Array.isArray(value) || value.length === 0)
     throw bad('messages must be a non-empty list of messages.', 'messages');
@@ -105,11 +105,35 @@ function readMessages(body: Body): { role: Role; content: string }[] {
         'messages',
       );
     }
-    if (typeof content !== 'string')
-      throw bad(`messages[${index}].content must be a string.`, 'messages');
-    return { role: role as Role, content };
+    if (typeof content === 'string') return { role: role as Role, content, images: 0 };
+    if (!Array.isArray(content) || content.length === 0)
+      throw bad(
+        `messages[${index}].content must be a string or a non-empty list of parts.`,
+        'messages',
+      );
+    // vLLM: text parts are joined; each image is read as IMAGE_TOKENS tokens of the prompt.
+    let text = '';
+    let images = 0;
+    content.forEach((part: unknown, j) => {
+      const at = `messages[${index}].content[${j}]`;
+      if (!isObject(part)) throw bad(`${at} must be an object.`, 'messages');
+      if (part['type'] === 'text' && typeof part['text'] === 'string') text += part['text'];
+      else if (part['type'] === 'image_url' && isObject(part['image_url'])) {
+        const url = part['image_url']['url'];
+        if (typeof url !== 'string' || !/^(data:image\/[a-z]+;base64,|https?:\/\/)/.test(url))
+          throw bad(
+            `${at}.image_url.url must be a data: URL of an image or an http(s) URL.`,
+            'messages',
+          );
+        images += 1;
+      } else throw bad(`${at} must be a text or an image_url part.`, 'messages');
+    });
+    return { role: role as Role, content: text, images };
   });
 }
+
+/** What a vision model reads one image as. */
+const IMAGE_TOKENS = 256;
 
 function contextError(limit: number, promptTokens: number, maxTokens: number): SimulatorError {
   return bad(
@@ -140,7 +164,7 @@ export function parseGenerationRequest(
     throw bad(`model must be a string, got ${describe(modelId)}.`, 'model');
 
   let prompt = '';
-  let messages: { role: Role; content: string }[] = [];
+  let messages: { role: Role; content: string; images: number }[] = [];
   if (kind === 'completion') {
     const value = fields['prompt'];
     if (typeof value !== 'string') throw bad('prompt must be a string.', 'prompt');
@@ -184,7 +208,8 @@ export function parseGenerationRequest(
     kind === 'completion'
       ? countTokens(prompt)
       : messages.reduce(
-          (sum, message) => sum + countTokens(message.content) + TOKENS_PER_MESSAGE,
+          (sum, message) =>
+            sum + countTokens(message.content) + message.images * IMAGE_TOKENS + TOKENS_PER_MESSAGE,
           0,
         );
   const limit = contextWindow(model, models);

@@ -39,7 +39,10 @@ describe('loadConfig', () => {
       defaultMaxTokens: 256,
       maxPromptChars: 100_000,
       maxMessages: 256,
+      maxImages: 8,
+      maxImageBytes: 5 * 1024 * 1024,
     });
+    expect(config.capabilities).toEqual([]);
     expect(config.upstream).toMatchObject({
       dialect: 'top-level',
       streamUsage: true,
