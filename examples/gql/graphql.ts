@@ -12,6 +12,10 @@ export type ChatMessageInput = {
   parts?: Array<ContentPartInput> | null | undefined;
   /** Who speaks it. */
   role: ChatRole;
+  /** TOOL messages (and required there): the id of the call this is the result of. */
+  toolCallId?: string | null | undefined;
+  /** ASSISTANT messages: the tool calls the model made (then `content` may be left out). */
+  toolCalls?: Array<ToolCallInput> | null | undefined;
 };
 
 /** Who speaks a chat message. */
@@ -52,6 +56,8 @@ export type ErrorCode =
   | 'MODEL_NOT_FOUND'
   /** Too many requests; retry after `retryAfterSeconds` when given. */
   | 'RATE_LIMITED'
+  /** The NIM serving the model was not started with tool calling (an operator fixes it: NIM_ENABLE_AUTO_TOOL_CHOICE=1 and NIM_TOOL_CALL_PARSER, or vLLM --enable-auto-tool-choice --tool-call-parser). */
+  | 'TOOLS_NOT_ENABLED'
   /** The model cannot do what was asked (tools, images, reasoning, guided decoding), as `Model.capabilities` says; refused before any upstream call. */
   | 'UNSUPPORTED_BY_MODEL'
   /** NIM Proxy failed or answered something unexpected; `upstreamStatus` has its HTTP status. */
@@ -125,6 +131,16 @@ export type TimeoutPhase =
   /** A whole non-streamed call (UPSTREAM_TOTAL_TIMEOUT_MS). */
   | 'TOTAL';
 
+/** A tool call of an earlier ASSISTANT message, echoed back as the model made it. */
+export type ToolCallInput = {
+  /** Its arguments as the model wrote them (`ToolCall.argumentsText`). */
+  argumentsText: string;
+  /** The call id (`ToolCall.id`). */
+  id: string | number;
+  /** The tool called. */
+  name: string;
+};
+
 export type ChatMutationVariables = Exact<{
   model: string | number;
   messages: Array<ChatMessageInput> | ChatMessageInput;
@@ -138,6 +154,7 @@ export type ChatMutation = { chat:
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string, argument: string | null }
     | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string, availableModels: Array<string> }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'ToolsNotEnabledError', code: ErrorCode, message: string }
     | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
@@ -158,6 +175,7 @@ export type ChatStreamSubscription = { chatStream:
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
     | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'ToolsNotEnabledError', code: ErrorCode, message: string }
     | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }

@@ -6,6 +6,7 @@ import { readErrorBody, type UpstreamErrorDetail } from './wire.ts';
 export type NimErrorKind =
   | 'model_not_found'
   | 'bad_request'
+  | 'tools_not_enabled'
   | 'context_length'
   | 'rate_limited'
   | 'timeout'
@@ -202,6 +203,14 @@ function classify(
   if (status === 400 || status === 422) {
     if (detail.param === 'model') {
       return new NimError({ ...base, kind: 'model_not_found', message: detail.message });
+    }
+    // vLLM started without tool support refuses tool_choice auto and required naming its flags.
+    if (/enable-auto-tool-choice|tool-call-parser/.test(detail.message)) {
+      return new NimError({
+        ...base,
+        kind: 'tools_not_enabled',
+        message: `the NIM serving this model was not started with tool calling (--enable-auto-tool-choice --tool-call-parser, or NIM_ENABLE_AUTO_TOOL_CHOICE=1 and NIM_TOOL_CALL_PARSER): ${detail.message}`,
+      });
     }
     return new NimError({ ...base, kind: 'bad_request', message: detail.message });
   }

@@ -2,7 +2,7 @@
 // one table (parameters.ts).
 import { samplingBody, type GenerationParams, type NimDialect } from './parameters.ts';
 export type { GenerationParams } from './parameters.ts';
-import type { ChatCompletionRequest, ChatMessage, CompletionRequest } from './wire.ts';
+import type { ChatCompletionRequest, ChatMessage, CompletionRequest, ToolWire } from './wire.ts';
 
 /** What the generated text must look like: sent as `response_format`, or as guided decoding. */
 export type ResponseFormat =
@@ -53,9 +53,18 @@ export interface CompletionInput {
   responseFormat?: ResponseFormat | null;
 }
 
+/** What a chat sends of its tools: `tools`, `tool_choice`, `parallel_tool_calls` as set. */
+export interface ToolsBody {
+  tools: ToolWire[];
+  tool_choice?: 'auto' | 'required' | { type: 'function'; function: { name: string } };
+  parallel_tool_calls?: boolean;
+}
+
 export interface ChatInput {
   model: string;
   messages: ChatMessage[];
+  /** Null: no tools sent (none given, or toolChoice NONE). */
+  tools?: ToolsBody | null;
   maxTokens: number;
   params?: GenerationParams;
   responseFormat?: ResponseFormat | null;
@@ -82,6 +91,7 @@ export function chatBody(input: ChatInput, dialect: NimDialect): ChatCompletionR
   };
   Object.assign(body, samplingBody(params, 'chat', dialect));
   formatBody(input.responseFormat, dialect, body);
+  if (input.tools) Object.assign(body, input.tools);
   return body;
 }
 

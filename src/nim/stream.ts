@@ -1,6 +1,7 @@
 // Turns upstream stream chunks into per-choice deltas plus one final result, and refuses to call a
 // stream complete unless every choice it asked for has a finish reason.
 import { brokenStream } from './errors.ts';
+import { settleToolCalls } from './tool-calls.ts';
 import type {
   ChatChunk,
   ChatCompletionResponse,
@@ -20,6 +21,16 @@ export interface ChoiceDelta {
   reasoning: string | null;
   finish_reason: string | null;
   logprobs: TokenLogprob[] | null;
+  /** Chat only: fragments of tool calls, each keyed by its call's index within the choice. */
+  toolCalls: ToolCallDelta[];
+}
+
+/** A fragment of one tool call: `id` and `name` arrive with the call's first fragment only. */
+export interface ToolCallDelta {
+  index: number;
+  id: string | null;
+  name: string | null;
+  argumentsText: string;
 }
 
 export type StreamPart<Final> =
@@ -31,6 +42,8 @@ interface ChoiceState {
   reasoning: string[];
   logprobs: TokenLogprob[] | null;
   finishReason: string | null;
+  /** Tool calls by their index within the choice; never concatenated across indexes. */
+  toolCalls: Map<number, { id: string; name: string; args: string[] }>;
 }
 
 interface Head {
@@ -63,7 +76,14 @@ class Assembly {
   add(delta: ChoiceDelta): void {
     let state = this.choices.get(delta.index);
     if (state === undefined) {
-      state = { role: null, text: [], reasoning: [], logprobs: null, finishReason: null };
+      state = {
+        role: null,
+        text: [],
+        reasoning: [],
+        logprobs: null,
+        finishReason: null,
+        toolCalls: new Map(),
+      };
       this.choices.set(delta.index, state);
     }
     if (delta.role) state.role = delta.role;
@@ -71,6 +91,16 @@ class Assembly {
     if (delta.reasoning) state.reasoning.push(delta.reasoning);
     if (delta.logprobs) (state.logprobs ??= []).push(...delta.logprobs);
     if (delta.finish_reason !== null) state.finishReason = delta.finish_reason;
+    for (const fragment of delta.toolCalls) {
+      let call = state.toolCalls.get(fragment.index);
+      if (call === undefined) {
+        call = { id: '', name: '', args: [] };
+        state.toolCalls.set(fragment.index, call);
+      }
+      if (fragment.id) call.id = fragment.id;
+      if (fragment.name) call.name = fragment.name;
+      if (fragment.argumentsText) call.args.push(fragment.argumentsText);
+    }
   }
 
   /** The choices in index order, once each expected one has finished. */
@@ -96,7 +126,8 @@ function meaningful(delta: ChoiceDelta): boolean {
     delta.text !== '' ||
     (delta.reasoning !== null && delta.reasoning !== '') ||
     delta.finish_reason !== null ||
-    (delta.logprobs !== null && delta.logprobs.length > 0)
+    (delta.logprobs !== null && delta.logprobs.length > 0) ||
+    delta.toolCalls.length > 0
   );
 }
 
@@ -111,6 +142,7 @@ const completionDeltas: Deltas<CompletionChunk> = (chunk) =>
     reasoning: null,
     finish_reason: c.finish_reason,
     logprobs: c.logprobs,
+    toolCalls: [],
   }));
 
 const chatDeltas: Deltas<ChatChunk> = (chunk) =>
@@ -121,6 +153,12 @@ const chatDeltas: Deltas<ChatChunk> = (chunk) =>
     reasoning: c.delta.reasoning_content,
     finish_reason: c.finish_reason,
     logprobs: c.logprobs,
+    toolCalls: c.delta.tool_calls.map((t) => ({
+      index: t.index,
+      id: t.id,
+      name: t.function.name,
+      argumentsText: t.function.arguments ?? '',
+    })),
   }));
 
 /** Whether a chunk carries content: what ends the wait for the first token (a role preamble does not). */
@@ -176,14 +214,22 @@ export function assembleChat(
   model: string,
   expectedChoices: number,
 ): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
-  return assemble(chunks, model, expectedChoices, chatDeltas, (index, state) => ({
-    index,
-    message: {
-      role: state.role ?? 'assistant',
-      content: state.text.join(''),
-      reasoning_content: state.reasoning.length > 0 ? state.reasoning.join('') : null,
-    },
-    finish_reason: state.finishReason,
-    logprobs: state.logprobs,
-  }));
+  return assemble(chunks, model, expectedChoices, chatDeltas, (index, state) =>
+    settleToolCalls({
+      index,
+      message: {
+        role: state.role ?? 'assistant',
+        content: state.text.join(''),
+        reasoning_content: state.reasoning.length > 0 ? state.reasoning.join('') : null,
+        tool_calls: [...state.toolCalls.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([, call]) => ({
+            id: call.id,
+            function: { name: call.name, arguments: call.args.join('') },
+          })),
+      },
+      finish_reason: state.finishReason,
+      logprobs: state.logprobs,
+    }),
+  );
 }

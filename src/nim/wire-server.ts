@@ -60,9 +60,18 @@ export interface CompletionResponseWire {
   usage?: UsageWire | null;
 }
 
+/** A tool call as vLLM writes it: its arguments a JSON string. */
+interface ToolCallWire {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 interface ChatChoiceWire {
   index: number;
-  message: { role: 'assistant'; content: string };
+  message:
+    | { role: 'assistant'; content: string }
+    | { role: 'assistant'; content: null; tool_calls: ToolCallWire[] };
   logprobs: ChatLogprobsWire | null;
   finish_reason: string | null;
   stop_reason: string | number | null;
@@ -79,7 +88,7 @@ export interface ChatCompletionResponseWire {
 
 interface ChatChunkChoiceWire {
   index: number;
-  delta: { role?: 'assistant'; content?: string };
+  delta: { role?: 'assistant'; content?: string; tool_calls?: Record<string, unknown>[] };
   logprobs: ChatLogprobsWire | null;
   finish_reason: string | null;
   stop_reason?: string | number | null;

@@ -3,6 +3,7 @@
 // required, unknown keys are dropped, and absent optional fields become null.
 import { z } from 'zod';
 import { logprobs } from './logprobs.ts';
+import { settleToolCalls } from './tool-calls.ts';
 
 export type { TokenLogprob } from './logprobs.ts';
 
@@ -21,11 +22,25 @@ export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 type ChatContentPart =
   { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
+/** A tool call as the upstream writes it, and as an assistant message echoes it back. */
+interface ToolCallWire {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 export interface ChatMessage {
   role: ChatRole;
-  content: string | ChatContentPart[];
+  content: string | ChatContentPart[] | null;
   name?: string;
+  tool_calls?: ToolCallWire[];
   tool_call_id?: string;
+}
+
+/** A tool the model may call: its name, what it does, its parameters as JSON Schema. */
+export interface ToolWire {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
 }
 
 export interface ChatCompletionRequest {
@@ -102,6 +117,20 @@ export const completionResponse = z.object({
 });
 export type CompletionResponse = z.output<typeof completionResponse>;
 
+const toolCall = z.object({
+  id: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
+  function: z.object({
+    name: z.string(),
+    arguments: z
+      .string()
+      .nullish()
+      .transform((v) => v ?? ''),
+  }),
+});
+
 const chatResponseMessage = z.object({
   role: z
     .string()
@@ -109,14 +138,20 @@ const chatResponseMessage = z.object({
     .transform((v) => v ?? 'assistant'),
   content: nullableString,
   reasoning_content: nullableString.catch(null),
+  tool_calls: z
+    .array(toolCall)
+    .nullish()
+    .transform((v) => v ?? []),
 });
 
-const chatChoice = z.object({
-  index: z.number().int(),
-  message: chatResponseMessage,
-  finish_reason: finishReason,
-  logprobs,
-});
+const chatChoice = z
+  .object({
+    index: z.number().int(),
+    message: chatResponseMessage,
+    finish_reason: finishReason,
+    logprobs,
+  })
+  .transform(settleToolCalls);
 
 export const chatCompletionResponse = z.object({
   id: z
@@ -177,9 +212,25 @@ export const chatChunk = z.object({
             role: nullableString.catch(null),
             content: nullableString,
             reasoning_content: nullableString.catch(null),
+            // A fragment of a tool call: id and name come with a call's first fragment only.
+            tool_calls: z
+              .array(
+                z.object({
+                  index: z.number().int().min(0),
+                  id: nullableString,
+                  function: z
+                    .object({ name: nullableString, arguments: nullableString })
+                    .nullish()
+                    .transform((v) => v ?? { name: null, arguments: null }),
+                }),
+              )
+              .nullish()
+              .transform((v) => v ?? []),
           })
           .nullish()
-          .transform((v) => v ?? { role: null, content: null, reasoning_content: null }),
+          .transform(
+            (v) => v ?? { role: null, content: null, reasoning_content: null, tool_calls: [] },
+          ),
         finish_reason: finishReason,
         logprobs,
       }),

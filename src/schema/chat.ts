@@ -1,8 +1,15 @@
 import type { ObjectFieldBuilder } from '@pothos/core';
 import type { Context } from '../context.ts';
-import type { ChatCompletionResponse, ChatMessage as WireMessage, ChatRole } from '../nim/wire.ts';
+import type { ToolsBody } from '../nim/params.ts';
+import type { ToolCall } from '../nim/tool-calls.ts';
+import type {
+  ChatCompletionResponse,
+  ChatMessage as WireMessage,
+  ChatRole,
+  ToolWire,
+} from '../nim/wire.ts';
 import { builder, type BuilderTypes } from './builder.ts';
-import { GENERATION_FAILURES, InvalidInputError } from './failures.ts';
+import { CHAT_FAILURES, InvalidInputError } from './failures.ts';
 import {
   finishReasonField,
   generate,
@@ -56,9 +63,59 @@ const ContentPartInput = builder.inputType('ContentPartInput', {
   }),
 });
 
+const ToolCallInput = builder.inputType('ToolCallInput', {
+  description: 'A tool call of an earlier ASSISTANT message, echoed back as the model made it.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The call id (`ToolCall.id`).' }),
+    name: t.string({ required: true, description: 'The tool called.' }),
+    argumentsText: t.string({
+      required: true,
+      description: 'Its arguments as the model wrote them (`ToolCall.argumentsText`).',
+    }),
+  }),
+});
+
+const ToolInput = builder.inputType('ToolInput', {
+  description: 'A function the model may call.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Its name: 1 to 64 of a-z A-Z 0-9 _ -.' }),
+    description: t.string({ description: 'What it does, for the model.' }),
+    parameters: t.field({
+      type: 'JSON',
+      description: 'Its arguments as a JSON Schema object. Default: an object of any properties.',
+    }),
+  }),
+});
+
+const ToolChoiceModeEnum = builder.enumType('ToolChoiceMode', {
+  description: 'Whether the model must, may or must not call a tool.',
+  values: {
+    AUTO: { description: 'The model decides (the default).' },
+    NONE: { description: 'No tool call: the tools are not sent.' },
+    REQUIRED: { description: 'At least one tool call.' },
+    FUNCTION: { description: 'A call of the tool named in `function`.' },
+  },
+});
+
+const ToolChoiceInput = builder.inputType('ToolChoiceInput', {
+  description: 'Which tool calls the model may make.',
+  fields: (t) => ({
+    mode: t.field({ type: ToolChoiceModeEnum, required: true, description: 'The choice.' }),
+    function: t.string({ description: 'FUNCTION only (and required there): the tool to call.' }),
+  }),
+});
+
 const ChatMessageInput = builder.inputType('ChatMessageInput', {
   description: 'One message of the conversation so far: `content`, or (USER only) `parts`.',
   fields: (t) => ({
+    toolCalls: t.field({
+      type: [ToolCallInput],
+      description:
+        'ASSISTANT messages: the tool calls the model made (then `content` may be left out).',
+    }),
+    toolCallId: t.string({
+      description: 'TOOL messages (and required there): the id of the call this is the result of.',
+    }),
     role: t.field({ type: ChatRoleEnum, required: true, description: 'Who speaks it.' }),
     content: t.string({ description: 'What is said, as text. One of `content` and `parts`.' }),
     parts: t.field({
@@ -71,10 +128,33 @@ const ChatMessageInput = builder.inputType('ChatMessageInput', {
 
 interface MessageArg {
   role: RoleName;
+  toolCalls?: readonly { id: string | number; name: string; argumentsText: string }[] | null;
+  toolCallId?: string | null;
   content?: string | null;
   parts?:
     readonly { type: 'TEXT' | 'IMAGE'; text?: string | null; imageUrl?: string | null }[] | null;
 }
+
+const ToolCallRef = builder.objectRef<ToolCall>('ToolCall').implement({
+  description: "A call of one of the request's tools, as the model made it.",
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Its id: a TOOL message answers it by `toolCallId`.' }),
+    name: t.exposeString('name', { description: 'The tool called.' }),
+    arguments: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The arguments, parsed; null when they are not JSON (`complete` is false).',
+      resolve: (c) => c.arguments,
+    }),
+    argumentsText: t.exposeString('argumentsText', {
+      description: 'The arguments as the model wrote them (echo them back as they are).',
+    }),
+    complete: t.exposeBoolean('complete', {
+      description:
+        'Whether the arguments are whole JSON: false for a call cut by maxTokens (the finish reason is then LENGTH).',
+    }),
+  }),
+});
 
 type ChatChoice = ChatCompletionResponse['choices'][number];
 type ChatMessage = ChatChoice['message'];
@@ -88,6 +168,12 @@ const ChatMessageRef = builder.objectRef<ChatMessage>('ChatMessage').implement({
       resolve: (m) => toRoleName(m.role),
     }),
     content: t.string({ description: 'The text of the message.', resolve: (m) => m.content ?? '' }),
+    toolCalls: t.field({
+      type: [ToolCallRef],
+      description:
+        'The tools the model calls (finish reason TOOL_CALLS); empty for a text answer. Run them and send each result back as a TOOL message with its `toolCallId`.',
+      resolve: (m) => m.tool_calls,
+    }),
     reasoningContent: t.exposeString('reasoning_content', {
       nullable: true,
       description: 'The reasoning of reasoning models, when the upstream separates it.',
@@ -120,7 +206,12 @@ export const chatFields = (t: ObjectFieldBuilder<BuilderTypes, ChatResult>) => (
     type: ChatMessageRef,
     description: 'The message of the first choice (`choices[0].message`).',
     resolve: (c) =>
-      c.choices[0]?.message ?? { role: 'assistant', content: '', reasoning_content: null },
+      c.choices[0]?.message ?? {
+        role: 'assistant',
+        content: '',
+        reasoning_content: null,
+        tool_calls: [],
+      },
   }),
   json: t.field({
     type: 'JSON',
@@ -144,6 +235,18 @@ const ChatCompletionRef = builder.objectRef<ChatResult>('ChatCompletion').implem
 
 export const chatArgs = (arg: Parameters<typeof generationArgs>[0]) => ({
   ...generationArgs(arg),
+  tools: arg({
+    type: [ToolInput],
+    description: `Functions the model may call (at most ${MAX_TOOLS}); the model must have \`tools\`.`,
+  }),
+  toolChoice: arg({
+    type: ToolChoiceInput,
+    description: 'Whether the model must, may or must not call a tool. Default AUTO.',
+  }),
+  parallelToolCalls: arg.boolean({
+    description:
+      'Whether the model may call several tools in one answer (true needs `parallelToolCalls`). Default: the upstream default.',
+  }),
   messages: arg({
     type: [ChatMessageInput],
     required: true,
@@ -154,8 +257,16 @@ export const chatArgs = (arg: Parameters<typeof generationArgs>[0]) => ({
 
 export function prepareChat(
   ctx: Context,
-  args: Parameters<typeof prepareGeneration>[1] & { messages: readonly MessageArg[] },
-): Prepared & { messages: WireMessage[] } {
+  args: Parameters<typeof prepareGeneration>[1] & {
+    messages: readonly MessageArg[];
+    tools?: readonly ToolArg[] | null;
+    toolChoice?: {
+      mode: 'AUTO' | 'NONE' | 'REQUIRED' | 'FUNCTION';
+      function?: string | null;
+    } | null;
+    parallelToolCalls?: boolean | null;
+  },
+): Prepared & { messages: WireMessage[]; tools: ToolsBody | null } {
   if (args.messages.length === 0)
     throw new InvalidInputError('messages', 'messages: must hold at least one message');
   if (args.messages.length > ctx.limits.maxMessages) {
@@ -166,7 +277,7 @@ export function prepareChat(
   }
   const messages = args.messages.map((m, i) => readMessage(ctx, m, `messages[${i}]`));
   const images = messages.flatMap((m) =>
-    typeof m.content === 'string' ? [] : m.content.filter((p) => p.type === 'image_url'),
+    Array.isArray(m.content) ? m.content.filter((p) => p.type === 'image_url') : [],
   );
   if (images.length > ctx.limits.maxImages) {
     throw new InvalidInputError(
@@ -177,23 +288,128 @@ export function prepareChat(
   const chars = messages.reduce(
     (sum, m) =>
       sum +
-      (typeof m.content === 'string'
-        ? m.content.length
-        : m.content.reduce((n, p) => n + (p.type === 'text' ? p.text.length : 0), 0)),
+      (Array.isArray(m.content)
+        ? m.content.reduce((n, p) => n + (p.type === 'text' ? p.text.length : 0), 0)
+        : (m.content?.length ?? 0)) +
+      (m.tool_calls ?? []).reduce((n, c) => n + c.function.arguments.length, 0),
     0,
   );
   const prepared = prepareGeneration(ctx, args, 'chat', { argument: 'messages', chars });
   if (images.length > 0) requireCapability(ctx, prepared.model, 'vision', 'messages');
-  return { ...prepared, messages };
+  return { ...prepared, messages, tools: readTools(ctx, prepared, args) };
+}
+
+interface ToolArg {
+  name: string;
+  description?: string | null;
+  parameters?: unknown;
+}
+
+const MAX_TOOLS = 128;
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** The tools to send, checked; null when none go out (none given, or toolChoice NONE). */
+function readTools(
+  ctx: Context,
+  prepared: Prepared,
+  args: Parameters<typeof prepareChat>[1],
+): ToolsBody | null {
+  const { tools, toolChoice, parallelToolCalls } = args;
+  const wrong = (argument: string, why: string) =>
+    new InvalidInputError(argument, `${argument}: ${why}`);
+  if (tools == null || tools.length === 0) {
+    if (toolChoice != null && toolChoice.mode !== 'NONE') throw wrong('toolChoice', 'needs tools');
+    if (parallelToolCalls != null) throw wrong('parallelToolCalls', 'needs tools');
+    return null;
+  }
+  if (tools.length > MAX_TOOLS) throw wrong('tools', `must hold at most ${MAX_TOOLS} tools`);
+  const names = new Set<string>();
+  const wire = tools.map((tool, i): ToolWire => {
+    if (!TOOL_NAME.test(tool.name))
+      throw wrong(`tools[${i}].name`, 'must be 1 to 64 characters of a-z A-Z 0-9 _ -');
+    if (names.has(tool.name)) throw wrong(`tools[${i}].name`, `${tool.name} is given twice`);
+    names.add(tool.name);
+    const { parameters } = tool;
+    if (parameters != null && (typeof parameters !== 'object' || Array.isArray(parameters)))
+      throw wrong(`tools[${i}].parameters`, 'must be a JSON Schema object');
+    return {
+      type: 'function',
+      function: {
+        name: tool.name,
+        ...(tool.description == null ? {} : { description: tool.description }),
+        parameters: (parameters as Record<string, unknown> | null) ?? { type: 'object' },
+      },
+    };
+  });
+  const mode = toolChoice?.mode ?? 'AUTO';
+  if (mode !== 'FUNCTION' && toolChoice?.function != null)
+    throw wrong('toolChoice.function', 'only FUNCTION takes it');
+  if (mode === 'FUNCTION' && (toolChoice?.function == null || !names.has(toolChoice.function)))
+    throw wrong('toolChoice.function', 'FUNCTION needs the name of one of the tools');
+  // NVIDIA's advice: leave the tools out rather than send tool_choice none (they cost prompt tokens).
+  if (mode === 'NONE') return null;
+  // A JSON or guided format's grammar keeps the model from writing a tool call: tools would never fire.
+  if (prepared.responseFormat !== null && prepared.responseFormat.type !== 'text')
+    throw wrong(
+      'responseFormat',
+      'a structured responseFormat keeps tools from ever being called; leave it out, or set toolChoice NONE',
+    );
+  requireCapability(ctx, prepared.model, 'tools', 'tools');
+  if (parallelToolCalls === true)
+    requireCapability(ctx, prepared.model, 'parallelToolCalls', 'parallelToolCalls');
+  return {
+    tools: wire,
+    ...(toolChoice == null
+      ? {}
+      : {
+          tool_choice:
+            mode === 'FUNCTION'
+              ? { type: 'function' as const, function: { name: toolChoice.function! } }
+              : mode === 'REQUIRED'
+                ? ('required' as const)
+                : ('auto' as const),
+        }),
+    ...(parallelToolCalls == null ? {} : { parallel_tool_calls: parallelToolCalls }),
+  };
 }
 
 /** One message in its wire form, its content checked: text, or parts of a USER message. */
 function readMessage(ctx: Context, message: MessageArg, at: string): WireMessage {
   const role = message.role.toLowerCase() as ChatRole;
-  const { content, parts } = message;
+  const { content, parts, toolCalls, toolCallId } = message;
+  if (toolCalls != null && message.role !== 'ASSISTANT')
+    throw new InvalidInputError(
+      `${at}.toolCalls`,
+      `${at}.toolCalls: only ASSISTANT messages take them`,
+    );
+  if ((toolCallId != null) !== (message.role === 'TOOL'))
+    throw new InvalidInputError(
+      `${at}.toolCallId`,
+      message.role === 'TOOL'
+        ? `${at}.toolCallId: a TOOL message needs the id of its call`
+        : `${at}.toolCallId: only TOOL messages take it`,
+    );
+  if (toolCalls != null) {
+    if (toolCalls.length === 0)
+      throw new InvalidInputError(
+        `${at}.toolCalls`,
+        `${at}.toolCalls: must hold at least one call`,
+      );
+    if (parts != null) throw new InvalidInputError(at, `${at}: give one of content and parts`);
+    return {
+      role,
+      content: content ?? null,
+      tool_calls: toolCalls.map((call) => ({
+        id: String(call.id),
+        type: 'function',
+        function: { name: call.name, arguments: call.argumentsText },
+      })),
+    };
+  }
   if ((content == null) === (parts == null))
     throw new InvalidInputError(at, `${at}: give one of content and parts`);
-  if (content != null) return { role, content };
+  if (content != null)
+    return toolCallId != null ? { role, content, tool_call_id: toolCallId } : { role, content };
   if (message.role !== 'USER')
     throw new InvalidInputError(`${at}.parts`, `${at}.parts: only USER messages take parts`);
   if (parts!.length === 0)
@@ -251,7 +467,7 @@ builder.mutationField('chat', (t) =>
     description:
       'Ask a model for the next message of a conversation (`POST /v1/chat/completions`).',
     errors: {
-      types: GENERATION_FAILURES,
+      types: CHAT_FAILURES,
       union: { name: 'ChatResult', description: 'A ChatCompletion, or why there is none.' },
     },
     args: chatArgs(t.arg),

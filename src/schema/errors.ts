@@ -14,12 +14,15 @@ import {
   UpstreamError,
   UpstreamTimeoutError,
   UnsupportedByModelError,
+  ToolsNotEnabledError,
   type ErrorCode,
   type TimeoutPhaseName,
 } from './failures.ts';
 
 const CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   MODEL_NOT_FOUND: 'The model id is not served by NIM Proxy (after refreshing the model list).',
+  TOOLS_NOT_ENABLED:
+    'The NIM serving the model was not started with tool calling (an operator fixes it: NIM_ENABLE_AUTO_TOOL_CHOICE=1 and NIM_TOOL_CALL_PARSER, or vLLM --enable-auto-tool-choice --tool-call-parser).',
   UNSUPPORTED_BY_MODEL:
     'The model cannot do what was asked (tools, images, reasoning, guided decoding), as `Model.capabilities` says; refused before any upstream call.',
   BAD_USER_INPUT:
@@ -99,6 +102,13 @@ builder.objectType(UnsupportedByModelError, {
   }),
 });
 
+builder.objectType(ToolsNotEnabledError, {
+  ...gatewayError,
+  name: 'ToolsNotEnabledError',
+  description: 'The NIM serving the model refused the tools: it was started without tool calling.',
+  fields: () => ({}),
+});
+
 builder.objectType(InvalidInputError, {
   ...gatewayError,
   name: 'InvalidInputError',
@@ -174,6 +184,8 @@ export function toFailure(error: unknown): GatewayFailure {
       return new ModelNotFoundError(error.model ?? '', error.availableModels, error.message);
     case 'bad_request':
       return new InvalidInputError(error.param ? snakeToCamel(error.param) : null, error.message);
+    case 'tools_not_enabled':
+      return new ToolsNotEnabledError(error.message);
     case 'context_length':
       return new ContextLengthExceededError(error.message, error.maxContextLength);
     case 'rate_limited':

@@ -4,6 +4,7 @@ import type { Capability } from '../nim/capabilities.ts';
 export const ERROR_CODES = [
   'MODEL_NOT_FOUND',
   'UNSUPPORTED_BY_MODEL',
+  'TOOLS_NOT_ENABLED',
   'BAD_USER_INPUT',
   'CONTEXT_LENGTH_EXCEEDED',
   'RATE_LIMITED',
@@ -53,6 +54,11 @@ export class UnsupportedByModelError extends GatewayFailure {
     this.capability = capability;
     this.argument = argument;
   }
+}
+
+/** The NIM serving the model was started without tool calling: it refused the tools. */
+export class ToolsNotEnabledError extends GatewayFailure {
+  readonly code = 'TOOLS_NOT_ENABLED';
 }
 
 export class InvalidInputError extends GatewayFailure {
@@ -118,3 +124,6 @@ export const GENERATION_FAILURES = [
   UpstreamTimeoutError,
   UpstreamError,
 ];
+
+/** A chat's: a generation's, and the upstream refusing its tools. */
+export const CHAT_FAILURES = [...GENERATION_FAILURES, ToolsNotEnabledError];

@@ -2,7 +2,7 @@
 // event, a …Done or a typed error.
 import { recordGeneration, type Context } from '../context.ts';
 import type { ResponseFormat } from '../nim/params.ts';
-import type { ChoiceDelta, StreamPart } from '../nim/stream.ts';
+import type { ChoiceDelta, StreamPart, ToolCallDelta } from '../nim/stream.ts';
 import type { Usage } from '../nim/wire.ts';
 import { builder } from './builder.ts';
 import {
@@ -20,7 +20,7 @@ import {
   type CompletionResult,
 } from './completions.ts';
 import { toFailure } from './errors.ts';
-import { GENERATION_FAILURES } from './failures.ts';
+import { CHAT_FAILURES, GENERATION_FAILURES } from './failures.ts';
 import { finishReasonField, GenerationRef, logprobsField, type Formatted } from './generation.ts';
 import { chatCost, generationCost } from './cost.ts';
 
@@ -35,6 +35,25 @@ const CompletionChunkRef = builder.objectRef<ChoiceDelta>('CompletionChunk').imp
     }),
     finishReason: finishReasonField(t),
     logprobs: logprobsField(t),
+  }),
+});
+
+const ToolCallDeltaRef = builder.objectRef<ToolCallDelta>('ToolCallDelta').implement({
+  description:
+    "A fragment of a tool call: append `argumentsText` to the call's earlier fragments of the same `index`.",
+  fields: (t) => ({
+    index: t.exposeInt('index', { description: 'Which call of the choice this fragment is of.' }),
+    id: t.exposeID('id', {
+      nullable: true,
+      description: "The call's id: on its first fragment only.",
+    }),
+    name: t.exposeString('name', {
+      nullable: true,
+      description: 'The tool called: on its first fragment only.',
+    }),
+    argumentsText: t.exposeString('argumentsText', {
+      description: 'More of the arguments text (may be empty).',
+    }),
   }),
 });
 
@@ -56,6 +75,12 @@ const ChatChunkRef = builder.objectRef<ChoiceDelta>('ChatChunk').implement({
     reasoningContent: t.exposeString('reasoning', {
       nullable: true,
       description: 'New reasoning text of reasoning models, when the upstream separates it.',
+    }),
+    toolCalls: t.field({
+      type: [ToolCallDeltaRef],
+      description:
+        'Fragments of tool calls, each keyed by `index` within the choice; ChatDone carries every call assembled and checked.',
+      resolve: (d) => d.toolCalls,
     }),
     finishReason: finishReasonField(t),
     logprobs: logprobsField(t),
@@ -87,7 +112,7 @@ const CompletionStreamEvent = builder.errorUnion('CompletionStreamEvent', {
 
 const ChatStreamEvent = builder.errorUnion('ChatStreamEvent', {
   description: 'One event of chatStream: a chunk, or the terminal ChatDone or typed error.',
-  types: [ChatChunkRef, ChatDoneRef, ...GENERATION_FAILURES],
+  types: [ChatChunkRef, ChatDoneRef, ...CHAT_FAILURES],
   resolveType: (value) => (isDelta(value) ? 'ChatChunk' : 'ChatDone'),
 });
 

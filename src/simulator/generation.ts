@@ -1,5 +1,12 @@
 // Turns a validated request into generated choices, and those into response bodies and stream chunks.
 import { guidedTokens } from './guided.ts';
+import {
+  planToolCalls,
+  toolCallSteps,
+  toolCallsWire,
+  type ToolCallDeltas,
+  type ToolPlan,
+} from './tools.ts';
 import { randomBytes } from 'node:crypto';
 import type {
   ChatCompletionChunkWire,
@@ -24,6 +31,8 @@ import { fnv1a, generate, mulberry32, type Generation } from './text.ts';
 interface Step {
   text: string;
   logged: LoggedToken[];
+  /** A tool-calling answer's step: the delta's `tool_calls` instead of text. */
+  toolCalls?: Record<string, unknown>[];
 }
 
 interface ChoicePlan {
@@ -32,6 +41,8 @@ interface ChoicePlan {
   finishReason: string | null;
   /** At least one step, so the last can carry finish_reason; the first includes any echoed prompt. */
   steps: Step[];
+  /** The tool calls the answer is made of, instead of text; null for text. */
+  tools: ToolPlan | null;
 }
 
 export interface Plan {
@@ -55,8 +66,33 @@ function generationKey(input: GenerationInput, index: number): string {
   return [input.kind, input.modelId, prompt, input.sampling.seed ?? '', index].join('\u0000');
 }
 
-function planChoice(input: GenerationInput, index: number): ChoicePlan {
+function planChoice(input: GenerationInput, index: number, deltas: ToolCallDeltas): ChoicePlan {
   const key = generationKey(input, index);
+  if (input.kind === 'chat') {
+    const tools = planToolCalls(
+      input.tools,
+      input.messages.at(-1)?.role,
+      input.maxTokens,
+      mulberry32(fnv1a(`${key}\u0000tools`)),
+      (call) => `chatcmpl-tool-${fnv1a(`${key}\u0000${call}`).toString(16).padStart(8, '0')}`,
+    );
+    if (tools !== null) {
+      const steps = toolCallSteps(tools, deltas).map((toolCalls) => ({
+        text: '',
+        logged: [],
+        toolCalls,
+      }));
+      const generation: Generation = {
+        pieces: [],
+        text: '',
+        finishReason: 'stop',
+        stopReason: null,
+        completionTokens: tools.completionTokens,
+      };
+      // As vLLM: a stream says tool_calls even when max_tokens cut the arguments (the JSON answer says length).
+      return { generation, finishReason: 'tool_calls', steps, tools };
+    }
+  }
   const format = input.responseFormat;
   const shaped = mulberry32(fnv1a(`${key}\u0000json`));
   const script =
@@ -84,7 +120,7 @@ function planChoice(input: GenerationInput, index: number): ChoicePlan {
   const first = steps[0] ?? { text: '', logged: [] };
   const prompt = echo === '' || count === null ? [] : promptLogprobs(key, echo, count);
   steps[0] = { text: echo + first.text, logged: [...prompt, ...first.logged] };
-  return { generation, finishReason: generation.finishReason, steps };
+  return { generation, finishReason: generation.finishReason, steps, tools: null };
 }
 
 /** The plan with the finish reasons a fault asked for (undefined entries keep their own). */
@@ -100,8 +136,8 @@ export function withFinishReasons(
   return { ...plan, choices };
 }
 
-export function planGeneration(input: GenerationInput): Plan {
-  const choices = Array.from({ length: input.n }, (_, index) => planChoice(input, index));
+export function planGeneration(input: GenerationInput, deltas: ToolCallDeltas = 'fragments'): Plan {
+  const choices = Array.from({ length: input.n }, (_, index) => planChoice(input, index, deltas));
   const completionTokens = choices.reduce(
     (sum, choice) => sum + choice.generation.completionTokens,
     0,
@@ -160,12 +196,16 @@ export function chatResponse(plan: Plan): ChatCompletionResponseWire {
     model: plan.input.modelId,
     choices: plan.choices.map((choice, index) => ({
       index,
-      message: { role: 'assistant', content: textOf(choice) },
+      message:
+        choice.tools === null
+          ? { role: 'assistant', content: textOf(choice) }
+          : { role: 'assistant', content: null, tool_calls: toolCallsWire(choice.tools) },
       logprobs: chatLogprobsOf(
         plan,
         choice.steps.flatMap((step) => step.logged),
       ),
-      finish_reason: choice.finishReason,
+      finish_reason:
+        choice.tools?.cut && choice.finishReason === 'tool_calls' ? 'length' : choice.finishReason,
       stop_reason: choice.generation.stopReason,
     })),
     usage: plan.usage,
@@ -183,7 +223,8 @@ function tokenChunk(plan: Plan, index: number, step: Step, last: ChoicePlan | nu
     return { id, object: 'text_completion', created, model, choices };
   }
   const logprobs = chatLogprobsOf(plan, step.logged);
-  const choices = [{ index, delta: { content: step.text }, logprobs, finish_reason, stop_reason }];
+  const delta = step.toolCalls ? { tool_calls: step.toolCalls } : { content: step.text };
+  const choices = [{ index, delta, logprobs, finish_reason, stop_reason }];
   return { id, object: 'chat.completion.chunk', created, model, choices };
 }
 

@@ -202,3 +202,8 @@ export function jsonTokens(format: ResponseFormat, random: Random): string[] {
     format.type === 'json_object' ? freeObject(random, 0) : valueFor(format.schema, random);
   return splitTokens(serialize(value));
 }
+
+/** A tool call's arguments as a model writes them: JSON that fits the tool's parameters schema. */
+export function argumentsFor(schema: unknown, random: Random): string {
+  return serialize(valueFor(schema, random));
+}

@@ -6,6 +6,7 @@ import { readResponseFormat, type ResponseFormat } from './json.ts';
 import { contextWindow, type SimulatorModel } from './models.ts';
 import { checkMinTokens, readSampling, type ApiVersion, type Sampling } from './sampling.ts';
 import { countTokens } from './text.ts';
+import { readTools, type ToolsRequest } from './tools.ts';
 import { PARAMETER_WIRE_KEYS } from '../nim/parameters.ts';
 
 /** What a request carries besides the sampling parameters of the gateway's one table. */
@@ -19,6 +20,9 @@ const REQUEST_KEYS = [
   'stream_options',
   'response_format',
   'nvext',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
 ];
 const KNOWN_KEYS = new Set([...REQUEST_KEYS, ...PARAMETER_WIRE_KEYS]);
 
@@ -50,6 +54,7 @@ interface CompletionInput extends CommonInput {
 interface ChatInput extends CommonInput {
   kind: 'chat';
   messages: { role: Role; content: string; images: number }[];
+  tools: ToolsRequest | null;
 }
 
 export type GenerationInput = CompletionInput | ChatInput;
@@ -104,6 +109,32 @@ function readMessages(body: Body): { role: Role; content: string; images: number
         `messages[${index}].role must be one of ${ROLES.join(', ')}, got ${describe(role)}.`,
         'messages',
       );
+    }
+    if (role === 'tool' && typeof item['tool_call_id'] !== 'string')
+      throw bad(`messages[${index}]: a tool message needs tool_call_id.`, 'messages');
+    const calls = item['tool_calls'];
+    if (calls !== undefined && calls !== null) {
+      if (role !== 'assistant' || !Array.isArray(calls))
+        throw bad(
+          `messages[${index}].tool_calls: only an assistant message has a list of them.`,
+          'messages',
+        );
+      calls.forEach((call: unknown, j) => {
+        const fn = isObject(call) ? call['function'] : undefined;
+        if (
+          !isObject(call) ||
+          typeof call['id'] !== 'string' ||
+          !isObject(fn) ||
+          typeof fn['name'] !== 'string' ||
+          typeof fn['arguments'] !== 'string'
+        )
+          throw bad(
+            `messages[${index}].tool_calls[${j}] must have an id and a function with name and arguments (a string).`,
+            'messages',
+          );
+      });
+      if (content === undefined || content === null)
+        return { role: role as Role, content: JSON.stringify(calls), images: 0 };
     }
     if (typeof content === 'string') return { role: role as Role, content, images: 0 };
     if (!Array.isArray(content) || content.length === 0)
@@ -246,5 +277,7 @@ export function parseGenerationRequest(
     responseFormat,
     guided,
   };
-  return kind === 'completion' ? { ...common, kind, prompt, echo } : { ...common, kind, messages };
+  return kind === 'completion'
+    ? { ...common, kind, prompt, echo }
+    : { ...common, kind, messages, tools: readTools(fields) };
 }

@@ -9,6 +9,7 @@ import {
 } from './generation.ts';
 import { toModelCard, type SimulatorModel } from './models.ts';
 import { parseGenerationRequest } from './requests.ts';
+import { TOOLS_NOT_ENABLED_MESSAGE, type ToolCallDeltas } from './tools.ts';
 import type { ApiVersion } from './sampling.ts';
 import { streamPlan } from './stream.ts';
 
@@ -18,6 +19,8 @@ export interface Settings {
   errorStyle: ErrorStyle;
   apiKey: string | undefined;
   apiVersion: ApiVersion;
+  toolsEnabled: boolean;
+  toolCallDeltas: ToolCallDeltas;
 }
 
 export interface SimulatorState {
@@ -55,8 +58,14 @@ function generationRoute(kind: 'completion' | 'chat'): Handler {
     const input = parseGenerationRequest(kind, exchange.body.value, state.models, {
       apiVersion: state.settings.apiVersion,
     });
+    const choice = input.kind === 'chat' ? input.tools?.choice : undefined;
+    if (!state.settings.toolsEnabled && (choice === 'auto' || choice === 'required'))
+      throw new SimulatorError(400, TOOLS_NOT_ENABLED_MESSAGE, null);
     await sleep(state.settings.latencyMs, exchange.signal);
-    const plan = withFinishReasons(planGeneration(input), exchange.fault?.finishReasons);
+    const plan = withFinishReasons(
+      planGeneration(input, state.settings.toolCallDeltas),
+      exchange.fault?.finishReasons,
+    );
     if (input.stream) return streamPlan(exchange, plan, state.settings.tokenDelayMs);
     sendJson(exchange, 200, kind === 'completion' ? completionResponse(plan) : chatResponse(plan));
   };

@@ -17,6 +17,7 @@ import { FaultQueue, type Fault } from './faults.ts';
 import { cloneModels, DEFAULT_MODELS, type SimulatorModel } from './models.ts';
 import { ROUTES, type Settings, type SimulatorState } from './routes.ts';
 import type { ApiVersion } from './sampling.ts';
+import type { ToolCallDeltas } from './tools.ts';
 
 // What tests drive the simulator with.
 /** @internal */
@@ -41,10 +42,23 @@ export interface SimulatorOptions {
    * 1: early NIM 1.x, top-level `top_k` / `repetition_penalty` refused, `nvext` read.
    */
   apiVersion?: ApiVersion;
+  /** false: an engine started without --enable-auto-tool-choice (tool_choice auto/required get 400). */
+  toolsEnabled?: boolean;
+  /** How streamed tool calls arrive: a fragment per delta (default), interleaved across calls, or whole. */
+  toolCallDeltas?: ToolCallDeltas;
 }
 
 type Configurable = Partial<
-  Pick<SimulatorOptions, 'tokenDelayMs' | 'latencyMs' | 'errorStyle' | 'apiKey' | 'apiVersion'>
+  Pick<
+    SimulatorOptions,
+    | 'tokenDelayMs'
+    | 'latencyMs'
+    | 'errorStyle'
+    | 'apiKey'
+    | 'apiVersion'
+    | 'toolsEnabled'
+    | 'toolCallDeltas'
+  >
 >;
 
 export interface Simulator {
@@ -78,6 +92,8 @@ function applySettings(base: Settings, options: Configurable): Settings {
     errorStyle: options.errorStyle ?? base.errorStyle,
     apiKey: 'apiKey' in options ? options.apiKey : base.apiKey,
     apiVersion: checkedApiVersion(options.apiVersion, base.apiVersion),
+    toolsEnabled: options.toolsEnabled ?? base.toolsEnabled,
+    toolCallDeltas: options.toolCallDeltas ?? base.toolCallDeltas,
   };
 }
 
@@ -120,7 +136,15 @@ function isStreamingBody(body: ParsedBody): boolean {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const initialModels = cloneModels(options.models ?? DEFAULT_MODELS);
   const initialSettings = applySettings(
-    { tokenDelayMs: 0, latencyMs: 0, errorStyle: 'flat', apiKey: undefined, apiVersion: 2 },
+    {
+      tokenDelayMs: 0,
+      latencyMs: 0,
+      errorStyle: 'flat',
+      apiKey: undefined,
+      apiVersion: 2,
+      toolsEnabled: true,
+      toolCallDeltas: 'fragments',
+    },
     options,
   );
   const state: SimulatorState = {
