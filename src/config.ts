@@ -5,6 +5,7 @@ import { EnvReader, lookAlikes, type Env } from './env-reader.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts';
 import { parseCapabilityRules, type CapabilityRule } from './nim/capabilities.ts';
 import { NIM_DIALECTS } from './nim/parameters.ts';
+import { parseThinkingRules, type ThinkingRule } from './nim/thinking.ts';
 import type { ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
 
 /** The value of NIM_PROXY_BASE_URL that asks for the built-in simulator by name (the only way in production). */
@@ -73,6 +74,8 @@ export interface Config {
   limits: Limits;
   /** The operator's capability rules (MODEL_CAPABILITIES), tried before the defaults. */
   capabilities: readonly CapabilityRule[];
+  /** The operator's thinking controls (MODEL_THINKING), tried before the defaults. */
+  thinking: readonly ThinkingRule[];
   shutdownGraceMs: number;
   /** Pacing of the built-in simulator's tokens, used only when it serves (NIM_PROXY_BASE_URL unset or `simulator`). */
   simulatorTokenDelayMs: number;
@@ -268,6 +271,7 @@ export function loadConfig(
       }),
     },
     capabilities: read.parsed('MODEL_CAPABILITIES', parseCapabilityRules, 'sim/*=tools,vision'),
+    thinking: read.parsed('MODEL_THINKING', parseThinkingRules, 'acme/*=effort'),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', {
       fallback: 10 * second,
       min: 0,

@@ -1,6 +1,7 @@
 // One request owns one context: its AbortSignal, its view of the model catalog, its caller.
 import type { Limits } from './config.ts';
 import type { CapabilityMap } from './nim/capabilities.ts';
+import type { ThinkingMap } from './nim/thinking.ts';
 import { RequestModels, type ModelCatalog } from './nim/catalog.ts';
 import type { CallOptions, NimClient } from './nim/client.ts';
 import type { Usage } from './nim/wire.ts';
@@ -12,6 +13,7 @@ export interface GatewayServices {
   catalog: ModelCatalog;
   limits: Limits;
   capabilities: CapabilityMap;
+  thinking: ThinkingMap;
 }
 
 /** The tokens an operation's generations reported; the token rate limit settles its reservation with it. */
@@ -35,6 +37,8 @@ export interface Context {
   limits: Limits;
   /** What each model can do (tools, images, reasoning, guided decoding). */
   capabilities: CapabilityMap;
+  /** How each model's thinking is turned on and off. */
+  thinking: ThinkingMap;
   /** Aborts when the client goes away: upstream calls made for this request stop with it. */
   signal: AbortSignal;
   /** Who calls, never a secret: `key:<sha-256 prefix of the API key>`, or `ip:<address>` without client auth. */
@@ -65,6 +69,7 @@ export function createContext(
     nim: services.nim,
     limits: services.limits,
     capabilities: services.capabilities,
+    thinking: services.thinking,
     models: new RequestModels(services.catalog, upstream),
     signal: request.signal,
     client,

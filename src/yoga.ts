@@ -6,6 +6,7 @@ import { createFastPath } from './fast-path.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { CapabilityMap } from './nim/capabilities.ts';
+import { ThinkingMap } from './nim/thinking.ts';
 import { NimClient } from './nim/client.ts';
 import { useCompression } from './plugins/use-compression.ts';
 import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
@@ -65,6 +66,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     catalog,
     limits: config.limits,
     capabilities: new CapabilityMap(config.capabilities),
+    thinking: new ThinkingMap(config.thinking),
   };
   let draining = false;
   const { security } = config;

@@ -88,7 +88,7 @@ export class CapabilityMap {
   }
 }
 
-function globRegExp(pattern: string): RegExp {
+export function globRegExp(pattern: string): RegExp {
   const literal = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${literal.join('.*')}$`, 'i');
 }

@@ -65,6 +65,8 @@ export interface ChatInput {
   messages: ChatMessage[];
   /** Null: no tools sent (none given, or toolChoice NONE). */
   tools?: ToolsBody | null;
+  /** Request fields of the model family's thinking control (`chat_template_kwargs`, `reasoning_effort`, …). */
+  extra?: Record<string, unknown>;
   maxTokens: number;
   params?: GenerationParams;
   responseFormat?: ResponseFormat | null;
@@ -92,6 +94,7 @@ export function chatBody(input: ChatInput, dialect: NimDialect): ChatCompletionR
   Object.assign(body, samplingBody(params, 'chat', dialect));
   formatBody(input.responseFormat, dialect, body);
   if (input.tools) Object.assign(body, input.tools);
+  if (input.extra) Object.assign(body, input.extra);
   return body;
 }
 

@@ -1,6 +1,7 @@
 // Turns upstream stream chunks into per-choice deltas plus one final result, and refuses to call a
 // stream complete unless every choice it asked for has a finish reason.
 import { brokenStream } from './errors.ts';
+import { ThinkSplitter } from './reasoning.ts';
 import { settleToolCalls } from './tool-calls.ts';
 import type {
   ChatChunk,
@@ -150,7 +151,7 @@ const chatDeltas: Deltas<ChatChunk> = (chunk) =>
     index: c.index,
     text: c.delta.content ?? '',
     role: c.delta.role,
-    reasoning: c.delta.reasoning_content,
+    reasoning: c.delta.reasoning_content ?? c.delta.reasoning,
     finish_reason: c.finish_reason,
     logprobs: c.logprobs,
     toolCalls: c.delta.tool_calls.map((t) => ({
@@ -214,7 +215,20 @@ export function assembleChat(
   model: string,
   expectedChoices: number,
 ): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
-  return assemble(chunks, model, expectedChoices, chatDeltas, (index, state) =>
+  // Reasoning inline in the content (`<think>…</think>`, no reasoning parser upstream) is split out
+  // per choice as it streams.
+  const splitters = new Map<number, ThinkSplitter>();
+  const deltas: Deltas<ChatChunk> = (chunk) =>
+    chatDeltas(chunk).map((delta) => {
+      if (delta.reasoning !== null) return delta;
+      let splitter = splitters.get(delta.index);
+      if (splitter === undefined) splitters.set(delta.index, (splitter = new ThinkSplitter()));
+      const fed = splitter.feed(delta.text);
+      const rest = delta.finish_reason === null ? { content: '', reasoning: '' } : splitter.end();
+      const reasoning = fed.reasoning + rest.reasoning;
+      return { ...delta, text: fed.content + rest.content, reasoning: reasoning || null };
+    });
+  return assemble(chunks, model, expectedChoices, deltas, (index, state) =>
     settleToolCalls({
       index,
       message: {

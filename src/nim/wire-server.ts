@@ -15,6 +15,7 @@ export interface UsageWire {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  completion_tokens_details?: { reasoning_tokens: number };
 }
 
 /**
@@ -70,7 +71,7 @@ interface ToolCallWire {
 interface ChatChoiceWire {
   index: number;
   message:
-    | { role: 'assistant'; content: string }
+    | { role: 'assistant'; content: string; reasoning?: string; reasoning_content?: string }
     | { role: 'assistant'; content: null; tool_calls: ToolCallWire[] };
   logprobs: ChatLogprobsWire | null;
   finish_reason: string | null;
@@ -88,7 +89,13 @@ export interface ChatCompletionResponseWire {
 
 interface ChatChunkChoiceWire {
   index: number;
-  delta: { role?: 'assistant'; content?: string; tool_calls?: Record<string, unknown>[] };
+  delta: {
+    role?: 'assistant';
+    content?: string;
+    reasoning?: string;
+    reasoning_content?: string;
+    tool_calls?: Record<string, unknown>[];
+  };
   logprobs: ChatLogprobsWire | null;
   finish_reason: string | null;
   stop_reason?: string | number | null;

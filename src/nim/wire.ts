@@ -3,6 +3,7 @@
 // required, unknown keys are dropped, and absent optional fields become null.
 import { z } from 'zod';
 import { logprobs } from './logprobs.ts';
+import { splitReasoning } from './reasoning.ts';
 import { settleToolCalls } from './tool-calls.ts';
 
 export type { TokenLogprob } from './logprobs.ts';
@@ -86,11 +87,18 @@ export const modelList = z.object({
   ),
 });
 
-const usage = z.object({
-  prompt_tokens: z.number().int(),
-  completion_tokens: z.number().int(),
-  total_tokens: z.number().int(),
-});
+const usage = z
+  .object({
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    total_tokens: z.number().int(),
+    // OpenAI's place for the thinking tokens inside completion_tokens, when the upstream says.
+    completion_tokens_details: z.object({ reasoning_tokens: nullableInt }).nullish().catch(null),
+  })
+  .transform(({ completion_tokens_details, ...counts }) => ({
+    ...counts,
+    reasoning_tokens: completion_tokens_details?.reasoning_tokens ?? null,
+  }));
 export type Usage = z.output<typeof usage>;
 
 const finishReason = nullableString.catch(null);
@@ -131,18 +139,26 @@ const toolCall = z.object({
   }),
 });
 
-const chatResponseMessage = z.object({
-  role: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? 'assistant'),
-  content: nullableString,
-  reasoning_content: nullableString.catch(null),
-  tool_calls: z
-    .array(toolCall)
-    .nullish()
-    .transform((v) => v ?? []),
-});
+const chatResponseMessage = z
+  .object({
+    role: z
+      .string()
+      .nullish()
+      .transform((v) => v ?? 'assistant'),
+    content: nullableString,
+    reasoning_content: nullableString.catch(null),
+    reasoning: nullableString.catch(null),
+    tool_calls: z
+      .array(toolCall)
+      .nullish()
+      .transform((v) => v ?? []),
+  })
+  // One reasoning field, whichever the upstream wrote (or inline in the content).
+  .transform(({ reasoning, reasoning_content, content, ...message }) => ({
+    ...message,
+    ...splitReasoning(content, reasoning_content ?? reasoning),
+  }))
+  .transform(({ reasoning, ...message }) => ({ ...message, reasoning_content: reasoning }));
 
 const chatChoice = z
   .object({
@@ -212,6 +228,7 @@ export const chatChunk = z.object({
             role: nullableString.catch(null),
             content: nullableString,
             reasoning_content: nullableString.catch(null),
+            reasoning: nullableString.catch(null),
             // A fragment of a tool call: id and name come with a call's first fragment only.
             tool_calls: z
               .array(
@@ -229,7 +246,14 @@ export const chatChunk = z.object({
           })
           .nullish()
           .transform(
-            (v) => v ?? { role: null, content: null, reasoning_content: null, tool_calls: [] },
+            (v) =>
+              v ?? {
+                role: null,
+                content: null,
+                reasoning_content: null,
+                reasoning: null,
+                tool_calls: [],
+              },
           ),
         finish_reason: finishReason,
         logprobs,

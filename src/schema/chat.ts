@@ -1,6 +1,7 @@
 import type { ObjectFieldBuilder } from '@pothos/core';
 import type { Context } from '../context.ts';
 import type { ToolsBody } from '../nim/params.ts';
+import { thinkingBody, withSystemSwitch } from '../nim/thinking.ts';
 import type { ToolCall } from '../nim/tool-calls.ts';
 import type {
   ChatCompletionResponse,
@@ -105,6 +106,31 @@ const ToolChoiceInput = builder.inputType('ToolChoiceInput', {
   }),
 });
 
+const ReasoningEffortEnum = builder.enumType('ReasoningEffort', {
+  description: 'How hard a reasoning model thinks (models whose thinking control is effort).',
+  values: {
+    LOW: { description: 'Briefly.' },
+    MEDIUM: { description: 'The default.' },
+    HIGH: { description: 'At length.' },
+  },
+});
+
+const ThinkingInput = builder.inputType('ThinkingInput', {
+  description:
+    "A reasoning model's thinking, on or off, with an effort or a budget where the model takes one. Sent in the form the model's family takes (`MODEL_THINKING`): `chat_template_kwargs.enable_thinking`, `reasoning_effort`, or a system-prompt switch.",
+  fields: (t) => ({
+    enabled: t.boolean({ required: true, description: 'Think before answering.' }),
+    effort: t.field({
+      type: ReasoningEffortEnum,
+      description: 'How hard: only for models whose thinking control is `effort` (gpt-oss).',
+    }),
+    budgetTokens: t.int({
+      description:
+        'Most tokens to think, up to maxTokens: only for models whose thinking control is `template`.',
+    }),
+  }),
+});
+
 const ChatMessageInput = builder.inputType('ChatMessageInput', {
   description: 'One message of the conversation so far: `content`, or (USER only) `parts`.',
   fields: (t) => ({
@@ -174,9 +200,15 @@ const ChatMessageRef = builder.objectRef<ChatMessage>('ChatMessage').implement({
         'The tools the model calls (finish reason TOOL_CALLS); empty for a text answer. Run them and send each result back as a TOOL message with its `toolCallId`.',
       resolve: (m) => m.tool_calls,
     }),
+    reasoning: t.exposeString('reasoning_content', {
+      nullable: true,
+      description:
+        'What a reasoning model thought before it answered, kept apart from `content`: read from `reasoning`, `reasoning_content` or an inline `<think>…</think>`, whichever the upstream writes. Null when there is none.',
+    }),
     reasoningContent: t.exposeString('reasoning_content', {
       nullable: true,
-      description: 'The reasoning of reasoning models, when the upstream separates it.',
+      deprecationReason: 'Use `reasoning`: the same text.',
+      description: 'The reasoning of reasoning models (as `reasoning`).',
     }),
   }),
 });
@@ -243,6 +275,10 @@ export const chatArgs = (arg: Parameters<typeof generationArgs>[0]) => ({
     type: ToolChoiceInput,
     description: 'Whether the model must, may or must not call a tool. Default AUTO.',
   }),
+  thinking: arg({
+    type: ThinkingInput,
+    description: "Turn a reasoning model's thinking on or off (the model must have `reasoning`).",
+  }),
   parallelToolCalls: arg.boolean({
     description:
       'Whether the model may call several tools in one answer (true needs `parallelToolCalls`). Default: the upstream default.',
@@ -265,8 +301,13 @@ export function prepareChat(
       function?: string | null;
     } | null;
     parallelToolCalls?: boolean | null;
+    thinking?: {
+      enabled: boolean;
+      effort?: 'LOW' | 'MEDIUM' | 'HIGH' | null;
+      budgetTokens?: number | null;
+    } | null;
   },
-): Prepared & { messages: WireMessage[]; tools: ToolsBody | null } {
+): Prepared & { messages: WireMessage[]; tools: ToolsBody | null; extra: Record<string, unknown> } {
   if (args.messages.length === 0)
     throw new InvalidInputError('messages', 'messages: must hold at least one message');
   if (args.messages.length > ctx.limits.maxMessages) {
@@ -296,7 +337,32 @@ export function prepareChat(
   );
   const prepared = prepareGeneration(ctx, args, 'chat', { argument: 'messages', chars });
   if (images.length > 0) requireCapability(ctx, prepared.model, 'vision', 'messages');
-  return { ...prepared, messages, tools: readTools(ctx, prepared, args) };
+  const tools = readTools(ctx, prepared, args);
+  if (args.thinking == null) return { ...prepared, messages, tools, extra: {} };
+  requireCapability(ctx, prepared.model, 'reasoning', 'thinking');
+  const { enabled, effort, budgetTokens } = args.thinking;
+  if (budgetTokens != null && (budgetTokens < 1 || budgetTokens > prepared.maxTokens))
+    throw new InvalidInputError(
+      'thinking.budgetTokens',
+      `thinking.budgetTokens: must be 1 to maxTokens (${prepared.maxTokens})`,
+    );
+  const { control } = ctx.thinking.of(prepared.model);
+  const body = thinkingBody(control, {
+    enabled,
+    effort: effort == null ? null : (effort.toLowerCase() as 'low' | 'medium' | 'high'),
+    budgetTokens: budgetTokens ?? null,
+  });
+  if (!body.ok)
+    throw new InvalidInputError(
+      `thinking.${body.field}`,
+      `thinking.${body.field}: ${body.problem}`,
+    );
+  return {
+    ...prepared,
+    messages: body.system === null ? messages : withSystemSwitch(messages, body.system),
+    tools,
+    extra: body.fields,
+  };
 }
 
 interface ToolArg {

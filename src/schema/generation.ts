@@ -71,6 +71,11 @@ const UsageRef = builder.objectRef<Usage>('Usage').implement({
     promptTokens: t.exposeInt('prompt_tokens', { description: 'Tokens in the prompt.' }),
     completionTokens: t.exposeInt('completion_tokens', { description: 'Tokens generated.' }),
     totalTokens: t.exposeInt('total_tokens', { description: 'Prompt plus completion tokens.' }),
+    reasoningTokens: t.exposeInt('reasoning_tokens', {
+      nullable: true,
+      description:
+        'Of completionTokens, those a reasoning model spent thinking, when the upstream says (vLLM does not: null).',
+    }),
   }),
 });
 

@@ -72,9 +72,15 @@ const ChatChunkRef = builder.objectRef<ChoiceDelta>('ChatChunk').implement({
     content: t.exposeString('text', {
       description: 'The new content; append it to what came before for this index.',
     }),
+    reasoning: t.exposeString('reasoning', {
+      nullable: true,
+      description:
+        'New reasoning text of a reasoning model (from `reasoning`, `reasoning_content` or an inline `<think>`), kept apart from `content`.',
+    }),
     reasoningContent: t.exposeString('reasoning', {
       nullable: true,
-      description: 'New reasoning text of reasoning models, when the upstream separates it.',
+      deprecationReason: 'Use `reasoning`: the same text.',
+      description: 'New reasoning text (as `reasoning`).',
     }),
     toolCalls: t.field({
       type: [ToolCallDeltaRef],

@@ -33,6 +33,16 @@ interface Step {
   logged: LoggedToken[];
   /** A tool-calling answer's step: the delta's `tool_calls` instead of text. */
   toolCalls?: Record<string, unknown>[];
+  /** A reasoning model's step of thought, sent in the style's field instead of text. */
+  reasoning?: string;
+}
+
+/** Where a reasoning model's thought goes: vLLM ≥ 0.11, NIM 1.x, or inline (no reasoning parser). */
+export type ReasoningStyle = 'none' | 'reasoning' | 'reasoning_content' | 'think-tags';
+
+export interface PlanOptions {
+  toolCallDeltas: ToolCallDeltas;
+  reasoningStyle: ReasoningStyle;
 }
 
 interface ChoicePlan {
@@ -43,6 +53,9 @@ interface ChoicePlan {
   steps: Step[];
   /** The tool calls the answer is made of, instead of text; null for text. */
   tools: ToolPlan | null;
+  /** The thought before the answer, for the JSON answer (the stream sends it step by step). */
+  reasoning: string | null;
+  reasoningTokens: number;
 }
 
 export interface Plan {
@@ -51,6 +64,7 @@ export interface Plan {
   input: GenerationInput;
   choices: ChoicePlan[];
   usage: UsageWire;
+  reasoningStyle: ReasoningStyle;
 }
 
 export type Chunk = CompletionResponseWire | ChatCompletionChunkWire;
@@ -66,7 +80,8 @@ function generationKey(input: GenerationInput, index: number): string {
   return [input.kind, input.modelId, prompt, input.sampling.seed ?? '', index].join('\u0000');
 }
 
-function planChoice(input: GenerationInput, index: number, deltas: ToolCallDeltas): ChoicePlan {
+function planChoice(input: GenerationInput, index: number, options: PlanOptions): ChoicePlan {
+  const deltas = options.toolCallDeltas;
   const key = generationKey(input, index);
   if (input.kind === 'chat') {
     const tools = planToolCalls(
@@ -90,7 +105,14 @@ function planChoice(input: GenerationInput, index: number, deltas: ToolCallDelta
         completionTokens: tools.completionTokens,
       };
       // As vLLM: a stream says tool_calls even when max_tokens cut the arguments (the JSON answer says length).
-      return { generation, finishReason: 'tool_calls', steps, tools };
+      return {
+        generation,
+        finishReason: 'tool_calls',
+        steps,
+        tools,
+        reasoning: null,
+        reasoningTokens: 0,
+      };
     }
   }
   const format = input.responseFormat;
@@ -101,9 +123,28 @@ function planChoice(input: GenerationInput, index: number, deltas: ToolCallDelta
       : format === null
         ? null
         : jsonTokens(format, shaped);
-  const { maxTokens, stop } = input;
+  const { stop } = input;
   const { ignoreEos, minTokens, logprobs: count, temperature } = input.sampling;
-  const generation = generate(key, { maxTokens, stop, ignoreEos, minTokens, script });
+  // A reasoning model thinks first, within the same max_tokens.
+  const thought =
+    input.kind === 'chat' && options.reasoningStyle !== 'none' && input.thinking.tokens > 0
+      ? generate(`${key}\u0000reasoning`, {
+          maxTokens: Math.min(input.thinking.tokens, input.maxTokens),
+          stop: [],
+          ignoreEos: true,
+        }).pieces.map((piece, i) => (i === 0 ? piece.trimStart() : piece))
+      : [];
+  const maxTokens = input.maxTokens - thought.length;
+  const generation =
+    maxTokens > 0
+      ? generate(key, { maxTokens, stop, ignoreEos, minTokens, script })
+      : {
+          pieces: [],
+          text: '',
+          finishReason: 'length' as const,
+          stopReason: null,
+          completionTokens: 0,
+        };
   const echo = input.kind === 'completion' && input.echo ? input.prompt : '';
   const steps: Step[] = [];
   let offset = echo.length;
@@ -119,8 +160,25 @@ function planChoice(input: GenerationInput, index: number, deltas: ToolCallDelta
   });
   const first = steps[0] ?? { text: '', logged: [] };
   const prompt = echo === '' || count === null ? [] : promptLogprobs(key, echo, count);
-  steps[0] = { text: echo + first.text, logged: [...prompt, ...first.logged] };
-  return { generation, finishReason: generation.finishReason, steps, tools: null };
+  if (steps.length > 0 || thought.length === 0)
+    steps[0] = { text: echo + first.text, logged: [...prompt, ...first.logged] };
+  const reasoning = thought.length > 0 ? thought.join('') : null;
+  const thinking: Step[] =
+    reasoning === null
+      ? []
+      : options.reasoningStyle === 'think-tags'
+        ? // Tags split across tokens, as a tokenizer would send them.
+          ['<th', 'ink>', ...thought, '</th', 'ink>\n\n'].map((text) => ({ text, logged: [] }))
+        : thought.map((piece) => ({ text: '', logged: [], reasoning: piece }));
+  const completionTokens = generation.completionTokens + thought.length;
+  return {
+    generation: { ...generation, completionTokens },
+    finishReason: generation.finishReason,
+    steps: [...thinking, ...steps],
+    tools: null,
+    reasoning,
+    reasoningTokens: thought.length,
+  };
 }
 
 /** The plan with the finish reasons a fault asked for (undefined entries keep their own). */
@@ -136,8 +194,11 @@ export function withFinishReasons(
   return { ...plan, choices };
 }
 
-export function planGeneration(input: GenerationInput, deltas: ToolCallDeltas = 'fragments'): Plan {
-  const choices = Array.from({ length: input.n }, (_, index) => planChoice(input, index, deltas));
+export function planGeneration(
+  input: GenerationInput,
+  options: PlanOptions = { toolCallDeltas: 'fragments', reasoningStyle: 'none' },
+): Plan {
+  const choices = Array.from({ length: input.n }, (_, index) => planChoice(input, index, options));
   const completionTokens = choices.reduce(
     (sum, choice) => sum + choice.generation.completionTokens,
     0,
@@ -148,10 +209,20 @@ export function planGeneration(input: GenerationInput, deltas: ToolCallDeltas = 
     created: Math.floor(Date.now() / 1000),
     input,
     choices,
+    reasoningStyle: options.reasoningStyle,
     usage: {
       prompt_tokens: input.promptTokens,
       completion_tokens: completionTokens,
       total_tokens: input.promptTokens + completionTokens,
+      // The APIs that name the field reasoning_content also count its tokens (DeepSeek's, NIM 1.x).
+      ...(options.reasoningStyle === 'reasoning_content' &&
+      choices.some((c) => c.reasoningTokens > 0)
+        ? {
+            completion_tokens_details: {
+              reasoning_tokens: choices.reduce((sum, c) => sum + c.reasoningTokens, 0),
+            },
+          }
+        : {}),
     },
   };
 }
@@ -197,9 +268,13 @@ export function chatResponse(plan: Plan): ChatCompletionResponseWire {
     choices: plan.choices.map((choice, index) => ({
       index,
       message:
-        choice.tools === null
-          ? { role: 'assistant', content: textOf(choice) }
-          : { role: 'assistant', content: null, tool_calls: toolCallsWire(choice.tools) },
+        choice.tools !== null
+          ? { role: 'assistant', content: null, tool_calls: toolCallsWire(choice.tools) }
+          : choice.reasoning !== null && plan.reasoningStyle === 'reasoning'
+            ? { role: 'assistant', content: textOf(choice), reasoning: choice.reasoning }
+            : choice.reasoning !== null && plan.reasoningStyle === 'reasoning_content'
+              ? { role: 'assistant', content: textOf(choice), reasoning_content: choice.reasoning }
+              : { role: 'assistant', content: textOf(choice) },
       logprobs: chatLogprobsOf(
         plan,
         choice.steps.flatMap((step) => step.logged),
@@ -223,7 +298,12 @@ function tokenChunk(plan: Plan, index: number, step: Step, last: ChoicePlan | nu
     return { id, object: 'text_completion', created, model, choices };
   }
   const logprobs = chatLogprobsOf(plan, step.logged);
-  const delta = step.toolCalls ? { tool_calls: step.toolCalls } : { content: step.text };
+  const field = plan.reasoningStyle === 'reasoning' ? 'reasoning' : 'reasoning_content';
+  const delta = step.toolCalls
+    ? { tool_calls: step.toolCalls }
+    : step.reasoning !== undefined
+      ? { [field]: step.reasoning }
+      : { content: step.text };
   const choices = [{ index, delta, logprobs, finish_reason, stop_reason }];
   return { id, object: 'chat.completion.chunk', created, model, choices };
 }

@@ -23,6 +23,9 @@ const REQUEST_KEYS = [
   'tools',
   'tool_choice',
   'parallel_tool_calls',
+  'chat_template_kwargs',
+  'reasoning_effort',
+  'reasoning_budget',
 ];
 const KNOWN_KEYS = new Set([...REQUEST_KEYS, ...PARAMETER_WIRE_KEYS]);
 
@@ -55,6 +58,8 @@ interface ChatInput extends CommonInput {
   kind: 'chat';
   messages: { role: Role; content: string; images: number }[];
   tools: ToolsRequest | null;
+  /** How many tokens a reasoning model thinks (0: thinking off), as the request's switches say. */
+  thinking: { tokens: number };
 }
 
 export type GenerationInput = CompletionInput | ChatInput;
@@ -161,6 +166,40 @@ function readMessages(body: Body): { role: Role; content: string; images: number
     });
     return { role: role as Role, content: text, images };
   });
+}
+
+const EFFORT_TOKENS: Record<string, number> = { low: 4, medium: 12, high: 24 };
+
+/**
+ * Every family's switch at once: `chat_template_kwargs.enable_thinking`, a system prompt
+ * `detailed thinking off` or `/no_think`, `reasoning_effort`, `reasoning_budget`.
+ */
+function readThinking(body: Body, messages: { role: Role; content: string }[]): { tokens: number } {
+  const kwargs = body['chat_template_kwargs'];
+  if (kwargs !== undefined && kwargs !== null && !isObject(kwargs))
+    throw bad(
+      `chat_template_kwargs must be an object, got ${describe(kwargs)}.`,
+      'chat_template_kwargs',
+    );
+  if (isObject(kwargs) && kwargs['enable_thinking'] === false) return { tokens: 0 };
+  const system = messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n');
+  if (/detailed thinking off|\/no_think/.test(system)) return { tokens: 0 };
+  const effort = body['reasoning_effort'];
+  if (
+    effort !== undefined &&
+    effort !== null &&
+    !(typeof effort === 'string' && effort in EFFORT_TOKENS)
+  )
+    throw bad(
+      `reasoning_effort must be low, medium or high, got ${describe(effort)}.`,
+      'reasoning_effort',
+    );
+  const tokens = EFFORT_TOKENS[(effort as string | undefined) ?? 'medium']!;
+  const budget = optionalInteger(body, 'reasoning_budget');
+  return { tokens: budget === null ? tokens : Math.min(tokens, budget) };
 }
 
 /** What a vision model reads one image as. */
@@ -279,5 +318,11 @@ export function parseGenerationRequest(
   };
   return kind === 'completion'
     ? { ...common, kind, prompt, echo }
-    : { ...common, kind, messages, tools: readTools(fields) };
+    : {
+        ...common,
+        kind,
+        messages,
+        tools: readTools(fields),
+        thinking: readThinking(fields, messages),
+      };
 }

@@ -6,6 +6,7 @@ import {
   completionResponse,
   planGeneration,
   withFinishReasons,
+  type ReasoningStyle,
 } from './generation.ts';
 import { toModelCard, type SimulatorModel } from './models.ts';
 import { parseGenerationRequest } from './requests.ts';
@@ -21,6 +22,7 @@ export interface Settings {
   apiVersion: ApiVersion;
   toolsEnabled: boolean;
   toolCallDeltas: ToolCallDeltas;
+  reasoningStyle: ReasoningStyle;
 }
 
 export interface SimulatorState {
@@ -63,7 +65,7 @@ function generationRoute(kind: 'completion' | 'chat'): Handler {
       throw new SimulatorError(400, TOOLS_NOT_ENABLED_MESSAGE, null);
     await sleep(state.settings.latencyMs, exchange.signal);
     const plan = withFinishReasons(
-      planGeneration(input, state.settings.toolCallDeltas),
+      planGeneration(input, state.settings),
       exchange.fault?.finishReasons,
     );
     if (input.stream) return streamPlan(exchange, plan, state.settings.tokenDelayMs);

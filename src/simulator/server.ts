@@ -18,6 +18,7 @@ import { cloneModels, DEFAULT_MODELS, type SimulatorModel } from './models.ts';
 import { ROUTES, type Settings, type SimulatorState } from './routes.ts';
 import type { ApiVersion } from './sampling.ts';
 import type { ToolCallDeltas } from './tools.ts';
+import type { ReasoningStyle } from './generation.ts';
 
 // What tests drive the simulator with.
 /** @internal */
@@ -46,6 +47,8 @@ export interface SimulatorOptions {
   toolsEnabled?: boolean;
   /** How streamed tool calls arrive: a fragment per delta (default), interleaved across calls, or whole. */
   toolCallDeltas?: ToolCallDeltas;
+  /** A reasoning model's thought in `reasoning`, `reasoning_content` or inline `<think>`; none by default. */
+  reasoningStyle?: ReasoningStyle;
 }
 
 type Configurable = Partial<
@@ -58,6 +61,7 @@ type Configurable = Partial<
     | 'apiVersion'
     | 'toolsEnabled'
     | 'toolCallDeltas'
+    | 'reasoningStyle'
   >
 >;
 
@@ -94,6 +98,7 @@ function applySettings(base: Settings, options: Configurable): Settings {
     apiVersion: checkedApiVersion(options.apiVersion, base.apiVersion),
     toolsEnabled: options.toolsEnabled ?? base.toolsEnabled,
     toolCallDeltas: options.toolCallDeltas ?? base.toolCallDeltas,
+    reasoningStyle: options.reasoningStyle ?? base.reasoningStyle,
   };
 }
 
@@ -144,6 +149,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       apiVersion: 2,
       toolsEnabled: true,
       toolCallDeltas: 'fragments',
+      reasoningStyle: 'none',
     },
     options,
   );

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       maxImageBytes: 5 * 1024 * 1024,
     });
     expect(config.capabilities).toEqual([]);
+    expect(config.thinking).toEqual([]);
     expect(config.upstream).toMatchObject({
       dialect: 'top-level',
       streamUsage: true,

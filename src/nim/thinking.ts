@@ -1,0 +1,130 @@
+// Turning a reasoning model's thinking on or off, with a budget or an effort where it takes one.
+// Each family has its own switch, so the gateway keeps a map by model id pattern
+// (MODEL_THINKING first, then defaults by family), not code per model.
+import { globRegExp } from './capabilities.ts';
+import type { ChatMessage } from './wire.ts';
+
+const THINKING_CONTROLS = [
+  'template',
+  'effort',
+  'detailed-thinking',
+  'think-switch',
+] as const;
+/**
+ * template: `chat_template_kwargs.enable_thinking` (vLLM, Qwen3, Nemotron 3; a budget as top-level
+ * `reasoning_budget`); effort: `reasoning_effort` low/medium/high (gpt-oss); detailed-thinking: a
+ * system prompt `detailed thinking on|off` (Nemotron v1); think-switch: `/think` or `/no_think` in
+ * the system prompt (Nemotron 1.5).
+ */
+export type ThinkingControl = (typeof THINKING_CONTROLS)[number];
+
+export interface ThinkingRule {
+  pattern: string;
+  control: ThinkingControl;
+}
+
+const DEFAULT_RULES: readonly ThinkingRule[] = [
+  { pattern: '*nemotron*v1.5*', control: 'think-switch' },
+  { pattern: '*nemotron*-v1', control: 'detailed-thinking' },
+  { pattern: '*gpt-oss*', control: 'effort' },
+  { pattern: '*', control: 'template' },
+];
+
+export interface Thinking {
+  enabled: boolean;
+  effort: 'low' | 'medium' | 'high' | null;
+  budgetTokens: number | null;
+}
+
+/** What a thinking request adds to a chat body, or why this model's control cannot express it. */
+export type ThinkingBody =
+  | { ok: true; fields: Record<string, unknown>; system: string | null }
+  | { ok: false; field: 'enabled' | 'effort' | 'budgetTokens'; problem: string };
+
+export class ThinkingMap {
+  readonly #rules: { match: RegExp; control: ThinkingControl; rule: string }[];
+
+  constructor(configured: readonly ThinkingRule[]) {
+    const compile = (origin: string) => (r: ThinkingRule) => ({
+      match: globRegExp(r.pattern),
+      control: r.control,
+      rule: `${origin} ${r.pattern}`,
+    });
+    this.#rules = [
+      ...configured.map(compile('configured')),
+      ...DEFAULT_RULES.map(compile('default')),
+    ];
+  }
+
+  of(model: string): { control: ThinkingControl; rule: string } {
+    return this.#rules.find((r) => r.match.test(model))!;
+  }
+}
+
+export function thinkingBody(control: ThinkingControl, thinking: Thinking): ThinkingBody {
+  const { enabled, effort, budgetTokens } = thinking;
+  if (effort !== null && control !== 'effort')
+    return {
+      ok: false,
+      field: 'effort',
+      problem: `this model's thinking control (${control}) takes no effort`,
+    };
+  if (budgetTokens !== null && control !== 'template')
+    return {
+      ok: false,
+      field: 'budgetTokens',
+      problem: `this model's thinking control (${control}) takes no budget`,
+    };
+  switch (control) {
+    case 'template':
+      return {
+        ok: true,
+        system: null,
+        fields: {
+          chat_template_kwargs: { enable_thinking: enabled },
+          ...(enabled && budgetTokens !== null ? { reasoning_budget: budgetTokens } : {}),
+        },
+      };
+    case 'effort':
+      if (!enabled)
+        return {
+          ok: false,
+          field: 'enabled',
+          problem: 'this model always reasons (its control is effort): set effort LOW instead',
+        };
+      return { ok: true, system: null, fields: { reasoning_effort: effort ?? 'medium' } };
+    case 'detailed-thinking':
+      return { ok: true, fields: {}, system: `detailed thinking ${enabled ? 'on' : 'off'}` };
+    case 'think-switch':
+      return { ok: true, fields: {}, system: enabled ? '/think' : '/no_think' };
+  }
+}
+
+/** The messages with the system switch first: in the first system message, or in a new one. */
+export function withSystemSwitch(messages: ChatMessage[], line: string): ChatMessage[] {
+  const [first, ...rest] = messages;
+  if (first?.role === 'system' && typeof first.content === 'string')
+    return [{ ...first, content: `${line}\n\n${first.content}` }, ...rest];
+  return [{ role: 'system', content: line }, ...messages];
+}
+
+/** `pattern=control;…`. */
+export function parseThinkingRules(text: string): { rules: ThinkingRule[]; problems: string[] } {
+  const rules: ThinkingRule[] = [];
+  const problems: string[] = [];
+  for (const entry of text
+    .split(';')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
+    const at = entry.indexOf('=');
+    const pattern = at < 0 ? '' : entry.slice(0, at).trim();
+    const control = entry.slice(at + 1).trim();
+    if (pattern === '') problems.push(`"${entry}" is not <model pattern>=<control>`);
+    else if (!(THINKING_CONTROLS as readonly string[]).includes(control))
+      problems.push(
+        `"${entry}": unknown control ${control || '(none)'}; use ${THINKING_CONTROLS.join(', ')}`,
+      );
+    else rules.push({ pattern, control: control as ThinkingControl });
+  }
+  return { rules, problems };
+}
