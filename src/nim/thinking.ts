@@ -4,12 +4,7 @@
 import { globRegExp } from './capabilities.ts';
 import type { ChatMessage } from './wire.ts';
 
-const THINKING_CONTROLS = [
-  'template',
-  'effort',
-  'detailed-thinking',
-  'think-switch',
-] as const;
+const THINKING_CONTROLS = ['template', 'effort', 'detailed-thinking', 'think-switch'] as const;
 /**
  * template: `chat_template_kwargs.enable_thinking` (vLLM, Qwen3, Nemotron 3; a budget as top-level
  * `reasoning_budget`); effort: `reasoning_effort` low/medium/high (gpt-oss); detailed-thinking: a
