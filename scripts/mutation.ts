@@ -46,6 +46,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[] }> = {
       'src/plugins/use-operation-limits.ts',
       'src/plugins/use-trusted-documents.ts',
       'src/plugins/use-introspection-off.ts',
+      'src/plugins/result-errors.ts',
     ],
     tests: [
       'test/integration/abuse.test.ts',
@@ -57,6 +58,47 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[] }> = {
   health: {
     mutate: ['src/plugins/use-health.ts'],
     tests: ['test/integration/resilience.test.ts', 'test/integration/health-answers.test.ts'],
+  },
+  'nim-calls': {
+    mutate: [
+      'src/nim/breaker.ts',
+      'src/nim/retry.ts',
+      'src/nim/resilience.ts',
+      'src/nim/concurrency.ts',
+      'src/nim/transport.ts',
+      'src/nim/catalog.ts',
+      'src/nim/upstream-probe.ts',
+      'src/nim/settings.ts',
+      'src/nim/wire-server.ts',
+    ],
+    tests: [
+      'test/unit/resilience.test.ts',
+      'test/unit/catalog.test.ts',
+      'test/integration/resilience.test.ts',
+      'test/integration/faults.test.ts',
+      'test/integration/readiness.test.ts',
+      'test/integration/models.test.ts',
+      'test/integration/upstream-errors.test.ts',
+      'test/integration/upstream-key-secrecy.test.ts',
+      'test/integration/hostile-upstream.test.ts',
+      'test/integration/health-answers.test.ts',
+      'test/integration/error-metrics.test.ts',
+    ],
+  },
+  // The parameter table is built while modules load: each of its mutants reruns every test file
+  // listed, so it is a concern of its own with the few that read it.
+  parameters: {
+    mutate: ['src/nim/parameters.ts', 'src/nim/params.ts'],
+    tests: ['test/integration/parameters.test.ts', 'test/integration/parameter-table.test.ts'],
+  },
+  pages: {
+    mutate: [
+      'src/plugins/use-compression.ts',
+      'src/plugins/use-graphiql.ts',
+      'src/plugins/graphiql-page.ts',
+      'src/plugins/graphiql-assets.ts',
+    ],
+    tests: ['test/integration/compression.test.ts', 'test/integration/graphiql.test.ts'],
   },
   observability: {
     mutate: ['src/plugins/use-observability.ts'],
