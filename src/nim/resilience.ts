@@ -19,7 +19,7 @@ import {
 export interface GuardedCall {
   method: Method;
   /** The path called, for retry metrics. */
-  endpoint?: string;
+  endpoint: string;
   model: string | null;
   signal?: AbortSignal | undefined;
 }
@@ -120,7 +120,7 @@ export class Resilience {
         permit.settle(this.outcome(error));
         const wait = this.nextWait(call, error, progress, retry);
         if (wait === null) throw error;
-        for (const listener of this.retryListeners) listener(call.endpoint ?? 'unknown');
+        for (const listener of this.retryListeners) listener(call.endpoint);
         await sleep(wait, call.signal);
       }
     }

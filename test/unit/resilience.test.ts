@@ -212,12 +212,15 @@ describe('Resilience', () => {
   it('retries a refused call and returns the later success, releasing every slot', async () => {
     const resilience = new Resilience(config);
     let attempts = 0;
-    const value = await resilience.run({ method: 'POST', model: 'm' }, async (progress) => {
-      attempts++;
-      progress.headersArrived = true;
-      if (attempts < 3) throw status(503);
-      return 'ok';
-    });
+    const value = await resilience.run(
+      { method: 'POST', endpoint: '/v1/completions', model: 'm' },
+      async (progress) => {
+        attempts++;
+        progress.headersArrived = true;
+        if (attempts < 3) throw status(503);
+        return 'ok';
+      },
+    );
     expect([value, attempts, resilience.limit.inFlight]).toEqual(['ok', 3, 0]);
   });
 
@@ -226,7 +229,7 @@ describe('Resilience', () => {
     for (const error of [status(500), status(400)]) {
       let attempts = 0;
       await expect(
-        resilience.run({ method: 'POST', model: 'm' }, async () => {
+        resilience.run({ method: 'POST', endpoint: '/v1/completions', model: 'm' }, async () => {
           attempts++;
           throw error;
         }),
@@ -241,7 +244,7 @@ describe('Resilience', () => {
     resilience.onAnswered((at) => answered.push(at));
     for (const error of [status(401), status(403), status(400)]) {
       await resilience
-        .run({ method: 'GET', model: null }, async () => {
+        .run({ method: 'GET', endpoint: '/v1/models', model: null }, async () => {
           throw error;
         })
         .catch(() => undefined);
@@ -257,7 +260,7 @@ describe('Resilience', () => {
     );
     const controller = new AbortController();
     const run = resilience.run(
-      { method: 'GET', model: null, signal: controller.signal },
+      { method: 'GET', endpoint: '/v1/models', model: null, signal: controller.signal },
       async () => {
         throw transport('ECONNREFUSED');
       },
@@ -265,5 +268,287 @@ describe('Resilience', () => {
     setTimeout(() => controller.abort(new Error('gone')), 20);
     await expect(run).rejects.toThrow('gone');
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('which failures may be retried, by cause', () => {
+  it('retries a POST that never left, whatever kept it from the server', () => {
+    for (const code of [
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'UND_ERR_CONNECT_TIMEOUT',
+    ]) {
+      expect(isSafeToRetry(transport(code), 'POST', notSent), code).toBe(true);
+    }
+  });
+
+  it('counts timeouts and a broken answer without a status against the upstream', () => {
+    const broken = fromTransport(
+      Object.assign(new Error('x'), { code: 'HPE_INVALID_CONSTANT' }),
+      'm',
+    );
+    expect(broken.status).toBeNull();
+    expect(isUpstreamFault(broken)).toBe(true);
+    expect(isUpstreamFault(transport('UND_ERR_BODY_TIMEOUT'))).toBe(true);
+    expect(isUpstreamFault(new NimError({ kind: 'bad_request', model: 'm', message: 'x' }))).toBe(
+      false,
+    );
+  });
+
+  it('a Retry-After of exactly the cap is still waited for', () => {
+    const config = { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, retryAfterCapMs: 2000 };
+    expect(retryDelayMs(status(503, '2'), 0, config, () => 0)).toBe(2000);
+  });
+});
+
+describe('RetryBudget, by default', () => {
+  it('counts the last 10 s', () => {
+    let now = 0;
+    const budget = new RetryBudget({ ratio: 0.5, now: () => now });
+    for (let i = 0; i < 20; i++) budget.recordCall();
+    now = 9_900;
+    expect(budget.totals().calls).toBe(20);
+    now = 10_000;
+    expect(budget.totals().calls).toBe(0);
+  });
+
+  it('grants retries into the current bucket, and forgets them with it', () => {
+    let now = 0;
+    const budget = new RetryBudget({ ratio: 0, windowMs: 1000, now: () => now });
+    expect([budget.tryRetry(), budget.tryRetry(), budget.tryRetry(), budget.tryRetry()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(budget.totals()).toEqual({ calls: 0, retries: 3 });
+    now = 1000;
+    expect(budget.totals()).toEqual({ calls: 0, retries: 0 });
+    expect(budget.tryRetry()).toBe(true);
+  });
+});
+
+describe('CircuitBreaker, what it tells', () => {
+  const breaker = (threshold = 2, cooldownMs = 1500) => {
+    let now = 0;
+    const changes: unknown[] = [];
+    const subject = new CircuitBreaker({
+      failureThreshold: threshold,
+      cooldownMs,
+      now: () => now,
+      onChange: (change) => changes.push(change),
+    });
+    return { subject, changes, at: (ms: number) => (now = ms) };
+  };
+
+  it('tells the operator when it opens, opens again after a failed probe, and closes', () => {
+    const { subject, changes, at } = breaker();
+    subject.admit(null).settle('failure');
+    expect(changes).toEqual([]);
+    subject.admit(null).settle('failure');
+    expect(changes).toEqual([{ to: 'open', failures: 2, cooldownMs: 1500 }]);
+    expect(subject.status()).toEqual({ state: 'open', consecutiveFailures: 2, probeAt: 1500 });
+    at(1500);
+    subject.admit(null).settle('failure');
+    expect(changes.at(-1)).toEqual({ to: 'open', failures: 3, cooldownMs: 1500 });
+    expect(subject.status()).toEqual({ state: 'open', consecutiveFailures: 3, probeAt: 3000 });
+    at(3000);
+    subject.admit(null).settle('success');
+    expect(changes.at(-1)).toEqual({ to: 'closed' });
+    expect(subject.status()).toEqual({ state: 'closed', consecutiveFailures: 0, probeAt: null });
+  });
+
+  it('tells the caller when to come back: the seconds left while open, 0 while a probe is out', () => {
+    const { subject, at } = breaker(1, 2500);
+    subject.admit(null).settle('failure');
+    at(1000);
+    const open = (() => {
+      try {
+        subject.admit('m');
+      } catch (error) {
+        return error as NimError;
+      }
+    })();
+    expect(open).toMatchObject({ retryAfterSeconds: 2, model: 'm' });
+    expect(open?.message).toBe(
+      'circuit open after 1 consecutive upstream failures: failing fast, the next probe goes through in 2 s',
+    );
+    at(2600);
+    subject.admit(null);
+    expect(() => subject.admit(null)).toThrow(
+      expect.objectContaining({
+        retryAfterSeconds: 0,
+        message:
+          'circuit open after 1 consecutive upstream failures: failing fast, a probe call is in flight',
+      }),
+    );
+  });
+
+  it('counts neither a call that says nothing nor a late answer while open', () => {
+    const { subject, at } = breaker(2, 1000);
+    for (let i = 0; i < 5; i++) subject.admit(null).settle('ignore');
+    expect(subject.status()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    const late = subject.admit(null);
+    const lateSuccess = subject.admit(null);
+    subject.admit(null).settle('failure');
+    subject.admit(null).settle('failure');
+    at(500);
+    // Admitted before it opened, settled after: the cool-down stands, and so does the count.
+    late.settle('failure');
+    lateSuccess.settle('success');
+    expect(subject.status()).toEqual({ state: 'open', consecutiveFailures: 2, probeAt: 1000 });
+  });
+});
+
+describe('ConcurrencyLimit, what a waiter leaves behind', () => {
+  it('a waiter that got its slot leaves no listener on its signal, and its timer never fires', async () => {
+    const limit = new ConcurrencyLimit({ max: 1, queueLimit: 1, queueTimeoutMs: 30 });
+    const held = await limit.acquire(null);
+    const controller = new AbortController();
+    const waiting = limit.acquire(null, controller.signal);
+    held();
+    const release = await waiting;
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect([limit.inFlight, limit.waiting]).toEqual([1, 0]);
+    release();
+    expect(limit.inFlight).toBe(0);
+  });
+
+  it('names the bounds in its refusals', async () => {
+    const limit = new ConcurrencyLimit({ max: 1, queueLimit: 0, queueTimeoutMs: 25 });
+    await limit.acquire('m');
+    await expect(limit.acquire('m')).rejects.toMatchObject({
+      kind: 'unavailable',
+      model: 'm',
+      retryable: true,
+      message:
+        'gateway queue full: 1 calls in flight to the upstream and 0 waiting (UPSTREAM_MAX_CONCURRENCY 1, UPSTREAM_QUEUE_LIMIT 0)',
+    });
+    const queued = new ConcurrencyLimit({ max: 1, queueLimit: 1, queueTimeoutMs: 25 });
+    await queued.acquire('m');
+    await expect(queued.acquire('m')).rejects.toMatchObject({
+      kind: 'unavailable',
+      model: 'm',
+      retryable: true,
+      message: 'waited too long: no free upstream slot within 25 ms (UPSTREAM_QUEUE_TIMEOUT_MS)',
+    });
+  });
+
+  it('refuses a caller that is already gone without queueing it', async () => {
+    const limit = new ConcurrencyLimit({ max: 1, queueLimit: 5, queueTimeoutMs: 1000 });
+    await limit.acquire(null);
+    const gone = AbortSignal.abort(new Error('gone already'));
+    expect(() => limit.acquire(null, gone)).toThrow('gone already');
+    expect(limit.waiting).toBe(0);
+  });
+});
+
+describe('Resilience, across attempts', () => {
+  const config: ResilienceConfig = {
+    maxRetries: 2,
+    retryBaseDelayMs: 1,
+    retryMaxDelayMs: 1,
+    retryAfterCapMs: 1000,
+    retryBudgetRatio: 1,
+    breakerFailureThreshold: 3,
+    breakerCooldownMs: 60_000,
+    maxConcurrency: 1,
+    queueLimit: 0,
+    queueTimeoutMs: 1000,
+    readyMaxAgeMs: 1000,
+  };
+  const refused = () => {
+    const error = status(503);
+    return async (progress: { headersArrived: boolean }) => {
+      progress.headersArrived = true;
+      throw error;
+    };
+  };
+
+  it('makes 1 + UPSTREAM_MAX_RETRIES attempts, telling the retry listener each time', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 100 });
+    const retried: string[] = [];
+    resilience.onRetry((endpoint) => retried.push(endpoint));
+    let attempts = 0;
+    const attempt = refused();
+    await expect(
+      resilience.run({ method: 'POST', endpoint: '/v1/chat/completions', model: 'm' }, (p) => {
+        attempts++;
+        return attempt(p);
+      }),
+    ).rejects.toMatchObject({ status: 503 });
+    expect(attempts).toBe(3);
+    expect(retried).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+  });
+
+  it('opens the circuit on upstream faults, telling its listeners, and then fails before any attempt', async () => {
+    const resilience = new Resilience({ ...config, maxRetries: 0 });
+    const changes: unknown[] = [];
+    resilience.onCircuitChange((change) => changes.push(change));
+    let attempts = 0;
+    for (let i = 0; i < 4; i++) {
+      await resilience
+        .run({ method: 'POST', endpoint: '/v1/completions', model: 'm' }, async () => {
+          attempts++;
+          throw status(500);
+        })
+        .catch(() => undefined);
+    }
+    expect(attempts).toBe(3);
+    expect(changes).toEqual([{ to: 'open', failures: 3, cooldownMs: 60_000 }]);
+    expect(resilience.circuit().state).toBe('open');
+  });
+
+  it('does not count a refusal by its own full queue against the upstream', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1 });
+    const { release } = await resilience.lease(
+      { method: 'POST', endpoint: '/v1/completions', model: 'm' },
+      async () => 'streaming',
+    );
+    for (let i = 0; i < 3; i++) {
+      await expect(
+        resilience.run(
+          { method: 'POST', endpoint: '/v1/completions', model: 'm' },
+          async () => 'x',
+        ),
+      ).rejects.toThrow(/gateway queue full/);
+    }
+    expect(resilience.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    release();
+    expect(resilience.limit.inFlight).toBe(0);
+  });
+
+  it('does not count a caller that went away, nor a bug of its own, against the upstream', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1 });
+    const controller = new AbortController();
+    await expect(
+      resilience.run(
+        { method: 'POST', endpoint: '/v1/completions', model: 'm', signal: controller.signal },
+        async () => {
+          controller.abort(new Error('client gone'));
+          throw status(500);
+        },
+      ),
+    ).rejects.toMatchObject({ status: 500 });
+    await expect(
+      resilience.run({ method: 'POST', endpoint: '/v1/completions', model: 'm' }, async () => {
+        throw new TypeError('a bug');
+      }),
+    ).rejects.toThrow('a bug');
+    expect(resilience.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    expect(resilience.limit.inFlight).toBe(0);
+  });
+
+  it('hears a stream that broke off after it began: upstream faults open the circuit, anything else does not', () => {
+    const resilience = new Resilience(config);
+    resilience.recordStreamFailure(new Error('not from the upstream'));
+    resilience.recordStreamFailure(status(400));
+    expect(resilience.circuit().consecutiveFailures).toBe(0);
+    for (let i = 0; i < 3; i++) resilience.recordStreamFailure(transport('UND_ERR_SOCKET'));
+    expect(resilience.circuit().state).toBe('open');
   });
 });
