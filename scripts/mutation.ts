@@ -90,6 +90,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/health-answers.test.ts',
       'test/integration/error-metrics.test.ts',
       'test/integration/upstream-probe.test.ts',
+      'test/integration/transport.test.ts',
     ],
   },
   // The parameter table is built while modules load: each of its mutants reruns every test file
