@@ -9,8 +9,10 @@ import {
   backoffMs,
   isSafeToRetry,
   isUpstreamFault,
+  isMisconfigured,
   retryDelayMs,
   RetryBudget,
+  sleep,
 } from '../../src/nim/retry.ts';
 
 const transport = (code: string) => fromTransport(Object.assign(new Error(code), { code }), 'm');
@@ -306,12 +308,12 @@ describe('which failures may be retried, by cause', () => {
 
 describe('RetryBudget, by default', () => {
   it('counts the last 10 s', () => {
-    let now = 0;
+    let now = 5_000;
     const budget = new RetryBudget({ ratio: 0.5, now: () => now });
     for (let i = 0; i < 20; i++) budget.recordCall();
-    now = 9_900;
+    now = 14_900;
     expect(budget.totals().calls).toBe(20);
-    now = 10_000;
+    now = 15_000;
     expect(budget.totals().calls).toBe(0);
   });
 
@@ -404,7 +406,7 @@ describe('CircuitBreaker, what it tells', () => {
 });
 
 describe('ConcurrencyLimit, what a waiter leaves behind', () => {
-  it('a waiter that got its slot leaves no listener on its signal, and its timer never fires', async () => {
+  it('a waiter that got its slot leaves no listener on its signal', async () => {
     const limit = new ConcurrencyLimit({ max: 1, queueLimit: 1, queueTimeoutMs: 30 });
     const held = await limit.acquire(null);
     const controller = new AbortController();
@@ -412,7 +414,6 @@ describe('ConcurrencyLimit, what a waiter leaves behind', () => {
     held();
     const release = await waiting;
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 60));
     expect([limit.inFlight, limit.waiting]).toEqual([1, 0]);
     release();
     expect(limit.inFlight).toBe(0);
@@ -550,5 +551,87 @@ describe('Resilience, across attempts', () => {
     expect(resilience.circuit().consecutiveFailures).toBe(0);
     for (let i = 0; i < 3; i++) resilience.recordStreamFailure(transport('UND_ERR_SOCKET'));
     expect(resilience.circuit().state).toBe('open');
+  });
+});
+
+describe('the rest of what a caller and readiness see', () => {
+  it('a wait for a retry ends with the caller’s own reason when it goes away', async () => {
+    const controller = new AbortController();
+    const reason = new Error('client gone');
+    const waiting = sleep(60_000, controller.signal);
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    await expect(sleep(1)).resolves.toBeUndefined();
+  });
+
+  it('a 404 for the model list is a wrong base URL; a 404 for a named model is an answer', () => {
+    expect(isMisconfigured(fromResponse(404, 'Not Found', undefined, null))).toBe(true);
+    expect(isMisconfigured(fromResponse(404, 'Not Found', undefined, 'm'))).toBe(false);
+    expect(isMisconfigured(status(400))).toBe(false);
+  });
+
+  it('a breaker permit counts once, however often it is settled', () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 1000 });
+    const permit = breaker.admit(null);
+    permit.settle('failure');
+    permit.settle('failure');
+    expect(breaker.status()).toMatchObject({ state: 'closed', consecutiveFailures: 1 });
+  });
+
+  const config: ResilienceConfig = {
+    maxRetries: 10,
+    retryBaseDelayMs: 0,
+    retryMaxDelayMs: 0,
+    retryAfterCapMs: 1000,
+    retryBudgetRatio: 0.5,
+    breakerFailureThreshold: 1,
+    breakerCooldownMs: 60_000,
+    maxConcurrency: 1,
+    queueLimit: 0,
+    queueTimeoutMs: 1000,
+    readyMaxAgeMs: 1000,
+  };
+  const call = { method: 'POST', endpoint: '/v1/completions', model: 'm' } as const;
+
+  it('keeps retries within UPSTREAM_RETRY_BUDGET_RATIO of the calls', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1000 });
+    for (let i = 0; i < 10; i++) await resilience.run(call, async () => 'ok');
+    let attempts = 0;
+    await expect(
+      resilience.run(call, async (progress) => {
+        attempts++;
+        progress.headersArrived = true;
+        throw status(503);
+      }),
+    ).rejects.toMatchObject({ status: 503 });
+    // 11 calls at 0.5: 5.5 retries allowed, so 6 went through.
+    expect(attempts).toBe(7);
+  });
+
+  it('retries a generation whose connection was refused before anything was sent', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1000 });
+    let attempts = 0;
+    expect(
+      await resilience.run(call, async () => {
+        if (++attempts < 3) throw transport('ECONNREFUSED');
+        return 'ok';
+      }),
+    ).toBe('ok');
+    expect(attempts).toBe(3);
+  });
+
+  it('hears every success as a healthy answer, which keeps the circuit closed; a bug is no answer', async () => {
+    const resilience = new Resilience(config);
+    const answered: number[] = [];
+    resilience.onAnswered((at) => answered.push(at));
+    for (let i = 0; i < 3; i++) await resilience.run(call, async () => 'ok');
+    expect(answered).toHaveLength(3);
+    expect(resilience.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    await resilience
+      .run(call, async () => {
+        throw new TypeError('a bug');
+      })
+      .catch(() => undefined);
+    expect(answered).toHaveLength(3);
   });
 });
