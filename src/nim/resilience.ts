@@ -19,7 +19,7 @@ import {
 export interface GuardedCall {
   method: Method;
   /** The path called, for retry metrics. */
-  endpoint?: string;
+  endpoint: string;
   model: string | null;
   signal?: AbortSignal | undefined;
 }
@@ -40,7 +40,7 @@ export class Resilience {
   readonly limit: ConcurrencyLimit;
   readonly budget: RetryBudget;
   private readonly config: ResilienceConfig;
-  private readonly random: () => number;
+  private readonly random: (() => number) | undefined;
   private readonly now: () => number;
   private readonly answeredListeners: ((at: number) => void)[] = [];
   private readonly retryListeners: ((endpoint: string) => void)[] = [];
@@ -49,7 +49,7 @@ export class Resilience {
   constructor(config: ResilienceConfig, options: ResilienceOptions = {}) {
     this.config = config;
     this.now = options.now ?? Date.now;
-    this.random = options.random ?? Math.random;
+    this.random = options.random;
     this.breaker = new CircuitBreaker({
       failureThreshold: config.breakerFailureThreshold,
       cooldownMs: config.breakerCooldownMs,
@@ -120,7 +120,7 @@ export class Resilience {
         permit.settle(this.outcome(error));
         const wait = this.nextWait(call, error, progress, retry);
         if (wait === null) throw error;
-        for (const listener of this.retryListeners) listener(call.endpoint ?? 'unknown');
+        for (const listener of this.retryListeners) listener(call.endpoint);
         await sleep(wait, call.signal);
       }
     }

@@ -47,6 +47,7 @@ export function isMisconfigured(error: NimError): boolean {
  * was sent is ambiguous (the model may be running it): never retried.
  */
 export function isSafeToRetry(error: NimError, method: Method, progress: AttemptProgress): boolean {
+  // Stryker disable next-line StringLiteral: no transport code is any other string either, so none is in the set
   if (!progress.headersArrived && NEVER_SENT.has(transportCode(error.cause) ?? '')) return true;
   if (progress.headersArrived && (error.status === 429 || error.status === 503)) return true;
   return method === 'GET' && isUpstreamFault(error);
@@ -78,8 +79,8 @@ export function retryDelayMs(
   random?: () => number,
 ): number | null {
   const backoff = backoffMs(retry, config, random);
-  if (error.retryAfterSeconds === null) return backoff;
-  const asked = error.retryAfterSeconds * 1000;
+  // No Retry-After asks for no wait of its own.
+  const asked = (error.retryAfterSeconds ?? 0) * 1000;
   return asked > config.retryAfterCapMs ? null : Math.max(asked, backoff);
 }
 
@@ -89,6 +90,7 @@ export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   try {
     await delay(ms, undefined, signal ? { signal } : {});
   } catch (error) {
+    // Stryker disable next-line OptionalChaining: only a signal makes the delay reject
     throw signal?.aborted ? signal.reason : error;
   }
 }
@@ -110,6 +112,7 @@ const BUCKETS = 10;
 export class RetryBudget {
   private readonly calls = new Array<number>(BUCKETS).fill(0);
   private readonly retries = new Array<number>(BUCKETS).fill(0);
+  // Stryker disable next-line ArrayDeclaration,UnaryOperator: a slot's stamp only matters once it has counted something, which sets it
   private readonly stamps = new Array<number>(BUCKETS).fill(-1);
   private readonly ratio: number;
   private readonly minRetries: number;
@@ -141,6 +144,7 @@ export class RetryBudget {
     const current = Math.floor(this.now() / this.bucketMs);
     let calls = 0;
     let retries = 0;
+    // Stryker disable next-line EqualityOperator: slot BUCKETS does not exist, so it never counts
     for (let slot = 0; slot < BUCKETS; slot++) {
       if (this.stamps[slot]! > current - BUCKETS) {
         calls += this.calls[slot]!;

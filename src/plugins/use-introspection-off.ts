@@ -5,7 +5,8 @@ import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { remade, useResultErrors } from './result-errors.ts';
 
-const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+/** graphql-js appends its suggestions to the message after one space (`didYouMean`). */
+const SUGGESTION = / Did you mean [^?]*\?/g;
 
 function withoutSuggestions<E extends Error>(error: E): E | GraphQLError {
   const message = error.message.replace(SUGGESTION, '');
@@ -22,9 +23,8 @@ export function useIntrospectionOff(): Plugin[] {
     {
       onValidate({ addValidationRule }) {
         addValidationRule(NoSchemaIntrospectionCustomRule);
-        return ({ valid, result, setResult }) => {
-          if (!valid) setResult(result.map(withoutSuggestions));
-        };
+        // A valid document's result is empty: mapping it changes nothing.
+        return ({ result, setResult }) => setResult(result.map(withoutSuggestions));
       },
     },
     cleanResults,

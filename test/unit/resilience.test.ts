@@ -9,8 +9,10 @@ import {
   backoffMs,
   isSafeToRetry,
   isUpstreamFault,
+  isMisconfigured,
   retryDelayMs,
   RetryBudget,
+  sleep,
 } from '../../src/nim/retry.ts';
 
 const transport = (code: string) => fromTransport(Object.assign(new Error(code), { code }), 'm');
@@ -212,12 +214,15 @@ describe('Resilience', () => {
   it('retries a refused call and returns the later success, releasing every slot', async () => {
     const resilience = new Resilience(config);
     let attempts = 0;
-    const value = await resilience.run({ method: 'POST', model: 'm' }, async (progress) => {
-      attempts++;
-      progress.headersArrived = true;
-      if (attempts < 3) throw status(503);
-      return 'ok';
-    });
+    const value = await resilience.run(
+      { method: 'POST', endpoint: '/v1/completions', model: 'm' },
+      async (progress) => {
+        attempts++;
+        progress.headersArrived = true;
+        if (attempts < 3) throw status(503);
+        return 'ok';
+      },
+    );
     expect([value, attempts, resilience.limit.inFlight]).toEqual(['ok', 3, 0]);
   });
 
@@ -226,7 +231,7 @@ describe('Resilience', () => {
     for (const error of [status(500), status(400)]) {
       let attempts = 0;
       await expect(
-        resilience.run({ method: 'POST', model: 'm' }, async () => {
+        resilience.run({ method: 'POST', endpoint: '/v1/completions', model: 'm' }, async () => {
           attempts++;
           throw error;
         }),
@@ -241,7 +246,7 @@ describe('Resilience', () => {
     resilience.onAnswered((at) => answered.push(at));
     for (const error of [status(401), status(403), status(400)]) {
       await resilience
-        .run({ method: 'GET', model: null }, async () => {
+        .run({ method: 'GET', endpoint: '/v1/models', model: null }, async () => {
           throw error;
         })
         .catch(() => undefined);
@@ -257,7 +262,7 @@ describe('Resilience', () => {
     );
     const controller = new AbortController();
     const run = resilience.run(
-      { method: 'GET', model: null, signal: controller.signal },
+      { method: 'GET', endpoint: '/v1/models', model: null, signal: controller.signal },
       async () => {
         throw transport('ECONNREFUSED');
       },
@@ -265,5 +270,368 @@ describe('Resilience', () => {
     setTimeout(() => controller.abort(new Error('gone')), 20);
     await expect(run).rejects.toThrow('gone');
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('which failures may be retried, by cause', () => {
+  it('retries a POST that never left, whatever kept it from the server', () => {
+    for (const code of [
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'UND_ERR_CONNECT_TIMEOUT',
+    ]) {
+      expect(isSafeToRetry(transport(code), 'POST', notSent), code).toBe(true);
+    }
+  });
+
+  it('counts timeouts and a broken answer without a status against the upstream', () => {
+    const broken = fromTransport(
+      Object.assign(new Error('x'), { code: 'HPE_INVALID_CONSTANT' }),
+      'm',
+    );
+    expect(broken.status).toBeNull();
+    expect(isUpstreamFault(broken)).toBe(true);
+    expect(isUpstreamFault(transport('UND_ERR_BODY_TIMEOUT'))).toBe(true);
+    expect(isUpstreamFault(new NimError({ kind: 'bad_request', model: 'm', message: 'x' }))).toBe(
+      false,
+    );
+  });
+
+  it('a Retry-After of exactly the cap is still waited for', () => {
+    const config = { retryBaseDelayMs: 100, retryMaxDelayMs: 1000, retryAfterCapMs: 2000 };
+    expect(retryDelayMs(status(503, '2'), 0, config, () => 0)).toBe(2000);
+  });
+});
+
+describe('RetryBudget, by default', () => {
+  it('counts the last 10 s', () => {
+    let now = 5_000;
+    const budget = new RetryBudget({ ratio: 0.5, now: () => now });
+    for (let i = 0; i < 20; i++) budget.recordCall();
+    now = 14_900;
+    expect(budget.totals().calls).toBe(20);
+    now = 15_000;
+    expect(budget.totals().calls).toBe(0);
+  });
+
+  it('grants retries into the current bucket, and forgets them with it', () => {
+    let now = 0;
+    const budget = new RetryBudget({ ratio: 0, windowMs: 1000, now: () => now });
+    expect([budget.tryRetry(), budget.tryRetry(), budget.tryRetry(), budget.tryRetry()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(budget.totals()).toEqual({ calls: 0, retries: 3 });
+    now = 1000;
+    expect(budget.totals()).toEqual({ calls: 0, retries: 0 });
+    expect(budget.tryRetry()).toBe(true);
+  });
+});
+
+describe('CircuitBreaker, what it tells', () => {
+  const breaker = (threshold = 2, cooldownMs = 1500) => {
+    let now = 0;
+    const changes: unknown[] = [];
+    const subject = new CircuitBreaker({
+      failureThreshold: threshold,
+      cooldownMs,
+      now: () => now,
+      onChange: (change) => changes.push(change),
+    });
+    return { subject, changes, at: (ms: number) => (now = ms) };
+  };
+
+  it('tells the operator when it opens, opens again after a failed probe, and closes', () => {
+    const { subject, changes, at } = breaker();
+    subject.admit(null).settle('failure');
+    expect(changes).toEqual([]);
+    subject.admit(null).settle('failure');
+    expect(changes).toEqual([{ to: 'open', failures: 2, cooldownMs: 1500 }]);
+    expect(subject.status()).toEqual({ state: 'open', consecutiveFailures: 2, probeAt: 1500 });
+    at(1500);
+    subject.admit(null).settle('failure');
+    expect(changes.at(-1)).toEqual({ to: 'open', failures: 3, cooldownMs: 1500 });
+    expect(subject.status()).toEqual({ state: 'open', consecutiveFailures: 3, probeAt: 3000 });
+    at(3000);
+    subject.admit(null).settle('success');
+    expect(changes.at(-1)).toEqual({ to: 'closed' });
+    expect(subject.status()).toEqual({ state: 'closed', consecutiveFailures: 0, probeAt: null });
+  });
+
+  it('tells the caller when to come back: the seconds left while open, 0 while a probe is out', () => {
+    const { subject, at } = breaker(1, 2500);
+    subject.admit(null).settle('failure');
+    at(1000);
+    const open = (() => {
+      try {
+        subject.admit('m');
+      } catch (error) {
+        return error as NimError;
+      }
+    })();
+    expect(open).toMatchObject({ retryAfterSeconds: 2, model: 'm' });
+    expect(open?.message).toBe(
+      'circuit open after 1 consecutive upstream failures: failing fast, the next probe goes through in 2 s',
+    );
+    at(2600);
+    subject.admit(null);
+    expect(() => subject.admit(null)).toThrow(
+      expect.objectContaining({
+        retryAfterSeconds: 0,
+        message:
+          'circuit open after 1 consecutive upstream failures: failing fast, a probe call is in flight',
+      }),
+    );
+  });
+
+  it('counts neither a call that says nothing nor a late answer while open', () => {
+    const { subject, at } = breaker(2, 1000);
+    for (let i = 0; i < 5; i++) subject.admit(null).settle('ignore');
+    expect(subject.status()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    const late = subject.admit(null);
+    const lateSuccess = subject.admit(null);
+    subject.admit(null).settle('failure');
+    subject.admit(null).settle('failure');
+    at(500);
+    // Admitted before it opened, settled after: the cool-down stands, and so does the count.
+    late.settle('failure');
+    lateSuccess.settle('success');
+    expect(subject.status()).toEqual({ state: 'open', consecutiveFailures: 2, probeAt: 1000 });
+  });
+});
+
+describe('ConcurrencyLimit, what a waiter leaves behind', () => {
+  it('a waiter that got its slot leaves no listener on its signal', async () => {
+    const limit = new ConcurrencyLimit({ max: 1, queueLimit: 1, queueTimeoutMs: 30 });
+    const held = await limit.acquire(null);
+    const controller = new AbortController();
+    const waiting = limit.acquire(null, controller.signal);
+    held();
+    const release = await waiting;
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect([limit.inFlight, limit.waiting]).toEqual([1, 0]);
+    release();
+    expect(limit.inFlight).toBe(0);
+  });
+
+  it('names the bounds in its refusals', async () => {
+    const limit = new ConcurrencyLimit({ max: 1, queueLimit: 0, queueTimeoutMs: 25 });
+    await limit.acquire('m');
+    await expect(limit.acquire('m')).rejects.toMatchObject({
+      kind: 'unavailable',
+      model: 'm',
+      retryable: true,
+      message:
+        'gateway queue full: 1 calls in flight to the upstream and 0 waiting (UPSTREAM_MAX_CONCURRENCY 1, UPSTREAM_QUEUE_LIMIT 0)',
+    });
+    const queued = new ConcurrencyLimit({ max: 1, queueLimit: 1, queueTimeoutMs: 25 });
+    await queued.acquire('m');
+    await expect(queued.acquire('m')).rejects.toMatchObject({
+      kind: 'unavailable',
+      model: 'm',
+      retryable: true,
+      message: 'waited too long: no free upstream slot within 25 ms (UPSTREAM_QUEUE_TIMEOUT_MS)',
+    });
+  });
+
+  it('refuses a caller that is already gone without queueing it', async () => {
+    const limit = new ConcurrencyLimit({ max: 1, queueLimit: 5, queueTimeoutMs: 1000 });
+    await limit.acquire(null);
+    const gone = AbortSignal.abort(new Error('gone already'));
+    expect(() => limit.acquire(null, gone)).toThrow('gone already');
+    expect(limit.waiting).toBe(0);
+  });
+});
+
+describe('Resilience, across attempts', () => {
+  const config: ResilienceConfig = {
+    maxRetries: 2,
+    retryBaseDelayMs: 1,
+    retryMaxDelayMs: 1,
+    retryAfterCapMs: 1000,
+    retryBudgetRatio: 1,
+    breakerFailureThreshold: 3,
+    breakerCooldownMs: 60_000,
+    maxConcurrency: 1,
+    queueLimit: 0,
+    queueTimeoutMs: 1000,
+    readyMaxAgeMs: 1000,
+  };
+  const refused = () => {
+    const error = status(503);
+    return async (progress: { headersArrived: boolean }) => {
+      progress.headersArrived = true;
+      throw error;
+    };
+  };
+
+  it('makes 1 + UPSTREAM_MAX_RETRIES attempts, telling the retry listener each time', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 100 });
+    const retried: string[] = [];
+    resilience.onRetry((endpoint) => retried.push(endpoint));
+    let attempts = 0;
+    const attempt = refused();
+    await expect(
+      resilience.run({ method: 'POST', endpoint: '/v1/chat/completions', model: 'm' }, (p) => {
+        attempts++;
+        return attempt(p);
+      }),
+    ).rejects.toMatchObject({ status: 503 });
+    expect(attempts).toBe(3);
+    expect(retried).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+  });
+
+  it('opens the circuit on upstream faults, telling its listeners, and then fails before any attempt', async () => {
+    const resilience = new Resilience({ ...config, maxRetries: 0 });
+    const changes: unknown[] = [];
+    resilience.onCircuitChange((change) => changes.push(change));
+    let attempts = 0;
+    for (let i = 0; i < 4; i++) {
+      await resilience
+        .run({ method: 'POST', endpoint: '/v1/completions', model: 'm' }, async () => {
+          attempts++;
+          throw status(500);
+        })
+        .catch(() => undefined);
+    }
+    expect(attempts).toBe(3);
+    expect(changes).toEqual([{ to: 'open', failures: 3, cooldownMs: 60_000 }]);
+    expect(resilience.circuit().state).toBe('open');
+  });
+
+  it('does not count a refusal by its own full queue against the upstream', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1 });
+    const { release } = await resilience.lease(
+      { method: 'POST', endpoint: '/v1/completions', model: 'm' },
+      async () => 'streaming',
+    );
+    for (let i = 0; i < 3; i++) {
+      await expect(
+        resilience.run(
+          { method: 'POST', endpoint: '/v1/completions', model: 'm' },
+          async () => 'x',
+        ),
+      ).rejects.toThrow(/gateway queue full/);
+    }
+    expect(resilience.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    release();
+    expect(resilience.limit.inFlight).toBe(0);
+  });
+
+  it('does not count a caller that went away, nor a bug of its own, against the upstream', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1 });
+    const controller = new AbortController();
+    await expect(
+      resilience.run(
+        { method: 'POST', endpoint: '/v1/completions', model: 'm', signal: controller.signal },
+        async () => {
+          controller.abort(new Error('client gone'));
+          throw status(500);
+        },
+      ),
+    ).rejects.toMatchObject({ status: 500 });
+    await expect(
+      resilience.run({ method: 'POST', endpoint: '/v1/completions', model: 'm' }, async () => {
+        throw new TypeError('a bug');
+      }),
+    ).rejects.toThrow('a bug');
+    expect(resilience.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    expect(resilience.limit.inFlight).toBe(0);
+  });
+
+  it('hears a stream that broke off after it began: upstream faults open the circuit, anything else does not', () => {
+    const resilience = new Resilience(config);
+    resilience.recordStreamFailure(new Error('not from the upstream'));
+    resilience.recordStreamFailure(status(400));
+    expect(resilience.circuit().consecutiveFailures).toBe(0);
+    for (let i = 0; i < 3; i++) resilience.recordStreamFailure(transport('UND_ERR_SOCKET'));
+    expect(resilience.circuit().state).toBe('open');
+  });
+});
+
+describe('the rest of what a caller and readiness see', () => {
+  it('a wait for a retry ends with the caller’s own reason when it goes away', async () => {
+    const controller = new AbortController();
+    const reason = new Error('client gone');
+    const waiting = sleep(60_000, controller.signal);
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    await expect(sleep(1)).resolves.toBeUndefined();
+  });
+
+  it('a 404 for the model list is a wrong base URL; a 404 for a named model is an answer', () => {
+    expect(isMisconfigured(fromResponse(404, 'Not Found', undefined, null))).toBe(true);
+    expect(isMisconfigured(fromResponse(404, 'Not Found', undefined, 'm'))).toBe(false);
+    expect(isMisconfigured(status(400))).toBe(false);
+  });
+
+  it('a breaker permit counts once, however often it is settled', () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 1000 });
+    const permit = breaker.admit(null);
+    permit.settle('failure');
+    permit.settle('failure');
+    expect(breaker.status()).toMatchObject({ state: 'closed', consecutiveFailures: 1 });
+  });
+
+  const config: ResilienceConfig = {
+    maxRetries: 10,
+    retryBaseDelayMs: 0,
+    retryMaxDelayMs: 0,
+    retryAfterCapMs: 1000,
+    retryBudgetRatio: 0.5,
+    breakerFailureThreshold: 1,
+    breakerCooldownMs: 60_000,
+    maxConcurrency: 1,
+    queueLimit: 0,
+    queueTimeoutMs: 1000,
+    readyMaxAgeMs: 1000,
+  };
+  const call = { method: 'POST', endpoint: '/v1/completions', model: 'm' } as const;
+
+  it('keeps retries within UPSTREAM_RETRY_BUDGET_RATIO of the calls', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1000 });
+    for (let i = 0; i < 10; i++) await resilience.run(call, async () => 'ok');
+    let attempts = 0;
+    await expect(
+      resilience.run(call, async (progress) => {
+        attempts++;
+        progress.headersArrived = true;
+        throw status(503);
+      }),
+    ).rejects.toMatchObject({ status: 503 });
+    // 11 calls at 0.5: 5.5 retries allowed, so 6 went through.
+    expect(attempts).toBe(7);
+  });
+
+  it('retries a generation whose connection was refused before anything was sent', async () => {
+    const resilience = new Resilience({ ...config, breakerFailureThreshold: 1000 });
+    let attempts = 0;
+    expect(
+      await resilience.run(call, async () => {
+        if (++attempts < 3) throw transport('ECONNREFUSED');
+        return 'ok';
+      }),
+    ).toBe('ok');
+    expect(attempts).toBe(3);
+  });
+
+  it('hears every success as a healthy answer, which keeps the circuit closed; a bug is no answer', async () => {
+    const resilience = new Resilience(config);
+    const answered: number[] = [];
+    resilience.onAnswered((at) => answered.push(at));
+    for (let i = 0; i < 3; i++) await resilience.run(call, async () => 'ok');
+    expect(answered).toHaveLength(3);
+    expect(resilience.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    await resilience
+      .run(call, async () => {
+        throw new TypeError('a bug');
+      })
+      .catch(() => undefined);
+    expect(answered).toHaveLength(3);
   });
 });
