@@ -70,6 +70,36 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[] }> = {
       'test/integration/gate-matrix.test.ts',
     ],
   },
+  'nim-stream': {
+    mutate: [
+      'src/nim/stream.ts',
+      'src/nim/sse.ts',
+      'src/nim/body.ts',
+      'src/nim/errors.ts',
+      'src/nim/logprobs.ts',
+      'src/nim/context-length.ts',
+      'src/nim/wire.ts',
+      'src/nim/client.ts',
+      'src/schema/errors.ts',
+      'src/schema/generation.ts',
+    ],
+    tests: [
+      'test/unit/nim-errors.test.ts',
+      'test/unit/context-length.test.ts',
+      'test/integration/stream-assembly.test.ts',
+      'test/integration/stream-chunks.test.ts',
+      'test/integration/streaming.test.ts',
+      'test/integration/streaming-faults.test.ts',
+      'test/integration/hostile-upstream.test.ts',
+      'test/integration/upstream-errors.test.ts',
+      'test/integration/logprobs-shapes.test.ts',
+      'test/integration/chat.test.ts',
+      'test/integration/complete.test.ts',
+      'test/integration/parameters.test.ts',
+      'test/integration/upstream-key-secrecy.test.ts',
+      'test/integration/error-statuses.test.ts',
+    ],
+  },
 };
 
 const { values, positionals } = parseArgs({
