@@ -92,6 +92,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[] }> = {
       'test/integration/streaming-faults.test.ts',
       'test/integration/hostile-upstream.test.ts',
       'test/integration/upstream-errors.test.ts',
+      'test/integration/upstream-answers.test.ts',
       'test/integration/logprobs-shapes.test.ts',
       'test/integration/chat.test.ts',
       'test/integration/complete.test.ts',

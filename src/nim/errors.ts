@@ -128,9 +128,10 @@ function describe(bodyText: string, redact: Redact): UpstreamErrorDetail {
   // Redacted once parsed: a JSON-escaped secret (`\/`, `\u002f`) only matches once decoded.
   if (detail) return redactDetail(detail, redact);
   // Ingress pages (HTML 502/504) and plain text: redacted whole before the excerpt is cut, so that
-  // no part of a secret survives the cut; then a short, tag-free excerpt.
+  // no part of a secret survives the cut; then a short, tag-free excerpt. Only a `<` that opens a
+  // tag (a letter, `/`, `!` or `?` after it) starts markup: "a < b" or "<3" is text.
   const text = redact(decodeEscapes(bodyText))
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<[a-zA-Z/!?][^>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 200);
