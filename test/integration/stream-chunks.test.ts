@@ -303,6 +303,33 @@ describe('streams written out event by event', () => {
     });
   });
 
+  it('every finish reason by its name, one the gateway does not know (or an empty one) as OTHER; without created, the Done event is stamped now', async () => {
+    const reasons = ['stop', 'length', 'tool_calls', 'content_filter', 'abort', 'eos_token', ''];
+    answer(
+      '/v1/completions',
+      events(
+        ...reasons.map((reason, index) => ({
+          id: 'cmpl-2',
+          choices: [{ index, text: String(index), finish_reason: reason }],
+        })),
+        '[DONE]',
+      ),
+    );
+    const start = Date.now();
+    const done = (await completion(reasons.length)).at(-1)!;
+    expect(done.choices.map((c: { finishReason: string }) => c.finishReason)).toEqual([
+      'STOP',
+      'LENGTH',
+      'TOOL_CALLS',
+      'CONTENT_FILTER',
+      'ABORT',
+      'OTHER',
+      'OTHER',
+    ]);
+    // Stamped by the gateway, in whole seconds: not before this test began, not the epoch.
+    expect(Date.parse(done.created)).toBeGreaterThanOrEqual(Math.floor(start / 1000) * 1000);
+  });
+
   describe('an error event in the stream is classified by its code', () => {
     const inBand = (code: unknown, message = 'engine said no') =>
       answer(
