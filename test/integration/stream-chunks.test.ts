@@ -330,6 +330,130 @@ describe('streams written out event by event', () => {
     expect(Date.parse(done.created)).toBeGreaterThanOrEqual(Math.floor(start / 1000) * 1000);
   });
 
+  it('reads chunks leniently: no delta, no choices, fields of the wrong type, and a usage it cannot read', async () => {
+    answer(
+      '/v1/chat/completions',
+      events(
+        {
+          id: 7,
+          created: 'now',
+          model: 5,
+          choices: [{ index: 0, delta: { role: 9, content: 'Hi', reasoning_content: 3 } }],
+        },
+        { choices: null },
+        { choices: [{ index: 0, finish_reason: 12 }] },
+        {
+          choices: [{ index: 0, delta: null, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 'x' },
+        },
+        '[DONE]',
+      ),
+    );
+    const received = plain(await chat());
+    // id is not a string: the chunk is malformed. Everything else reads as null.
+    expect(received.at(-1)).toMatchObject({
+      __typename: 'UpstreamError',
+      message: 'upstream stream sent a malformed chunk',
+    });
+    answer(
+      '/v1/chat/completions',
+      events(
+        {
+          id: null,
+          created: 'now',
+          model: 5,
+          choices: [{ index: 0, delta: { role: 9, content: 'Hi', reasoning_content: 3 } }],
+        },
+        { choices: null },
+        { choices: [{ index: 0, finish_reason: 12 }] },
+        {
+          choices: [{ index: 0, delta: null, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 'x' },
+        },
+        '[DONE]',
+      ),
+    );
+    const lenient = plain(await chat());
+    expect(lenient).toEqual([
+      {
+        __typename: 'ChatChunk',
+        index: 0,
+        role: null,
+        content: 'Hi',
+        reasoningContent: null,
+        finishReason: null,
+        logprobs: null,
+      },
+      {
+        __typename: 'ChatChunk',
+        index: 0,
+        role: null,
+        content: '',
+        reasoningContent: null,
+        finishReason: 'STOP',
+        logprobs: null,
+      },
+      expect.objectContaining({
+        __typename: 'ChatDone',
+        id: '',
+        model: { id: MODEL },
+        usage: null,
+        reply: { role: 'ASSISTANT', content: 'Hi', reasoningContent: null },
+      }),
+    ]);
+  });
+
+  it('a chunk with a negative choice index, or one that is not JSON, breaks the stream', async () => {
+    answer(
+      '/v1/completions',
+      events({ choices: [{ index: -1, text: 'x', finish_reason: 'stop' }] }, '[DONE]'),
+    );
+    expect((await completion()).at(-1)).toMatchObject({
+      __typename: 'UpstreamError',
+      message: 'upstream stream sent a malformed chunk',
+      upstreamStatus: 200,
+    });
+    answer('/v1/completions', 'data: {"choices": [\n\ndata: [DONE]\n\n');
+    expect((await completion()).at(-1)).toMatchObject({
+      __typename: 'UpstreamError',
+      message: 'upstream stream sent an event that is not JSON',
+    });
+  });
+
+  it('an error event in no known shape is still an error, with the code it carries', async () => {
+    for (const [event, code, status] of [
+      [{ error: { code: 503 } }, 'UPSTREAM_UNAVAILABLE', 503],
+      [{ object: 'error', code: 429 }, 'RATE_LIMITED', undefined],
+      [{ error: 42 }, 'UPSTREAM_ERROR', 500],
+      [{ error: { code: '503' } }, 'UPSTREAM_ERROR', 500],
+    ] as const) {
+      answer(
+        '/v1/chat/completions',
+        events({ choices: [{ index: 0, delta: { content: 'Hi' } }] }, event),
+      );
+      const last = (await chat()).at(-1)!;
+      expect(last).toMatchObject({
+        code,
+        message: expect.stringMatching(/an error event in an unknown shape$/),
+      });
+      if (status !== undefined) expect(last.upstreamStatus).toBe(status);
+    }
+  });
+
+  it('a chunk whose error field is null is a chunk', async () => {
+    answer(
+      '/v1/chat/completions',
+      events(
+        { error: null, choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] },
+        '[DONE]',
+      ),
+    );
+    expect((await chat()).at(-1)).toMatchObject({
+      __typename: 'ChatDone',
+      reply: { content: 'Hi' },
+    });
+  });
+
   describe('an error event in the stream is classified by its code', () => {
     const inBand = (code: unknown, message = 'engine said no') =>
       answer(

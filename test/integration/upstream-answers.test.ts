@@ -186,6 +186,49 @@ describe('what a client reads of each upstream error answer', () => {
     expect((await complete(page(''))).message).toBe('upstream answered 500: no error body');
   });
 
+  it('the model list: entries that are no model, or have no id, are left out; fields of the wrong type read as null', async () => {
+    models = json(200, {
+      object: 'list',
+      data: [
+        {
+          id: 'a/one',
+          object: 'model',
+          created: 1_700_000_000,
+          owned_by: 'system',
+          max_model_len: 4096,
+        },
+        {
+          id: 'a/two',
+          created: 'yesterday',
+          owned_by: 7,
+          root: 5,
+          parent: ['x'],
+          max_model_len: 1.5,
+        },
+        { id: 'a/lora', object: 'model', parent: 'a/one', root: 'a/one' },
+        { id: 'a/perm', object: 'model_permission' },
+        { id: '', object: 'model' },
+        { object: 'model' },
+        'a/string',
+      ],
+    });
+    const { data, errors } = await front.gql(
+      '{ models { id created ownedBy maxModelLength parentId } }',
+    );
+    expect(errors).toBeUndefined();
+    expect(data!.models).toEqual([
+      {
+        id: 'a/one',
+        created: new Date(1_700_000_000_000).toISOString(),
+        ownedBy: 'system',
+        maxModelLength: 4096,
+        parentId: null,
+      },
+      { id: 'a/two', created: null, ownedBy: null, maxModelLength: null, parentId: null },
+      { id: 'a/lora', created: null, ownedBy: null, maxModelLength: null, parentId: 'a/one' },
+    ]);
+  });
+
   it('a 404 for the model list (no model named) is an UPSTREAM_ERROR, not MODEL_NOT_FOUND', async () => {
     models = nimError(404, 'Not Found');
     const { data, errors } = await front.gql('{ models { id } }');
