@@ -312,6 +312,8 @@ describe('streams written out event by event', () => {
           id: 'cmpl-2',
           choices: [{ index, text: String(index), finish_reason: reason }],
         })),
+        // A trailing empty delta for a finished choice does not take its finish reason away.
+        { id: 'cmpl-2', choices: [{ index: 0, text: '', finish_reason: null }] },
         '[DONE]',
       ),
     );
