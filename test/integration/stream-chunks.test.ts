@@ -86,8 +86,9 @@ describe('streams written out event by event', () => {
         {
           id: 'chatcmpl-first',
           created: 1_700_000_000,
-          choices: [{ index: 0, delta: { reasoning_content: 'Think' }, finish_reason: null }],
+          choices: [{ index: 0, delta: { reasoning_content: 'Thi' }, finish_reason: null }],
         },
+        { choices: [{ index: 0, delta: { reasoning_content: 'nk' }, finish_reason: null }] },
         // Empty in every way: never relayed.
         {
           id: '',
@@ -135,7 +136,16 @@ describe('streams written out event by event', () => {
         index: 0,
         role: 'ASSISTANT',
         content: '',
-        reasoningContent: 'Think',
+        reasoningContent: 'Thi',
+        finishReason: null,
+        logprobs: null,
+      },
+      {
+        __typename: 'ChatChunk',
+        index: 0,
+        role: null,
+        content: '',
+        reasoningContent: 'nk',
         finishReason: null,
         logprobs: null,
       },
