@@ -69,9 +69,9 @@ export function parseRetryAfter(
   value: string | string[] | undefined,
   now = Date.now(),
 ): number | null {
-  const text = Array.isArray(value) ? value[0] : value;
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
   if (!text) return null;
-  if (/^\d+$/.test(text.trim())) return Number(text.trim());
+  if (/^\d+$/.test(text)) return Number(text);
   const date = Date.parse(text);
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
@@ -103,18 +103,21 @@ const ENTITIES: Record<string, string> = {
 
 /** JSON string escapes and HTML entities decoded, so that the excerpt reads as text and a secret is found in any spelling. */
 function decodeEscapes(text: string): string {
-  return text
-    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) =>
-      String.fromCharCode(Number.parseInt(hex, 16)),
-    )
-    .replace(/\\\//g, '/')
-    .replace(/&#x([0-9a-fA-F]{1,6});/g, (_, hex: string) =>
-      String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)),
-    )
-    .replace(/&#(\d{1,7});/g, (_, dec: string) =>
-      String.fromCodePoint(Math.min(Number(dec), 0x10ffff)),
-    )
-    .replace(/&(amp|lt|gt|quot|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '');
+  return (
+    text
+      .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) =>
+        String.fromCharCode(Number.parseInt(hex, 16)),
+      )
+      .replace(/\\\//g, '/')
+      .replace(/&#x([0-9a-fA-F]{1,6});/g, (_, hex: string) =>
+        String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)),
+      )
+      .replace(/&#(\d{1,7});/g, (_, dec: string) =>
+        String.fromCodePoint(Math.min(Number(dec), 0x10ffff)),
+      )
+      // Stryker disable next-line StringLiteral: the pattern only matches names ENTITIES has
+      .replace(/&(amp|lt|gt|quot|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '')
+  );
 }
 
 function describe(bodyText: string, redact: Redact): UpstreamErrorDetail {
