@@ -70,9 +70,9 @@ export function parseRetryAfter(
   value: string | string[] | undefined,
   now = Date.now(),
 ): number | null {
-  const text = Array.isArray(value) ? value[0] : value;
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
   if (!text) return null;
-  if (/^\d+$/.test(text.trim())) return Number(text.trim());
+  if (/^\d+$/.test(text)) return Number(text);
   const date = Date.parse(text);
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
@@ -104,18 +104,21 @@ const ENTITIES: Record<string, string> = {
 
 /** JSON string escapes and HTML entities decoded, so that the excerpt reads as text and a secret is found in any spelling. */
 function decodeEscapes(text: string): string {
-  return text
-    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) =>
-      String.fromCharCode(Number.parseInt(hex, 16)),
-    )
-    .replace(/\\\//g, '/')
-    .replace(/&#x([0-9a-fA-F]{1,6});/g, (_, hex: string) =>
-      String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)),
-    )
-    .replace(/&#(\d{1,7});/g, (_, dec: string) =>
-      String.fromCodePoint(Math.min(Number(dec), 0x10ffff)),
-    )
-    .replace(/&(amp|lt|gt|quot|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '');
+  return (
+    text
+      .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) =>
+        String.fromCharCode(Number.parseInt(hex, 16)),
+      )
+      .replace(/\\\//g, '/')
+      .replace(/&#x([0-9a-fA-F]{1,6});/g, (_, hex: string) =>
+        String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)),
+      )
+      .replace(/&#(\d{1,7});/g, (_, dec: string) =>
+        String.fromCodePoint(Math.min(Number(dec), 0x10ffff)),
+      )
+      // Stryker disable next-line StringLiteral: the pattern only matches names ENTITIES has
+      .replace(/&(amp|lt|gt|quot|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '')
+  );
 }
 
 function describe(bodyText: string, redact: Redact): UpstreamErrorDetail {
@@ -129,9 +132,10 @@ function describe(bodyText: string, redact: Redact): UpstreamErrorDetail {
   // Redacted once parsed: a JSON-escaped secret (`\/`, `\u002f`) only matches once decoded.
   if (detail) return redactDetail(detail, redact);
   // Ingress pages (HTML 502/504) and plain text: redacted whole before the excerpt is cut, so that
-  // no part of a secret survives the cut; then a short, tag-free excerpt.
+  // no part of a secret survives the cut; then a short, tag-free excerpt. Only a `<` that opens a
+  // tag (a letter, `/`, `!` or `?` after it) starts markup: "a < b" or "<3" is text.
   const text = redact(decodeEscapes(bodyText))
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<[a-zA-Z/!?][^>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 200);

@@ -189,6 +189,7 @@ async function* assemble<Chunk extends ChunkHead, Choice>(
       relayed.add(delta.index);
       yield {
         type: 'delta',
+        // Stryker disable next-line OptionalChaining: add() has just made this choice's state
         delta: { ...delta, role: first ? (assembly.choices.get(delta.index)?.role ?? null) : null },
       };
     }
@@ -232,6 +233,7 @@ export function assembleChat(
     settleToolCalls({
       index,
       message: {
+        // Stryker disable next-line StringLiteral: the schema reads an unknown role as ASSISTANT
         role: state.role ?? 'assistant',
         content: state.text.join(''),
         reasoning_content: state.reasoning.length > 0 ? state.reasoning.join('') : null,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fromResponse, fromTransport, parseRetryAfter } from '../../src/nim/errors.ts';
+import {
+  brokenStream,
+  fromInBandError,
+  fromResponse,
+  fromTransport,
+  parseRetryAfter,
+  streamTimeout,
+  totalTimeout,
+} from '../../src/nim/errors.ts';
 
 describe('fromResponse', () => {
   it.each([
@@ -152,5 +160,152 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now)).toBe(10);
     expect(parseRetryAfter('soon', now)).toBeNull();
     expect(parseRetryAfter(undefined, now)).toBeNull();
+  });
+});
+
+describe('fromTransport, code by code', () => {
+  it.each([
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'EPIPE',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CLOSED',
+  ])('%s: the upstream could not be reached, retryable', (code) => {
+    const error = fromTransport(Object.assign(new Error('x'), { code }), 'm');
+    expect(error).toMatchObject({
+      kind: 'unavailable',
+      retryable: true,
+      status: null,
+      model: 'm',
+      message: `upstream unreachable (${code})`,
+    });
+    expect(fromTransport({ code }, 'm', true).message).toBe(
+      `upstream connection lost mid-answer (${code}): the answer was cut`,
+    );
+  });
+
+  it('other codes are upstream failures, not retried; HTTP parser codes say the protocol broke', () => {
+    for (const code of ['ECONNABORTED', 'UND_ERR_ABORTED', 'ERR_SOMETHING']) {
+      expect(fromTransport({ code }, 'm')).toMatchObject({
+        kind: 'upstream',
+        retryable: false,
+        message: 'upstream request failed',
+      });
+    }
+    expect(fromTransport({ code: 'HPE_INVALID_CHUNK_SIZE' }, 'm')).toMatchObject({
+      kind: 'upstream',
+      retryable: false,
+      message: 'upstream broke the HTTP protocol (HPE_INVALID_CHUNK_SIZE)',
+    });
+    expect(fromTransport({ code: 'XHPE_' }, 'm').message).toBe('upstream request failed');
+    expect(fromTransport(new Error('boom'), 'm', true).message).toBe(
+      'upstream response failed mid-answer: the answer may be truncated',
+    );
+    expect(fromTransport({ code: 42, cause: { code: 'EPIPE' } }, null).kind).toBe('unavailable');
+    expect(fromTransport('a string', null).kind).toBe('upstream');
+  });
+
+  it('timeouts: the phase in the message; only a connect timeout is retried (the request never left)', () => {
+    expect(fromTransport({ code: 'UND_ERR_CONNECT_TIMEOUT' }, 'm')).toMatchObject({
+      retryable: true,
+      message: 'upstream timed out (connect phase)',
+    });
+    expect(fromTransport({ code: 'UND_ERR_HEADERS_TIMEOUT' }, 'm')).toMatchObject({
+      retryable: false,
+      message: 'upstream timed out (headers phase)',
+    });
+  });
+});
+
+describe('parseRetryAfter, at its edges', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it('reads the first of repeated headers, around spaces', () => {
+    expect(parseRetryAfter(['5', '9'], now)).toBe(5);
+    expect(parseRetryAfter(' 30 ', now)).toBe(30);
+    expect(parseRetryAfter('0', now)).toBe(0);
+  });
+  it('refuses numbers with anything around them, and empty values', () => {
+    expect(parseRetryAfter('30s', now)).toBeNull();
+    expect(parseRetryAfter('x30', now)).toBeNull();
+    expect(parseRetryAfter('', now)).toBeNull();
+    expect(parseRetryAfter([], now)).toBeNull();
+  });
+  it('rounds a date up to whole seconds, and a past date is now', () => {
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now + 500)).toBe(10);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now + 9_001)).toBe(1);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 23:59:00 GMT', now)).toBe(0);
+  });
+});
+
+describe('an error page in any spelling', () => {
+  it('decodes JSON escapes and numeric entities, clamping code points out of range', () => {
+    const text = String.raw`\u0041\u00e9 a\/b &#x42;&#67; &#x110000; &#9999999; &bogus; &apos;q&apos;`;
+    expect(fromResponse(502, text, undefined, null).message).toBe(
+      `upstream answered 502: Aé a/b BC \u{10ffff} \u{10ffff} &bogus; 'q'`,
+    );
+  });
+
+  it('finds a secret in any of those spellings, and in text a tag would cut', () => {
+    const redact = (text: string) => text.replaceAll('k/<y', '[redacted]');
+    for (const spelling of [
+      String.raw`k\/<y`,
+      String.raw`k\u002f\u003cy`,
+      'k&#x2F;&lt;y',
+      'k/<y',
+    ]) {
+      const message = fromResponse(
+        502,
+        `<p>key ${spelling} here</p>`,
+        undefined,
+        null,
+        redact,
+      ).message;
+      expect(message).toBe('upstream answered 502: key [redacted] here');
+    }
+  });
+});
+
+describe('the stream errors', () => {
+  it('name the clock that fired and its length', () => {
+    expect(streamTimeout('first_token', 'm', 500)).toMatchObject({
+      kind: 'timeout',
+      phase: 'first_token',
+      model: 'm',
+      message: 'upstream sent no first token for 500 ms',
+    });
+    expect(streamTimeout('idle', 'm', 300).message).toBe('upstream sent nothing more for 300 ms');
+    expect(totalTimeout('m', 900)).toMatchObject({
+      kind: 'timeout',
+      phase: 'total',
+      message: 'upstream took longer than 900 ms',
+    });
+  });
+
+  it('a broken stream is an upstream error with the status that opened it', () => {
+    expect(brokenStream('m', 'sent junk')).toMatchObject({
+      kind: 'upstream',
+      status: 200,
+      retryable: false,
+      message: 'upstream stream sent junk',
+    });
+    expect(brokenStream('m', 'x', 206).status).toBe(206);
+  });
+
+  it('an in-band error keeps its type and param, redacted', () => {
+    const error = fromInBandError(
+      { message: 'bad k', type: 'T k', param: 'p k', code: 400, contextLength: null },
+      'm',
+      (text) => text.replaceAll('k', '*'),
+    );
+    expect(error).toMatchObject({
+      kind: 'bad_request',
+      message: 'bad *',
+      upstreamType: 'T *',
+      param: 'p *',
+    });
   });
 });
