@@ -6,6 +6,7 @@ import { createFastPath } from './fast-path.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { NimClient } from './nim/client.ts';
+import { useCompiledEvents } from './plugins/use-compiled-events.ts';
 import { useCompression } from './plugins/use-compression.ts';
 import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
 import { useHealth } from './plugins/use-health.ts';
@@ -147,6 +148,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       // Body size, client auth, CSRF, GraphQL only on its endpoints: before anything that serves an operation.
       useGate(gate, observability.traces),
       useExecutionCancellation(),
+      // Subscription events from the operation's compiled selection, not an execution each.
+      useCompiledEvents(),
       // Subscriptions: GraphQL over SSE on /graphql (and graphql-sse's distinct-connections mode on
       // /graphql/stream, sent there by the handler below), graphql-sse's single-connection mode on /graphql/stream.
       useSingleConnectionStreams(STREAM_PATH, (request, serverContext) =>
