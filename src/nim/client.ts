@@ -12,6 +12,7 @@ import {
   type CompletionInput,
 } from './params.ts';
 import type { Leased } from './resilience.ts';
+import { parseWith } from './chunk-reader.ts';
 import { eventBatches, EventTooLarge } from './sse.ts';
 import {
   assembleChat,
@@ -228,7 +229,7 @@ export class NimClient extends NimTransport {
     if (json === undefined) throw brokenStream(call.model, 'sent an event that is not JSON');
     const inBand = readInBandError(json);
     if (inBand) throw fromInBandError(inBand, call.model, this.redact);
-    const parsed = schema.safeParse(json);
+    const parsed = parseWith(schema, json);
     if (!parsed.success) throw brokenStream(call.model, 'sent a malformed chunk');
     return parsed.data;
   }
