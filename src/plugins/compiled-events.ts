@@ -292,14 +292,19 @@ export function compileEvents(args: ExecutionArgs): CompiledEvents | null {
   const eventType = getNullableType(field.type);
   const abstract: GraphQLAbstractType | null = isAbstractType(eventType) ? eventType : null;
   if (abstract === null && !isObjectType(eventType)) return null;
-  const byType = new Map<string, BuildObject>();
-  for (const type of abstract
-    ? schema.getPossibleTypes(abstract)
-    : [eventType as GraphQLObjectType]) {
-    const build = compileObject(scope, type, nodes);
-    if (build !== null) byType.set(type.name, build.run);
-  }
-  if (byType.size === 0) return null;
+  // Each event type compiled when its first event comes: most streams only ever see chunks and one Done.
+  const byType = new Map<string, BuildObject | null>();
+  const buildOf = (name: string): BuildObject | null => {
+    let build = byType.get(name);
+    if (build === undefined) {
+      const type = schema.getType(name);
+      const possible =
+        isObjectType(type) && (abstract ? schema.isSubType(abstract, type) : type === eventType);
+      build = possible ? (compileObject(scope, type, nodes)?.run ?? null) : null;
+      byType.set(name, build);
+    }
+    return build;
+  };
   const resolve = field.resolve ?? defaultFieldResolver;
   const rootPath: Path = { prev: undefined, key: responseName, typename: subscriptionType.name };
   const nonNull = isNonNullType(field.type);
@@ -316,8 +321,8 @@ export function compileEvents(args: ExecutionArgs): CompiledEvents | null {
         return UNANSWERED;
       }
     }
-    const build = typeof typeName === 'string' ? byType.get(typeName) : undefined;
-    if (build === undefined) return UNANSWERED;
+    const build = typeof typeName === 'string' ? buildOf(typeName) : null;
+    if (build === null) return UNANSWERED;
     const data = build(value, info.rootValue, rootPath);
     return data === UNANSWERED ? UNANSWERED : { data: { [responseName]: data } };
   };
