@@ -17,6 +17,8 @@ export interface ProfiledWorkload {
 }
 
 interface Job {
+  /** The --only section it belongs to. */
+  section: 'rest' | 'streams';
   name: string;
   /** The simulator's pacing for this job. */
   tokenDelayMs: number;
@@ -28,6 +30,7 @@ interface Job {
 
 function jobs(seconds: number): Job[] {
   const rest = (name: 'complete' | 'models' | 'chat'): Job => ({
+    section: 'rest',
     name: `${name}, 10 clients`,
     tokenDelayMs: 0,
     warm: (gateway) =>
@@ -40,6 +43,7 @@ function jobs(seconds: number): Job[] {
     rest('complete'),
     rest('models'),
     {
+      section: 'streams',
       name: `stream of ${STREAM_TOKENS} tokens, burst, 10 clients (tokens/s)`,
       tokenDelayMs: 0,
       warm: (gateway) =>
@@ -59,6 +63,7 @@ function jobs(seconds: number): Job[] {
     },
     {
       // Tokens one at a time, as a real model sends them: nothing to amortise a token's cost over.
+      section: 'streams',
       name: `stream of ${STREAM_TOKENS} tokens, a token every 1 ms, 1 client (tokens/s)`,
       tokenDelayMs: 1,
       warm: (gateway) =>
@@ -79,10 +84,13 @@ export async function profileGateway(
   gatewayEnv: Record<string, string>,
   seconds: number,
   log: Log,
+  sections: ReadonlySet<string> = new Set(['rest', 'streams']),
 ): Promise<ProfiledWorkload[]> {
   const root = mkdtempSync(join(tmpdir(), 'nim-graphql-profile-'));
   const results: ProfiledWorkload[] = [];
-  for (const [index, job] of jobs(seconds).entries()) {
+  for (const [index, job] of jobs(seconds)
+    .filter((j) => sections.has(j.section))
+    .entries()) {
     const dir = join(root, String(index));
     mkdirSync(dir);
     const simulator = await startSimulatorProcess({ tokenDelayMs: job.tokenDelayMs });

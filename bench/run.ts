@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke | --soak | --profile] [--only rest,streams,scale] [--scale-delay ms] [--out dir]
+// npm run bench [-- --smoke | --soak | --profile] [--only rest,streams,scale (--profile: rest,streams)] [--scale-delay ms] [--rows 0x10,20x200] [--out dir]
 // The gateway against the NIM simulator called directly, in one run: tables on stdout, the full
 // result in bench/results/<timestamp>.json. Progress goes to stderr.
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import {
   targetList,
   writeReport,
   type BenchReport,
+  type StreamComparison,
 } from './report.ts';
 import {
   buildGateway,
@@ -48,6 +49,11 @@ const FULL: Plan = {
     // Paced, so the first token arrives alone and TTFT is not the time to relay a burst.
     { tokenDelayMs: 1, clients: 1, seconds: 10, warmupStreams: 500 },
     { tokenDelayMs: 0, clients: 10, seconds: 5, warmupStreams: 500 },
+    // Many clients at a realistic pace: TTFT at 50 clients, and CPU per relayed token when every
+    // upstream read carries one token (200 streams at 50 tokens/s, against the burst row's batches).
+    { tokenDelayMs: 20, clients: 50, seconds: 15, warmupStreams: 500 },
+    // 200 streams need more than the 64 upstream connections of the default pool.
+    { tokenDelayMs: 20, clients: 200, seconds: 10, warmupStreams: 500, gatewayEnv: SCALE_ENV },
   ],
   // 5,000 streams at a token every 5 s are 1,000 tokens/s: a relay load the gateway can carry, so
   // the run measures holding streams, not relay throughput (the rows above measure that).
@@ -119,6 +125,8 @@ async function main(): Promise<number> {
       profile: { type: 'boolean', default: false },
       only: { type: 'string' },
       'scale-delay': { type: 'string' },
+      // Stream rows to run, as delay×clients (0x10 is the burst row, 20x200 the paced one).
+      rows: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -128,13 +136,20 @@ async function main(): Promise<number> {
     values['scale-delay'] === undefined ? undefined : Number(values['scale-delay']);
   if (scaleDelay !== undefined && !(Number.isInteger(scaleDelay) && scaleDelay > 0))
     throw new Error('--scale-delay takes a whole number of ms');
+  const rows = values.rows?.split(',');
+  const chosen: Plan = rows
+    ? {
+        ...base,
+        streams: base.streams.filter((r) => rows.includes(`${r.tokenDelayMs}x${r.clients}`)),
+      }
+    : base;
   const plan: Plan =
     scaleDelay === undefined
-      ? base
+      ? chosen
       : {
-          ...base,
+          ...chosen,
           scale: {
-            ...base.scale,
+            ...chosen.scale,
             tokenDelayMs: scaleDelay,
             stallMs: 2 * scaleDelay,
             holdMs: Math.max(base.scale.holdMs, 3 * scaleDelay),
@@ -170,7 +185,12 @@ async function main(): Promise<number> {
 
   const burst = plan.streams.filter((row) => row.tokenDelayMs === 0);
   if (mode === 'profile') {
-    report.profiles = await profileGateway(GATEWAY_ENV, PROFILE_SECONDS, log);
+    report.profiles = await profileGateway(
+      GATEWAY_ENV,
+      PROFILE_SECONDS,
+      log,
+      values.only === undefined ? undefined : sections,
+    );
   } else if (mode === 'soak') {
     report.soak = await withStack(0, GATEWAY_ENV, (stack) =>
       soak(SOAK_SECONDS, SOAK_WARMUP_SECONDS, stack, log),
@@ -202,11 +222,15 @@ async function main(): Promise<number> {
     }
   }
   if (sections.has('streams') && mode !== 'soak' && mode !== 'profile') {
+    const paced: StreamComparison[] = [];
     for (const row of plan.streams.filter((r) => r.tokenDelayMs > 0)) {
-      report.streams.unshift(
-        await withStack(row.tokenDelayMs, GATEWAY_ENV, (stack) => compareStreams(row, stack, log)),
+      paced.push(
+        await withStack(row.tokenDelayMs, { ...GATEWAY_ENV, ...row.gatewayEnv }, (stack) =>
+          compareStreams(row, stack, log),
+        ),
       );
     }
+    report.streams.unshift(...paced);
   }
   if (sections.has('scale')) report.scale = await scaleStreams(plan, GATEWAY_ENV, log);
 

@@ -51,6 +51,8 @@ export interface StreamRow {
   seconds: number;
   /** When set, stop after this many streams instead (the smoke run). */
   count?: number;
+  /** Gateway settings of this row on top of the run's (room in the upstream pool for many clients). */
+  gatewayEnv?: Record<string, string>;
   /**
    * Short (2-token) streams each side runs first: opening a stream is its own code path, which a
    * couple of long streams leave cold (TTFT read 2–3× the steady state after two).

@@ -8,6 +8,7 @@ import { ModelCatalog } from './nim/catalog.ts';
 import { CapabilityMap } from './nim/capabilities.ts';
 import { ThinkingMap } from './nim/thinking.ts';
 import { NimClient } from './nim/client.ts';
+import { useCompiledEvents } from './plugins/use-compiled-events.ts';
 import { useCompression } from './plugins/use-compression.ts';
 import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
 import { useReadiness } from './plugins/use-health.ts';
@@ -163,6 +164,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         draining: () => draining,
       }),
       useExecutionCancellation(),
+      // Subscription events from the operation's compiled selection, not an execution each.
+      useCompiledEvents(),
       // Subscriptions: GraphQL over SSE on /graphql (and graphql-sse's distinct-connections mode on
       // /graphql/stream, sent there by the handler below), graphql-sse's single-connection mode on /graphql/stream.
       useSingleConnectionStreams(STREAM_PATH, (request, serverContext) =>

@@ -2,6 +2,7 @@
 // and an idle timeout. NimClient's streams read through this; NimTransport opens and settles them.
 import type { z } from 'zod';
 import { brokenStream, fromInBandError, fromTransport, NimError, streamTimeout } from './errors.ts';
+import { parseWith } from './chunk-reader.ts';
 import { eventBatches, EventTooLarge } from './sse.ts';
 import { parseJson, type Call, type NimTransport, type OpenStream } from './transport.ts';
 import { readInBandError } from './wire.ts';
@@ -135,7 +136,7 @@ function parseEvent<T extends z.ZodType>(
   if (json === undefined) throw brokenStream(call.model, 'sent an event that is not JSON');
   const inBand = readInBandError(json);
   if (inBand) throw fromInBandError(inBand, call.model, transport.redact);
-  const parsed = schema.safeParse(json);
+  const parsed = parseWith(schema, json);
   if (!parsed.success) throw brokenStream(call.model, 'sent a malformed chunk');
   return parsed.data;
 }

@@ -1,0 +1,216 @@
+// The compiled subscription events against execution: for every selection and event below, the
+// compiled answer (or, where it declines, the execution it falls back to) is exactly what
+// @graphql-tools/executor gives for that event as root value, and the compiled functions answer
+// the events they should (chunks) instead of quietly leaving everything to execution.
+import { readFileSync } from 'node:fs';
+import { execute } from '@graphql-tools/executor';
+import { parse, type ExecutionResult } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { compileEvents, UNANSWERED } from '../../src/plugins/compiled-events.ts';
+import { UpstreamTimeoutError, RateLimitedError } from '../../src/schema/failures.ts';
+import { schema } from '../../src/schema/index.ts';
+
+const delta = (fields: Record<string, unknown> = {}) => ({
+  index: 0,
+  text: 'Once',
+  role: null,
+  reasoning: null,
+  finish_reason: null,
+  logprobs: null,
+  ...fields,
+});
+const logprobs = [
+  {
+    token: ' upon',
+    logprob: -0.25,
+    top: [
+      { token: ' upon', logprob: -0.25 },
+      { token: ' in', logprob: -2.5 },
+    ],
+  },
+  { token: ' a', logprob: null, top: [] },
+];
+const usage = { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 };
+const completionDone = {
+  id: 'cmpl-1',
+  created: 1_700_000_000,
+  model: 'sim/model',
+  usage,
+  choices: [{ index: 0, text: 'Once upon', finish_reason: 'length', logprobs: null }],
+  responseFormat: null,
+};
+const chatDone = {
+  id: 'chatcmpl-1',
+  created: 1_700_000_000,
+  model: 'sim/model',
+  usage,
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'Hi', reasoning_content: null },
+      finish_reason: 'stop',
+      logprobs: null,
+    },
+  ],
+  responseFormat: null,
+};
+
+/** Chunks the compiled functions must answer themselves. */
+const chunks = [
+  delta(),
+  delta({ index: 2, text: '', finish_reason: 'stop' }),
+  delta({ finish_reason: 'length', logprobs }),
+  delta({ finish_reason: 'something new' }),
+  delta({ role: 'assistant', reasoning: 'thinking' }),
+  delta({ role: 'tool', text: ' there' }),
+];
+/** Events left to execution: a null where none may be, a value that does not serialise. */
+const unusual = [
+  delta({ text: null }),
+  delta({ index: 'first' }),
+  delta({ logprobs: [{ token: 'x', logprob: 'high', top: [] }] }),
+];
+/** The terminal typed errors, as the errors plugin yields them. */
+const failures = [
+  new UpstreamTimeoutError('no first token within 1000 ms', 'FIRST_TOKEN'),
+  new RateLimitedError('slow down', 3),
+];
+
+const operation = (name: string) =>
+  readFileSync(new URL(`../../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
+
+const completionVariables = { model: 'sim/model', prompt: 'Once', maxTokens: 16 };
+const chatVariables = { model: 'sim/model', messages: [{ role: 'USER', content: 'Hi' }] };
+const documents: [string, string, Record<string, unknown>, unknown[]][] = [
+  [
+    'the example completionStream',
+    operation('completionStream'),
+    completionVariables,
+    [completionDone],
+  ],
+  ['the example chatStream', operation('chatStream'), chatVariables, [chatDone]],
+  [
+    'aliases, __typename inside fragments, nested logprobs, a field asked twice',
+    `subscription($m: ID!) {
+      s: completionStream(model: $m, prompt: "p") {
+        kind: __typename
+        ... on CompletionChunk {
+          i: index text t2: text
+          why: finishReason
+          lp: logprobs { token p: logprob alts: topLogprobs { token logprob __typename } }
+          text
+        }
+        ... on GatewayError { code message }
+      }
+    }`,
+    { m: 'sim/model' },
+    [completionDone],
+  ],
+  [
+    'named and nested fragments, a fragment on the interface, @include and @skip by variable',
+    `subscription Chat($m: ID!, $withRole: Boolean!, $noText: Boolean = false) {
+      chatStream(model: $m, messages: []) { ...event }
+    }
+    fragment event on ChatStreamEvent {
+      __typename
+      ... on ChatChunk { ...chunk role @include(if: $withRole) }
+      ... on Generation { id }
+      ... on GatewayError { code }
+    }
+    fragment chunk on ChatChunk {
+      index
+      content @skip(if: $noText)
+      reasoningContent
+      finishReason
+      ... { logprobs { token } }
+    }`,
+    { m: 'sim/model', withRole: true },
+    [chatDone],
+  ],
+  [
+    'the same with the other variable values',
+    `subscription Chat($m: ID!, $withRole: Boolean!, $noText: Boolean = false) {
+      chatStream(model: $m, messages: []) {
+        ... on ChatChunk { role @include(if: $withRole) content @skip(if: $noText) }
+      }
+    }`,
+    { m: 'sim/model', withRole: false, noText: true },
+    [chatDone],
+  ],
+];
+
+const executed = (
+  document: ReturnType<typeof parse>,
+  variables: Record<string, unknown>,
+  event: unknown,
+) =>
+  execute({ schema, document, variableValues: variables, rootValue: event, contextValue: {} }) as
+    ExecutionResult | Promise<ExecutionResult>;
+
+/** What the compiled path serves for one event: its own answer, or the execution it falls back to. */
+async function served(
+  document: ReturnType<typeof parse>,
+  variables: Record<string, unknown>,
+  event: unknown,
+): Promise<{ result: ExecutionResult; compiled: boolean }> {
+  const compiled = compileEvents({ schema, document, variableValues: variables, contextValue: {} });
+  expect(compiled, 'the subscription compiles').not.toBeNull();
+  const answer = await compiled!.answer(event);
+  if (answer === UNANSWERED)
+    return { result: await executed(document, variables, event), compiled: false };
+  return { result: answer, compiled: true };
+}
+
+/** As a client receives it: JSON, so key order counts and undefined values drop out. */
+const wire = (result: ExecutionResult) => JSON.stringify(result);
+
+describe('compiled subscription events', () => {
+  for (const [name, source, variables, finals] of documents) {
+    it(`serve what execution serves: ${name}`, async () => {
+      const document = parse(source);
+      for (const event of [...chunks, ...unusual, ...failures, ...finals]) {
+        const expected = await executed(document, variables, event);
+        const { result, compiled } = await served(document, variables, event);
+        expect(wire(result), JSON.stringify(event)).toBe(wire(expected));
+        // Chunks are the point: each must come from the compiled functions, not from execution.
+        if (chunks.includes(event as never)) expect(compiled, JSON.stringify(event)).toBe(true);
+      }
+    });
+  }
+
+  it('errors of unusual events are execution’s own: located, with their path', async () => {
+    const document = parse(operation('completionStream'));
+    const { result, compiled } = await served(document, completionVariables, delta({ text: null }));
+    expect(compiled).toBe(false);
+    expect(result.errors?.[0]?.path).toEqual(['completionStream', 'text']);
+    // completionStream is non-null: the null goes up to data.
+    expect(result.data).toBeNull();
+    // Each unusual event, where its odd field is asked for, is left to execution.
+    const everything = parse(
+      `subscription { completionStream(model: "m", prompt: "p") {
+        ... on CompletionChunk { index text logprobs { logprob } } } }`,
+    );
+    for (const event of unusual)
+      expect((await served(everything, {}, event)).compiled, JSON.stringify(event)).toBe(false);
+  });
+
+  it('declines what it cannot compile, so it runs as before', () => {
+    const compile = (source: string, variables: Record<string, unknown> = {}) =>
+      compileEvents({
+        schema,
+        document: parse(source),
+        variableValues: variables,
+        contextValue: {},
+      });
+    expect(compile('{ models { id } }')).toBeNull();
+    // A variable of the wrong type: execution answers the error.
+    expect(
+      compile('subscription($m: ID!) { completionStream(model: $m, prompt: "p") { __typename } }', {
+        m: { not: 'an id' },
+      }),
+    ).toBeNull();
+    expect(
+      compile('subscription { completionStream(model: "m", prompt: "p") { __typename } }'),
+    ).not.toBeNull();
+  });
+});
