@@ -232,3 +232,112 @@ describe('the openai client against the simulator', () => {
     });
   });
 });
+
+describe('the openai client against the simulator: tools, reasoning, images, guided decoding', () => {
+  const tools = [
+    {
+      type: 'function' as const,
+      function: {
+        name: 'get_weather',
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string' } },
+          required: ['city'],
+        },
+      },
+    },
+    { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object' } } },
+  ];
+
+  it('calls two tools in parallel, and answers their results', async () => {
+    const first = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      tools,
+      max_tokens: 100,
+    });
+    const choice = first.choices[0]!;
+    expect(choice.finish_reason).toBe('tool_calls');
+    const calls = choice.message.tool_calls!.filter((c) => c.type === 'function');
+    expect(calls.map((c) => c.function.name)).toEqual(['get_weather', 'get_time']);
+    expect(JSON.parse(calls[0]!.function.arguments)).toEqual({ city: expect.any(String) });
+    const second = await client.chat.completions.create({
+      model: MODEL,
+      tools,
+      max_tokens: 20,
+      messages: [
+        ...messages,
+        choice.message,
+        ...calls.map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: '42' })),
+      ],
+    });
+    expect(second.choices[0]!.message.tool_calls ?? []).toEqual([]);
+    expect(second.choices[0]!.message.content).not.toBe('');
+  });
+
+  it('streams tool-call deltas the client assembles by index', async () => {
+    sim.configure({ toolCallDeltas: 'interleaved' });
+    const stream = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      tools,
+      stream: true,
+    });
+    const args = new Map<number, string>();
+    const names = new Map<number, string>();
+    for await (const chunk of stream) {
+      for (const call of chunk.choices[0]?.delta.tool_calls ?? []) {
+        if (call.function?.name) names.set(call.index, call.function.name);
+        args.set(call.index, (args.get(call.index) ?? '') + (call.function?.arguments ?? ''));
+      }
+    }
+    expect([...names.values()]).toEqual(['get_weather', 'get_time']);
+    expect(JSON.parse(args.get(0)!)).toEqual({ city: expect.any(String) });
+  });
+
+  it('refuses auto tool choice with 400 when started without tool support', async () => {
+    sim.configure({ toolsEnabled: false });
+    const error = await caught(client.chat.completions.create({ model: MODEL, messages, tools }));
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).message).toContain('--enable-auto-tool-choice');
+  });
+
+  it('reasons in the reasoning field, and stops when enable_thinking is false', async () => {
+    sim.configure({ reasoningStyle: 'reasoning' });
+    const on = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 40 });
+    expect((on.choices[0]!.message as { reasoning?: string }).reasoning).toMatch(/\w/);
+    const off = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      max_tokens: 40,
+      // @ts-expect-error vLLM's extension, sent as is by the client
+      chat_template_kwargs: { enable_thinking: false },
+    });
+    expect((off.choices[0]!.message as { reasoning?: string }).reasoning).toBeUndefined();
+  });
+
+  it('reads an image part, and follows a choice', async () => {
+    const image = await client.chat.completions.create({
+      model: MODEL,
+      max_tokens: 8,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: 'https://images.example.com/a.png' } },
+          ],
+        },
+      ],
+    });
+    expect(image.usage!.prompt_tokens).toBeGreaterThan(256);
+    const choice = await client.chat.completions.create({
+      model: MODEL,
+      messages,
+      max_tokens: 8,
+      // @ts-expect-error NIM 2.x's guided decoding, sent as is by the client
+      structured_outputs: { choice: ['yes', 'no'] },
+    });
+    expect(['yes', 'no']).toContain(choice.choices[0]!.message.content);
+  });
+});
