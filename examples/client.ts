@@ -3,9 +3,12 @@
 import { createClient } from 'graphql-sse';
 import {
   ChatStreamDocument,
+  ChatToolsDocument,
   CompleteDocument,
   ModelsDocument,
+  type ChatMessageInput,
   type ChatStreamSubscription,
+  type ToolInput,
   type TypedDocumentString,
 } from './gql/graphql.ts';
 
@@ -85,6 +88,50 @@ export async function streamAnswer(
   }
 }
 
+/** A tool the model may call, and the code that runs it. */
+export interface Tool extends ToolInput {
+  run(args: unknown): Promise<string> | string;
+}
+
+/**
+ * The whole tool loop: ask, run the calls the model makes, send their results back, until it
+ * answers in text (or `maxTurns` runs out). Typed end to end by the generated ChatToolsDocument.
+ */
+export async function askWithTools(
+  endpoint: string,
+  model: string,
+  question: string,
+  tools: Tool[],
+  maxTurns = 4,
+): Promise<string> {
+  const messages: ChatMessageInput[] = [{ role: 'USER', content: question }];
+  const declared = tools.map(({ run: _run, ...tool }) => tool);
+  for (let turn = 0; turn < maxTurns; turn++) {
+    const { chat } = await execute(endpoint, ChatToolsDocument, {
+      model,
+      messages,
+      tools: declared,
+      maxTokens: 256,
+    });
+    if (chat.__typename !== 'ChatCompletion') return `${chat.code}: ${chat.message}`;
+    const { content, toolCalls } = chat.reply;
+    if (toolCalls.length === 0) return content;
+    const cut = toolCalls.find((call) => !call.complete);
+    if (cut)
+      return `the call of ${cut.name} was cut (${chat.choices[0]?.finishReason}): raise maxTokens`;
+    messages.push({
+      role: 'ASSISTANT',
+      toolCalls: toolCalls.map(({ id, name, argumentsText }) => ({ id, name, argumentsText })),
+    });
+    for (const call of toolCalls) {
+      const tool = tools.find((t) => t.name === call.name);
+      const result = tool ? await tool.run(call.arguments) : `no tool named ${call.name}`;
+      messages.push({ role: 'TOOL', toolCallId: call.id, content: result });
+    }
+  }
+  return `no answer after ${maxTurns} turns`;
+}
+
 if (import.meta.main) {
   const endpoint = process.argv[2] ?? 'http://localhost:4000/graphql';
   console.log(await tellAStory(endpoint));
@@ -94,4 +141,11 @@ if (import.meta.main) {
     process.stdout.write(text),
   );
   console.log(`\n${summary}`);
+  const weather: Tool = {
+    name: 'get_weather',
+    description: 'Current weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    run: (args) => JSON.stringify({ city: (args as { city?: string }).city, celsius: 12 }),
+  };
+  console.log(await askWithTools(endpoint, model, 'Weather in Oslo?', [weather]));
 }

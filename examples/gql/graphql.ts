@@ -141,6 +141,16 @@ export type ToolCallInput = {
   name: string;
 };
 
+/** A function the model may call. */
+export type ToolInput = {
+  /** What it does, for the model. */
+  description?: string | null | undefined;
+  /** Its name: 1 to 64 of a-z A-Z 0-9 _ -. */
+  name: string;
+  /** Its arguments as a JSON Schema object. Default: an object of any properties. */
+  parameters?: unknown;
+};
+
 export type ChatMutationVariables = Exact<{
   model: string | number;
   messages: Array<ChatMessageInput> | ChatMessageInput;
@@ -179,6 +189,26 @@ export type ChatStreamSubscription = { chatStream:
     | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
+   };
+
+export type ChatToolsMutationVariables = Exact<{
+  model: string | number;
+  messages: Array<ChatMessageInput> | ChatMessageInput;
+  tools?: Array<ToolInput> | ToolInput | null | undefined;
+  maxTokens?: number | null | undefined;
+}>;
+
+
+export type ChatToolsMutation = { chat:
+    | { __typename: 'ChatCompletion', reply: { content: string, toolCalls: Array<{ id: string, name: string, arguments: unknown, argumentsText: string, complete: boolean }> }, choices: Array<{ finishReason: FinishReason | null }> }
+    | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
+    | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'ToolsNotEnabledError', code: ErrorCode, message: string }
+    | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
    };
 
 export type CompleteMutationVariables = Exact<{
@@ -314,6 +344,32 @@ export const ChatStreamDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:640748e0576c13f5e30666a09080ae978e6fa1c573b323dc1c76810d27f4a5c8"}) as unknown as TypedDocumentString<ChatStreamSubscription, ChatStreamSubscriptionVariables>;
+export const ChatToolsDocument = new TypedDocumentString(`
+    mutation ChatTools($model: ID!, $messages: [ChatMessageInput!]!, $tools: [ToolInput!], $maxTokens: Int) {
+  chat(model: $model, messages: $messages, tools: $tools, maxTokens: $maxTokens) {
+    __typename
+    ... on ChatCompletion {
+      reply {
+        content
+        toolCalls {
+          id
+          name
+          arguments
+          argumentsText
+          complete
+        }
+      }
+      choices {
+        finishReason
+      }
+    }
+    ... on GatewayError {
+      code
+      message
+    }
+  }
+}
+    `, {"hash":"sha256:d13e2530901e35fd29f686011f0b944d4b63b04cdfbb4404bb701d5068d9c5c5"}) as unknown as TypedDocumentString<ChatToolsMutation, ChatToolsMutationVariables>;
 export const CompleteDocument = new TypedDocumentString(`
     mutation Complete($model: ID!, $prompt: String!, $maxTokens: Int) {
   complete(model: $model, prompt: $prompt, maxTokens: $maxTokens) {

@@ -6,7 +6,7 @@ import type { GraphiQLAssets } from './graphiql-assets.ts';
 const operations = (name: string) =>
   readFileSync(new URL(`../../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
 
-/** The four example tabs, their variables naming `model`. */
+/** The example tabs, their variables naming `model`. */
 export function exampleTabs(model: string): GraphiQLOptions['defaultTabs'] {
   const variables = (value: Record<string, unknown>) =>
     JSON.stringify({ model, ...value }, null, 2);
@@ -28,6 +28,26 @@ export function exampleTabs(model: string): GraphiQLOptions['defaultTabs'] {
       variables: variables({
         messages: [{ role: 'USER', content: 'Tell me about lighthouses.' }],
         maxTokens: 64,
+      }),
+    },
+    {
+      // A tool round trip: run it, then add the reply's toolCalls as an ASSISTANT message and a TOOL
+      // message per call (its toolCallId and result), and run it again.
+      query: operations('chatTools'),
+      variables: variables({
+        messages: [{ role: 'USER', content: 'What is the weather in Oslo and in Lima?' }],
+        tools: [
+          {
+            name: 'get_weather',
+            description: 'Current weather in a city',
+            parameters: {
+              type: 'object',
+              properties: { city: { type: 'string' } },
+              required: ['city'],
+            },
+          },
+        ],
+        maxTokens: 128,
       }),
     },
   ];

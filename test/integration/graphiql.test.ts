@@ -12,6 +12,9 @@ import { createGateway, type GatewayOptions } from '../../src/yoga.ts';
 import { consoleLogger } from '../support/logs.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
+/** The example tabs that name a model: all but the first (models). */
+const TABS = 4;
+
 interface Raw {
   status: number;
   headers: Record<string, string>;
@@ -183,9 +186,9 @@ describe('GraphiQL page and assets', () => {
       options.defaultTabs.map(
         (tab) => /^(query|mutation|subscription) (\w+)/m.exec(tab.query)?.[2],
       ),
-    ).toEqual(['Models', 'Complete', 'Chat', 'ChatStream']);
+    ).toEqual(['Models', 'Complete', 'Chat', 'ChatStream', 'ChatTools']);
     const models = options.defaultTabs.slice(1).map((tab) => JSON.parse(tab.variables!).model);
-    expect(models).toEqual([MODEL, MODEL, MODEL]);
+    expect(models).toEqual(Array(TABS).fill(MODEL));
     for (const model of models) expect(served).toContain(model);
     expect(options.additionalHeaders).toEqual({ 'x-graphql-yoga-csrf': '1' });
     expect(options.headers).toBeUndefined();
@@ -228,11 +231,7 @@ describe('the example model', () => {
       { id: 'sim/ipsum-lora', parent: 'sim/ipsum-3b-base' },
       { id: 'sim/ipsum-3b-base' },
     ]);
-    expect(await tabModels(await gateway())).toEqual([
-      'sim/ipsum-3b-base',
-      'sim/ipsum-3b-base',
-      'sim/ipsum-3b-base',
-    ]);
+    expect(await tabModels(await gateway())).toEqual(Array(TABS).fill('sim/ipsum-3b-base'));
     sim.reset();
   });
 
@@ -240,16 +239,12 @@ describe('the example model', () => {
     sim.reset();
     sim.inject({ path: '/v1/models', status: 503, times: Infinity });
     const endpoint = await gateway({ exampleModel: 'sim/not-listed' });
-    expect(await tabModels(endpoint)).toEqual([
-      'sim/not-listed',
-      'sim/not-listed',
-      'sim/not-listed',
-    ]);
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill('sim/not-listed'));
     sim.clearFaults();
-    expect(await tabModels(endpoint)).toEqual([MODEL, MODEL, MODEL]);
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill(MODEL));
     // Once rendered with a served model, the page is kept: no list call per page.
     const calls = sim.requests.filter((r) => r.path === '/v1/models').length;
-    expect(await tabModels(endpoint)).toEqual([MODEL, MODEL, MODEL]);
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill(MODEL));
     expect(sim.requests.filter((r) => r.path === '/v1/models').length).toBe(calls);
   });
 
@@ -264,7 +259,7 @@ describe('the example model', () => {
       pageOptions(page)
         .defaultTabs.slice(1)
         .map((tab) => JSON.parse(tab.variables!).model),
-    ).toEqual([hostile, hostile, hostile]);
+    ).toEqual(Array(TABS).fill(hostile));
     sim.reset();
   });
 
@@ -273,11 +268,7 @@ describe('the example model', () => {
     sim.inject({ path: '/v1/models', delayMs: 10_000 });
     const endpoint = await gateway({ exampleModel: 'sim/not-listed' });
     const started = Date.now();
-    expect(await tabModels(endpoint)).toEqual([
-      'sim/not-listed',
-      'sim/not-listed',
-      'sim/not-listed',
-    ]);
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill('sim/not-listed'));
     expect(Date.now() - started, 'ms until the page came (the wait is 1 s)').toBeLessThan(8000);
     sim.reset();
   });
