@@ -46,18 +46,46 @@ export type ContentPartType =
   /** Text, in `text`. */
   | 'TEXT';
 
-/** Stable error codes: in `GatewayError.code` for mutations, in `extensions.code` for queries. */
+/** Every error code a client can get: in `GatewayError.code` of a typed error, and in `errors[].extensions.code` of a query error or a whole-request refusal. */
 export type ErrorCode =
+  /** Whole-request refusal: The HTTP request is no GraphQL request: not JSON, no query, a wrong method, a bad target or Host. */
+  | 'BAD_REQUEST'
   /** An argument is invalid; `argument` names it. Fix the request, do not retry it as is. */
   | 'BAD_USER_INPUT'
   /** Prompt plus maxTokens is longer than the model's context window. */
   | 'CONTEXT_LENGTH_EXCEEDED'
+  /** Whole-request refusal: The operation may generate more than MAX_OPERATION_COST tokens; `extensions.cost` and `extensions.limit` say by how much. */
+  | 'COST_LIMIT_EXCEEDED'
+  /** Whole-request refusal: A request any web page could make a browser send, without the `x-graphql-yoga-csrf` header. */
+  | 'CSRF_HEADER_REQUIRED'
+  /** Whole-request refusal: The document does not parse, or is over MAX_DOCUMENT_TOKENS. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** Whole-request refusal: The document does not validate: unknown fields or arguments, over MAX_DEPTH, MAX_ALIASES or MAX_DIRECTIVES, introspection off. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** Whole-request refusal: The request headers (URL included) are over 16 KiB. */
+  | 'HEADERS_TOO_LARGE'
+  /** Whole-request refusal: An unexpected error, masked: the log line has the request id. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** Whole-request refusal: A POST without Content-Length (chunked). */
+  | 'LENGTH_REQUIRED'
   /** The model id is not served by NIM Proxy (after refreshing the model list). */
   | 'MODEL_NOT_FOUND'
+  /** Whole-request refusal: A URL that is not a GraphQL endpoint, a health check or /metrics. */
+  | 'NOT_FOUND'
+  /** Whole-request refusal: The body's Content-Length is over MAX_REQUEST_BYTES. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** Whole-request refusal: Trusted-documents mode: neither a query nor a usable hash. */
+  | 'PERSISTED_QUERY_ID_REQUIRED'
+  /** Whole-request refusal: Trusted-documents mode: a hash not in the manifest. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Whole-request refusal: Trusted-documents mode: a free-form document. */
+  | 'PERSISTED_QUERY_ONLY'
   /** Too many requests; retry after `retryAfterSeconds` when given. */
   | 'RATE_LIMITED'
   /** The NIM serving the model was not started with tool calling (an operator fixes it: NIM_ENABLE_AUTO_TOOL_CHOICE=1 and NIM_TOOL_CALL_PARSER, or vLLM --enable-auto-tool-choice --tool-call-parser). */
   | 'TOOLS_NOT_ENABLED'
+  /** Whole-request refusal: Client auth is on and `Authorization: Bearer <key>` is missing or wrong. */
+  | 'UNAUTHENTICATED'
   /** The model cannot do what was asked (tools, images, reasoning, guided decoding), as `Model.capabilities` says; refused before any upstream call. */
   | 'UNSUPPORTED_BY_MODEL'
   /** NIM Proxy failed or answered something unexpected; `upstreamStatus` has its HTTP status. */

@@ -15,7 +15,9 @@ import {
   UpstreamTimeoutError,
   UnsupportedByModelError,
   ToolsNotEnabledError,
+  REQUEST_ERROR_CODES,
   type ErrorCode,
+  type RequestErrorCode,
   type TimeoutPhaseName,
 } from './failures.ts';
 
@@ -38,10 +40,14 @@ const CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
 
 const ErrorCodeEnum = builder.enumType('ErrorCode', {
   description:
-    'Stable error codes: in `GatewayError.code` for mutations, in `extensions.code` for queries.',
-  values: Object.fromEntries(
-    ERROR_CODES.map((code) => [code, { description: CODE_DESCRIPTIONS[code] }]),
-  ) as Record<ErrorCode, { description: string }>,
+    'Every error code a client can get: in `GatewayError.code` of a typed error, and in `errors[].extensions.code` of a query error or a whole-request refusal.',
+  values: Object.fromEntries([
+    ...ERROR_CODES.map((code) => [code, { description: CODE_DESCRIPTIONS[code] }]),
+    ...Object.entries(REQUEST_ERROR_CODES).map(([code, description]) => [
+      code,
+      { description: `Whole-request refusal: ${description}` },
+    ]),
+  ]) as Record<ErrorCode | RequestErrorCode, { description: string }>,
 });
 
 const PHASE_DESCRIPTIONS: Record<TimeoutPhaseName, string> = {

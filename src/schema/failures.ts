@@ -14,6 +14,32 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * The codes of whole-request refusals (`errors[0].extensions.code`, no data): in the same enum, so
+ * that every code a client can get is in the schema and in its generated types.
+ */
+export const REQUEST_ERROR_CODES = {
+  GRAPHQL_PARSE_FAILED: 'The document does not parse, or is over MAX_DOCUMENT_TOKENS.',
+  GRAPHQL_VALIDATION_FAILED:
+    'The document does not validate: unknown fields or arguments, over MAX_DEPTH, MAX_ALIASES or MAX_DIRECTIVES, introspection off.',
+  BAD_REQUEST:
+    'The HTTP request is no GraphQL request: not JSON, no query, a wrong method, a bad target or Host.',
+  COST_LIMIT_EXCEEDED:
+    'The operation may generate more than MAX_OPERATION_COST tokens; `extensions.cost` and `extensions.limit` say by how much.',
+  PERSISTED_QUERY_ONLY: 'Trusted-documents mode: a free-form document.',
+  PERSISTED_QUERY_NOT_FOUND: 'Trusted-documents mode: a hash not in the manifest.',
+  PERSISTED_QUERY_ID_REQUIRED: 'Trusted-documents mode: neither a query nor a usable hash.',
+  UNAUTHENTICATED: 'Client auth is on and `Authorization: Bearer <key>` is missing or wrong.',
+  CSRF_HEADER_REQUIRED:
+    'A request any web page could make a browser send, without the `x-graphql-yoga-csrf` header.',
+  PAYLOAD_TOO_LARGE: "The body's Content-Length is over MAX_REQUEST_BYTES.",
+  LENGTH_REQUIRED: 'A POST without Content-Length (chunked).',
+  HEADERS_TOO_LARGE: 'The request headers (URL included) are over 16 KiB.',
+  NOT_FOUND: 'A URL that is not a GraphQL endpoint, a health check or /metrics.',
+  INTERNAL_SERVER_ERROR: 'An unexpected error, masked: the log line has the request id.',
+} as const;
+export type RequestErrorCode = keyof typeof REQUEST_ERROR_CODES;
+
 export const TIMEOUT_PHASES = [
   'CONNECT',
   'HEADERS',
