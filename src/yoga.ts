@@ -13,6 +13,7 @@ import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { loadTrustedDocuments, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { ClientAuth } from './gate/client-auth.ts';
 import { gatedEntry } from './gate/entry.ts';
+import { withJsonBody } from './gate/json-body.ts';
 import { CSRF_HEADER, Gate, useGate } from './gate/gate.ts';
 import { useSingleConnectionStreams } from './gate/single-connection.ts';
 import { STREAM_PATH } from './gate/ways.ts';
@@ -160,7 +161,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ],
   });
 
-  const serve: Gateway['handle'] = (request, response) => void yoga(request, response);
+  const serve = withJsonBody(security.maxRequestBytes, (request, response) => {
+    void yoga(request, response);
+  });
   const handle = gatedEntry(gate, observability, ENDPOINT, serve);
 
   return {
