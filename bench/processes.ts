@@ -2,8 +2,10 @@
 // and memory can be read alone from /proc.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = new URL('..', import.meta.url);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface Child {
   name: string;
@@ -26,9 +28,10 @@ async function startChild(
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
+  cwd: string = ROOT,
 ): Promise<Child> {
   const proc = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -133,16 +136,35 @@ export interface GatewayLaunch {
   env?: Record<string, string>;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Another build of the gateway (bench/ab.ts --against): its folder, dist/ built. */
+  root?: string;
 }
 
 /** Compiles src/ to dist/ (`npm run build`), what production runs; once per bench run. */
-export function buildGateway(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  });
+export function buildGateway(root: string = ROOT): void {
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { stdio: 'inherit', cwd: root },
+  );
 }
 
-/** The gateway exactly as deployed: `node dist/main.js` (after buildGateway()), configured by environment. */
+/**
+ * The node flags the container image starts the gateway with (its NODE_OPTIONS): the deployed
+ * defaults, which the bench measures. None for a tree whose image sets none.
+ */
+export function deployedNodeArgs(root: string = ROOT): string[] {
+  let dockerfile: string;
+  try {
+    dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  } catch {
+    return [];
+  }
+  const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
+  return options === undefined ? [] : options.split(/\s+/).filter(Boolean);
+}
+
+/** The gateway exactly as deployed: `node <the image's flags> dist/main.js` (after buildGateway()), configured by environment. */
 export async function startGatewayProcess(launch: GatewayLaunch): Promise<Child> {
   const env = {
     NIM_PROXY_BASE_URL: launch.upstream,
@@ -151,11 +173,13 @@ export async function startGatewayProcess(launch: GatewayLaunch): Promise<Child>
     SHUTDOWN_GRACE_MS: '500',
     ...launch.env,
   };
+  const root = launch.root ?? ROOT;
   const child = await startChild(
     'gateway',
-    [...(launch.nodeArgs ?? []), 'dist/main.js'],
+    [...deployedNodeArgs(root), ...(launch.nodeArgs ?? []), 'dist/main.js'],
     env,
     /GraphQL(?: and GraphiQL)? at (http:\/\/\S+)\/graphql/,
+    root,
   );
   // main.ts prints "localhost"; it listens on HOST.
   return { ...child, url: child.url.replace('localhost', '127.0.0.1') };

@@ -96,7 +96,7 @@ const GATEWAY_ENV: Record<string, string> = { NODE_ENV: 'production' };
 // Children inherit the environment (`LOG_LEVEL=warn npm run bench` measures that setting), so
 // whatever of it configures the gateway or Node is recorded with the results.
 const CONFIGURING =
-  /^(FAST_PATH|NIM_|UPSTREAM_|STREAM_|MAX_|DEFAULT_MAX|MODELS_|LOG_|OTEL_|RATE_LIMIT_|REDIS_|GATEWAY_|TRUSTED_|CORS_|BATCHING_|INTROSPECTION|GRAPHIQL|NODE_OPTIONS|UV_THREADPOOL_SIZE)/;
+  /^(NIM_|UPSTREAM_|STREAM_|MAX_|DEFAULT_MAX|MODELS_|LOG_|OTEL_|RATE_LIMIT_|REDIS_|GATEWAY_|TRUSTED_|CORS_|BATCHING_|INTROSPECTION|GRAPHIQL|NODE_OPTIONS|UV_THREADPOOL_SIZE)/;
 const inheritedEnv = (): Record<string, string> =>
   Object.fromEntries(
     Object.entries(process.env).filter(

@@ -59,8 +59,6 @@ export interface Config {
   warnings: string[];
   host: string;
   port: number;
-  /** Serve single JSON operations on node:http directly (src/fast-path.ts); false = all through Yoga's adapter. */
-  fastPath: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** OpenTelemetry spans over OTLP/HTTP, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
@@ -239,7 +237,6 @@ export function loadConfig(
     ),
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', { fallback: 4000, min: 0, max: 65_535 }),
-    fastPath: read.boolean('FAST_PATH', true),
     upstream,
     resilience,
     security,
@@ -288,6 +285,11 @@ export function loadConfig(
     ({ name, suggestion }) =>
       `${name} is set, but nim-graphql reads no variable of that name; ${suggestion ? `did you mean ${suggestion}?` : 'see the configuration table in README.md'}`,
   );
+  // Every request takes one path since the node:http fast path went: the switch does nothing now.
+  if ('FAST_PATH' in env)
+    config.warnings.push(
+      'FAST_PATH is set, but nim-graphql no longer reads it: every request takes the same path (BENCHMARKS.md)',
+    );
   if (production && read.optional('NIM_PROXY_BASE_URL') === undefined) {
     const typo = typos.find((t) => t.suggestion === 'NIM_PROXY_BASE_URL');
     read.problems.push(

@@ -2,7 +2,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
-import { createFastPath } from './fast-path.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { CapabilityMap } from './nim/capabilities.ts';
@@ -14,13 +13,10 @@ import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
 import { useReadiness } from './plugins/use-health.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
-import {
-  loadTrustedDocuments,
-  trustedDocument,
-  useTrustedDocuments,
-} from './plugins/use-trusted-documents.ts';
+import { loadTrustedDocuments, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { ClientAuth } from './gate/client-auth.ts';
 import { gatedEntry } from './gate/entry.ts';
+import { withJsonBody } from './gate/json-body.ts';
 import { CSRF_HEADER, Gate, useGate } from './gate/gate.ts';
 import { useSingleConnectionStreams } from './gate/single-connection.ts';
 import { LIVE_PATH, STREAM_PATH } from './gate/ways.ts';
@@ -44,7 +40,7 @@ export interface GatewayOptions {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
-  /** The HTTP handler: the fast path for single JSON operations (unless FAST_PATH=false), Yoga for the rest. */
+  /** The HTTP handler: the gate's entry, then Yoga's node adapter for every request. */
   handle(request: IncomingMessage, response: ServerResponse): void;
   services: GatewayServices;
   metrics: GatewayMetrics;
@@ -184,20 +180,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ],
   });
 
-  let serve: Gateway['handle'] = (request, response) => void yoga(request, response);
-  if (config.fastPath) {
-    const fastPath = createFastPath({
-      yoga,
-      observability,
-      gate,
-      cors: security.corsOrigins.length > 0,
-      endpoint: ENDPOINT,
-      maxDocumentTokens: security.maxDocumentTokens,
-      trustedDocument: trusted ? (hash) => trustedDocument(trusted, hash) : null,
-    });
-    metrics.watchHandlers(() => fastPath.counts);
-    serve = fastPath.handle;
-  }
+  const serve = withJsonBody(security.maxRequestBytes, (request, response) => {
+    void yoga(request, response);
+  });
   const handle = gatedEntry(gate, observability, ENDPOINT, serve);
 
   return {

@@ -1,10 +1,10 @@
 // The gate: the request-level decisions every way in passes before anything runs — the body-size
 // limit, client auth, CSRF prevention, and no GraphQL outside its endpoints. Decided here once, from the request's
-// method, URL and headers; applied by useGate (every request Yoga serves) and by the fast path
-// (which hands anything refused to Yoga, so a refusal is always answered, logged and counted there).
+// method, URL and headers; applied by useGate, on every request Yoga serves (and Yoga serves every
+// request: nothing answers around it), so a refusal is always answered, logged and counted there.
 // What needs the operation itself (trusted documents, introspection, limits, cost, rate limits,
-// masking) runs in Yoga's onParams and envelop hooks, which every way in reaches through
-// runOperation (src/gate/operation.ts).
+// masking) runs in Yoga's onParams and envelop hooks, which every way in reaches: Yoga's own handler,
+// or runOperation (src/gate/operation.ts) for graphql-sse's single-connection mode.
 import type { Plugin } from 'graphql-yoga';
 import type { RequestTrace } from '../observability/trace.ts';
 import { bearerToken, type ClientAuth, REALM } from './client-auth.ts';

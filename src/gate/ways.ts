@@ -8,7 +8,7 @@
  * @internal
  */
 export const WAYS_IN = [
-  /** POST /graphql, JSON in, JSON out (served on the fast path unless FAST_PATH=false). */
+  /** POST /graphql, JSON in, JSON out. */
   'post',
   /** GET /graphql with the operation in the query string. */
   'get',

@@ -127,22 +127,6 @@ export class GatewayMetrics {
     this.errors.inc({ code: known ? code : 'OTHER' });
   }
 
-  /** HTTP requests by the handler that served them (the fast path or Yoga), counted by the fast path. */
-  watchHandlers(counts: () => { fastPath: number; yoga: number }): void {
-    new Counter({
-      name: 'nim_graphql_http_requests_total',
-      help: 'HTTP requests by handler: fast-path (a single-operation JSON POST on node:http) or yoga (everything else).',
-      labelNames: ['handler'] as const,
-      registers: [this.registry],
-      collect() {
-        const { fastPath, yoga } = counts();
-        this.reset();
-        this.inc({ handler: 'fast-path' }, fastPath);
-        this.inc({ handler: 'yoga' }, yoga);
-      },
-    });
-  }
-
   /** Counters kept by the model catalog, gauges of the upstream queue and its breaker, read at each scrape. */
   watch(
     catalog: () => CatalogCounts,

@@ -1,10 +1,9 @@
 // Text answers compressed with gzip or brotli (node:zlib), chosen from the client's Accept-Encoding:
 // /metrics and any other text page. Never a stream (server-sent events, multipart), and not
-// GraphQL's JSON answers: the fast path writes those straight to node:http, and both paths must
-// answer alike. Static files that are compressed once and kept use `encode` with 'static' effort.
+// GraphQL's JSON answers (small, and answered as they always were). Static files that are compressed once and kept use `encode` with 'static' effort.
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import type { Plugin } from 'graphql-yoga';
+import type { FetchAPI, Plugin } from 'graphql-yoga';
 
 export type Encoding = 'br' | 'gzip';
 
@@ -72,24 +71,32 @@ function compressible(request: Request, response: Response): boolean {
 
 export function useCompression(): Plugin {
   return {
-    async onResponse({ request, response, setResponse, fetchAPI }) {
-      if (!compressible(request, response)) return;
-      const body = new Uint8Array(await response.arrayBuffer());
-      const headers = new fetchAPI.Headers(response.headers);
-      const encoding =
-        body.byteLength < MIN_BYTES
-          ? null
-          : negotiateEncoding(request.headers.get('accept-encoding'));
-      if (body.byteLength >= MIN_BYTES) headers.append('vary', 'Accept-Encoding');
-      const init = { status: response.status, statusText: response.statusText, headers };
-      if (encoding === null) {
-        setResponse(new fetchAPI.Response(body, init));
-        return;
-      }
-      const encoded = await encode(body, encoding, 'dynamic');
-      headers.set('content-encoding', encoding);
-      headers.set('content-length', String(encoded.byteLength));
-      setResponse(new fetchAPI.Response(encoded, init));
+    // Synchronous for what it leaves alone: a promise per request is one more step Yoga waits for.
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      if (!compressible(request, response)) return undefined;
+      return compress(request, response, setResponse, fetchAPI);
     },
   };
+}
+
+async function compress(
+  request: Request,
+  response: Response,
+  setResponse: (response: Response) => void,
+  fetchAPI: FetchAPI,
+): Promise<void> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const headers = new fetchAPI.Headers(response.headers);
+  const encoding =
+    body.byteLength < MIN_BYTES ? null : negotiateEncoding(request.headers.get('accept-encoding'));
+  if (body.byteLength >= MIN_BYTES) headers.append('vary', 'Accept-Encoding');
+  const init = { status: response.status, statusText: response.statusText, headers };
+  if (encoding === null) {
+    setResponse(new fetchAPI.Response(body, init));
+    return;
+  }
+  const encoded = await encode(body, encoding, 'dynamic');
+  headers.set('content-encoding', encoding);
+  headers.set('content-length', String(encoded.byteLength));
+  setResponse(new fetchAPI.Response(encoded, init));
 }

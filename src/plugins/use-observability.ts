@@ -110,8 +110,8 @@ export function traceRefusal(
   return trace.requestId;
 }
 
-/** A GraphQL request begins: its trace, the OpenTelemetry server span, in-flight. Yoga's hook and the fast path. */
-export function traceRequest(observability: Observability, request: Request): RequestTrace {
+/** A GraphQL request begins: its trace, the OpenTelemetry server span, in-flight. */
+function traceRequest(observability: Observability, request: Request): RequestTrace {
   const { metrics, tracing } = observability;
   const trace = new RequestTrace(request.headers);
   trace.onChunkGap = (seconds) => metrics.chunkGap.observe(seconds);
@@ -126,9 +126,9 @@ export function traceRequest(observability: Observability, request: Request): Re
 
 /**
  * Its response is ready: x-request-id and Server-Timing on it, and (unless a stream goes on) the
- * log line and metrics. Yoga's hook and the fast path.
+ * log line and metrics.
  */
-export function traceResponse(
+function traceResponse(
   observability: Observability,
   request: Request,
   response: { status: number; headers: { set(name: string, value: string): void } },
@@ -153,7 +153,7 @@ type AnyResult = { errors?: readonly { extensions?: Record<string, unknown> }[] 
  * A result with errors (a refusal, a failed query, a masked error): its first code goes in the log
  * line and metrics, unless a typed error of a mutation or stream already named one.
  */
-export function noteResult(
+function noteResult(
   observability: Observability,
   request: Request,
   result: AnyResult | readonly AnyResult[] | AsyncIterable<unknown>,
@@ -181,16 +181,18 @@ const QUIET_PATHS = /^\/(health\/|metrics$|graphiql\/)/;
 export function useObservability(observability: Observability): Plugin<Context> {
   const { metrics } = observability;
   return {
-    async onRequest({ request, url, endResponse }) {
+    // Synchronous unless it answers /metrics: a promise per request is a step Yoga must wait for.
+    onRequest({ request, url, endResponse }) {
       if (url.pathname === '/metrics' && request.method === 'GET') {
-        const body = await metrics.registry.metrics();
-        endResponse(
-          new Response(body, { headers: { 'content-type': metrics.registry.contentType } }),
-        );
-        return;
+        return metrics.registry.metrics().then((body) => {
+          endResponse(
+            new Response(body, { headers: { 'content-type': metrics.registry.contentType } }),
+          );
+        });
       }
       // Probes, scrapes and GraphiQL's files are no operations: an id on the answer, no log line.
       if (!QUIET_PATHS.test(url.pathname)) traceRequest(observability, request);
+      return undefined;
     },
     onExecute({ args }) {
       const { trace, client } = args.contextValue;

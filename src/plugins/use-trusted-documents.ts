@@ -39,10 +39,7 @@ export function loadTrustedDocuments(path: string): ReadonlyMap<string, string> 
 }
 
 /** The document a hash names. Code Generator keys the manifest "sha256:<hex>"; APQ clients send the bare hex. */
-export function trustedDocument(
-  documents: ReadonlyMap<string, string>,
-  hash: string,
-): string | null {
+function trustedDocument(documents: ReadonlyMap<string, string>, hash: string): string | null {
   return documents.get(hash) ?? documents.get(`sha256:${hash}`) ?? null;
 }
 

@@ -194,6 +194,12 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('says that FAST_PATH, gone, is read no more', () => {
+    expect(loadConfig({ FAST_PATH: 'false' }).warnings).toEqual([
+      'FAST_PATH is set, but nim-graphql no longer reads it: every request takes the same path (BENCHMARKS.md)',
+    ]);
+  });
+
   it('.env.example is safe to copy as it is: it sets nothing, so the simulator stays the default', () => {
     const example = parseEnv(read('.env.example'));
     expect(example).toEqual({});
