@@ -89,11 +89,17 @@ async function waitForPane(
 }
 
 async function selectTab(page: Page, title: string, firstLine: string): Promise<void> {
-  await page.locator('.graphiql-tab-button', { hasText: new RegExp(`^${title}$`) }).click();
+  const active = () => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent();
+  // A click while GraphiQL still sets up its editors is dropped: click again until the tab is active.
   await expect
-    .poll(() => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent(), {
-      timeout: 5000,
-    })
+    .poll(
+      async () => {
+        if ((await active()) !== title)
+          await page.locator('.graphiql-tab-button', { hasText: new RegExp(`^${title}$`) }).click();
+        return active();
+      },
+      { timeout: 10_000, interval: 250 },
+    )
     .toBe(title);
   await expect.poll(() => operationText(page), { timeout: 5000 }).toContain(firstLine);
 }
@@ -255,6 +261,22 @@ describe('GraphiQL in chromium', () => {
       expect(
         stack.sim.requests.filter((r) => r.path === CHAT_PATH).map((r) => r.abortedAt),
       ).toEqual([null]);
+
+      // The tool round trip's first turn: the model asks for the tool, its arguments parsed.
+      await selectTab(page, 'ChatTools', 'mutation ChatTools');
+      await page.locator('.graphiql-execute-button').click();
+      const tools = await waitForPane(
+        page,
+        (pane) => pane.data?.chat?.reply !== undefined,
+        'the ChatTools answer',
+      );
+      expect(tools.data!.chat.choices).toEqual([{ finishReason: 'TOOL_CALLS' }]);
+      expect(tools.data!.chat.reply.toolCalls[0]).toMatchObject({
+        name: 'get_weather',
+        arguments: { city: expect.any(String) },
+        complete: true,
+      });
+      await page.screenshot({ path: `${SCREENSHOTS}graphiql-tool-calls.png` });
       expect(pageErrors).toEqual([]);
     },
   );
