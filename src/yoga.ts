@@ -6,6 +6,7 @@ import { createFastPath } from './fast-path.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { CapabilityMap } from './nim/capabilities.ts';
+import { ModelKindMap } from './nim/kinds.ts';
 import { ThinkingMap } from './nim/thinking.ts';
 import { NimClient } from './nim/client.ts';
 import { useCompiledEvents } from './plugins/use-compiled-events.ts';
@@ -67,6 +68,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     catalog,
     limits: config.limits,
     capabilities: new CapabilityMap(config.capabilities),
+    kinds: new ModelKindMap(config.kinds),
     thinking: new ThinkingMap(config.thinking),
   };
   let draining = false;
