@@ -148,6 +148,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
               endpoint: ENDPOINT,
               catalog,
               exampleModel: options.exampleModel,
+              kindOf: (model) => services.kinds.of(model).kind,
               // GraphiQL subscribes over SSE with GET, which CSRF prevention refuses without this header.
               additionalHeaders: { [CSRF_HEADER]: '1' },
               authorization: security.apiKeys.length > 0,

@@ -1,6 +1,6 @@
 // The retrieval NIMs: `POST /v1/embeddings` and `POST /v1/ranking`, deterministic. A vector is a
-// hashed bag of the text's words (same text, same vector; texts sharing words point alike),
-// normalised, cut to `dimensions` and normalised again as Matryoshka models do; a ranking's logit
+// hashed bag of the text's words into `dimensions` values (same text, same vector; texts sharing
+// words point alike), normalised; a ranking's logit
 // grows with the share of the query's words a passage holds.
 import { SimulatorError } from './errors.ts';
 import { bad, describe, isObject, optionalInteger, type Body } from './fields.ts';
@@ -68,6 +68,8 @@ function vectorOf(tokens: readonly string[], size: number, inputType: string | n
   }
   // A query and a passage of the same text differ a little, as an asymmetric model's do.
   if (inputType !== null) values[inputType === 'query' ? 0 : 1]! += 0.25;
+  // A text of no words (punctuation only) still gets a unit vector.
+  if (!values.some((v) => v !== 0)) values[0] = 1;
   return normalised(values);
 }
 
@@ -108,9 +110,7 @@ export function embeddingResponse(
   const data = (inputs as string[]).map((text, index) => {
     const tokens = fitted(text, truncate, limit);
     promptTokens += tokens.length;
-    const vector = normalised(
-      vectorOf(tokens, full, inputType as string | null).slice(0, dimensions),
-    );
+    const vector = vectorOf(tokens, dimensions, inputType as string | null);
     return {
       object: 'embedding' as const,
       index,

@@ -130,6 +130,7 @@ function render(event: StreamEvent): { state: State; text: string } | null {
     case 'ModelNotFoundError':
     case 'RateLimitedError':
     case 'UnsupportedByModelError':
+    case 'WrongModelKindError':
     case 'UpstreamError':
       return { state: 'error', text: `${event.code}: ${event.message}` };
     default: {
