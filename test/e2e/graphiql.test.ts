@@ -89,11 +89,16 @@ async function waitForPane(
 }
 
 async function selectTab(page: Page, title: string, firstLine: string): Promise<void> {
-  await page.locator('.graphiql-tab-button', { hasText: new RegExp(`^${title}$`) }).click();
+  // The tabs can be reordered by dragging: a click that lands while the row still moves (a sixth
+  // tab makes it shift) starts a drag instead, so click until the tab is the active one.
   await expect
-    .poll(() => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent(), {
-      timeout: 5000,
-    })
+    .poll(
+      async () => {
+        await page.locator('.graphiql-tab-button', { hasText: new RegExp(`^${title}$`) }).click();
+        return page.locator('.graphiql-tab-active .graphiql-tab-button').textContent();
+      },
+      { timeout: 5000, interval: 250 },
+    )
     .toBe(title);
   await expect.poll(() => operationText(page), { timeout: 5000 }).toContain(firstLine);
 }

@@ -90,7 +90,7 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
 
   it('keeps an ordinary validation error as graphql-js words it, with its location', async () => {
     expectOnlyError(await post(gw, { query: '{ models { idd } }' }), 400, {
-      message: 'Cannot query field "idd" on type "Model". Did you mean "id"?',
+      message: 'Cannot query field "idd" on type "Model". Did you mean "id" or "kind"?',
       locations: [{ line: 1, column: 12 }],
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
