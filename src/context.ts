@@ -108,7 +108,7 @@ export function recordGeneration(ctx: Context, model: string, usage: Usage | nul
 
 /**
  * An embedding or ranking call succeeded: its input tokens count where generated tokens do (the
- * estimate the limits reserved when the upstream reports none, as NIM's rankers do).
+ * estimate the limits reserved when the upstream reports none).
  */
 export function recordInput(
   ctx: Context,

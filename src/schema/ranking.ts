@@ -52,7 +52,7 @@ const RankingsRef = builder
         type: InputUsageRef,
         nullable: true,
         description:
-          "Input tokens; null when the upstream did not report them (NIM's rankers do not).",
+          'Input tokens; null when the upstream did not report them (the limits then count the estimate).',
         resolve: (r) => (r.promptTokens === null ? null : { promptTokens: r.promptTokens }),
       }),
     }),
