@@ -6,6 +6,7 @@ import {
   ChatToolsDocument,
   CompleteDocument,
   ModelsDocument,
+  SearchDocument,
   type ChatMessageInput,
   type ChatStreamSubscription,
   type ToolInput,
@@ -39,8 +40,9 @@ export async function execute<TResult, TVariables>(
 
 export async function tellAStory(endpoint: string): Promise<string> {
   const { models } = await execute(endpoint, ModelsDocument);
-  const model = models.find((m) => m.parent === null) ?? models[0];
-  if (!model) throw new Error('the gateway serves no models');
+  const generating = models.filter((m) => m.kind === 'GENERATION');
+  const model = generating.find((m) => m.parent === null) ?? generating[0];
+  if (!model) throw new Error('the gateway serves no generation models');
   const { complete } = await execute(endpoint, CompleteDocument, {
     model: model.id,
     prompt: 'Once upon a time',
@@ -132,11 +134,61 @@ export async function askWithTools(
   return `no answer after ${maxTurns} turns`;
 }
 
+/** A vector sent as base64 of little-endian float32 (`encoding: BASE64`). */
+export function decodeVector(base64: string): Float32Array {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+}
+
+const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i]! * (b[i] ?? 0);
+  return dot; // both are normalised
+};
+
+/**
+ * Retrieval in one operation: the query and the passages embedded (one upstream call per model),
+ * the passages ordered by cosine similarity to the query, and reranked by a ranking model.
+ */
+export async function search(
+  endpoint: string,
+  query: string,
+  passages: string[],
+  topN = 2,
+): Promise<{ bySimilarity: string[]; reranked: { passage: string; probability: number }[] }> {
+  const { models } = await execute(endpoint, ModelsDocument);
+  const embeddingModel = models.find((m) => m.kind === 'EMBEDDING')?.id;
+  const rankingModel = models.find((m) => m.kind === 'RANKING')?.id;
+  if (!embeddingModel || !rankingModel) throw new Error('no embedding or no ranking model served');
+  const found = await execute(endpoint, SearchDocument, {
+    embeddingModel,
+    rankingModel,
+    query,
+    passages,
+    topN,
+  });
+  if (found.query.__typename !== 'Embeddings')
+    throw new Error(`${found.query.code}: ${found.query.message}`);
+  if (found.passages.__typename !== 'Embeddings')
+    throw new Error(`${found.passages.code}: ${found.passages.message}`);
+  if (found.rerank.__typename !== 'Rankings')
+    throw new Error(`${found.rerank.code}: ${found.rerank.message}`);
+  const target = found.query.vectors[0]!;
+  const scored = found.passages.base64.map((v, i) => ({
+    i,
+    score: cosine(decodeVector(v), target),
+  }));
+  return {
+    bySimilarity: scored.sort((a, b) => b.score - a.score).map(({ i }) => passages[i]!),
+    reranked: found.rerank.rankings.map(({ passage, probability }) => ({ passage, probability })),
+  };
+}
+
 if (import.meta.main) {
   const endpoint = process.argv[2] ?? 'http://localhost:4000/graphql';
   console.log(await tellAStory(endpoint));
   const { models } = await execute(endpoint, ModelsDocument);
-  const model = models[0]?.id ?? 'sim/lorem-8b-instruct';
+  const model = models.find((m) => m.kind === 'GENERATION')?.id ?? 'sim/lorem-8b-instruct';
   const summary = await streamAnswer(endpoint, model, 'Describe a harbor.', (text) =>
     process.stdout.write(text),
   );
@@ -148,4 +200,11 @@ if (import.meta.main) {
     run: (args) => JSON.stringify({ city: (args as { city?: string }).city, celsius: 12 }),
   };
   console.log(await askWithTools(endpoint, model, 'Weather in Oslo?', [weather]));
+  console.log(
+    await search(endpoint, 'harbor lighthouse', [
+      'Apple pie with cream.',
+      'The harbor lighthouse at night.',
+      'A lighthouse keeper.',
+    ]),
+  );
 }

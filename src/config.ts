@@ -5,6 +5,7 @@ import { EnvReader, lookAlikes, type Env } from './env-reader.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts';
 import { parseCapabilityRules, type CapabilityRule } from './nim/capabilities.ts';
 import { NIM_DIALECTS } from './nim/parameters.ts';
+import { parseKindRules, type KindRule } from './nim/kinds.ts';
 import { parseThinkingRules, type ThinkingRule } from './nim/thinking.ts';
 import type { ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
 
@@ -20,6 +21,14 @@ export interface Limits {
   maxImages: number;
   /** Largest image sent inline (a `data:` URL), decoded. */
   maxImageBytes: number;
+  /** Most inputs in one `embed` field. */
+  maxEmbedInputs: number;
+  /** Most passages in one `rerank` field. */
+  maxRerankPassages: number;
+  /** Most characters in one `embed` field's inputs, or in one `rerank` field's query and passages. */
+  maxRetrievalChars: number;
+  /** Most inputs in one upstream `/v1/embeddings` call: `embed` fields of one operation share calls up to it. */
+  embedBatchSize: number;
 }
 
 /** What keeps the endpoint safe to expose. */
@@ -72,6 +81,8 @@ export interface Config {
   limits: Limits;
   /** The operator's capability rules (MODEL_CAPABILITIES), tried before the defaults. */
   capabilities: readonly CapabilityRule[];
+  /** The operator's model kinds (MODEL_KINDS), tried before the defaults. */
+  kinds: readonly KindRule[];
   /** The operator's thinking controls (MODEL_THINKING), tried before the defaults. */
   thinking: readonly ThinkingRule[];
   shutdownGraceMs: number;
@@ -109,6 +120,7 @@ export function loadConfig(
   const upstream: UpstreamConfig = {
     baseUrl: simulatorByName ? undefined : read.baseUrl('NIM_PROXY_BASE_URL'),
     apiKey: read.optional('NIM_PROXY_API_KEY'),
+    rankingBaseUrl: read.baseUrl('NIM_RANKING_BASE_URL'),
     connectTimeoutMs: read.int('UPSTREAM_CONNECT_TIMEOUT_MS', {
       fallback: 5 * second,
       min: 1,
@@ -266,8 +278,17 @@ export function loadConfig(
         min: 1,
         max: 1024 ** 3,
       }),
+      maxEmbedInputs: read.int('MAX_EMBED_INPUTS', { fallback: 256, min: 1, max: 100_000 }),
+      maxRerankPassages: read.int('MAX_RERANK_PASSAGES', { fallback: 512, min: 1, max: 100_000 }),
+      maxRetrievalChars: read.int('MAX_RETRIEVAL_CHARS', {
+        fallback: 100_000,
+        min: 1,
+        max: 100_000_000,
+      }),
+      embedBatchSize: read.int('EMBED_BATCH_SIZE', { fallback: 64, min: 1, max: 10_000 }),
     },
     capabilities: read.parsed('MODEL_CAPABILITIES', parseCapabilityRules, 'sim/*=tools,vision'),
+    kinds: read.parsed('MODEL_KINDS', parseKindRules, 'acme/*-embed*=embedding,asymmetric'),
     thinking: read.parsed('MODEL_THINKING', parseThinkingRules, 'acme/*=effort'),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', {
       fallback: 10 * second,

@@ -1,6 +1,8 @@
 // One request owns one context: its AbortSignal, its view of the model catalog, its caller.
 import type { Limits } from './config.ts';
 import type { CapabilityMap } from './nim/capabilities.ts';
+import { EmbeddingBatcher, estimateTokens } from './nim/embeddings.ts';
+import type { ModelKindMap } from './nim/kinds.ts';
 import type { ThinkingMap } from './nim/thinking.ts';
 import { RequestModels, type ModelCatalog } from './nim/catalog.ts';
 import type { CallOptions, NimClient } from './nim/client.ts';
@@ -13,17 +15,21 @@ export interface GatewayServices {
   catalog: ModelCatalog;
   limits: Limits;
   capabilities: CapabilityMap;
+  kinds: ModelKindMap;
   thinking: ThinkingMap;
 }
 
-/** The tokens an operation's generations reported; the token rate limit settles its reservation with it. */
+/**
+ * The tokens an operation's calls reported (generated tokens, and the input tokens of embeddings and
+ * rankings); the token rate limit settles its reservation with it.
+ */
 export class GenerationMeter {
   used = 0;
   reports = 0;
-  /** A generation succeeded without usage: what it generated is unknown. */
+  /** A call succeeded without usage: what it cost is unknown. */
   unreported = false;
 
-  /** A generation succeeded: its usage.completion_tokens, or null when the upstream sent no usage. */
+  /** A call succeeded: its usage.completion_tokens (input tokens for retrieval), or null when the upstream sent no usage. */
   generated(tokens: number | null): void {
     this.reports += 1;
     if (tokens === null) this.unreported = true;
@@ -37,6 +43,10 @@ export interface Context {
   limits: Limits;
   /** What each model can do (tools, images, reasoning, guided decoding). */
   capabilities: CapabilityMap;
+  /** What each model is for: generation, embedding or ranking. */
+  kinds: ModelKindMap;
+  /** The operation's embed fields, batched into shared upstream calls. */
+  embeddings: EmbeddingBatcher;
   /** How each model's thinking is turned on and off. */
   thinking: ThinkingMap;
   /** Aborts when the client goes away: upstream calls made for this request stop with it. */
@@ -63,22 +73,50 @@ export function createContext(
     headers: { 'x-request-id': requestTrace.requestId, traceparent: requestTrace.traceparent },
     onAttempt: (attempt) => requestTrace.upstream(attempt),
   };
-  return {
+  const context: Context = {
     trace: requestTrace,
     upstream,
     nim: services.nim,
     limits: services.limits,
     capabilities: services.capabilities,
+    kinds: services.kinds,
     thinking: services.thinking,
     models: new RequestModels(services.catalog, upstream),
+    embeddings: new EmbeddingBatcher({
+      embed: (body) => services.nim.embed(body, upstream),
+      batchSize: services.limits.embedBatchSize,
+      onUsage: (model, usage, inputs) =>
+        recordInput(
+          context,
+          model,
+          usage?.prompt_tokens ?? null,
+          inputs.reduce((sum, text) => sum + estimateTokens(text), 0),
+        ),
+    }),
     signal: request.signal,
     client,
     meter: new GenerationMeter(),
   };
+  return context;
 }
 
 /** A generation succeeded: the token rate limit and the request's trace both hear its usage. */
 export function recordGeneration(ctx: Context, model: string, usage: Usage | null): void {
   ctx.meter.generated(usage?.completion_tokens ?? null);
   ctx.trace.usage(model, usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0);
+}
+
+/**
+ * An embedding or ranking call succeeded: its input tokens count where generated tokens do (the
+ * estimate the limits reserved when the upstream reports none).
+ */
+export function recordInput(
+  ctx: Context,
+  model: string,
+  reported: number | null,
+  estimated: number,
+): void {
+  const tokens = reported ?? estimated;
+  ctx.meter.generated(tokens);
+  ctx.trace.usage(model, tokens, 0);
 }

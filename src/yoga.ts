@@ -5,6 +5,7 @@ import type { GatewayConfig } from './config.ts';
 import { createContext, type Context, type GatewayServices } from './context.ts';
 import { ModelCatalog } from './nim/catalog.ts';
 import { CapabilityMap } from './nim/capabilities.ts';
+import { ModelKindMap } from './nim/kinds.ts';
 import { ThinkingMap } from './nim/thinking.ts';
 import { NimClient } from './nim/client.ts';
 import { useCompiledEvents } from './plugins/use-compiled-events.ts';
@@ -63,6 +64,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     catalog,
     limits: config.limits,
     capabilities: new CapabilityMap(config.capabilities),
+    kinds: new ModelKindMap(config.kinds),
     thinking: new ThinkingMap(config.thinking),
   };
   let draining = false;
@@ -142,6 +144,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
               endpoint: ENDPOINT,
               catalog,
               exampleModel: options.exampleModel,
+              kindOf: (model) => services.kinds.of(model).kind,
               // GraphiQL subscribes over SSE with GET, which CSRF prevention refuses without this header.
               additionalHeaders: { [CSRF_HEADER]: '1' },
               authorization: security.apiKeys.length > 0,

@@ -46,13 +46,13 @@ export type ContentPartType =
   /** Text, in `text`. */
   | 'TEXT';
 
-/** Every error code a client can get: in `GatewayError.code` of a typed error, and in `errors[].extensions.code` of a query error or a whole-request refusal. */
+/** Every error code a client can get: in `GatewayError.code` of a typed error (mutations, subscriptions, `embed` and `rerank`), and in `errors[].extensions.code` of a query error or a whole-request refusal. */
 export type ErrorCode =
   /** Whole-request refusal: The HTTP request is no GraphQL request: not JSON, no query, a wrong method, a bad target or Host. */
   | 'BAD_REQUEST'
   /** An argument is invalid; `argument` names it. Fix the request, do not retry it as is. */
   | 'BAD_USER_INPUT'
-  /** Prompt plus maxTokens is longer than the model's context window. */
+  /** Prompt plus maxTokens is longer than the model's context window; for embed and rerank with `truncate: NONE` (or left out), an input longer than the model takes. */
   | 'CONTEXT_LENGTH_EXCEEDED'
   /** Whole-request refusal: The operation may generate more than MAX_OPERATION_COST tokens; `extensions.cost` and `extensions.limit` say by how much. */
   | 'COST_LIMIT_EXCEEDED'
@@ -93,7 +93,9 @@ export type ErrorCode =
   /** NIM Proxy did not answer in time; `phase` says which timeout fired. */
   | 'UPSTREAM_TIMEOUT'
   /** NIM Proxy or the model deployment is unreachable or overloaded; safe to retry later. */
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  /** The model is for something else (`Model.kind`): a generation asked of an embedding or ranking model, or an embedding or ranking of a generation model; refused before any upstream call. */
+  | 'WRONG_MODEL_KIND';
 
 /** Why generation stopped. */
 export type FinishReason =
@@ -143,6 +145,15 @@ export type GenerationOptions = {
   /** An end-user id passed to the upstream for its logs, at most 256 characters. No effect on the output. */
   user?: string | null | undefined;
 };
+
+/** What a model is for. NIM's model list does not say: the gateway's map by model id pattern does (MODEL_KINDS first, then defaults by name). */
+export type ModelKind =
+  /** Turns text into vectors: embed. */
+  | 'EMBEDDING'
+  /** Generates text: complete, chat and their streams. */
+  | 'GENERATION'
+  /** Scores passages against a query: rerank. */
+  | 'RANKING';
 
 /** Which upstream timeout fired. */
 export type TimeoutPhase =
@@ -196,6 +207,7 @@ export type ChatMutation = { chat:
     | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
+    | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
    };
 
 export type ChatStreamSubscriptionVariables = Exact<{
@@ -217,6 +229,7 @@ export type ChatStreamSubscription = { chatStream:
     | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
+    | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
    };
 
 export type ChatToolsMutationVariables = Exact<{
@@ -237,6 +250,7 @@ export type ChatToolsMutation = { chat:
     | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
+    | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
    };
 
 export type CompleteMutationVariables = Exact<{
@@ -255,6 +269,7 @@ export type CompleteMutation = { complete:
     | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string, upstreamStatus: number | null, retryable: boolean }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
+    | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
    };
 
 export type CompletionStreamSubscriptionVariables = Exact<{
@@ -275,12 +290,51 @@ export type CompletionStreamSubscription = { completionStream:
     | { __typename: 'UnsupportedByModelError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamError', code: ErrorCode, message: string }
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string, phase: TimeoutPhase }
+    | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
    };
 
 export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ModelsQuery = { models: Array<{ id: string, ownedBy: string | null, maxModelLength: number | null, parent: { id: string } | null }> };
+export type ModelsQuery = { models: Array<{ id: string, kind: ModelKind, ownedBy: string | null, maxModelLength: number | null, parent: { id: string } | null }> };
+
+export type SearchQueryVariables = Exact<{
+  embeddingModel: string | number;
+  rankingModel: string | number;
+  query: string;
+  passages: Array<string> | string;
+  topN?: number | null | undefined;
+}>;
+
+
+export type SearchQuery = { query:
+    | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
+    | { __typename: 'Embeddings', dimensions: number, vectors: Array<Array<number>>, usage: { promptTokens: number } | null }
+    | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
+    | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
+    | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
+  , passages:
+    | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
+    | { __typename: 'Embeddings', base64: Array<string> }
+    | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
+    | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
+    | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
+  , rerank:
+    | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
+    | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'Rankings', rankings: Array<{ index: number, score: number, probability: number, passage: string }> }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamError', code: ErrorCode, message: string }
+    | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
+    | { __typename: 'WrongModelKindError', code: ErrorCode, message: string, modelKind: ModelKind, requiredKind: ModelKind }
+   };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -482,6 +536,7 @@ export const ModelsDocument = new TypedDocumentString(`
     query Models {
   models {
     id
+    kind
     ownedBy
     maxModelLength
     parent {
@@ -489,4 +544,56 @@ export const ModelsDocument = new TypedDocumentString(`
     }
   }
 }
-    `, {"hash":"sha256:6fb85b72bddd3209ade8aeb00cb7fa22f91dd8c8da100b0bf015d59ce84af8ad"}) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
+    `, {"hash":"sha256:302a55abaa64ebecdbcadd1f4bcda1236264b05941d6323c7a417193bed4feea"}) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
+export const SearchDocument = new TypedDocumentString(`
+    query Search($embeddingModel: ID!, $rankingModel: ID!, $query: String!, $passages: [String!]!, $topN: Int) {
+  query: embed(model: $embeddingModel, input: [$query], inputType: QUERY) {
+    __typename
+    ... on Embeddings {
+      dimensions
+      vectors
+      usage {
+        promptTokens
+      }
+    }
+    ... on GatewayError {
+      code
+      message
+    }
+  }
+  passages: embed(
+    model: $embeddingModel
+    input: $passages
+    inputType: PASSAGE
+    encoding: BASE64
+  ) {
+    __typename
+    ... on Embeddings {
+      base64
+    }
+    ... on GatewayError {
+      code
+      message
+    }
+  }
+  rerank(model: $rankingModel, query: $query, passages: $passages, topN: $topN) {
+    __typename
+    ... on Rankings {
+      rankings {
+        index
+        score
+        probability
+        passage
+      }
+    }
+    ... on GatewayError {
+      code
+      message
+    }
+    ... on WrongModelKindError {
+      modelKind
+      requiredKind
+    }
+  }
+}
+    `, {"hash":"sha256:8062cfd163c90d8592fa1da273a4316675539d5bef5b0171dc1a6cf523cde343"}) as unknown as TypedDocumentString<SearchQuery, SearchQueryVariables>;

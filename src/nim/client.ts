@@ -1,6 +1,7 @@
 // NimClient: the only code that speaks to NIM Proxy: the model list, completions and chats, JSON or
-// streamed as server-sent events with first-token and idle timeouts. It holds the HTTP side
-// (NimTransport) and says what to call; the stream's reading is in event-stream.ts.
+// streamed as server-sent events with first-token and idle timeouts, embeddings and rankings. It
+// holds the HTTP side (NimTransport; a second one when rankings have their own upstream) and says
+// what to call; the stream's reading is in event-stream.ts.
 import type { CircuitChange, CircuitStatus } from './breaker.ts';
 import { upstreamEvents } from './event-stream.ts';
 import {
@@ -30,19 +31,36 @@ import {
   chatCompletionResponse,
   completionChunk,
   completionResponse,
+  embeddingResponse,
   modelList,
+  rankingResponse,
   type ChatCompletionResponse,
   type CompletionResponse,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
   type ModelCard,
+  type RankingRequest,
+  type RankingResponse,
 } from './wire.ts';
 
 export type { CallOptions, UpstreamAttempt } from './transport.ts';
 
 export class NimClient {
   readonly #transport: NimTransport;
+  /** The ranking upstream: the same transport unless NIM_RANKING_BASE_URL names another. */
+  readonly #ranking: NimTransport;
 
   constructor(options: NimClientOptions, resilience: ResilienceConfig) {
     this.#transport = new NimTransport(options, resilience);
+    const ranking = options.rankingBaseUrl;
+    this.#ranking =
+      ranking === undefined || ranking === options.baseUrl
+        ? this.#transport
+        : new NimTransport({ ...options, baseUrl: ranking }, resilience);
+  }
+
+  #transports(): NimTransport[] {
+    return this.#ranking === this.#transport ? [this.#transport] : [this.#transport, this.#ranking];
   }
 
   /** The circuit breaker's view of the upstream (readiness). */
@@ -60,12 +78,12 @@ export class NimClient {
     listener: (attempt: UpstreamAttempt) => void,
     onRetry?: (endpoint: string) => void,
   ): void {
-    this.#transport.onAttempts(listener, onRetry);
+    for (const transport of this.#transports()) transport.onAttempts(listener, onRetry);
   }
 
   /** `listener` hears the circuit breaker open and close (the operator's log). */
   onCircuitChange(listener: (change: CircuitChange) => void): void {
-    this.#transport.onCircuitChange(listener);
+    for (const transport of this.#transports()) transport.onCircuitChange(listener);
   }
 
   /** `listener` hears each time the upstream answers as a healthy upstream does (readiness). */
@@ -74,8 +92,8 @@ export class NimClient {
   }
 
   /** Closes the pool once its calls are done; what is still running after `graceMs` is cut. */
-  close(graceMs?: number): Promise<void> {
-    return this.#transport.close(graceMs);
+  async close(graceMs?: number): Promise<void> {
+    await Promise.all(this.#transports().map((transport) => transport.close(graceMs)));
   }
 
   async listModels(options: CallOptions = {}): Promise<ModelCard[]> {
@@ -99,6 +117,20 @@ export class NimClient {
     return this.#transport.json(
       { ...options, method: 'POST', path: '/v1/chat/completions', body, model: input.model },
       chatCompletionResponse,
+    );
+  }
+
+  async embed(body: EmbeddingRequest, options: CallOptions = {}): Promise<EmbeddingResponse> {
+    return this.#transport.json(
+      { ...options, method: 'POST', path: '/v1/embeddings', body, model: body.model },
+      embeddingResponse,
+    );
+  }
+
+  async rank(body: RankingRequest, options: CallOptions = {}): Promise<RankingResponse> {
+    return this.#ranking.json(
+      { ...options, method: 'POST', path: '/v1/ranking', body, model: body.model },
+      rankingResponse,
     );
   }
 

@@ -22,6 +22,9 @@ const WORDINGS: readonly RegExp[] = [
   // llama.cpp: "request (P tokens) exceeds the available context size (N tokens), try increasing it";
   // older builds leave the numbers out (the n_ctx field has the size).
   /exceeds the available context size(?: \((\d+))?/i,
+  // NeMo Retriever embedding and reranking NIMs with truncate NONE: "Input length P exceeds maximum
+  // allowed token size N".
+  /exceeds maximum allowed token size (\d+)/i,
   // Wordings that name no size.
   /maximum context length|context length exceeded|context_length_exceeded|reduce the length of/i,
 ];

@@ -6,6 +6,8 @@ export interface UpstreamConfig {
   /** Origin plus optional path prefix, without a trailing slash or `/v1`; undefined = the built-in simulator. */
   baseUrl: string | undefined;
   apiKey: string | undefined;
+  /** Where `POST /v1/ranking` goes (NIM Proxy does not document routing it); undefined = baseUrl. */
+  rankingBaseUrl: string | undefined;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;

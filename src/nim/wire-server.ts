@@ -117,3 +117,14 @@ export interface ErrorWire {
   param: string | null;
   code: number;
 }
+
+export interface EmbeddingResponseWire {
+  object: 'list';
+  data: { object: 'embedding'; index: number; embedding: number[] | string }[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+export interface RankingResponseWire {
+  rankings: { index: number; logit: number }[];
+}

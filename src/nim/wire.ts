@@ -264,6 +264,54 @@ export const chatChunk = z.object({
 });
 export type ChatChunk = z.output<typeof chatChunk>;
 
+// Retrieval NIMs: `POST /v1/embeddings` (OpenAI's shape plus NIM's input_type and truncate) and
+// `POST /v1/ranking` (NIM's own: a query, passages, logits best first).
+export type InputType = 'query' | 'passage';
+export type Truncate = 'NONE' | 'START' | 'END';
+export type EmbeddingEncoding = 'float' | 'base64';
+
+export interface EmbeddingRequest {
+  model: string;
+  input: string[];
+  input_type?: InputType;
+  truncate?: Truncate;
+  encoding_format: EmbeddingEncoding;
+  dimensions?: number;
+}
+
+const inputUsage = z
+  .object({ prompt_tokens: z.number().int().min(0), total_tokens: z.number().int().min(0) })
+  .nullish()
+  .catch(null)
+  .transform((v) => v ?? null);
+export type InputUsage = z.output<typeof inputUsage>;
+
+export const embeddingResponse = z.object({
+  data: z.array(
+    z.object({
+      index: z.number().int().min(0),
+      // Numbers, or a base64 string of little-endian float32 when `encoding_format` asked for it.
+      embedding: z.union([z.array(z.number()), z.string()]),
+    }),
+  ),
+  model: nullableString.catch(null),
+  usage: inputUsage,
+});
+export type EmbeddingResponse = z.output<typeof embeddingResponse>;
+
+export interface RankingRequest {
+  model: string;
+  query: { text: string };
+  passages: { text: string }[];
+  truncate?: Truncate;
+}
+
+export const rankingResponse = z.object({
+  rankings: z.array(z.object({ index: z.number().int().min(0), logit: z.number() })),
+  usage: inputUsage,
+});
+export type RankingResponse = z.output<typeof rankingResponse>;
+
 /** The three error body shapes NIM sends: flat (1.x), nested (2.x, streams), single string. */
 const errorCode = z
   .number()

@@ -6,8 +6,19 @@ import type { GraphiQLAssets } from './graphiql-assets.ts';
 const operations = (name: string) =>
   readFileSync(new URL(`../../examples/operations/${name}.graphql`, import.meta.url), 'utf8');
 
-/** The example tabs, their variables naming `model`. */
-export function exampleTabs(model: string): GraphiQLOptions['defaultTabs'] {
+/** The models the example tabs start on: one that generates, one that embeds, one that ranks. */
+export interface ExampleModels {
+  generation: string;
+  embedding: string;
+  ranking: string;
+}
+
+/** The example tabs, their variables naming `model` (the search tab: its embedding and ranking models). */
+export function exampleTabs({
+  generation: model,
+  embedding,
+  ranking,
+}: ExampleModels): GraphiQLOptions['defaultTabs'] {
   const variables = (value: Record<string, unknown>) =>
     JSON.stringify({ model, ...value }, null, 2);
   return [
@@ -49,6 +60,26 @@ export function exampleTabs(model: string): GraphiQLOptions['defaultTabs'] {
         ],
         maxTokens: 128,
       }),
+    },
+    {
+      // Embeddings of a query and its passages (aliases of one model share an upstream call), and the
+      // passages reranked against the query.
+      query: operations('search'),
+      variables: JSON.stringify(
+        {
+          embeddingModel: embedding,
+          rankingModel: ranking,
+          query: 'Which lighthouse guards the harbor?',
+          passages: [
+            'The harbor lighthouse has guarded ships since 1870.',
+            'Apple pie is best with cream.',
+            'A lighthouse keeper lived by the harbor.',
+          ],
+          topN: 2,
+        },
+        null,
+        2,
+      ),
     },
   ];
 }

@@ -63,6 +63,19 @@ export class Budget {
       );
     });
   }
+
+  /**
+   * Takes what an operation used beyond its reservation (an input estimated short of what the
+   * upstream counted), never refusing: the call was made. Only within the window of the reservation.
+   */
+  async takeMore(client: string, points: number, windowEndsAt: number): Promise<void> {
+    if (points <= 0 || Date.now() >= windowEndsAt) return;
+    await this.#limiter.penalty(client, points).catch((error: unknown) => {
+      this.#store.logger.warn(
+        `rate limits: cannot count ${points} more tokens for ${client} (${String(error)})`,
+      );
+    });
+  }
 }
 
 export class RateLimitStore {

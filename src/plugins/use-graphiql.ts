@@ -4,8 +4,9 @@
 // the upstream serves, read from the model catalog when the page is first rendered.
 import { shouldRenderGraphiQL, type FetchAPI, type Plugin } from 'graphql-yoga';
 import type { CatalogSnapshot } from '../nim/catalog.ts';
+import type { ModelKind } from '../nim/kinds.ts';
 import { loadGraphiQLAssets, StaticBody, type GraphiQLAssets } from './graphiql-assets.ts';
-import { exampleTabs, graphiqlPage } from './graphiql-page.ts';
+import { exampleTabs, graphiqlPage, type ExampleModels } from './graphiql-page.ts';
 
 export const GRAPHIQL_ASSETS = '/graphiql/';
 /** What an asset's path looks like, so that other paths are refused without loading the bundle. */
@@ -25,16 +26,28 @@ export interface GraphiQLPluginOptions {
   additionalHeaders: Record<string, string>;
   /** Client auth is on: the headers tab starts with the Authorization line to fill in. */
   authorization: boolean;
+  /** What each model is for: the search tab starts on an embedding and a ranking model. */
+  kindOf: (model: string) => ModelKind;
   /** How long rendering waits for the model list. Default 1000 ms. */
   modelWaitMs?: number;
 }
 
-/** The preferred model when served, else the first base model listed; null when no list came in time. */
-async function servedModel(
+/** Used for the search tab while no embedding or ranking model is listed: NVIDIA's retrieval NIMs. */
+const RETRIEVAL_FALLBACKS = {
+  embedding: 'nvidia/llama-3.2-nv-embedqa-1b-v2',
+  ranking: 'nvidia/llama-3.2-nv-rerankqa-1b-v2',
+};
+
+/**
+ * The preferred model when served, else the first base model listed that generates; the first
+ * embedding and ranking models listed; null when no list came in time.
+ */
+async function servedModels(
   catalog: GraphiQLPluginOptions['catalog'],
   preferred: string,
+  kindOf: GraphiQLPluginOptions['kindOf'],
   waitMs: number,
-): Promise<string | null> {
+): Promise<ExampleModels | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), waitMs);
@@ -42,8 +55,16 @@ async function servedModel(
   try {
     const snapshot = await Promise.race([catalog.current().catch(() => null), late]);
     if (snapshot === null || snapshot.models.length === 0) return null;
-    if (snapshot.byId.has(preferred)) return preferred;
-    return (snapshot.models.find((model) => model.parent === null) ?? snapshot.models[0]!).id;
+    const { models } = snapshot;
+    const generating = models.filter((m) => kindOf(m.id) === 'generation');
+    const first = (kind: ModelKind) => models.find((m) => kindOf(m.id) === kind)?.id;
+    return {
+      generation: snapshot.byId.has(preferred)
+        ? preferred
+        : (generating.find((m) => m.parent === null) ?? generating[0] ?? models[0]!).id,
+      embedding: first('embedding') ?? RETRIEVAL_FALLBACKS.embedding,
+      ranking: first('ranking') ?? RETRIEVAL_FALLBACKS.ranking,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -60,11 +81,11 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
   const render = async (): Promise<StaticBody> => {
     const [files, model] = await Promise.all([
       loadAssets(),
-      servedModel(options.catalog, fallbackModel, options.modelWaitMs ?? 1000),
+      servedModels(options.catalog, fallbackModel, options.kindOf, options.modelWaitMs ?? 1000),
     ]);
     const html = graphiqlPage(files, {
       title: 'nim-graphql',
-      defaultTabs: exampleTabs(model ?? fallbackModel),
+      defaultTabs: exampleTabs(model ?? { generation: fallbackModel, ...RETRIEVAL_FALLBACKS }),
       additionalHeaders: options.additionalHeaders,
       ...(options.authorization
         ? { headers: JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2) }

@@ -1,4 +1,4 @@
-// An operation's price in generated tokens, computed from the document and its variables before it
+// An operation's price in tokens (generated, and read by embedding and ranking models), computed from the document and its variables before it
 // runs, so that an operation over the cap is refused before any upstream call (a stream included:
 // Pothos' complexity check would run at its first event, after the upstream opened).
 import {
@@ -97,7 +97,7 @@ export function operationCost(
 
 function costLimitError(cost: number, limit: number): GraphQLError {
   return new GraphQLError(
-    `The operation may generate up to ${cost} tokens (sum of maxTokens × n over its generation fields); the limit is ${limit}.`,
+    `The operation may use up to ${cost} tokens (sum of maxTokens × n over its generation fields and of the estimated input tokens of its embed and rerank fields); the limit is ${limit}.`,
     { extensions: { code: 'COST_LIMIT_EXCEEDED', cost, limit, http: { status: 400 } } },
   );
 }

@@ -58,25 +58,26 @@ async function admit(
   if (!tokens || cost === 0) return { reservation: null };
   if (cost > tokens.perMinute) {
     // Waiting never helps here: no Retry-After.
-    const message = `This operation may generate up to ${cost} tokens (maxTokens × n), more than the ${tokens.perMinute} a client may generate a minute: lower maxTokens.`;
+    const message = `This operation may use up to ${cost} tokens (maxTokens × n, and embedding and ranking input), more than the ${tokens.perMinute} a client may use a minute: lower maxTokens or send less.`;
     return { refusal: rateLimited(message, 'TOKENS_PER_MINUTE', null) };
   }
   const taken = await tokens.take(client, cost);
   if (!taken.ok) {
-    const message = `Token budget spent: this operation may generate up to ${cost} tokens (maxTokens × n), more than is left of the ${tokens.perMinute} a client may generate a minute.`;
+    const message = `Token budget spent: this operation may use up to ${cost} tokens (maxTokens × n, and embedding and ranking input), more than is left of the ${tokens.perMinute} a client may use a minute.`;
     return { refusal: rateLimited(message, 'TOKENS_PER_MINUTE', taken.retryAfterSeconds) };
   }
   return { reservation: { client, points: cost, windowEndsAt: taken.windowEndsAt } };
 }
 
 /**
- * What the operation is charged: the reported completion tokens. The whole reservation when a
- * generation succeeded without usage, or when the client left before any reported it (a stream read
- * and closed before its Done would otherwise be free). Failed generations cost nothing.
+ * What the operation is charged: the reported tokens (completion tokens, and the input tokens of
+ * embeddings and rankings, which may pass their estimate). The whole reservation when a generation
+ * succeeded without usage, or when the client left before any reported it (a stream read and closed
+ * before its Done would otherwise be free). Failed calls cost nothing.
  */
 function charge(reserved: number, meter: GenerationMeter, clientGone: boolean): number {
   if (meter.unreported || (clientGone && meter.reports === 0)) return reserved;
-  return Math.min(meter.used, reserved);
+  return meter.used;
 }
 
 /** Settles once, when the stream ends by itself, fails, or is closed by the client (return()). */
@@ -115,13 +116,13 @@ function settledOnEnd<T>(
 }
 
 export function useRateLimits(store: RateLimitStore, rules: CostRules): Plugin<Context> {
-  const settle = (reservation: Reservation, context: Context, clientGone: boolean) =>
+  const settle = async (reservation: Reservation, context: Context, clientGone: boolean) => {
+    const { client, points, windowEndsAt } = reservation;
+    const charged = charge(points, context.meter, clientGone);
     // Stryker disable next-line OptionalChaining: a reservation is only ever taken from the token budget, so it exists here.
-    store.tokens?.giveBack(
-      reservation.client,
-      reservation.points - charge(reservation.points, context.meter, clientGone),
-      reservation.windowEndsAt,
-    ) ?? Promise.resolve();
+    await store.tokens?.giveBack(client, points - charged, windowEndsAt);
+    await store.tokens?.takeMore(client, charged - points, windowEndsAt);
+  };
 
   return {
     onYogaInit({ yoga }) {

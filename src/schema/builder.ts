@@ -71,7 +71,10 @@ const BoundedJSON = new GraphQLScalarType({
 builder.addScalarType('JSON', BoundedJSON, {
   description: `Any JSON value: object, array, string, number, boolean or null, nested at most ${MAX_JSON_DEPTH} deep.`,
 });
-builder.queryType({ description: 'Read-only operations: the models NIM Proxy serves.' });
+builder.queryType({
+  description:
+    'Read-only operations: the models NIM Proxy serves, embeddings and rankings (pure functions of their arguments).',
+});
 builder.mutationType({ description: 'Generations: each field is one call to a model.' });
 builder.subscriptionType({
   description:

@@ -1,6 +1,8 @@
-// A field's price in generated tokens, declared on the field itself (`extensions: { tokenCost }`, as
-// Hive declares `@cost`): the cost limit, the token rate limit and their metrics read it from the
-// schema, so a field that generates cannot be free by being left off a list.
+// A field's price in tokens (generated, or read by an embedding or ranking model), declared on the
+// field itself (`extensions: { tokenCost }`, as Hive declares `@cost`): the cost limit, the token
+// rate limit and their metrics read it from the schema, so a field that calls a model cannot be
+// free by being left off a list.
+import { estimateTokens } from '../nim/embeddings.ts';
 export interface CostDefaults {
   /** DEFAULT_MAX_TOKENS: what a generation without maxTokens may generate. */
   defaultMaxTokens: number;
@@ -46,3 +48,20 @@ export function tokenCostOf(
   const cost = extensions?.tokenCost;
   return typeof cost === 'function' ? (cost as TokenCost) : null;
 }
+
+const texts = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+
+/** An embedding: the estimated tokens of its inputs (about 4 characters a token). */
+const embedding: TokenCost = (args) =>
+  texts(args.input).reduce((sum, text) => sum + estimateTokens(text), 0);
+
+export const embeddingCost = { tokenCost: embedding };
+
+/** A ranking: the model reads the query with each passage, so each pair's estimated tokens. */
+const ranking: TokenCost = (args) => {
+  const query = texts(args.query).join('');
+  return texts(args.passages).reduce((sum, text) => sum + estimateTokens(query + text), 0);
+};
+
+export const rankingCost = { tokenCost: ranking };

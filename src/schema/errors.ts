@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { NimError } from '../nim/errors.ts';
 import { builder } from './builder.ts';
 import { CapabilityEnum } from './capabilities.ts';
+import { ModelKindEnum } from './kinds.ts';
 import {
   ContextLengthExceededError,
   ERROR_CODES,
@@ -16,6 +17,7 @@ import {
   UnsupportedByModelError,
   ToolsNotEnabledError,
   REQUEST_ERROR_CODES,
+  WrongModelKindError,
   type ErrorCode,
   type RequestErrorCode,
   type TimeoutPhaseName,
@@ -27,9 +29,12 @@ const CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
     'The NIM serving the model was not started with tool calling (an operator fixes it: NIM_ENABLE_AUTO_TOOL_CHOICE=1 and NIM_TOOL_CALL_PARSER, or vLLM --enable-auto-tool-choice --tool-call-parser).',
   UNSUPPORTED_BY_MODEL:
     'The model cannot do what was asked (tools, images, reasoning, guided decoding), as `Model.capabilities` says; refused before any upstream call.',
+  WRONG_MODEL_KIND:
+    'The model is for something else (`Model.kind`): a generation asked of an embedding or ranking model, or an embedding or ranking of a generation model; refused before any upstream call.',
   BAD_USER_INPUT:
     'An argument is invalid; `argument` names it. Fix the request, do not retry it as is.',
-  CONTEXT_LENGTH_EXCEEDED: "Prompt plus maxTokens is longer than the model's context window.",
+  CONTEXT_LENGTH_EXCEEDED:
+    "Prompt plus maxTokens is longer than the model's context window; for embed and rerank with `truncate: NONE` (or left out), an input longer than the model takes.",
   RATE_LIMITED: 'Too many requests; retry after `retryAfterSeconds` when given.',
   UPSTREAM_TIMEOUT: 'NIM Proxy did not answer in time; `phase` says which timeout fired.',
   UPSTREAM_UNAVAILABLE:
@@ -40,7 +45,7 @@ const CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
 
 const ErrorCodeEnum = builder.enumType('ErrorCode', {
   description:
-    'Every error code a client can get: in `GatewayError.code` of a typed error, and in `errors[].extensions.code` of a query error or a whole-request refusal.',
+    'Every error code a client can get: in `GatewayError.code` of a typed error (mutations, subscriptions, `embed` and `rerank`), and in `errors[].extensions.code` of a query error or a whole-request refusal.',
   values: Object.fromEntries([
     ...ERROR_CODES.map((code) => [code, { description: CODE_DESCRIPTIONS[code] }]),
     ...Object.entries(REQUEST_ERROR_CODES).map(([code, description]) => [
@@ -105,6 +110,25 @@ builder.objectType(UnsupportedByModelError, {
       resolve: (e) => e.capability,
     }),
     argument: t.exposeString('argument', { description: 'The argument that asked for it.' }),
+  }),
+});
+
+builder.objectType(WrongModelKindError, {
+  ...gatewayError,
+  name: 'WrongModelKindError',
+  description: 'The model is for something else, as `Model.kind` says.',
+  fields: (t) => ({
+    requestedModel: t.exposeString('model', { description: 'The model id that was asked for.' }),
+    modelKind: t.field({
+      type: ModelKindEnum,
+      description: 'What the model is for.',
+      resolve: (e) => e.modelKind,
+    }),
+    requiredKind: t.field({
+      type: ModelKindEnum,
+      description: 'What the field needs.',
+      resolve: (e) => e.requiredKind,
+    }),
   }),
 });
 

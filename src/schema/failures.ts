@@ -1,9 +1,11 @@
 // The errors resolvers throw and the errors plugin turns into union members. Plain classes,
 // no schema code, so the builder can name them without an import cycle.
 import type { Capability } from '../nim/capabilities.ts';
+import type { ModelKind } from '../nim/kinds.ts';
 export const ERROR_CODES = [
   'MODEL_NOT_FOUND',
   'UNSUPPORTED_BY_MODEL',
+  'WRONG_MODEL_KIND',
   'TOOLS_NOT_ENABLED',
   'BAD_USER_INPUT',
   'CONTEXT_LENGTH_EXCEEDED',
@@ -82,6 +84,24 @@ export class UnsupportedByModelError extends GatewayFailure {
   }
 }
 
+const an = (kind: ModelKind) => `${kind === 'embedding' ? 'an' : 'a'} ${kind}`;
+
+/** The model is for something else: a generation asked of an embedding model, or the reverse. Nothing was sent. */
+export class WrongModelKindError extends GatewayFailure {
+  readonly code = 'WRONG_MODEL_KIND';
+  readonly model: string;
+  readonly modelKind: ModelKind;
+  readonly requiredKind: ModelKind;
+  constructor(model: string, modelKind: ModelKind, requiredKind: ModelKind, rule: string) {
+    super(
+      `model: \`${model}\` is ${an(modelKind)} model, and this field needs ${an(requiredKind)} model (its kind comes from the ${rule} rule; MODEL_KINDS changes it).`,
+    );
+    this.model = model;
+    this.modelKind = modelKind;
+    this.requiredKind = requiredKind;
+  }
+}
+
 /** The NIM serving the model was started without tool calling: it refused the tools. */
 export class ToolsNotEnabledError extends GatewayFailure {
   readonly code = 'TOOLS_NOT_ENABLED';
@@ -143,6 +163,7 @@ export class UpstreamError extends GatewayFailure {
 
 export const GENERATION_FAILURES = [
   ModelNotFoundError,
+  WrongModelKindError,
   UnsupportedByModelError,
   InvalidInputError,
   ContextLengthExceededError,
@@ -153,3 +174,14 @@ export const GENERATION_FAILURES = [
 
 /** A chat's: a generation's, and the upstream refusing its tools. */
 export const CHAT_FAILURES = [...GENERATION_FAILURES, ToolsNotEnabledError];
+
+/** An embedding's or a ranking's: no capability or tool applies. */
+export const RETRIEVAL_FAILURES = [
+  ModelNotFoundError,
+  WrongModelKindError,
+  InvalidInputError,
+  ContextLengthExceededError,
+  RateLimitedError,
+  UpstreamTimeoutError,
+  UpstreamError,
+];

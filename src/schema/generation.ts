@@ -12,6 +12,7 @@ import type {
 import { builder, type BuilderTypes } from './builder.ts';
 import { toFailure } from './errors.ts';
 import { InvalidInputError, UnsupportedByModelError } from './failures.ts';
+import { requireKind } from './kinds.ts';
 import { ModelRef } from './models.ts';
 import {
   GenerationOptionsInput,
@@ -196,6 +197,7 @@ export function prepareGeneration(
 ): Prepared {
   const model = String(args.model).trim();
   if (model === '') throw new InvalidInputError('model', 'model: must not be empty');
+  requireKind(ctx, model, 'generation');
   const maxTokens = args.maxTokens ?? ctx.limits.defaultMaxTokens;
   if (!Number.isInteger(maxTokens) || maxTokens < 1)
     throw new InvalidInputError('maxTokens', 'maxTokens: must be at least 1');

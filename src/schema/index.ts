@@ -5,5 +5,7 @@ import './models.ts';
 import './completions.ts';
 import './chat.ts';
 import './streaming.ts';
+import './embeddings.ts';
+import './ranking.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -2,6 +2,7 @@ import type { ModelCard } from '../nim/wire.ts';
 import { builder } from './builder.ts';
 import { ModelCapabilitiesRef } from './capabilities.ts';
 import { toGraphQLError } from './errors.ts';
+import { ModelKindEnum } from './kinds.ts';
 
 export const ModelRef = builder.objectRef<ModelCard>('Model');
 
@@ -41,6 +42,22 @@ ModelRef.implement({
       description: 'What it can do: tools, images, reasoning, guided decoding.',
       resolve: (m, _args, ctx) => ctx.capabilities.of(m.id),
     }),
+    kind: t.field({
+      type: ModelKindEnum,
+      description:
+        'What it is for: GENERATION (complete, chat), EMBEDDING (embed) or RANKING (rerank). A field given a model of another kind answers WrongModelKindError.',
+      resolve: (m, _args, ctx) => ctx.kinds.of(m.id).kind,
+    }),
+    needsInputType: t.boolean({
+      description:
+        'An asymmetric embedding model: `embed` must say whether its inputs are queries or passages (`inputType`).',
+      resolve: (m, _args, ctx) => ctx.kinds.of(m.id).asymmetric,
+    }),
+    kindRule: t.string({
+      description:
+        'The rule that decided `kind`, as `configured <pattern>` or `default <pattern>`.',
+      resolve: (m, _args, ctx) => ctx.kinds.of(m.id).rule,
+    }),
     maxModelLength: t.exposeInt('max_model_len', {
       nullable: true,
       description:
@@ -52,10 +69,15 @@ ModelRef.implement({
 builder.queryFields((t) => ({
   models: t.field({
     type: [ModelRef],
-    description: 'Every model NIM Proxy serves. Cached process-wide (MODELS_CACHE_TTL_MS).',
-    resolve: async (_root, _args, ctx) => {
+    description:
+      'Every model NIM Proxy serves, or those of one kind. Cached process-wide (MODELS_CACHE_TTL_MS).',
+    args: {
+      kind: t.arg({ type: ModelKindEnum, description: 'Only the models of this kind.' }),
+    },
+    resolve: async (_root, { kind }, ctx) => {
       try {
-        return await ctx.models.all();
+        const models = await ctx.models.all();
+        return kind == null ? models : models.filter((m) => ctx.kinds.of(m.id).kind === kind);
       } catch (error) {
         throw toGraphQLError(error);
       }

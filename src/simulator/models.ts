@@ -8,6 +8,12 @@ export interface SimulatorModel {
   parent?: string | null;
   maxModelLength?: number | null;
   created?: number;
+  /** A retrieval model: it serves /v1/embeddings or /v1/ranking, and no generation. */
+  kind?: 'embedding' | 'ranking';
+  /** An embedding model that must be told query or passage (`input_type`). */
+  asymmetric?: boolean;
+  /** An embedding model's full vector size. */
+  dimensions?: number;
 }
 
 // The `sim/` org and lorem names make sure nobody mistakes these for real models.
@@ -20,6 +26,16 @@ export const DEFAULT_MODELS: SimulatorModel[] = [
     parent: 'sim/lorem-8b-instruct',
     maxModelLength: null,
   },
+  // Retrieval models, as NeMo Retriever NIMs are named; their window is what one input may hold.
+  {
+    id: 'sim/lorem-embedqa-1b',
+    kind: 'embedding',
+    asymmetric: true,
+    dimensions: 64,
+    maxModelLength: 512,
+  },
+  { id: 'sim/lorem-embed-1b', kind: 'embedding', dimensions: 32, maxModelLength: 512 },
+  { id: 'sim/lorem-rerank-1b', kind: 'ranking', maxModelLength: 512 },
 ];
 
 /** Used when a model does not say: the small default model's window. */

@@ -273,6 +273,11 @@ export function parseGenerationRequest(
   const model = models.find((m) => m.id === modelId);
   if (model === undefined)
     throw new SimulatorError(404, `The model \`${modelId}\` does not exist.`, 'model');
+  if (model.kind !== undefined)
+    throw bad(
+      `The model \`${modelId}\` does not support the ${kind === 'chat' ? 'Chat Completions' : 'Completions'} API.`,
+      'model',
+    );
 
   const promptTokens =
     kind === 'completion'

@@ -10,6 +10,7 @@ import {
 } from './generation.ts';
 import { toModelCard, type SimulatorModel } from './models.ts';
 import { parseGenerationRequest } from './requests.ts';
+import { embeddingResponse, rankingResponse } from './retrieval.ts';
 import { TOOLS_NOT_ENABLED_MESSAGE, type ToolCallDeltas } from './tools.ts';
 import type { ApiVersion } from './sampling.ts';
 import { streamPlan } from './stream.ts';
@@ -73,6 +74,21 @@ function generationRoute(kind: 'completion' | 'chat'): Handler {
   };
 }
 
+function retrievalRoute(answer: typeof embeddingResponse | typeof rankingResponse): Handler {
+  return async (exchange, state) => {
+    if (!isJsonContentType(exchange.req.headers['content-type']))
+      throw new SimulatorError(415, "Unsupported Media Type: Only 'application/json' is allowed");
+    if (!exchange.body.ok)
+      throw new SimulatorError(400, `JSON decode error: ${exchange.body.reason}`, null);
+    const body = exchange.body.value;
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new SimulatorError(400, 'The body must be a JSON object.', null);
+    const response = answer(body as Record<string, unknown>, state.models);
+    await sleep(state.settings.latencyMs, exchange.signal);
+    sendJson(exchange, 200, response);
+  };
+}
+
 export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   [
     '/v1/models',
@@ -87,6 +103,8 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   ],
   ['/v1/completions', { method: 'POST', handle: generationRoute('completion') }],
   ['/v1/chat/completions', { method: 'POST', handle: generationRoute('chat') }],
+  ['/v1/embeddings', { method: 'POST', handle: retrievalRoute(embeddingResponse) }],
+  ['/v1/ranking', { method: 'POST', handle: retrievalRoute(rankingResponse) }],
   [
     '/v1/health/ready',
     {

@@ -90,7 +90,8 @@ async function waitForPane(
 
 async function selectTab(page: Page, title: string, firstLine: string): Promise<void> {
   const active = () => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent();
-  // A click while GraphiQL still sets up its editors is dropped: click again until the tab is active.
+  // A click while GraphiQL still sets up its editors, or while the draggable tab row still moves,
+  // is dropped: click again until the tab is active.
   await expect
     .poll(
       async () => {

@@ -7,7 +7,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 
 const MODELS = /* GraphQL */ `
   {
-    models {
+    models(kind: GENERATION) {
       id
       capabilities {
         tools

@@ -90,7 +90,7 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
 
   it('keeps an ordinary validation error as graphql-js words it, with its location', async () => {
     expectOnlyError(await post(gw, { query: '{ models { idd } }' }), 400, {
-      message: 'Cannot query field "idd" on type "Model". Did you mean "id"?',
+      message: 'Cannot query field "idd" on type "Model". Did you mean "id" or "kind"?',
       locations: [{ line: 1, column: 12 }],
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
@@ -134,7 +134,7 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
     ];
     for (const [query, cost] of cases) {
       expectOnlyError(await post(gw, { query }), 400, {
-        message: `The operation may generate up to ${cost} tokens (sum of maxTokens × n over its generation fields); the limit is 100.`,
+        message: `The operation may use up to ${cost} tokens (sum of maxTokens × n over its generation fields and of the estimated input tokens of its embed and rerank fields); the limit is 100.`,
         extensions: { code: 'COST_LIMIT_EXCEEDED', cost, limit: 100 },
       });
     }

@@ -186,10 +186,17 @@ describe('GraphiQL page and assets', () => {
       options.defaultTabs.map(
         (tab) => /^(query|mutation|subscription) (\w+)/m.exec(tab.query)?.[2],
       ),
-    ).toEqual(['Models', 'Complete', 'Chat', 'ChatStream', 'ChatTools']);
-    const models = options.defaultTabs.slice(1).map((tab) => JSON.parse(tab.variables!).model);
+    ).toEqual(['Models', 'Complete', 'Chat', 'ChatStream', 'ChatTools', 'Search']);
+    const models = options.defaultTabs
+      .slice(1, 1 + TABS)
+      .map((tab) => JSON.parse(tab.variables!).model);
     expect(models).toEqual(Array(TABS).fill(MODEL));
     for (const model of models) expect(served).toContain(model);
+    // The search tab: the first embedding and ranking models the upstream lists.
+    expect(JSON.parse(options.defaultTabs.at(-1)!.variables!)).toMatchObject({
+      embeddingModel: 'sim/lorem-embedqa-1b',
+      rankingModel: 'sim/lorem-rerank-1b',
+    });
     expect(options.additionalHeaders).toEqual({ 'x-graphql-yoga-csrf': '1' });
     expect(options.headers).toBeUndefined();
   });
@@ -222,7 +229,7 @@ describe('the example model', () => {
   const tabModels = async (endpoint: string) => {
     const page = await get(endpoint, { ...PAGE, 'accept-encoding': 'identity' });
     return pageOptions(page.body.toString('utf8'))
-      .defaultTabs.slice(1)
+      .defaultTabs.slice(1, 1 + TABS)
       .map((tab) => JSON.parse(tab.variables!).model as string);
   };
 
@@ -257,7 +264,7 @@ describe('the example model', () => {
     expect(page).not.toContain('<script>alert(1)');
     expect(
       pageOptions(page)
-        .defaultTabs.slice(1)
+        .defaultTabs.slice(1, 1 + TABS)
         .map((tab) => JSON.parse(tab.variables!).model),
     ).toEqual(Array(TABS).fill(hostile));
     sim.reset();

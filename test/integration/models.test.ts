@@ -78,7 +78,7 @@ describe('the model catalog cache', () => {
     await fresh({ MODELS_CACHE_TTL_MS: '60000' });
     stack.sim.inject({ path: '/v1/models', delayMs: 150 });
     const results = await Promise.all(Array.from({ length: 100 }, () => stack.gql(MODELS)));
-    expect(results.every((r) => r.data?.models.length === 3)).toBe(true);
+    expect(results.every((r) => r.data?.models.length === 6)).toBe(true);
     expect(stack.sim.countRequests('/v1/models')).toBe(1);
   });
 
@@ -146,7 +146,7 @@ describe('the model catalog cache', () => {
     stack.sim.inject({ path: '/v1/models', status: 503, times: 5 });
     const { data, errors } = await stack.gql(MODELS);
     expect(errors).toBeUndefined();
-    expect(data!.models).toHaveLength(3);
+    expect(data!.models).toHaveLength(6);
   });
 
   it('raises the upstream failure as a top-level error code when there is no list to fall back on', async () => {

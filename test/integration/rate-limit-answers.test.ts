@@ -184,7 +184,7 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
     expectRefused(
       await complete(keys[0]!, 101),
       'TOKENS_PER_MINUTE',
-      'This operation may generate up to 101 tokens (maxTokens × n), more than the 100 a client may generate a minute: lower maxTokens.',
+      'This operation may use up to 101 tokens (maxTokens × n, and embedding and ranking input), more than the 100 a client may use a minute: lower maxTokens or send less.',
       'none',
     );
     // Exactly the budget fits.
@@ -197,7 +197,7 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
     expectRefused(
       await complete(key, 41),
       'TOKENS_PER_MINUTE',
-      'Token budget spent: this operation may generate up to 41 tokens (maxTokens × n), more than is left of the 100 a client may generate a minute.',
+      'Token budget spent: this operation may use up to 41 tokens (maxTokens × n, and embedding and ranking input), more than is left of the 100 a client may use a minute.',
       'set',
     );
     expect(typename(await complete(key, 40))).toBe('Completion');
@@ -261,7 +261,7 @@ describe('over RATE_LIMIT_TOKENS_PER_MINUTE (100 a key)', () => {
     expectRefused(
       await complete(key, 41),
       'TOKENS_PER_MINUTE',
-      'Token budget spent: this operation may generate up to 41 tokens (maxTokens × n), more than is left of the 100 a client may generate a minute.',
+      'Token budget spent: this operation may use up to 41 tokens (maxTokens × n, and embedding and ranking input), more than is left of the 100 a client may use a minute.',
       'set',
     );
     expect(typename(await complete(key, 40))).toBe('Completion');

@@ -155,7 +155,7 @@ describe('a stale model list', () => {
       expect(stack.sim.countRequests('/v1/models')).toBe(2);
       expect(warn).toHaveBeenCalledTimes(1);
       expect(warn.mock.calls[0]![0]).toMatch(
-        /model list refresh failed \(.*catalog exploded\); serving the stale list of 3 models fetched \d+ s ago/,
+        /model list refresh failed \(.*catalog exploded\); serving the stale list of 6 models fetched \d+ s ago/,
       );
     } finally {
       warn.mockRestore();

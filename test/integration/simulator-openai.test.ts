@@ -341,3 +341,44 @@ describe('the openai client against the simulator: tools, reasoning, images, gui
     expect(['yes', 'no']).toContain(choice.choices[0]!.message.content);
   });
 });
+
+describe('the openai client against the simulator: embeddings', () => {
+  // NIM's own fields, which the client passes through in the body.
+  const nim = (fields: Record<string, unknown>) =>
+    fields as unknown as OpenAI.Embeddings.EmbeddingCreateParams;
+
+  it('embeds in base64 (the client default) and in floats, the same normalised vectors', async () => {
+    const input = ['what is hbm3', 'hbm3 is high bandwidth memory'];
+    const base64 = await client.embeddings.create(
+      nim({ model: 'sim/lorem-embedqa-1b', input, input_type: 'query' }),
+    );
+    expect(sim.requests.at(-1)?.body).toMatchObject({ encoding_format: 'base64' });
+    const floats = await client.embeddings.create(
+      nim({ model: 'sim/lorem-embedqa-1b', input, input_type: 'query', encoding_format: 'float' }),
+    );
+    expect(floats.data.map((d) => d.index)).toEqual([0, 1]);
+    expect(floats.model).toBe('sim/lorem-embedqa-1b');
+    expect(floats.usage).toEqual({ prompt_tokens: 8, total_tokens: 8 });
+    for (const [i, entry] of floats.data.entries()) {
+      expect(entry.embedding).toHaveLength(64);
+      expect(Math.hypot(...entry.embedding)).toBeCloseTo(1, 6);
+      entry.embedding.forEach((v, j) => expect(base64.data[i]!.embedding[j]).toBeCloseTo(v, 6));
+    }
+  });
+
+  it('honours dimensions and refuses an asymmetric model without input_type', async () => {
+    const short = await client.embeddings.create({
+      model: 'sim/lorem-embed-1b',
+      input: 'harbor',
+      dimensions: 8,
+      encoding_format: 'float',
+    });
+    expect(short.data[0]!.embedding).toHaveLength(8);
+    expect(Math.hypot(...short.data[0]!.embedding)).toBeCloseTo(1, 6);
+    const error = await caught(
+      client.embeddings.create({ model: 'sim/lorem-embedqa-1b', input: 'harbor' }),
+    );
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).message).toContain('input_type');
+  });
+});

@@ -41,6 +41,10 @@ describe('loadConfig', () => {
       maxMessages: 256,
       maxImages: 8,
       maxImageBytes: 5 * 1024 * 1024,
+      maxEmbedInputs: 256,
+      maxRerankPassages: 512,
+      maxRetrievalChars: 100_000,
+      embedBatchSize: 64,
     });
     expect(config.capabilities).toEqual([]);
     expect(config.thinking).toEqual([]);

@@ -9,13 +9,15 @@ import { schema } from '../../src/schema/index.ts';
 const rules = { defaultMaxTokens: 256 };
 
 describe('token cost declared on the field', () => {
-  it('every mutation and subscription field has one; queries generate nothing', () => {
+  it('every mutation and subscription field has one, and the queries that call a model; the rest call none', () => {
     for (const root of [schema.getMutationType()!, schema.getSubscriptionType()!]) {
       for (const field of Object.values(root.getFields()))
         expect(tokenCostOf(field.extensions), `${root.name}.${field.name}`).not.toBeNull();
     }
-    for (const field of Object.values(schema.getQueryType()!.getFields()))
-      expect(tokenCostOf(field.extensions), field.name).toBeNull();
+    const priced = Object.values(schema.getQueryType()!.getFields())
+      .filter((field) => tokenCostOf(field.extensions) !== null)
+      .map((field) => field.name);
+    expect(priced).toEqual(['embed', 'rerank']);
   });
 
   it('prices each use of a field: aliases, fragments, variables, the default maxTokens', () => {
@@ -31,5 +33,19 @@ describe('token cost declared on the field', () => {
       100 * 3 + 256 + 10,
     );
     expect(operationCost(schema, parse('{ models { id } }'), {}, null, rules)).toBe(0);
+  });
+
+  it('prices embed and rerank by their estimated input: 4 characters a token, the query with each passage', () => {
+    const document = parse(`
+      query($texts: [String!]!) {
+        a: embed(model: "x", input: $texts) { __typename }
+        b: embed(model: "x", input: "one") { __typename }
+        rerank(model: "x", query: "1234", passages: ["12345678", "1"]) { __typename }
+      }
+    `);
+    // [9 characters: 3, 1: 1], "one": 1; (4 + 8) / 4 = 3 and (4 + 1) / 4 rounded up = 2.
+    expect(operationCost(schema, document, { texts: ['123456789', 'x'] }, null, rules)).toBe(
+      3 + 1 + 1 + 3 + 2,
+    );
   });
 });

@@ -81,8 +81,10 @@ function loadModels(): void {
       next({ data, errors }) {
         if (errors?.length) return setStatus('error', describeErrors(errors));
         if (!data) return;
+        // Only the models that generate text can stream a completion.
+        const models = data.models.filter((m) => m.kind === 'GENERATION');
         modelSelect.replaceChildren(
-          ...data.models.map((m) => {
+          ...models.map((m) => {
             const details = [
               m.parent ? `adapter of ${m.parent.id}` : null,
               m.maxModelLength ? `${m.maxModelLength} tokens` : null,
@@ -93,12 +95,12 @@ function loadModels(): void {
             return new Option(label, m.id);
           }),
         );
-        streamButton.disabled = data.models.length === 0;
+        streamButton.disabled = models.length === 0;
         setStatus(
           'idle',
-          data.models.length === 0
-            ? 'The gateway serves no models.'
-            : `${data.models.length} models.`,
+          models.length === 0
+            ? 'The gateway serves no models that generate.'
+            : `${models.length} models.`,
         );
       },
       error: (error) => setStatus('error', describeFailure(error)),
@@ -130,6 +132,7 @@ function render(event: StreamEvent): { state: State; text: string } | null {
     case 'ModelNotFoundError':
     case 'RateLimitedError':
     case 'UnsupportedByModelError':
+    case 'WrongModelKindError':
     case 'UpstreamError':
       return { state: 'error', text: `${event.code}: ${event.message}` };
     default: {
