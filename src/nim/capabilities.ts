@@ -1,6 +1,8 @@
 // What each model can do. `/v1/models` does not say which model calls tools, reads images or
 // reasons, so the gateway keeps a map by model id pattern: the operator's rules
 // (MODEL_CAPABILITIES) first, then defaults by family; the first pattern that matches decides.
+import { parsePatternRules, PatternMap } from './model-patterns.ts';
+
 export const CAPABILITIES = [
   'tools',
   'parallelToolCalls',
@@ -65,69 +67,42 @@ export interface ModelCapabilities extends Capabilities {
 }
 
 export class CapabilityMap {
-  readonly #rules: { rule: string; match: RegExp; set: Capabilities }[];
+  readonly #map: PatternMap<Capabilities>;
 
   constructor(configured: readonly CapabilityRule[]) {
-    const compile = (origin: string) => (r: CapabilityRule) => ({
-      rule: `${origin} ${r.pattern}`,
-      match: globRegExp(r.pattern),
-      set: Object.fromEntries(
+    const set = (r: CapabilityRule) => ({
+      pattern: r.pattern,
+      value: Object.fromEntries(
         CAPABILITIES.map((c) => [c, r.capabilities.includes(c)]),
       ) as Capabilities,
     });
-    this.#rules = [
-      ...configured.map(compile('configured')),
-      ...DEFAULT_CAPABILITY_RULES.map(compile('default')),
-    ];
+    this.#map = new PatternMap(configured.map(set), DEFAULT_CAPABILITY_RULES.map(set));
   }
 
   of(model: string): ModelCapabilities {
-    // The catch-all default rule matches every id.
-    const found = this.#rules.find((r) => r.match.test(model))!;
-    return { ...found.set, rule: found.rule };
+    const { value, rule } = this.#map.of(model);
+    return { ...value, rule };
   }
 }
 
-export function globRegExp(pattern: string): RegExp {
-  const literal = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${literal.join('.*')}$`, 'i');
-}
-
-/**
- * `pattern=cap,cap;pattern=cap;pattern=none` (capabilities by their GraphQL names). Returns the
- * rules, or the problems in words.
- */
+/** `pattern=cap,cap;pattern=cap;pattern=none` (capabilities by their GraphQL names). */
 export function parseCapabilityRules(text: string): {
   rules: CapabilityRule[];
   problems: string[];
 } {
-  const rules: CapabilityRule[] = [];
-  const problems: string[] = [];
-  for (const entry of text
-    .split(';')
-    .map((e) => e.trim())
-    .filter((e) => e !== '')) {
-    const at = entry.indexOf('=');
-    const pattern = at < 0 ? '' : entry.slice(0, at).trim();
-    if (pattern === '') {
-      problems.push(`"${entry}" is not <model pattern>=<capabilities>`);
-      continue;
-    }
-    const names = entry
-      .slice(at + 1)
+  const { rules, problems } = parsePatternRules<Capability[]>(text, 'capabilities', (value) => {
+    const names = value
       .split(',')
       .map((n) => n.trim())
       .filter((n) => n !== '');
     const unknown = names.filter(
       (n) => n !== 'none' && !(CAPABILITIES as readonly string[]).includes(n),
     );
-    if (unknown.length > 0 || names.length === 0) {
-      problems.push(
-        `"${entry}": ${unknown.length > 0 ? `unknown ${unknown.join(', ')}` : 'no capabilities'}; use ${CAPABILITIES.join(', ')} or none`,
-      );
-      continue;
-    }
-    rules.push({ pattern, capabilities: names.filter((n) => n !== 'none') as Capability[] });
-  }
-  return { rules, problems };
+    if (unknown.length > 0 || names.length === 0)
+      return {
+        problem: `${unknown.length > 0 ? `unknown ${unknown.join(', ')}` : 'no capabilities'}; use ${CAPABILITIES.join(', ')} or none`,
+      };
+    return { value: names.filter((n) => n !== 'none') as Capability[] };
+  });
+  return { rules: rules.map((r) => ({ pattern: r.pattern, capabilities: r.value })), problems };
 }

@@ -1,7 +1,7 @@
 // What each model is for. `/v1/models` lists embedding and ranking NIMs beside the generators
 // without saying which is which, so the gateway keeps a map by model id pattern, as it does for
 // capabilities: the operator's rules (MODEL_KINDS) first, then defaults by name; the first match decides.
-import { globRegExp } from './capabilities.ts';
+import { parsePatternRules, PatternMap } from './model-patterns.ts';
 
 export const MODEL_KINDS = ['generation', 'embedding', 'ranking'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -44,55 +44,36 @@ export interface ModelKindInfo {
 }
 
 export class ModelKindMap {
-  readonly #rules: { match: RegExp; info: ModelKindInfo }[];
+  readonly #map: PatternMap<Omit<ModelKindInfo, 'rule'>>;
 
   constructor(configured: readonly KindRule[]) {
-    const compile = (origin: string) => (r: KindRule) => ({
-      match: globRegExp(r.pattern),
-      info: { kind: r.kind, asymmetric: r.asymmetric, rule: `${origin} ${r.pattern}` },
+    const rule = (r: KindRule) => ({
+      pattern: r.pattern,
+      value: { kind: r.kind, asymmetric: r.asymmetric },
     });
-    this.#rules = [
-      ...configured.map(compile('configured')),
-      ...DEFAULT_KIND_RULES.map(compile('default')),
-    ];
+    this.#map = new PatternMap(configured.map(rule), DEFAULT_KIND_RULES.map(rule));
   }
 
   of(model: string): ModelKindInfo {
-    // The catch-all default rule matches every id.
-    return this.#rules.find((r) => r.match.test(model))!.info;
+    const { value, rule } = this.#map.of(model);
+    return { ...value, rule };
   }
 }
 
 /** `pattern=kind;pattern=embedding,asymmetric`. Returns the rules, or the problems in words. */
 export function parseKindRules(text: string): { rules: KindRule[]; problems: string[] } {
-  const rules: KindRule[] = [];
-  const problems: string[] = [];
-  for (const entry of text
-    .split(';')
-    .map((e) => e.trim())
-    .filter((e) => e !== '')) {
-    const at = entry.indexOf('=');
-    const pattern = at < 0 ? '' : entry.slice(0, at).trim();
-    if (pattern === '') {
-      problems.push(`"${entry}" is not <model pattern>=<kind>`);
-      continue;
-    }
-    const [kind, ...flags] = entry
-      .slice(at + 1)
-      .split(',')
-      .map((n) => n.trim().toLowerCase());
-    if (kind === undefined || !(MODEL_KINDS as readonly string[]).includes(kind)) {
-      problems.push(`"${entry}": the kind must be one of ${MODEL_KINDS.join(', ')}`);
-      continue;
-    }
-    const unknown = flags.filter((f) => f !== 'asymmetric');
-    if (unknown.length > 0 || (flags.length > 0 && kind !== 'embedding')) {
-      problems.push(
-        `"${entry}": only an embedding model takes a flag, and the one flag is asymmetric`,
-      );
-      continue;
-    }
-    rules.push({ pattern, kind: kind as ModelKind, asymmetric: flags.length > 0 });
-  }
-  return { rules, problems };
+  const { rules, problems } = parsePatternRules<Omit<KindRule, 'pattern'>>(
+    text,
+    'kind',
+    (value) => {
+      const [kind, ...flags] = value.split(',').map((n) => n.trim().toLowerCase());
+      if (kind === undefined || !(MODEL_KINDS as readonly string[]).includes(kind))
+        return { problem: `the kind must be one of ${MODEL_KINDS.join(', ')}` };
+      const unknown = flags.filter((f) => f !== 'asymmetric');
+      if (unknown.length > 0 || (flags.length > 0 && kind !== 'embedding'))
+        return { problem: 'only an embedding model takes a flag, and the one flag is asymmetric' };
+      return { value: { kind: kind as ModelKind, asymmetric: flags.length > 0 } };
+    },
+  );
+  return { rules: rules.map((r) => ({ pattern: r.pattern, ...r.value })), problems };
 }

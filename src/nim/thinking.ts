@@ -1,7 +1,7 @@
 // Turning a reasoning model's thinking on or off, with a budget or an effort where it takes one.
 // Each family has its own switch, so the gateway keeps a map by model id pattern
 // (MODEL_THINKING first, then defaults by family), not code per model.
-import { globRegExp } from './capabilities.ts';
+import { parsePatternRules, PatternMap } from './model-patterns.ts';
 import type { ChatMessage } from './wire.ts';
 
 const THINKING_CONTROLS = ['template', 'effort', 'detailed-thinking', 'think-switch'] as const;
@@ -37,22 +37,16 @@ export type ThinkingBody =
   | { ok: false; field: 'enabled' | 'effort' | 'budgetTokens'; problem: string };
 
 export class ThinkingMap {
-  readonly #rules: { match: RegExp; control: ThinkingControl; rule: string }[];
+  readonly #map: PatternMap<ThinkingControl>;
 
   constructor(configured: readonly ThinkingRule[]) {
-    const compile = (origin: string) => (r: ThinkingRule) => ({
-      match: globRegExp(r.pattern),
-      control: r.control,
-      rule: `${origin} ${r.pattern}`,
-    });
-    this.#rules = [
-      ...configured.map(compile('configured')),
-      ...DEFAULT_RULES.map(compile('default')),
-    ];
+    const rule = (r: ThinkingRule) => ({ pattern: r.pattern, value: r.control });
+    this.#map = new PatternMap(configured.map(rule), DEFAULT_RULES.map(rule));
   }
 
   of(model: string): { control: ThinkingControl; rule: string } {
-    return this.#rules.find((r) => r.match.test(model))!;
+    const { value, rule } = this.#map.of(model);
+    return { control: value, rule };
   }
 }
 
@@ -105,21 +99,12 @@ export function withSystemSwitch(messages: ChatMessage[], line: string): ChatMes
 
 /** `pattern=control;…`. */
 export function parseThinkingRules(text: string): { rules: ThinkingRule[]; problems: string[] } {
-  const rules: ThinkingRule[] = [];
-  const problems: string[] = [];
-  for (const entry of text
-    .split(';')
-    .map((e) => e.trim())
-    .filter((e) => e !== '')) {
-    const at = entry.indexOf('=');
-    const pattern = at < 0 ? '' : entry.slice(0, at).trim();
-    const control = entry.slice(at + 1).trim();
-    if (pattern === '') problems.push(`"${entry}" is not <model pattern>=<control>`);
-    else if (!(THINKING_CONTROLS as readonly string[]).includes(control))
-      problems.push(
-        `"${entry}": unknown control ${control || '(none)'}; use ${THINKING_CONTROLS.join(', ')}`,
-      );
-    else rules.push({ pattern, control: control as ThinkingControl });
-  }
-  return { rules, problems };
+  const { rules, problems } = parsePatternRules<ThinkingControl>(text, 'control', (control) =>
+    (THINKING_CONTROLS as readonly string[]).includes(control)
+      ? { value: control as ThinkingControl }
+      : {
+          problem: `unknown control ${control || '(none)'}; use ${THINKING_CONTROLS.join(', ')}`,
+        },
+  );
+  return { rules: rules.map((r) => ({ pattern: r.pattern, control: r.value })), problems };
 }
