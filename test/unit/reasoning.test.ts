@@ -41,6 +41,21 @@ describe('ThinkSplitter', () => {
     }
   });
 
+  it('holds back only what could begin the closing tag, and no more', () => {
+    const splitter = new ThinkSplitter();
+    expect(splitter.feed('<think>abc</th')).toEqual({ content: '', reasoning: 'abc' });
+    expect(splitter.feed('x and')).toEqual({ content: '', reasoning: '</thx and' });
+    expect(splitter.feed(' <')).toEqual({ content: '', reasoning: ' ' });
+    expect(splitter.feed('/think>Done')).toEqual({ content: 'Done', reasoning: '' });
+    expect(splitter.end()).toEqual({ content: '', reasoning: '' });
+  });
+
+  it('gives back what it held when the stream ends: the answer a tag start that was none', () => {
+    const splitter = new ThinkSplitter();
+    expect(splitter.feed('  <thi')).toEqual({ content: '', reasoning: '' });
+    expect(splitter.end()).toEqual({ content: '  <thi', reasoning: '' });
+  });
+
   it('leaves a content that does not open with <think> alone, tags and all', () => {
     expect(run(['An <think>x</think> answer'])).toEqual({
       content: 'An <think>x</think> answer',
