@@ -6,6 +6,13 @@ const config: CodegenConfig = {
   importExtension: '.ts',
   documents: ['examples/operations/**/*.graphql'],
   generates: {
+    // Apollo Client's InMemoryCache needs the interfaces and unions to read a union member's fields
+    // (without it a ModelNotFoundError arrives with code and message undefined): pass it as
+    // `possibleTypes`. urql's Graphcache takes the same map.
+    'examples/gql/possible-types.ts': {
+      plugins: ['fragment-matcher'],
+      config: { apolloClientVersion: 3, useExplicitTyping: true },
+    },
     'examples/gql/': {
       preset: 'client',
       // persisted-documents.json is the trusted-documents manifest (TRUSTED_DOCUMENTS_FILE).
