@@ -4,13 +4,10 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type GatewayConfig } from '../../src/config.ts';
 import { installLastResort } from '../../src/observability/last-resort.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { GatewayMetrics } from '../../src/observability/metrics.ts';
-import { listen, type RunningServer } from '../../src/server.ts';
-import { startSimulator, type Simulator } from '../../src/simulator/server.ts';
-import { createGateway } from '../../src/yoga.ts';
+import { startLoggedGateway, type LoggedGateway } from '../support/logged-gateway.ts';
 import { MODEL } from '../support/stack.ts';
 
 const CHAT = /* GraphQL */ `
@@ -34,42 +31,17 @@ const deep = (depth: number): unknown => {
 /** JSON text nested `depth` deep (JSON.stringify itself overflows the stack on such a value). */
 const deepText = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
-interface Running {
-  sim: Simulator;
-  server: RunningServer;
-  endpoint: string;
-  lines: Record<string, unknown>[];
+type Running = LoggedGateway & {
   /** `body` as a value, or as JSON text already. */
   post(body: unknown, headers?: Record<string, string>, signal?: AbortSignal): Promise<Response>;
-  close(): Promise<void>;
-}
+};
 
 async function start(env: Record<string, string> = {}): Promise<Running> {
-  const sim = await startSimulator({ tokenDelayMs: 0 });
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const config = loadConfig({
-    NIM_PROXY_BASE_URL: sim.url,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    ...env,
-  }) as GatewayConfig;
-  const gateway = createGateway(config, { logger: createLogger('info', sink) });
-  const server = await listen(gateway, '127.0.0.1', 0);
-  const endpoint = `${server.url}/graphql`;
+  const gateway = await startLoggedGateway(env);
   return {
-    sim,
-    server,
-    endpoint,
-    lines,
+    ...gateway,
     post: (body, headers = {}, signal) =>
-      fetch(endpoint, {
+      fetch(gateway.endpoint, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -79,10 +51,6 @@ async function start(env: Record<string, string> = {}): Promise<Running> {
         body: typeof body === 'string' ? body : JSON.stringify(body),
         ...(signal ? { signal } : {}),
       }),
-    async close() {
-      await server.close();
-      await sim.close();
-    },
   };
 }
 
