@@ -57,9 +57,9 @@ export function parsePatternRules<T>(
       problems.push(`"${entry}" is not <model pattern>=<${what}>`);
       continue;
     }
-    const read_ = read(entry.slice(at + 1).trim());
-    if ('problem' in read_) problems.push(`"${entry}": ${read_.problem}`);
-    else rules.push({ pattern, value: read_.value });
+    const parsed = read(entry.slice(at + 1).trim());
+    if ('problem' in parsed) problems.push(`"${entry}": ${parsed.problem}`);
+    else rules.push({ pattern, value: parsed.value });
   }
   return { rules, problems };
 }
