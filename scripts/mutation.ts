@@ -169,6 +169,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
     ],
     tests: [
       'test/unit/reasoning.test.ts',
+      'test/unit/thinking.test.ts',
       'test/unit/capabilities.test.ts',
       'test/integration/tools.test.ts',
       'test/integration/reasoning.test.ts',
