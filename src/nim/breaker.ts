@@ -16,6 +16,8 @@ export interface CircuitStatus {
 
 /** One admitted call; its first settle() counts, later ones are ignored. */
 export interface BreakerPermit {
+  /** The half-open probe: its outcome decides whether the circuit closes. */
+  readonly probe: boolean;
   settle(outcome: Outcome): void;
 }
 
@@ -71,6 +73,7 @@ export class CircuitBreaker {
   private permit(probe: boolean): BreakerPermit {
     let settled = false;
     return {
+      probe,
       settle: (outcome) => {
         if (settled) return;
         settled = true;

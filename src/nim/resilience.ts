@@ -28,6 +28,8 @@ export interface GuardedCall {
 export interface Leased<T> {
   value: T;
   release: Release;
+  /** How the call ended, for the breaker (a stream's outcome is known only when it ends). */
+  settle(outcome: Outcome): void;
 }
 
 export interface ResilienceOptions {
@@ -85,7 +87,8 @@ export class Resilience {
 
   /** Runs `attempt` until it succeeds or may not be repeated; the slot is released before returning. */
   async run<T>(call: GuardedCall, attempt: (progress: AttemptProgress) => Promise<T>): Promise<T> {
-    const { value, release } = await this.lease(call, attempt);
+    const { value, release, settle } = await this.lease(call, attempt);
+    settle('success');
     release();
     return value;
   }
@@ -108,9 +111,11 @@ export class Resilience {
       const progress: AttemptProgress = { headersArrived: false };
       try {
         const value = await attempt(progress);
-        permit.settle('success');
+        // A probe decides as soon as the upstream answers, so that calls flow again. Any other call
+        // tells the breaker when it ends: a stream that opens and then breaks off is a failure.
+        if (permit.probe) permit.settle('success');
         this.answered();
-        return { value, release };
+        return { value, release, settle: permit.settle };
       } catch (error) {
         release();
         if (call.signal?.aborted || !(error instanceof NimError)) {
@@ -126,9 +131,15 @@ export class Resilience {
     }
   }
 
-  /** A failure after the attempt succeeded (a stream breaking off) still tells the breaker. */
+  /**
+   * A failure after the attempt succeeded (a stream breaking off) still tells the breaker. A stream
+   * the upstream broke off after its 2xx (closed before [DONE], an event that is no JSON or too
+   * large) is the upstream's fault, as a lost connection is.
+   */
   recordStreamFailure(error: unknown): void {
-    if (error instanceof NimError) this.breaker.record(this.outcome(error));
+    if (!(error instanceof NimError)) return;
+    const brokenOff = error.kind === 'upstream' && error.status !== null && error.status < 300;
+    this.breaker.record(brokenOff ? 'failure' : this.outcome(error));
   }
 
   private outcome(error: NimError): Outcome {

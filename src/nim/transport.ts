@@ -225,6 +225,8 @@ export class NimTransport {
     // otherwise (client gone, a failure) must not leave the body open.
     if (complete) drain(lease.value.body, 64 * 1024, DONE_DRAIN_MS);
     else discard(lease.value.body);
+    // A failure was recorded as it happened (recordStreamFailure); a client that left says nothing.
+    lease.settle(complete ? 'success' : 'ignore');
     lease.release();
     this.report(call, lease.value.statusCode, started);
   }

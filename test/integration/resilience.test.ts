@@ -269,6 +269,43 @@ describe('the circuit breaker', () => {
     expect(stack.gateway.services.nim.circuit().state).toBe('closed');
     expect(await complete(stack)).toMatchObject({ __typename: 'Completion' });
   });
+
+  it('a stream broken after it opened counts as a failure; a stream its client left does not', async () => {
+    const stream = { model: MODEL, prompt: 'Hi', maxTokens: 40, options: { ignoreEos: true } };
+    const broken = async () => {
+      stack.sim.inject({ path: '/v1/completions', stream: 'no-done' });
+      expect((await collect(stack.endpoint, COMPLETION_STREAM, stream)).at(-1)).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        message: 'upstream stream closed before [DONE]: the answer may be truncated',
+      });
+    };
+    const left = async () => {
+      // The upstream goes quiet after two tokens, and the client leaves before any timeout.
+      stack.sim.inject({ path: '/v1/completions', stream: 'stall' });
+      const controller = new AbortController();
+      let events = 0;
+      try {
+        for await (const _ of subscribe(stack.endpoint, COMPLETION_STREAM, stream, {
+          signal: controller.signal,
+        })) {
+          events += 1;
+          if (events === 2) controller.abort();
+        }
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+      }
+      await until(() => stack.gateway.services.nim.stats().inFlight === 0);
+    };
+    await broken();
+    await broken();
+    // Two failures in a row, then three streams cut by their clients: not the upstream's fault.
+    for (let i = 0; i < 3; i++) await left();
+    expect(stack.gateway.services.nim.circuit().state).toBe('closed');
+    await broken();
+    expect(stack.gateway.services.nim.circuit().state).toBe('open');
+    await halfOpen();
+    expect(await complete(stack)).toMatchObject({ __typename: 'Completion' });
+  });
 });
 
 describe('bounded concurrency to the upstream', () => {
