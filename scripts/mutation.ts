@@ -149,6 +149,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/stream-chunks.test.ts',
       'test/integration/streaming.test.ts',
       'test/integration/streaming-faults.test.ts',
+      'test/integration/nim-client-streams.test.ts',
       'test/integration/hostile-upstream.test.ts',
       'test/integration/upstream-errors.test.ts',
       'test/integration/upstream-answers.test.ts',

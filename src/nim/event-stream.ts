@@ -36,6 +36,7 @@ class StreamClock {
   }
 
   /** True once an event with content arrived. */
+  // Stryker disable next-line BlockStatement: without it, answering() runs on every content event, and clears a timer readArrived() cleared already
   get answered(): boolean {
     return this.#answering;
   }
@@ -121,6 +122,7 @@ export async function* upstreamEvents<T extends z.ZodType>(
 function streamFailure(error: unknown, call: Call, clock: StreamClock): NimError {
   const timeout = clock.timeout(call.model);
   if (timeout !== null) return timeout;
+  // Stryker disable next-line ConditionalExpression: fromTransport() gives a NimError back as it is
   if (error instanceof NimError) return error;
   if (error instanceof EventTooLarge) return brokenStream(call.model, `sent ${error.message}`);
   return fromTransport(error, call.model, true);

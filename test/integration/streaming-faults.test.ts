@@ -45,7 +45,11 @@ const cases: Case[] = [
   {
     name: 'closes without [DONE]',
     fault: { stream: 'no-done' },
-    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' },
+    expected: {
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM_ERROR',
+      message: 'upstream stream closed before [DONE]: the answer may be truncated',
+    },
   },
   {
     name: 'error event inside a 200 stream',
@@ -110,7 +114,11 @@ const cases: Case[] = [
   {
     name: 'oversized event',
     fault: { oversizedBytes: 200_000 },
-    expected: { __typename: 'UpstreamError', code: 'UPSTREAM_ERROR' },
+    expected: {
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM_ERROR',
+      message: 'upstream stream sent an event over 65536 bytes',
+    },
   },
 ];
 
@@ -200,5 +208,63 @@ describe('mid-stream faults end the subscription with one typed error', () => {
     );
     expect(mutation).toEqual(stream);
     expect(mutation).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+  });
+});
+
+describe('a stream that ends before its first token', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // Clocks far longer than the test: a timer left armed would still be there when it ends.
+    stack = await startStack(
+      { STREAM_FIRST_TOKEN_TIMEOUT_MS: '60000', STREAM_IDLE_TIMEOUT_MS: '60000' },
+      { tokenDelayMs: 0 },
+    );
+  });
+  afterAll(() => stack.close());
+  const variables = { model: MODEL, prompt: 'Once', maxTokens: 4, options: { ignoreEos: true } };
+  const chunk = (text: string, finish: string | null = null) =>
+    `data: ${JSON.stringify({
+      id: 'cmpl-1',
+      object: 'text_completion',
+      created: 1,
+      model: MODEL,
+      choices: [{ index: 0, text, finish_reason: finish }],
+    })}\n\n`;
+
+  it('fails with the typed error, and leaves no clock armed', async () => {
+    // A stream first, so that the connections and their timers are there before counting.
+    expect((await collect(stack.endpoint, COMPLETION_STREAM, variables)).at(-1)!.__typename).toBe(
+      'CompletionDone',
+    );
+    const before = footprint();
+    for (const fault of [
+      { stream: 'malformed', afterTokens: 0 },
+      { stream: 'error-event', afterTokens: 0, status: 500 },
+      { stream: 'no-done', afterTokens: 0 },
+    ] as const) {
+      stack.sim.inject({ ...fault, path: '/v1/completions' });
+      const events = await collect(stack.endpoint, COMPLETION_STREAM, variables);
+      expect(events.at(-1)!.__typename).toBe('UpstreamError');
+    }
+    expect(await settle(stack, before, { timeoutMs: 2_000 })).toMatchObject(settledLike(before));
+  });
+
+  it('reads [DONE] with white space around it as the end', async () => {
+    stack.sim.inject({
+      path: '/v1/completions',
+      status: 200,
+      contentType: 'text/event-stream',
+      rawBody: `${chunk('Once')}${chunk(' upon', 'length')}data:  [DONE] \r\n\r\n`,
+    });
+    const events = await collect(stack.endpoint, COMPLETION_STREAM, variables);
+    expect(events.map((e) => e.__typename)).toEqual([
+      'CompletionChunk',
+      'CompletionChunk',
+      'CompletionDone',
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      text: 'Once upon',
+      choices: [{ finishReason: 'LENGTH' }],
+    });
   });
 });
