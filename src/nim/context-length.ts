@@ -44,6 +44,7 @@ export function contextLengthRefusal(
           detail.contextLength ?? (match[1] === undefined ? null : Number(match[1])),
       };
   }
+  // Stryker disable next-line ConditionalExpression: the set holds no null, so its has() is false for one anyway
   return detail.type !== null && TYPES.has(detail.type)
     ? { maxContextLength: detail.contextLength }
     : null;

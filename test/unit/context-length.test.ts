@@ -124,6 +124,14 @@ const cases: [server: string, body: string, maxContextLength: number | null][] =
     }),
     null,
   ],
+  [
+    'llama.cpp, the type alone with the n_ctx field',
+    JSON.stringify({
+      error: { code: 400, message: 'too long', type: 'exceed_context_size_error', n_ctx: 2048 },
+    }),
+    2048,
+  ],
+  ['a wording that names no size', flat('Please reduce the length of the messages.'), null],
 ];
 
 describe('context-length refusals', () => {
