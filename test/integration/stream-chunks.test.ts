@@ -60,7 +60,11 @@ const TOKEN = (text: string, logprob: number) => ({
 describe('streams written out event by event', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ UPSTREAM_MAX_RETRIES: '0' }, { tokenDelayMs: 0 });
+    // Failing streams follow one another here: the breaker must not open between them.
+    stack = await startStack(
+      { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '1000' },
+      { tokenDelayMs: 0 },
+    );
   });
   afterAll(() => stack.close());
   beforeEach(() => stack.sim.reset());
