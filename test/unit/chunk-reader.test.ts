@@ -3,6 +3,7 @@
 // comparison would hold by never answering).
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { parseWith, readChatChunk, readCompletionChunk } from '../../src/nim/chunk-reader.ts';
 import { chatChunk, completionChunk } from '../../src/nim/wire.ts';
 
@@ -296,4 +297,10 @@ describe('hand readers of stream chunks', () => {
       expect(parsed.success).toBe(expected.success);
       if (parsed.success && expected.success) expect(parsed.data).toStrictEqual(expected.data);
     });
+
+  it('leave a schema without a hand reader to zod', () => {
+    const other = z.object({ a: z.number() });
+    expect(parseWith(other, { a: 1 })).toStrictEqual({ success: true, data: { a: 1 } });
+    expect(parseWith(other, { a: 'one' }).success).toBe(false);
+  });
 });
