@@ -6,6 +6,7 @@
 // event is executed.
 import { execute } from '@graphql-tools/executor';
 import {
+  GraphQLBoolean,
   GraphQLEnumType,
   GraphQLInt,
   GraphQLInterfaceType,
@@ -28,6 +29,8 @@ const Color = new GraphQLEnumType({
   values: { RED: { value: 'r' }, GREEN: { value: 'g' } },
 });
 /** A custom scalar: a number of seconds as "12s"; undefined for "void", a throw for anything else. */
+/** A custom scalar that serializes anything as text: an Error too, which execution never serializes. */
+const Text = new GraphQLScalarType({ name: 'Text', serialize: (value) => String(value) });
 const Seconds = new GraphQLScalarType({
   name: 'Seconds',
   serialize: (value) => {
@@ -99,6 +102,15 @@ const Item: GraphQLObjectType = new GraphQLObjectType({
       },
     },
     named: { type: NamedType, resolve: (source: Named) => source },
+    namedSure: { type: new GraphQLNonNull(NamedType), resolve: (source: Named) => source },
+    nameds: { type: new GraphQLList(NamedType), resolve: (source: Named) => [source] },
+    note: { type: Text },
+    // Its argument is required, and the resolver does not read it: only execution refuses its absence.
+    flag: {
+      type: GraphQLString,
+      args: { on: { type: new GraphQLNonNull(GraphQLBoolean) } },
+      resolve: () => 'set',
+    },
     checked: { type: Checked, resolve: (source: { checked?: unknown }) => source.checked },
   }),
 });
@@ -301,6 +313,15 @@ describe('compiled events on every kind of field', () => {
     await answers(two, { wrapped: { id: 2 } }, {}, 'Other');
   });
 
+  it('answer without variables given, and a custom scalar’s text', async () => {
+    const document = parse('subscription { event { id item { note } } }');
+    const compiled = compileEvents({ schema, document, contextValue: context });
+    const event = { id: 1, item: item({ note: 12 }) };
+    expect(await compiled!.answer(event)).toEqual({
+      data: { event: { id: 1, item: { note: '12' } } },
+    });
+  });
+
   it('answer the root field from the default resolver, and a null where the event may be null', async () => {
     await answers('subscription { wrapped { id where } }', { tag: 't', wrapped: { id: 4 } });
     await answers('subscription { wrapped { id } }', { wrapped: null });
@@ -334,6 +355,10 @@ describe('compiled events on every kind of field', () => {
     await declines(source, { id: 1, item: new Error('item') });
     await declines(source, { id: 1, item: item({ tags: new Error('tags') }) });
     await declines('subscription { event { id } }', new Error('event'));
+    await declines('subscription { event { item { name } } }', new Error('event'));
+    await declines('subscription { event { item { note } } }', {
+      item: item({ note: new Error('n') }),
+    });
     // Something that is not a list where a list is asked for.
     await declines(source, { id: 1, item: item({ tags: 'x' }) });
     await declines('subscription { event { items { name } } }', {
@@ -345,7 +370,7 @@ describe('compiled events on every kind of field', () => {
     });
     // A resolver that throws, or returns a promise, below the event.
     await declines('subscription { event { item { name boom } } }', { id: 1, item: item() });
-    await declines('subscription { event { item { later { name } } } }', {
+    await declines('subscription { event { item { later { color } } } }', {
       item: item({ child: item({ name: 'in a promise' }) }),
     });
     // The non-null root field null or an error.
@@ -367,6 +392,8 @@ describe('compiled events on every kind of field', () => {
 
   it('decline selections it does not compile: an interface below the event, an isTypeOf check, an unknown field, a missing argument', async () => {
     await declines('subscription { event { item { named { name } } } }', { item: item() });
+    await declines('subscription { event { item { namedSure { name } } } }', { item: item() });
+    await declines('subscription { event { item { nameds { name } } } }', { item: item() });
     // isTypeOf would refuse this value: execution answers an error, so the compiled path must not answer.
     const refused = await declines('subscription { event { item { checked { ok } } } }', {
       item: item({ checked: { ok: 'no' } }),
@@ -378,11 +405,21 @@ describe('compiled events on every kind of field', () => {
     // Documents that validation would refuse; execution still answers them, and so must the fallback.
     await declines('subscription { event { id nope } }', { id: 1 });
     await declines('subscription { event { item { greet } } }', { item: item() });
+    await declines('subscription { event { item { flag } } }', { item: item() });
   });
 
   it('does not compile operations it cannot: no subscription, two root fields, an unknown root field, a missing root argument', () => {
     expect(compileEvents(args('query { x }'))).toBeNull();
     expect(compileEvents(args('subscription { word event { id } }'))).toBeNull();
+    expect(compileEvents(args('subscription { event { id } wrapped { id } }'))).toBeNull();
+    // A variable of the wrong type, though only a field below the event reads it.
+    expect(
+      compileEvents(
+        args('subscription($n: Int) { event { item { greet(to: "x", times: $n) } } }', {
+          n: 'many',
+        }),
+      ),
+    ).toBeNull();
     expect(compileEvents(args('subscription { nothing }'))).toBeNull();
     expect(compileEvents(args('subscription { needs { id } }'))).toBeNull();
     expect(compileEvents(args('subscription { needs(n: 1) { id } }'))).not.toBeNull();
