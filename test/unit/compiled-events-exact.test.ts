@@ -61,9 +61,8 @@ const whereFrom = (info: GraphQLResolveInfo, context: unknown) => {
   });
 };
 
-interface Named {
-  name: string;
-}
+/** The values below the event: plain objects. */
+type Source = Record<string, unknown>;
 const NamedType: GraphQLInterfaceType = new GraphQLInterfaceType({
   name: 'Named',
   fields: { name: { type: GraphQLString } },
@@ -74,7 +73,7 @@ const Checked = new GraphQLObjectType({
   fields: { ok: { type: GraphQLString } },
   isTypeOf: (value) => (value as { ok?: unknown }).ok === 'yes',
 });
-const Item: GraphQLObjectType = new GraphQLObjectType({
+const Item: GraphQLObjectType = new GraphQLObjectType<Source>({
   name: 'Item',
   interfaces: [NamedType],
   fields: () => ({
@@ -87,23 +86,23 @@ const Item: GraphQLObjectType = new GraphQLObjectType({
       resolve: (_source, _args, context, info) => whereFrom(info, context),
     },
     // A resolver that declares no info: it gets none, and the path still reaches `where` below.
-    child: { type: Item, resolve: (source: { child?: unknown }) => source.child },
+    child: { type: Item, resolve: (source) => source.child },
     greet: {
       type: GraphQLString,
       args: { to: { type: new GraphQLNonNull(GraphQLString) }, times: { type: GraphQLInt } },
       resolve: (_source, args: { to: string; times?: number | null }) =>
         `hello ${args.to}`.repeat(args.times ?? 1),
     },
-    later: { type: Item, resolve: (source: { child?: unknown }) => Promise.resolve(source.child) },
+    later: { type: Item, resolve: (source) => Promise.resolve(source.child) },
     boom: {
       type: GraphQLString,
       resolve: () => {
         throw new Error('boom');
       },
     },
-    named: { type: NamedType, resolve: (source: Named) => source },
-    namedSure: { type: new GraphQLNonNull(NamedType), resolve: (source: Named) => source },
-    nameds: { type: new GraphQLList(NamedType), resolve: (source: Named) => [source] },
+    named: { type: NamedType, resolve: (source) => source },
+    namedSure: { type: new GraphQLNonNull(NamedType), resolve: (source) => source },
+    nameds: { type: new GraphQLList(NamedType), resolve: (source) => [source] },
     note: { type: Text },
     // Its argument is required, and the resolver does not read it: only execution refuses its absence.
     flag: {
@@ -111,7 +110,7 @@ const Item: GraphQLObjectType = new GraphQLObjectType({
       args: { on: { type: new GraphQLNonNull(GraphQLBoolean) } },
       resolve: () => 'set',
     },
-    checked: { type: Checked, resolve: (source: { checked?: unknown }) => source.checked },
+    checked: { type: Checked, resolve: (source) => source.checked },
   }),
 });
 const Event = new GraphQLObjectType({
@@ -138,15 +137,15 @@ const Either = new GraphQLUnionType({
 });
 
 const identity = (event: unknown) => event;
-const Subscription = new GraphQLObjectType({
+const Subscription = new GraphQLObjectType<Source | null>({
   name: 'Subscription',
   fields: {
     event: {
       type: Event,
       args: { bump: { type: GraphQLInt } },
-      resolve: (event: { id?: number } | null, args: { bump?: number | null }) =>
+      resolve: (event, args: { bump?: number | null }) =>
         event !== null && typeof event === 'object' && args.bump != null
-          ? { ...event, id: (event.id ?? 0) + args.bump }
+          ? { ...event, id: ((event.id as number | undefined) ?? 0) + args.bump }
           : event,
     },
     required: { type: new GraphQLNonNull(Event), resolve: identity },
@@ -155,8 +154,8 @@ const Subscription = new GraphQLObjectType({
     wrapped: { type: Event },
     later: {
       type: Event,
-      resolve: (event: { fail?: boolean }) =>
-        event.fail ? Promise.reject(new Error('later')) : Promise.resolve(event),
+      resolve: (event) =>
+        event?.fail ? Promise.reject(new Error('later')) : Promise.resolve(event),
     },
     throws: {
       type: Event,
