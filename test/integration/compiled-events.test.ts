@@ -308,6 +308,15 @@ describe('compiled subscription events over SSE', () => {
     expect(chosen[1]).toMatchObject({
       extensions: { thrown: { locations: [{ line: 2, column: 1 }] } },
     });
+    // A named operation sent without its name; a fragment defined before the operation.
+    const named = await same('subscription Named { broken { i } }');
+    expect(named[1]).toMatchObject({
+      extensions: { thrown: { locations: [{ line: 1, column: 1 }] } },
+    });
+    const fragmentFirst = await same('fragment f on Tick { i }\nsubscription { broken { ...f } }');
+    expect(fragmentFirst[1]).toMatchObject({
+      extensions: { thrown: { locations: [{ line: 2, column: 1 }] } },
+    });
     const many = await same('subscription { many { i } }');
     expect(many[1]).toMatchObject({
       extensions: {
