@@ -161,6 +161,17 @@ describe('hand readers of stream chunks', () => {
     safeParse.mockRestore();
   });
 
+  it('keep zod off the chat chunks they answer', () => {
+    const safeParse = vi.spyOn(chatChunk, 'safeParse');
+    const delta = { id: 'c', model: 'm', choices: [{ index: 0, delta: { content: 'Hi' } }] };
+    expect(parseWith(chatChunk, delta)).toStrictEqual({
+      success: true,
+      data: chatChunk.parse(delta),
+    });
+    expect(safeParse).not.toHaveBeenCalled();
+    safeParse.mockRestore();
+  });
+
   // Each shape below once, by name: those a reader must answer itself (the common ones, with every
   // field that may be null or left out so), and those it must leave to the schema, which reads some
   // of them after all (a model of the wrong type is a null model, an unknown tool-call list is read).
