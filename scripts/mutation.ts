@@ -162,6 +162,24 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/error-statuses.test.ts',
     ],
   },
+  // The token relay: subscription events from the operation's compiled selection, and the hand
+  // readers of upstream stream chunks, each with the fallback it takes when it cannot be exact.
+  relay: {
+    mutate: [
+      'src/plugins/compiled-events.ts',
+      'src/plugins/use-compiled-events.ts',
+      'src/nim/chunk-reader.ts',
+    ],
+    tests: [
+      'test/unit/compiled-events.test.ts',
+      'test/unit/compiled-events-exact.test.ts',
+      'test/unit/chunk-reader.test.ts',
+      'test/integration/compiled-events.test.ts',
+      'test/integration/streaming.test.ts',
+      'test/integration/stream-chunks.test.ts',
+      'test/integration/stream-assembly.test.ts',
+    ],
+  },
   chat: {
     mutate: [
       'src/nim/tool-calls.ts',

@@ -37,10 +37,11 @@ function choiceBase(
   if (!isRecord(choice)) return null;
   const { index } = choice;
   const finishReason = stringOr(choice.finish_reason, null);
-  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) return null;
+  // A safe integer is a number: no typeof check needed.
+  if (!Number.isSafeInteger(index) || (index as number) < 0) return null;
   if (finishReason === NO || (choice.logprobs !== undefined && choice.logprobs !== null))
     return null;
-  return { index, finish_reason: finishReason, logprobs: null };
+  return { index: index as number, finish_reason: finishReason, logprobs: null };
 }
 
 /** @internal exported for its unit test */
@@ -51,8 +52,9 @@ export function readCompletionChunk(json: unknown): CompletionChunk | null {
   const choices: CompletionChunk['choices'] = [];
   for (const choice of json.choices) {
     const base = choiceBase(choice);
-    const text = base && stringOr((choice as Record<string, unknown>).text, '');
-    if (base === null || text === NO || text === null) return null;
+    if (base === null) return null;
+    const text = stringOr((choice as Record<string, unknown>).text, '');
+    if (text === NO) return null;
     choices.push({ index: base.index, text, finish_reason: base.finish_reason, logprobs: null });
   }
   return { ...chunk, choices };

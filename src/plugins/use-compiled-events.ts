@@ -54,13 +54,17 @@ function subscribeCompiled(args: ExecutionArgs, original: Subscribe): unknown {
   const stream = (source: Awaited<ReturnType<typeof createSourceEventStream>>) => {
     if (!isAsyncIterable(source)) return source;
     const iterator = source[Symbol.asyncIterator]();
-    // As the executor does: the client leaving closes the source stream.
+    // As the executor does: the client leaving closes the source stream. (Over Yoga's SSE and
+    // graphql-sse the response being cancelled returns the stream as well, so no client tells.)
+    // Stryker disable next-line ArrowFunction,OptionalChaining: the cancelled response returns the stream too (see above)
     const onAbort = () => void iterator.return?.();
+    // Stryker disable next-line StringLiteral,ObjectLiteral,BooleanLiteral: the cancelled response returns the stream too (see above)
     signal?.addEventListener('abort', onAbort, { once: true });
     return mapAsyncIterator(
       iterator,
       answerer(args, compiled),
       (error: unknown) => sourceError(error, args),
+      // Stryker disable next-line ArrowFunction,StringLiteral: a listener left behind fires at most a return of a finished stream
       () => signal?.removeEventListener('abort', onAbort),
     );
   };

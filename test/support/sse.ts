@@ -16,12 +16,12 @@ export async function* subscribe(
   endpoint: string,
   query: string,
   variables: Record<string, unknown>,
-  init: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+  init: { signal?: AbortSignal; headers?: Record<string, string>; operationName?: string } = {},
 ): AsyncGenerator<Received> {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...init.headers },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, operationName: init.operationName }),
     signal: init.signal,
   });
   if (!response.ok || !response.body)
