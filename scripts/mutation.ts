@@ -145,6 +145,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/unit/nim-errors.test.ts',
       'test/unit/context-length.test.ts',
       'test/unit/logprobs.test.ts',
+      'test/unit/wire.test.ts',
       'test/unit/published-schema.test.ts',
       'test/integration/stream-assembly.test.ts',
       'test/integration/stream-chunks.test.ts',

@@ -62,6 +62,11 @@ describe('ThinkSplitter', () => {
       reasoning: '',
     });
     expect(run(['<', 'b>bold</b>'])).toEqual({ content: '<b>bold</b>', reasoning: '' });
+    // Once the answer began, a later chunk that opens with <think> is answer too.
+    expect(run(['An ', '<think>x</think> answer'])).toEqual({
+      content: 'An <think>x</think> answer',
+      reasoning: '',
+    });
   });
 
   it('keeps a thought cut short (no </think>) as reasoning, a held "</thi" included', () => {
