@@ -98,6 +98,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
   parameters: {
     mutate: ['src/nim/parameters.ts', 'src/nim/params.ts'],
     tests: [
+      'test/unit/request-bodies.test.ts',
       'test/integration/parameters.test.ts',
       'test/integration/parameter-table.test.ts',
       'test/integration/schema-file.test.ts',

@@ -93,8 +93,8 @@ export function chatBody(input: ChatInput, dialect: NimDialect): ChatCompletionR
   };
   Object.assign(body, samplingBody(params, 'chat', dialect));
   formatBody(input.responseFormat, dialect, body);
-  if (input.tools) Object.assign(body, input.tools);
-  if (input.extra) Object.assign(body, input.extra);
+  // Either may be null or absent: Object.assign skips those.
+  Object.assign(body, input.tools, input.extra);
   return body;
 }
 
