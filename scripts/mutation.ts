@@ -160,6 +160,20 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/error-statuses.test.ts',
     ],
   },
+  // Embedding and ranking: the batched embed calls, what each model is for (MODEL_KINDS), and the
+  // model id pattern rules that the kinds, capabilities and thinking maps share.
+  retrieval: {
+    mutate: ['src/nim/embeddings.ts', 'src/nim/kinds.ts', 'src/nim/model-patterns.ts'],
+    tests: [
+      'test/unit/kinds.test.ts',
+      'test/unit/capabilities.test.ts',
+      'test/unit/token-cost.test.ts',
+      'test/integration/model-kinds.test.ts',
+      'test/integration/retrieval.test.ts',
+      'test/integration/retrieval-limits.test.ts',
+      'test/integration/example-search.test.ts',
+    ],
+  },
   chat: {
     mutate: [
       'src/nim/tool-calls.ts',
