@@ -166,11 +166,13 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
     mutate: ['src/nim/embeddings.ts', 'src/nim/kinds.ts', 'src/nim/model-patterns.ts'],
     tests: [
       'test/unit/kinds.test.ts',
+      'test/unit/model-patterns.test.ts',
       'test/unit/capabilities.test.ts',
       'test/unit/token-cost.test.ts',
       'test/integration/model-kinds.test.ts',
       'test/integration/retrieval.test.ts',
       'test/integration/retrieval-limits.test.ts',
+      'test/integration/embedding-batches.test.ts',
       'test/integration/example-search.test.ts',
     ],
   },
