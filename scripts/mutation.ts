@@ -158,6 +158,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/parameters.test.ts',
       'test/integration/upstream-key-secrecy.test.ts',
       'test/integration/error-statuses.test.ts',
+      'test/integration/generation-answers.test.ts',
     ],
   },
   // Embedding and ranking: the batched embed calls, what each model is for (MODEL_KINDS), and the
