@@ -72,7 +72,9 @@ describe('generation limits and guided decoding against the simulator', () => {
         'Completion',
       );
     }
-    expect(stack.sim.requests.filter((r) => r.body?.model === other)).toEqual([]);
+    expect(
+      stack.sim.requests.filter((r) => (r.body as { model?: string } | null)?.model === other),
+    ).toEqual([]);
     for (const f of [{ type: 'JSON_OBJECT' }, { type: 'TEXT' }]) {
       const { data } = await stack.gql(GUIDED, { model: other, f });
       expect(data!.complete.__typename).toBe('Completion');
