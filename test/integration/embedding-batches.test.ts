@@ -221,15 +221,17 @@ describe('embed fields sharing upstream calls', () => {
       upstreamStatus: 200,
     });
     expect(data.c).toMatchObject({ vectors: [[2, 0]], usage: { promptTokens: 2 } });
-    // As many embeddings as inputs, but not one for each index: a duplicate, or one past the end.
+    // As many embeddings as inputs, but not one for each index (a duplicate, or one past the end),
+    // or one for each index and one more.
     for (const indices of [
       [0, 0],
       [1, 2],
+      [0, 1, 2],
     ]) {
       reply = { indices: () => indices };
       expect((await embed({ a: ['one', 'two'] })).a).toEqual({
         code: 'UPSTREAM_ERROR',
-        message: 'upstream sent 2 embeddings for 2 inputs',
+        message: `upstream sent ${indices.length} embeddings for 2 inputs`,
         upstreamStatus: 200,
       });
     }
