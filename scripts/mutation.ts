@@ -162,6 +162,23 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/parameters.test.ts',
       'test/integration/upstream-key-secrecy.test.ts',
       'test/integration/error-statuses.test.ts',
+      'test/integration/generation-answers.test.ts',
+    ],
+  },
+  // Embedding and ranking: the batched embed calls, what each model is for (MODEL_KINDS), and the
+  // model id pattern rules that the kinds, capabilities and thinking maps share.
+  retrieval: {
+    mutate: ['src/nim/embeddings.ts', 'src/nim/kinds.ts', 'src/nim/model-patterns.ts'],
+    tests: [
+      'test/unit/kinds.test.ts',
+      'test/unit/model-patterns.test.ts',
+      'test/unit/capabilities.test.ts',
+      'test/unit/token-cost.test.ts',
+      'test/integration/model-kinds.test.ts',
+      'test/integration/retrieval.test.ts',
+      'test/integration/retrieval-limits.test.ts',
+      'test/integration/embedding-batches.test.ts',
+      'test/integration/example-search.test.ts',
     ],
   },
   // The token relay: subscription events from the operation's compiled selection, and the hand

@@ -65,6 +65,7 @@ export class EmbeddingBatcher {
 
   constructor(options: EmbeddingBatcherOptions) {
     this.#options = options;
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: every field loads a query object of its own, so a cache keyed by identity never hits
     this.#loader = new DataLoader((queries) => this.#batch(queries), { cache: false });
   }
 
@@ -74,6 +75,7 @@ export class EmbeddingBatcher {
 
   async #batch(queries: readonly EmbedQuery[]): Promise<(Embedded | Error)[]> {
     const results: (Embedded | Error)[] = queries.map((q) => ({
+      // Stryker disable next-line ArrayDeclaration: each position is set by index before the result is handed back, or the result is an error
       vectors: new Array<Vector>(q.inputs.length),
       model: q.model,
       promptTokens: 0,
@@ -84,6 +86,7 @@ export class EmbeddingBatcher {
       q.inputs.forEach((text, position) => slots.push({ query, position, text }));
       groups.set(groupOf(q), slots);
     });
+    // Stryker disable next-line ArrayDeclaration: Promise.all passes a stray element through and still waits for every call
     const calls: Promise<void>[] = [];
     for (const slots of groups.values()) {
       for (let start = 0; start < slots.length; start += this.#options.batchSize) {
@@ -133,6 +136,7 @@ export class EmbeddingBatcher {
   #share(chunk: Slot[], usage: InputUsage, results: (Embedded | Error)[]): void {
     const chars = new Map<number, number>();
     for (const slot of chunk)
+      // Stryker disable next-line ArithmeticOperator: counted down instead, every count is negated alike, and a share is the ratio of two
       chars.set(slot.query, (chars.get(slot.query) ?? 0) + Math.max(1, slot.text.length));
     const total = [...chars.values()].reduce((a, b) => a + b, 0);
     const tokens = usage?.prompt_tokens ?? null;

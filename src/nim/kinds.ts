@@ -67,7 +67,7 @@ export function parseKindRules(text: string): { rules: KindRule[]; problems: str
     'kind',
     (value) => {
       const [kind, ...flags] = value.split(',').map((n) => n.trim().toLowerCase());
-      if (kind === undefined || !(MODEL_KINDS as readonly string[]).includes(kind))
+      if (!(MODEL_KINDS as readonly (string | undefined)[]).includes(kind))
         return { problem: `the kind must be one of ${MODEL_KINDS.join(', ')}` };
       const unknown = flags.filter((f) => f !== 'asymmetric');
       if (unknown.length > 0 || (flags.length > 0 && kind !== 'embedding'))

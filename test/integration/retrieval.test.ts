@@ -135,6 +135,9 @@ describe('embed', () => {
     expect(decoded).toHaveLength(64);
     decoded.forEach((value, i) => expect(value).toBeCloseTo(floats.vectors[0][i], 6));
     expect(base64.base64).toEqual(floats.base64);
+    // What came as base64 is decoded for `vectors`, and counted for `dimensions`.
+    expect(base64.dimensions).toBe(64);
+    expect(base64.vectors[0]).toEqual(decoded);
   });
 
   it('refuses an asymmetric model without inputType, before any upstream call', async () => {

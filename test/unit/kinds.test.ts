@@ -45,6 +45,16 @@ describe('MODEL_KINDS', () => {
     expect(map.of('meta/llama-3.1-8b-instruct').rule).toBe('default *');
   });
 
+  it('reads a kind and its flag in any case, with spaces around them', () => {
+    expect(parseKindRules('a/* = Embedding , ASYMMETRIC ; b/*=RANKING')).toEqual({
+      rules: [
+        { pattern: 'a/*', kind: 'embedding', asymmetric: true },
+        { pattern: 'b/*', kind: 'ranking', asymmetric: false },
+      ],
+      problems: [],
+    });
+  });
+
   it('names each bad entry', () => {
     expect(() =>
       loadConfig({
