@@ -72,6 +72,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'src/nim/resilience.ts',
       'src/nim/concurrency.ts',
       'src/nim/transport.ts',
+      'src/nim/client.ts',
       'src/nim/catalog.ts',
       'src/nim/upstream-probe.ts',
       'src/nim/settings.ts',
@@ -91,6 +92,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/error-metrics.test.ts',
       'test/integration/upstream-probe.test.ts',
       'test/integration/transport.test.ts',
+      'test/integration/nim-client.test.ts',
     ],
   },
   // The parameter table is built while modules load: each of its mutants reruns every test file

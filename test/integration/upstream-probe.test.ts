@@ -1,7 +1,7 @@
 // The startup probe as the operator hears of it: the first result of GET /v1/models through the
 // gateway's own model catalog, and then each result that differs from the one before, until the
 // upstream answers. main.ts turns each into one log line (test/integration/startup.test.ts).
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ModelCatalog } from '../../src/nim/catalog.ts';
 import { fromTransport, NimError } from '../../src/nim/errors.ts';
 import {
@@ -224,5 +224,84 @@ describe('what each failure is called', () => {
       status: null,
       reason: 'a string',
     });
+  });
+});
+
+describe('when it asks again', () => {
+  afterEach(() => vi.useRealTimers());
+  const unreachable = fromTransport(
+    Object.assign(new Error('ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    null,
+  );
+
+  /** A catalog over a model source that answers with `answer()`, noting when it was asked. */
+  function source(answer: () => Promise<never[]>) {
+    const asked: number[] = [];
+    const started = Date.now();
+    const catalog = new ModelCatalog(
+      {
+        listModels: () => {
+          asked.push(Date.now() - started);
+          return answer();
+        },
+      },
+      { ttlMs: 1000, refreshMinIntervalMs: 1000, warn: () => undefined },
+    );
+    return { catalog, asked };
+  }
+
+  it('asks again after 1 s, doubling the pause up to 30 s, while the upstream stays away', async () => {
+    vi.useFakeTimers();
+    const { catalog, asked } = source(() => Promise.reject(unreachable));
+    const reports: ProbeResult[] = [];
+    probe = probeUpstream(catalog, { report: (result) => reports.push(result) });
+    await vi.advanceTimersByTimeAsync(100_000);
+    expect(asked).toEqual([0, 1000, 3000, 7000, 15_000, 31_000, 61_000, 91_000]);
+    // The same failure each time: the operator hears it once.
+    expect(reports).toHaveLength(1);
+  });
+
+  it('waits 10 s for an answer by default', async () => {
+    vi.useFakeTimers();
+    const { catalog } = source(() => new Promise(() => undefined));
+    const reports: ProbeResult[] = [];
+    probe = probeUpstream(catalog, { report: (result) => reports.push(result) });
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(reports).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reports).toEqual([{ outcome: 'unreachable', reason: 'no answer within 10 s' }]);
+  });
+
+  it('asks no more once the upstream answered, and leaves no timer behind', async () => {
+    vi.useFakeTimers();
+    const { catalog, asked } = source(() => Promise.resolve([]));
+    probe = probeUpstream(catalog, { report: () => undefined });
+    expect(await probe.first).toEqual({ outcome: 'ok', models: 0 });
+    // A timeout left running would hold the process open for its 10 s.
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(100_000);
+    expect(asked).toEqual([0]);
+  });
+
+  it('asks no more once stopped, and reports nothing of an answer that comes after', async () => {
+    vi.useFakeTimers();
+    const failing = source(() => Promise.reject(unreachable));
+    probe = probeUpstream(failing.catalog, { report: () => undefined });
+    await probe.first;
+    probe.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(100_000);
+    expect(failing.asked).toEqual([0]);
+
+    let answer: (models: never[]) => void = () => undefined;
+    const pending = source(() => new Promise((resolve) => (answer = resolve)));
+    const reports: ProbeResult[] = [];
+    probe = probeUpstream(pending.catalog, { report: (result) => reports.push(result) });
+    await vi.advanceTimersByTimeAsync(0);
+    probe.stop();
+    answer([]);
+    await vi.advanceTimersByTimeAsync(100_000);
+    expect(reports).toEqual([]);
+    expect(pending.asked).toEqual([0]);
   });
 });
