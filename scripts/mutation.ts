@@ -142,7 +142,6 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'src/nim/logprobs.ts',
       'src/nim/context-length.ts',
       'src/nim/wire.ts',
-      'src/nim/client.ts',
       'src/nim/event-stream.ts',
       'src/schema/errors.ts',
       'src/schema/generation.ts',
