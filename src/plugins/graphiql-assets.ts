@@ -46,13 +46,12 @@ export class StaticBody {
     headers['content-length'] = String(body.byteLength);
     headers['x-content-type-options'] = 'nosniff';
     if (encoding !== null) headers['content-encoding'] = encoding;
-    // Stryker disable next-line ConditionalExpression,StringLiteral: Node's HTTP server sends no body to HEAD whatever the response holds
+    // Stryker disable next-line StringLiteral: Node's HTTP server sends no body to HEAD whatever the response holds
     return new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers });
   }
 
   private encodedAs(encoding: Encoding): Promise<Uint8Array<ArrayBuffer>> {
     let encoded = this.encoded.get(encoding);
-    // Stryker disable next-line ConditionalExpression: encoding again gives the same bytes (zlib is deterministic), only later
     if (encoded === undefined) {
       encoded = encode(this.bytes, encoding, 'static');
       // Stryker disable next-line CallExpression: encoding again gives the same bytes (zlib is deterministic), only later
@@ -88,11 +87,9 @@ export async function loadGraphiQLAssets(base: string): Promise<GraphiQLAssets> 
   const text = (source: string, type: string) =>
     // Stryker disable next-line StringLiteral: Buffer.from's default encoding is utf8
     new StaticBody(Buffer.from(source, 'utf8'), type, IMMUTABLE);
-  // Stryker disable next-line Regex: the installed bundle's favicon is one whole data URL (and the greedy `.*` of the s flag ends at the end anyway)
   const icon = /^data:([^;,]+);base64,(.*)$/s.exec(bundle.favicon);
-  // Stryker disable next-line ConditionalExpression: the installed bundle's favicon is a base64 data URL: the check guards an upgrade
   if (icon === null)
-    // Stryker disable next-line StringLiteral: unreachable with the installed bundle (the line above)
+    // Stryker disable next-line StringLiteral,CallExpression: unreachable: the installed bundle's favicon is a base64 data URL
     throw new Error('@graphql-yoga/render-graphiql: its favicon is no longer a base64 data URL');
   return {
     files,
