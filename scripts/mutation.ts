@@ -116,7 +116,11 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'src/plugins/graphiql-page.ts',
       'src/plugins/graphiql-assets.ts',
     ],
-    tests: ['test/integration/compression.test.ts', 'test/integration/graphiql.test.ts'],
+    tests: [
+      'test/unit/graphiql-page.test.ts',
+      'test/integration/compression.test.ts',
+      'test/integration/graphiql.test.ts',
+    ],
   },
   observability: {
     mutate: ['src/plugins/use-observability.ts'],

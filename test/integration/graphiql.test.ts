@@ -177,6 +177,96 @@ describe('GraphiQL page and assets', () => {
     expect(sizes.br).toBeLessThan(sizes.gzip!);
   });
 
+  it('answers each file with its type, nosniff, and an entity tag for each encoding', async () => {
+    const page = await get(`${stack.endpoint}/`, { ...PAGE, 'accept-encoding': 'identity' });
+    expect(page.status, 'the page on the endpoint with a trailing slash').toBe(200);
+    expect(page.body.toString('utf8')).toBe(html);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    const types: Record<string, string> = {
+      js: 'application/javascript; charset=utf-8',
+      css: 'text/css; charset=utf-8',
+    };
+    for (const path of assets) {
+      const hash = /\.([0-9a-f]{16})\./.exec(path)![1]!;
+      const extension = path.split('.').at(-1)!;
+      const tags = new Set<string>();
+      for (const [acceptEncoding, tag] of [
+        ['identity', `"${hash}"`],
+        ['gzip', `"${hash}-gzip"`],
+        ['br', `"${hash}-br"`],
+      ] as const) {
+        const raw = await get(`${origin}${path}`, { 'accept-encoding': acceptEncoding });
+        expect(raw.headers.etag, `${path} ${acceptEncoding}`).toBe(tag);
+        expect(raw.headers['x-content-type-options'], path).toBe('nosniff');
+        expect(raw.headers.vary, path).toBe('Accept-Encoding');
+        if (types[extension] !== undefined)
+          expect(raw.headers['content-type']).toBe(types[extension]);
+        tags.add(raw.headers.etag!);
+      }
+      expect(tags.size).toBe(3);
+    }
+  });
+
+  it('answers 304 to any If-None-Match that names the tag of the encoding asked for, weak or among others', async () => {
+    const script = assets.find((path) => path.endsWith('.js') && path.includes('/graphiql.'))!;
+    const url = `${origin}${script}`;
+    const tag = (await get(url, { 'accept-encoding': 'gzip' })).headers.etag!;
+    const plainTag = (await get(url, { 'accept-encoding': 'identity' })).headers.etag!;
+    const held = async (ifNoneMatch: string) => {
+      const raw = await get(url, { 'accept-encoding': 'gzip', 'if-none-match': ifNoneMatch });
+      return raw.status;
+    };
+    expect(await held(tag)).toBe(304);
+    expect(await held(`W/${tag}`)).toBe(304);
+    expect(await held(`"0123456789abcdef", ${tag}`)).toBe(304);
+    expect(await held(`  ${tag}  ,"0123456789abcdef"`)).toBe(304);
+    expect(await held('*')).toBe(304);
+    expect(await held(plainTag), 'the tag of another encoding').toBe(200);
+    expect(await held(tag.replace(/"$/, 'x"')), 'a longer tag').toBe(200);
+    expect(await held(`w/${tag}`), 'w/ is no weak prefix').toBe(200);
+    const notModified = await get(url, { 'accept-encoding': 'gzip', 'if-none-match': tag });
+    expect(notModified.headers).toMatchObject({
+      etag: tag,
+      'cache-control': 'public, max-age=31536000, immutable',
+      vary: 'Accept-Encoding',
+    });
+    expect(notModified.headers['content-encoding']).toBeUndefined();
+    expect(notModified.body.length).toBe(0);
+  });
+
+  it('answers HEAD with the headers of GET in the same encoding, without the body', async () => {
+    const style = assets.find((path) => path.endsWith('.css'))!;
+    for (const acceptEncoding of ['identity', 'gzip', 'br']) {
+      const full = await get(`${origin}${style}`, { 'accept-encoding': acceptEncoding });
+      const head = await get(`${origin}${style}`, { 'accept-encoding': acceptEncoding }, 'HEAD');
+      expect(head.status).toBe(200);
+      expect(head.body.length).toBe(0);
+      for (const name of ['content-length', 'content-encoding', 'content-type', 'etag', 'vary'])
+        expect(head.headers[name], `${acceptEncoding} ${name}`).toBe(full.headers[name]);
+      expect(Number(full.headers['content-length'])).toBe(full.body.length);
+    }
+  });
+
+  it('refuses other methods on the files, and answers 404 to any other path under /graphiql/', async () => {
+    const script = assets.find((path) => path.endsWith('.js'))!;
+    for (const method of ['POST', 'PUT', 'DELETE'] as const) {
+      const response = await request(`${origin}${script}`, { method });
+      await response.body.dump();
+      expect(response.statusCode, method).toBe(405);
+      expect(response.headers.allow, method).toBe('GET, HEAD');
+    }
+    for (const path of [
+      '/graphiql/',
+      `${script}.map`,
+      script.replace('/graphiql/', '/graphiql/x/'),
+      script.replace(/[0-9a-f]{16}/, (hash) => hash.toUpperCase()),
+    ]) {
+      const raw = await get(`${origin}${path}`);
+      expect(raw.status, path).toBe(404);
+      expect(raw.body.toString('utf8'), path).toBe('Not found');
+    }
+  });
+
   it('starts the example tabs on a model the upstream serves, with the CSRF header for subscriptions', async () => {
     const served = (
       await stack.gql<{ models: { id: string }[] }>('{ models { id } }')
@@ -242,6 +332,89 @@ describe('the example model', () => {
     sim.reset();
   });
 
+  /** The search tab's models. */
+  const searchModels = async (endpoint: string) => {
+    const page = await get(endpoint, { ...PAGE, 'accept-encoding': 'identity' });
+    const { embeddingModel, rankingModel } = JSON.parse(
+      pageOptions(page.body.toString('utf8')).defaultTabs.at(-1)!.variables!,
+    );
+    return { embeddingModel, rankingModel };
+  };
+
+  it('is meta/llama-3.1-8b-instruct when served and none is configured; the search tab on the first retrieval models listed', async () => {
+    sim.setModels([
+      { id: 'sim/other-8b' },
+      { id: 'sim/a-nv-embedqa-1b' },
+      { id: 'sim/b-nv-embedqa-1b' },
+      { id: 'sim/a-rerank-1b' },
+      { id: 'meta/llama-3.1-8b-instruct' },
+      { id: 'sim/b-rerank-1b' },
+    ]);
+    const endpoint = await gateway();
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill('meta/llama-3.1-8b-instruct'));
+    expect(await searchModels(endpoint)).toEqual({
+      embeddingModel: 'sim/a-nv-embedqa-1b',
+      rankingModel: 'sim/a-rerank-1b',
+    });
+    sim.reset();
+  });
+
+  it("is the first generating model listed, else the first model; NVIDIA's retrieval NIMs while none is listed", async () => {
+    sim.setModels([
+      { id: 'sim/a-nv-embedqa-1b' },
+      { id: 'sim/ipsum-lora', parent: 'sim/not-listed' },
+      { id: 'sim/dolor-lora', parent: 'sim/not-listed' },
+    ]);
+    let endpoint = await gateway();
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill('sim/ipsum-lora'));
+    expect(await searchModels(endpoint)).toEqual({
+      embeddingModel: 'sim/a-nv-embedqa-1b',
+      rankingModel: 'nvidia/llama-3.2-nv-rerankqa-1b-v2',
+    });
+    sim.setModels([{ id: 'sim/a-rerank-1b' }]);
+    endpoint = await gateway();
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill('sim/a-rerank-1b'));
+    expect(await searchModels(endpoint)).toEqual({
+      embeddingModel: 'nvidia/llama-3.2-nv-embedqa-1b-v2',
+      rankingModel: 'sim/a-rerank-1b',
+    });
+    sim.reset();
+  });
+
+  it('falls back to the configured model while the upstream lists none', async () => {
+    sim.setModels([]);
+    const endpoint = await gateway({ exampleModel: 'sim/not-listed' });
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill('sim/not-listed'));
+    sim.reset();
+  });
+
+  it("serves a new gateway's page and the files it names, each with its type", async () => {
+    const endpoint = await gateway();
+    const page = await get(endpoint, { ...PAGE, 'accept-encoding': 'identity' });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    const text = page.body.toString('utf8');
+    expect(text).toContain('<title>nim-graphql</title>');
+    const types: Record<string, RegExp> = {
+      js: /^application\/javascript; charset=utf-8$/,
+      css: /^text\/css; charset=utf-8$/,
+      ico: /^image\/[a-z.+-]+$/,
+    };
+    for (const path of assetPaths(text)) {
+      const raw = await get(new URL(path, endpoint).href, { 'accept-encoding': 'identity' });
+      expect(raw.status, path).toBe(200);
+      expect(raw.headers['content-type'], path).toMatch(types[path.split('.').at(-1)!]!);
+      expect(raw.headers['cache-control'], path).toBe('public, max-age=31536000, immutable');
+      if (path.endsWith('.ico'))
+        expect(
+          raw.body.subarray(0, 4).toString('hex'),
+          'an image (PNG or ICO), not the base64 text',
+        ).toMatch(/^(89504e47|00000100)$/);
+      else expect(raw.body.toString('utf8').length, path).toBeGreaterThan(100);
+    }
+  });
+
   it('falls back to the configured model while the upstream cannot list its models, and takes a served one once it can', async () => {
     sim.reset();
     sim.inject({ path: '/v1/models', status: 503, times: Infinity });
@@ -253,6 +426,17 @@ describe('the example model', () => {
     const calls = sim.requests.filter((r) => r.path === '/v1/models').length;
     expect(await tabModels(endpoint)).toEqual(Array(TABS).fill(MODEL));
     expect(sim.requests.filter((r) => r.path === '/v1/models').length).toBe(calls);
+  });
+
+  it('keeps the page it rendered on a served model, even when the model list changes', async () => {
+    sim.setModels([{ id: 'sim/first-8b' }]);
+    const endpoint = await gateway({}, { MODELS_CACHE_TTL_MS: '0' });
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill('sim/first-8b'));
+    sim.setModels([{ id: 'sim/second-8b' }]);
+    const calls = sim.requests.filter((r) => r.path === '/v1/models').length;
+    expect(await tabModels(endpoint)).toEqual(Array(TABS).fill('sim/first-8b'));
+    expect(sim.requests.filter((r) => r.path === '/v1/models').length, 'no list call').toBe(calls);
+    sim.reset();
   });
 
   it('keeps a model id that holds markup inside the page script, as data', async () => {
