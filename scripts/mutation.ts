@@ -207,6 +207,11 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/stream-assembly.test.ts',
     ],
   },
+  // Apollo Client's multipart subscriptions: the protocol's format, heartbeats, failures, Stop.
+  multipart: {
+    mutate: ['src/plugins/use-multipart-subscriptions.ts'],
+    tests: ['test/integration/apollo-multipart.test.ts'],
+  },
   // The default rules by model family are static: each such mutant would rerun the integration
   // files below; the unit tests, which read those rules, run them with --static.
   chat: {

@@ -12,6 +12,7 @@ import { useCompiledEvents } from './plugins/use-compiled-events.ts';
 import { useCompression } from './plugins/use-compression.ts';
 import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
 import { useReadiness } from './plugins/use-health.ts';
+import { useMultipartSubscriptions } from './plugins/use-multipart-subscriptions.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
 import { loadTrustedDocuments, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
@@ -170,6 +171,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       useSingleConnectionStreams(STREAM_PATH, (request, serverContext) =>
         clientAuth.identify(request, serverContext),
       ),
+      // Apollo Client's multipart subscriptions on /graphql, beside SSE.
+      useMultipartSubscriptions(),
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...useOperationLimits(security),
       useOperationCost({

@@ -16,6 +16,10 @@ export const WAYS_IN = [
   'post-sse',
   /** GET /graphql with Accept: text/event-stream. */
   'get-sse',
+  /** POST /graphql with Accept: multipart/mixed;subscriptionSpec=1.0 (Apollo's multipart subscriptions). */
+  'post-multipart',
+  /** GET /graphql, likewise. */
+  'get-multipart',
   /** POST /graphql/stream: graphql-sse's distinct-connections mode (the same protocol as post-sse). */
   'stream-post',
   /** GET /graphql/stream, likewise. */
@@ -55,6 +59,8 @@ function pathOf(url: string): string {
 
 const acceptsEvents = (head: RequestHead) =>
   (head.header('accept') ?? '').includes('text/event-stream');
+const acceptsMultipart = (head: RequestHead) =>
+  (head.header('accept') ?? '').toLowerCase().includes('multipart/mixed');
 
 export function routeOf(
   head: RequestHead,
@@ -85,8 +91,10 @@ export function routeOf(
   }
   if (onEndpoint) {
     const sse = acceptsEvents(head);
-    if (head.method === 'GET') return { kind: 'graphql', way: sse ? 'get-sse' : 'get' };
-    return { kind: 'graphql', way: sse ? 'post-sse' : 'post' };
+    const multipart = !sse && acceptsMultipart(head);
+    if (head.method === 'GET')
+      return { kind: 'graphql', way: sse ? 'get-sse' : multipart ? 'get-multipart' : 'get' };
+    return { kind: 'graphql', way: sse ? 'post-sse' : multipart ? 'post-multipart' : 'post' };
   }
   return { kind: 'other' };
 }

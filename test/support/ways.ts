@@ -33,6 +33,20 @@ export type Driver = (endpoint: string, params: Params, send: Send) => Promise<A
 
 const CSRF = { 'x-graphql-yoga-csrf': '1' };
 const JSON_ACCEPT = 'application/graphql-response+json';
+/** What Apollo Client's HttpLink sends for a subscription. */
+export const MULTIPART_ACCEPT =
+  'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/graphql-response+json,application/json;q=0.9';
+
+/** The JSON parts of an Apollo multipart answer, heartbeats (`{}`) left out. */
+export async function multipartParts(response: Response): Promise<Record<string, unknown>[]> {
+  const text = await response.text();
+  return text
+    .split('\r\n--graphql')
+    .map((part) => part.slice(part.indexOf('\r\n\r\n') + 4))
+    .filter((body) => body.trim().startsWith('{'))
+    .map((body) => JSON.parse(body) as Record<string, unknown>)
+    .filter((part) => Object.keys(part).length > 0);
+}
 
 function search(params: Params, extra: Record<string, string> = {}): string {
   const query = new URLSearchParams(extra);
@@ -45,6 +59,15 @@ function search(params: Params, extra: Record<string, string> = {}): string {
 /** Reads a whole answer: events until `complete` (or the end), else the body as JSON when it is JSON. */
 async function read(response: Response, opId?: string): Promise<Answer> {
   const type = response.headers.get('content-type') ?? '';
+  if (type.includes('multipart/mixed')) {
+    const parts = await multipartParts(response);
+    return {
+      status: response.status,
+      headers: response.headers,
+      raw: parts.map((part) => JSON.stringify(part)).join('\n'),
+      result: (parts[0]?.payload ?? parts[0] ?? null) as Answer['result'],
+    };
+  }
   if (!type.includes('text/event-stream')) {
     const raw = await response.text();
     let result: Answer['result'] = null;
@@ -168,6 +191,8 @@ export const DRIVERS: Record<WayIn, Driver> = {
   get: get('', JSON_ACCEPT),
   'post-sse': post('', 'text/event-stream'),
   'get-sse': get('', 'text/event-stream'),
+  'post-multipart': post('', MULTIPART_ACCEPT),
+  'get-multipart': get('', MULTIPART_ACCEPT),
   'stream-post': post('/stream', 'text/event-stream'),
   'stream-get': get('/stream', 'text/event-stream'),
   'stream-single': single,
