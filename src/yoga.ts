@@ -15,7 +15,7 @@ import { useReadiness } from './plugins/use-health.ts';
 import { useMultipartSubscriptions } from './plugins/use-multipart-subscriptions.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
-import { loadTrustedDocuments, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
+import { TrustedDocuments, useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { ClientAuth } from './gate/client-auth.ts';
 import { gatedEntry } from './gate/entry.ts';
 import { withJsonBody } from './gate/json-body.ts';
@@ -73,7 +73,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const trusted =
     security.trustedDocumentsFile === undefined
       ? null
-      : loadTrustedDocuments(security.trustedDocumentsFile);
+      : new TrustedDocuments(security.trustedDocumentsFile, {
+          warn: (message) => logger.warn({ event: 'trusted_documents' }, message),
+        });
 
   const metrics = new GatewayMetrics();
   metrics.watch(

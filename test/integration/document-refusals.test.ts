@@ -2,7 +2,7 @@
 // shape limits (graphql-armor), the token cost, trusted documents and introspection off — the
 // exact message, code and status, and that nothing reached the upstream.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -377,9 +377,13 @@ describe('trusted documents (TRUSTED_DOCUMENTS_FILE)', () => {
     expect(problems(missing)).toEqual([
       `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(missing)} cannot be read (ENOENT); ${expected}`,
     ]);
-    expect(problems(dir)).toEqual([
-      `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(dir)} cannot be read (EISDIR); ${expected}`,
+    const empty = mkdtempSync(join(tmpdir(), 'no-manifests-'));
+    writeFileSync(join(empty, 'notes.txt'), 'not a manifest');
+    expect(problems(empty)).toEqual([
+      `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(empty)} holds no documents; ${expected}`,
     ]);
+    rmSync(empty, { recursive: true, force: true });
+    expect(problems(` , `)).toEqual([`TRUSTED_DOCUMENTS_FILE="" holds no documents; ${expected}`]);
     const broken = write('broken.json', '{"a": ');
     expect(problems(broken)).toEqual([
       `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(broken)} is not JSON; ${expected}`,
@@ -398,5 +402,86 @@ describe('trusted documents (TRUSTED_DOCUMENTS_FILE)', () => {
         `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(file)} holds no documents; ${expected}`,
       ]);
     }
+  });
+});
+
+describe('several manifests, reloaded without a restart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'manifests-'));
+  const frontends = join(dir, 'frontends');
+  const doc = (text: string) => [`sha256:${createHash('sha256').update(text).digest('hex')}`, text];
+  const [modelsHash, models] = doc('query Models { models { id } }');
+  const [oneHash, one] = doc('query One { models { id kind } }');
+  const [webHash, web] = doc('query Web { models { id ownedBy } }');
+  const [newHash, added] = doc('query Added { models { id maxModelLength } }');
+  const byHash = (hash: string) => ({
+    extensions: { persistedQuery: { version: 1, sha256Hash: hash!.slice('sha256:'.length) } },
+  });
+  let gw: LoggedGateway;
+  beforeAll(async () => {
+    mkdirSync(frontends);
+    writeFileSync(join(dir, 'shared.json'), JSON.stringify({ [modelsHash!]: models }));
+    writeFileSync(join(frontends, 'a.json'), JSON.stringify({ [oneHash!]: one }));
+    writeFileSync(join(frontends, 'b.json'), JSON.stringify({ [webHash!]: web }));
+    writeFileSync(join(frontends, 'README.txt'), 'not a manifest');
+    gw = await startLoggedGateway({
+      TRUSTED_DOCUMENTS_FILE: `${join(dir, 'shared.json')}, ${frontends}`,
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const status = async (hash: string) => (await post(gw, byHash(hash))).status;
+  const until = async (check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 5_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('not reloaded within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  it('serves every document of a list of files and directories (each *.json of a directory)', async () => {
+    for (const hash of [modelsHash, oneHash, webHash]) expect(await status(hash!)).toBe(200);
+    expect(await status(newHash!)).toBe(400);
+  });
+
+  it('serves a document added to a manifest, and a new manifest file, without a restart', async () => {
+    writeFileSync(
+      join(frontends, 'b.json'),
+      JSON.stringify({ [webHash!]: web, [newHash!]: added }),
+    );
+    await until(async () => (await status(newHash!)) === 200);
+    const [lateHash, late] = doc('query Late { models { id created } }');
+    writeFileSync(join(frontends, 'c.json'), JSON.stringify({ [lateHash!]: late }));
+    await until(async () => (await status(lateHash!)) === 200);
+    expect(await status(oneHash!)).toBe(200);
+  });
+
+  it('stops serving a document once its manifest is gone', async () => {
+    rmSync(join(frontends, 'a.json'));
+    await until(async () => (await status(oneHash!)) === 400);
+    expect(await status(webHash!)).toBe(200);
+  });
+
+  it('keeps serving what it had when a manifest turns bad, and says so once', async () => {
+    writeFileSync(join(frontends, 'b.json'), '{"half": ');
+    // The manifests are looked at again when a request comes (at most once a second).
+    await until(async () => {
+      await status(webHash!);
+      return gw.lines.some((line) => String(line.msg).startsWith('trusted documents not reloaded'));
+    });
+    expect(await status(webHash!)).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await status(webHash!);
+    const warnings = gw.lines.filter((line) =>
+      String(line.msg).startsWith('trusted documents not reloaded'),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, event: 'trusted_documents' });
+    expect(String(warnings[0]!.msg)).toContain('b.json');
+    // Fixed: read again.
+    writeFileSync(join(frontends, 'b.json'), JSON.stringify({ [webHash!]: web }));
+    await until(async () => (await status(newHash!)) === 400);
+    expect(await status(webHash!)).toBe(200);
   });
 });
