@@ -31,13 +31,26 @@ function describeOperation(
   trace.operationType = operation?.operation ?? 'unknown';
 }
 
+/**
+ * Codes of a document that was not run: answered 200 under `application/json` and over SSE (as the
+ * GraphQL-over-HTTP spec and the GraphQL-over-SSE protocol say), 400 otherwise, refused either way.
+ */
+const NOT_RUN = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'COST_LIMIT_EXCEEDED',
+  'PERSISTED_QUERY_ONLY',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_ID_REQUIRED',
+]);
+
 /** One log line and the operation metrics, once per request, when its result is complete. */
 function finish(observability: Observability, trace: RequestTrace, status: number | null): void {
   const { metrics, logger } = observability;
-  // Refused: answered 4xx before it ran (or ran nothing); error: ran and failed.
+  // Refused: answered 4xx before it ran, or a document not run whatever its status; error: ran and failed.
   const outcome: Outcome = trace.cancelled
     ? 'cancelled'
-    : status !== null && status >= 400
+    : (status !== null && status >= 400) || NOT_RUN.has(trace.errorCode ?? '')
       ? 'refused'
       : trace.errorCode !== null
         ? 'error'

@@ -98,7 +98,7 @@ export function operationCost(
 function costLimitError(cost: number, limit: number): GraphQLError {
   return new GraphQLError(
     `The operation may use up to ${cost} tokens (sum of maxTokens × n over its generation fields and of the estimated input tokens of its embed and rerank fields); the limit is ${limit}.`,
-    { extensions: { code: 'COST_LIMIT_EXCEEDED', cost, limit, http: { status: 400 } } },
+    { extensions: { code: 'COST_LIMIT_EXCEEDED', cost, limit, http: { status: 400, spec: true } } },
   );
 }
 

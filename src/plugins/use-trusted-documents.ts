@@ -139,16 +139,16 @@ export function useTrustedDocuments(documents: TrustedDocuments): Plugin {
       persistedQueryOnly: {
         message:
           'Only trusted documents run here: send extensions.persistedQuery.sha256Hash of a document in the manifest, without a query.',
-        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400, spec: true } },
       },
       keyNotFound: {
         message:
           'Send extensions.persistedQuery with version 1 and the sha256Hash of a document in the manifest.',
-        extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED', http: { status: 400 } },
+        extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED', http: { status: 400, spec: true } },
       },
       notFound: {
         message: 'This document hash is not in the trusted documents manifest.',
-        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 400 } },
+        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 400, spec: true } },
       },
     },
   });
