@@ -207,10 +207,11 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/stream-assembly.test.ts',
     ],
   },
-  // Apollo Client's multipart subscriptions: the protocol's format, heartbeats, failures, Stop.
+  // Apollo Client's multipart subscriptions: the protocol's format, heartbeats, failures, Stop;
+  // and the terminal event's hasNext: false that urql reads.
   multipart: {
-    mutate: ['src/plugins/use-multipart-subscriptions.ts'],
-    tests: ['test/integration/apollo-multipart.test.ts'],
+    mutate: ['src/plugins/use-multipart-subscriptions.ts', 'src/plugins/use-final-event.ts'],
+    tests: ['test/integration/apollo-multipart.test.ts', 'test/integration/urql-streams.test.ts'],
   },
   // The default rules by model family are static: each such mutant would rerun the integration
   // files below; the unit tests, which read those rules, run them with --static.

@@ -12,6 +12,7 @@ import { useCompiledEvents } from './plugins/use-compiled-events.ts';
 import { useCompression } from './plugins/use-compression.ts';
 import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
 import { useReadiness } from './plugins/use-health.ts';
+import { useFinalEvent } from './plugins/use-final-event.ts';
 import { useMultipartSubscriptions } from './plugins/use-multipart-subscriptions.ts';
 import { useOperationCost } from './plugins/use-operation-cost.ts';
 import { useOperationLimits } from './plugins/use-operation-limits.ts';
@@ -175,6 +176,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       ),
       // Apollo Client's multipart subscriptions on /graphql, beside SSE.
       useMultipartSubscriptions(),
+      // The terminal event of a stream carries hasNext: false (urql reads it).
+      useFinalEvent(),
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...useOperationLimits(security),
       useOperationCost({

@@ -34,7 +34,9 @@ function acceptsMultipartSubscriptions(accept: string | null): boolean {
  * A result as a client reads it, as Yoga's other answers are: no `http` extension (Yoga's, for the
  * status) on it, and neither `http` nor `unexpected` (masked errors are marked so) on its errors.
  */
-function forClient(result: ExecutionResult): ExecutionResult {
+function forClient(event: ExecutionResult & { hasNext?: boolean }): ExecutionResult {
+  // A subscription's parts carry no hasNext in Apollo's protocol (Apollo would read incremental delivery).
+  const { hasNext: _hasNext, ...result } = event;
   const { extensions, errors } = result;
   if (!errors?.length && extensions?.http === undefined) return result;
   const { http: _status, ...rest } = extensions ?? {};

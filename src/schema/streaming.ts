@@ -122,6 +122,17 @@ const ChatStreamEvent = builder.errorUnion('ChatStreamEvent', {
   resolveType: (value) => (isDelta(value) ? 'ChatChunk' : 'ChatDone'),
 });
 
+/** The subscriptions whose terminal event (Done, or a typed error) is the one being answered. */
+const ending = new WeakSet<Context>();
+
+/**
+ * Whether the event being answered ends its stream: set as the terminal event leaves the source,
+ * read when its result is sent (src/plugins/use-final-event.ts), before the source is asked again.
+ */
+export function endsStream(ctx: Context): boolean {
+  return ending.has(ctx);
+}
+
 /**
  * Relays a stream; every failure (bad input, unknown model, upstream fault) becomes the one
  * terminal typed error, which the errors plugin yields as the last event.
@@ -140,8 +151,10 @@ async function* relay<
     model = input.model;
     await ctx.models.require(model);
     for await (const part of open(input)) {
-      if (part.type === 'done') recordGeneration(ctx, model, part.result.usage);
-      else ctx.trace.chunk();
+      if (part.type === 'done') {
+        recordGeneration(ctx, model, part.result.usage);
+        ending.add(ctx);
+      } else ctx.trace.chunk();
       yield part.type === 'delta'
         ? part.delta
         : { ...part.result, responseFormat: input.responseFormat };
@@ -152,9 +165,9 @@ async function* relay<
       ctx.trace.cancelled = true;
       return;
     }
-    throw ctx.trace.fail(
-      toFailure(model === null ? error : await ctx.models.explain(error, model)),
-    );
+    const failure = toFailure(model === null ? error : await ctx.models.explain(error, model));
+    ending.add(ctx);
+    throw ctx.trace.fail(failure);
   }
 }
 

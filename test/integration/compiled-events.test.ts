@@ -390,8 +390,9 @@ describe('the gateway’s streams', () => {
       model: 'no/such-model',
       withIndex: false,
     });
+    // The terminal event says it ends the stream (src/plugins/use-final-event.ts).
     expect(unknown).toEqual([
-      { data: { s: { kind: 'ModelNotFoundError', code: 'MODEL_NOT_FOUND' } } },
+      { data: { s: { kind: 'ModelNotFoundError', code: 'MODEL_NOT_FOUND' } }, hasNext: false },
     ]);
   });
 });
