@@ -10,7 +10,7 @@ import { isObjectType, type GraphQLSchema } from 'graphql';
 export const KEYED_TYPES: Readonly<Record<string, string>> = { Model: 'id' };
 
 /** The object types a cache should embed in their parent: every other one but the root types. */
-export function keylessTypes(schema: GraphQLSchema): string[] {
+function keylessTypes(schema: GraphQLSchema): string[] {
   const roots = new Set(
     [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].map(
       (type) => type?.name,
