@@ -2,7 +2,7 @@
 // (how a normalised cache keys each type); --check fails when either differs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { printSchema } from 'graphql';
-import { cacheKeysModule } from '../src/schema/cache-keys.ts';
+import { cacheKeysModule } from './cache-keys.ts';
 import { schema } from '../src/schema/index.ts';
 
 const outputs: [string, string][] = [

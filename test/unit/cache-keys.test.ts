@@ -7,7 +7,7 @@ import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { apolloTypePolicies, graphcacheKeys } from '../../examples/gql/cache-keys.ts';
 import possibleTypes from '../../examples/gql/possible-types.ts';
-import { KEYED_TYPES } from '../../src/schema/cache-keys.ts';
+import { KEYED_TYPES } from '../../scripts/cache-keys.ts';
 import { schema } from '../../src/schema/index.ts';
 
 describe('cache keys', () => {
