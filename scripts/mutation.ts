@@ -64,6 +64,8 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
   // Every gateway a test starts in beforeAll builds these and calls through them: some 300 of their
   // mutants are static, a minute apiece against these tests. Left out (Ignored) unless --static; a
   // mutant that tests run as well is still tried against those tests.
+  // What a call survives: the breaker, retries, the resilience around them and the concurrency cap,
+  // against the tests that drive faults through them.
   'nim-calls': {
     static: false,
     mutate: [
@@ -71,28 +73,37 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'src/nim/retry.ts',
       'src/nim/resilience.ts',
       'src/nim/concurrency.ts',
-      'src/nim/transport.ts',
-      'src/nim/client.ts',
-      'src/nim/catalog.ts',
-      'src/nim/upstream-probe.ts',
       'src/nim/settings.ts',
       'src/nim/wire-server.ts',
     ],
     tests: [
       'test/unit/resilience.test.ts',
-      'test/unit/catalog.test.ts',
       'test/integration/resilience.test.ts',
       'test/integration/faults.test.ts',
       'test/integration/readiness.test.ts',
+      'test/integration/health-answers.test.ts',
+      'test/integration/error-metrics.test.ts',
+    ],
+  },
+  // How a call is made: the HTTP transport, the client over it, the model catalog and the readiness
+  // probe. Every request of every test runs the transport, so its own tests only: against the fault
+  // suites above (real timeouts) each of its mutants would cost a minute.
+  transport: {
+    static: false,
+    mutate: [
+      'src/nim/transport.ts',
+      'src/nim/client.ts',
+      'src/nim/catalog.ts',
+      'src/nim/upstream-probe.ts',
+    ],
+    tests: [
+      'test/unit/catalog.test.ts',
+      'test/integration/nim-client.test.ts',
+      'test/integration/transport.test.ts',
+      'test/integration/upstream-probe.test.ts',
       'test/integration/models.test.ts',
       'test/integration/upstream-errors.test.ts',
       'test/integration/upstream-key-secrecy.test.ts',
-      'test/integration/hostile-upstream.test.ts',
-      'test/integration/health-answers.test.ts',
-      'test/integration/error-metrics.test.ts',
-      'test/integration/upstream-probe.test.ts',
-      'test/integration/transport.test.ts',
-      'test/integration/nim-client.test.ts',
     ],
   },
   // The parameter table is built while modules load: each of its mutants reruns every test file
@@ -155,6 +166,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/unit/context-length.test.ts',
       'test/unit/logprobs.test.ts',
       'test/unit/wire.test.ts',
+      'test/unit/bodies-and-events.test.ts',
       'test/unit/published-schema.test.ts',
       'test/integration/stream-assembly.test.ts',
       'test/integration/stream-chunks.test.ts',
