@@ -14,6 +14,8 @@ export interface GatewayServices {
   nim: NimClient;
   catalog: ModelCatalog;
   limits: Limits;
+  /** MAX_OPERATION_COST: the most tokens one operation may cost (src/schema/cost.ts). */
+  maxOperationCost: number;
   capabilities: CapabilityMap;
   kinds: ModelKindMap;
   thinking: ThinkingMap;
@@ -41,6 +43,8 @@ export interface Context {
   nim: NimClient;
   models: RequestModels;
   limits: Limits;
+  /** MAX_OPERATION_COST: a field that alone costs more is refused as a bad argument. */
+  maxOperationCost: number;
   /** What each model can do (tools, images, reasoning, guided decoding). */
   capabilities: CapabilityMap;
   /** What each model is for: generation, embedding or ranking. */
@@ -78,6 +82,7 @@ export function createContext(
     upstream,
     nim: services.nim,
     limits: services.limits,
+    maxOperationCost: services.maxOperationCost,
     capabilities: services.capabilities,
     kinds: services.kinds,
     thinking: services.thinking,

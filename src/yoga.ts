@@ -65,6 +65,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     nim,
     catalog,
     limits: config.limits,
+    maxOperationCost: config.security.maxOperationCost,
     capabilities: new CapabilityMap(config.capabilities),
     kinds: new ModelKindMap(config.kinds),
     thinking: new ThinkingMap(config.thinking),
@@ -186,7 +187,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       }),
       ...(security.introspection ? [] : useIntrospectionOff()),
       ...(rateLimits
-        ? [useRateLimits(rateLimits, { defaultMaxTokens: config.limits.defaultMaxTokens })]
+        ? [
+            useRateLimits(rateLimits, {
+              defaultMaxTokens: config.limits.defaultMaxTokens,
+              maxOperationCost: security.maxOperationCost,
+            }),
+          ]
         : []),
     ],
   });

@@ -18,7 +18,10 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { tokenCostOf, type CostDefaults } from '../schema/cost.ts';
 
-export type CostRules = CostDefaults;
+export interface CostRules extends CostDefaults {
+  /** MAX_OPERATION_COST. A field that alone costs more is refused by its own resolver (schema/cost.ts), so it counts for nothing here. */
+  maxOperationCost: number;
+}
 
 type Variables = Record<string, unknown> | null | undefined;
 
@@ -35,7 +38,9 @@ function selectedOperation(
 
 /**
  * The most tokens the operation can generate: the sum over every field it selects (every alias,
- * every fragment, at any depth) of the field's declared token cost (src/schema/cost.ts).
+ * every fragment, at any depth) of the field's declared token cost (src/schema/cost.ts), but for
+ * a field that alone costs more than an operation may: its resolver refuses it with a typed
+ * InvalidInputError before any upstream call, so it uses nothing.
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -85,7 +90,8 @@ export function operationCost(
               valueFromASTUntyped(a.value, vars),
             ]),
           );
-          cost += price(args, rules);
+          const fieldCost = price(args, rules);
+          if (fieldCost <= rules.maxOperationCost) cost += fieldCost;
         }
         if (selection.selectionSet) cost += walk(selection.selectionSet, getNamedType(field.type));
       }
@@ -108,7 +114,7 @@ function costLimitError(cost: number, limit: number): GraphQLError {
  * and whose errors take their HTTP status from the Accept header. Here the refusal is the same every
  * time: 400, whatever the Accept header.
  */
-export function useOperationCost(rules: CostRules & { maxOperationCost: number }): Plugin {
+export function useOperationCost(rules: CostRules): Plugin {
   const refusal = (args: {
     schema: GraphQLSchema;
     document: DocumentNode;

@@ -14,7 +14,7 @@ import {
   type Prepared,
 } from './generation.ts';
 import { parsedJson } from './options.ts';
-import { generationCost } from './cost.ts';
+import { generationCost, requireWithinCostLimit } from './cost.ts';
 
 type CompletionChoice = CompletionResponse['choices'][number];
 export type CompletionResult = Formatted<CompletionResponse>;
@@ -74,6 +74,7 @@ export function prepareCompletion(
     argument: 'prompt',
     chars: args.prompt.length,
   });
+  requireWithinCostLimit(ctx, generationCost, args);
   return { ...prepared, prompt: args.prompt };
 }
 

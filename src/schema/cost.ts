@@ -2,7 +2,10 @@
 // field itself (`extensions: { tokenCost }`, as Hive declares `@cost`): the cost limit, the token
 // rate limit and their metrics read it from the schema, so a field that calls a model cannot be
 // free by being left off a list.
+import type { Context } from '../context.ts';
 import { estimateTokens } from '../nim/embeddings.ts';
+import { InvalidInputError } from './failures.ts';
+
 export interface CostDefaults {
   /** DEFAULT_MAX_TOKENS: what a generation without maxTokens may generate. */
   defaultMaxTokens: number;
@@ -23,7 +26,22 @@ const generation: TokenCost = (args, { defaultMaxTokens }) => {
   return positiveInt(args.maxTokens, defaultMaxTokens) * positiveInt(options.n, 1);
 };
 
-export const generationCost = { tokenCost: generation };
+/**
+ * What a field declares: its cost, and the argument named when the field alone is over the limit.
+ */
+type DeclaredCost = {
+  tokenCost: TokenCost;
+  /** The argument an InvalidInputError names when this field alone costs more than an operation may. */
+  costArgument: string;
+  /** How its cost is counted, for that error's message. */
+  costRule: string;
+};
+
+export const generationCost: DeclaredCost = {
+  tokenCost: generation,
+  costArgument: 'maxTokens',
+  costRule: 'maxTokens × n',
+};
 
 /** What one image part counts for in the cost limits: about what a vision model reads it as. */
 const IMAGE_TOKEN_COST = 1024;
@@ -39,7 +57,11 @@ const chat: TokenCost = (args, defaults) => {
   return generation(args, defaults) + images * IMAGE_TOKEN_COST;
 };
 
-export const chatCost = { tokenCost: chat };
+export const chatCost: DeclaredCost = {
+  tokenCost: chat,
+  costArgument: 'maxTokens',
+  costRule: `maxTokens × n, and ${IMAGE_TOKEN_COST} for each image`,
+};
 
 /** The field's declared cost, or null when it has none (it generates nothing). */
 export function tokenCostOf(
@@ -56,7 +78,11 @@ const texts = (value: unknown): string[] =>
 const embedding: TokenCost = (args) =>
   texts(args.input).reduce((sum, text) => sum + estimateTokens(text), 0);
 
-export const embeddingCost = { tokenCost: embedding };
+export const embeddingCost: DeclaredCost = {
+  tokenCost: embedding,
+  costArgument: 'input',
+  costRule: 'about 4 characters a token',
+};
 
 /** A ranking: the model reads the query with each passage, so each pair's estimated tokens. */
 const ranking: TokenCost = (args) => {
@@ -64,4 +90,27 @@ const ranking: TokenCost = (args) => {
   return texts(args.passages).reduce((sum, text) => sum + estimateTokens(query + text), 0);
 };
 
-export const rankingCost = { tokenCost: ranking };
+export const rankingCost: DeclaredCost = {
+  tokenCost: ranking,
+  costArgument: 'passages',
+  costRule: 'the query with each passage, about 4 characters a token',
+};
+
+/**
+ * One field that alone may cost more than MAX_OPERATION_COST can never run: it is refused as a bad
+ * argument of that field (a typed InvalidInputError in its result, the rest of the operation runs),
+ * before any upstream call. The operation's limit counts it for nothing (use-operation-cost.ts).
+ */
+export function requireWithinCostLimit(
+  ctx: Pick<Context, 'limits' | 'maxOperationCost'>,
+  declared: DeclaredCost,
+  args: object,
+): void {
+  // The resolver's arguments, as the cost plugin reads them from the document and variables.
+  const cost = declared.tokenCost(args as Readonly<Record<string, unknown>>, ctx.limits);
+  if (cost > ctx.maxOperationCost)
+    throw new InvalidInputError(
+      declared.costArgument,
+      `${declared.costArgument}: this field may use up to ${cost} tokens (${declared.costRule}); one operation may use at most ${ctx.maxOperationCost}`,
+    );
+}

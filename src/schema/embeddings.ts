@@ -11,7 +11,7 @@ import {
 } from '../nim/embeddings.ts';
 import type { InputType, Truncate } from '../nim/wire.ts';
 import { builder } from './builder.ts';
-import { embeddingCost } from './cost.ts';
+import { embeddingCost, requireWithinCostLimit } from './cost.ts';
 import { toFailure } from './errors.ts';
 import { InvalidInputError, RETRIEVAL_FAILURES } from './failures.ts';
 import { requireKind } from './kinds.ts';
@@ -106,6 +106,7 @@ function prepareEmbed(ctx: Context, args: EmbedArgs): EmbedQuery {
     );
   if (args.dimensions != null && args.dimensions < 1)
     throw new InvalidInputError('dimensions', 'dimensions: must be at least 1');
+  requireWithinCostLimit(ctx, embeddingCost, args);
   return {
     model,
     inputs: args.input,

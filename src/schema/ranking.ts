@@ -4,7 +4,7 @@ import { recordInput, type Context } from '../context.ts';
 import { estimateTokens } from '../nim/embeddings.ts';
 import type { RankingRequest, Truncate } from '../nim/wire.ts';
 import { builder } from './builder.ts';
-import { rankingCost } from './cost.ts';
+import { rankingCost, requireWithinCostLimit } from './cost.ts';
 import { toFailure } from './errors.ts';
 import { InvalidInputError, RETRIEVAL_FAILURES } from './failures.ts';
 import { requireKind } from './kinds.ts';
@@ -88,6 +88,7 @@ function prepareRerank(ctx: Context, args: RerankArgs): RankingRequest & { topN:
     );
   if (args.topN != null && args.topN < 1)
     throw new InvalidInputError('topN', 'topN: must be at least 1');
+  requireWithinCostLimit(ctx, rankingCost, args);
   return {
     model,
     query: { text: args.query },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collect } from '../support/sse.ts';
+import { DRIVERS } from '../support/ways.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
 const post = (stack: Stack, body: BodyInit, headers: Record<string, string> = {}) =>
@@ -85,32 +86,50 @@ describe('operation limits', () => {
     });
   });
 
-  it('reads the price from variables', async () => {
-    const query =
-      'mutation($m: Int, $o: GenerationOptions) { complete(model: "sim/lorem-8b-instruct", prompt: "x", maxTokens: $m, options: $o) { __typename } }';
+  it('reads the price from variables: one field over the limit alone is a typed error of that field', async () => {
+    const query = `mutation($m: Int, $o: GenerationOptions) {
+      complete(model: "${MODEL}", prompt: "x", maxTokens: $m, options: $o) {
+        __typename ... on InvalidInputError { code argument message }
+      }
+    }`;
     const over = await stack.gql(query, { m: 600, o: { n: 2 } });
-    expect(over.errors![0]!.extensions).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: 1200 });
+    expect(over.status).toBe(200);
+    expect(over.errors).toBeUndefined();
+    expect(over.data?.complete).toEqual({
+      __typename: 'InvalidInputError',
+      code: 'BAD_USER_INPUT',
+      argument: 'maxTokens',
+      message:
+        'maxTokens: this field may use up to 1200 tokens (maxTokens × n); one operation may use at most 1000',
+    });
+    // Two fields that each fit but not together: the operation is refused, with the sum.
+    const two = `mutation($m: Int, $o: GenerationOptions) {
+      a: complete(model: "${MODEL}", prompt: "x", maxTokens: $m, options: $o) { __typename }
+      b: complete(model: "${MODEL}", prompt: "x", maxTokens: $m, options: $o) { __typename }
+    }`;
+    const both = await stack.gql(two, { m: 300, o: { n: 2 } });
+    expect(both.errors![0]!.extensions).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: 1200 });
     expect(generations()).toBe(0);
   });
 
-  it('refuses a subscription over the cap before the upstream stream opens, on both SSE endpoints', async () => {
-    const query = `subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 900, options: { n: 2 }) { __typename } }`;
-    const response = await fetch(stack.endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query }),
-    });
-    const text = await response.text();
-    expect(text).toContain('COST_LIMIT_EXCEEDED');
-    // graphql-sse's single-connection protocol: reserve a stream, then post the operation to it.
-    const url = `${stack.endpoint}/stream`;
-    const token = await (await fetch(url, { method: 'PUT' })).text();
-    const refused = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-graphql-event-stream-token': token },
-      body: JSON.stringify({ query, extensions: { operationId: '1' } }),
-    });
-    expect(refused.status).toBe(400);
+  it('answers a subscription over the cap with its typed error before the upstream stream opens, on every stream way', async () => {
+    const query = `subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 900, options: { n: 2 }) {
+      __typename ... on InvalidInputError { argument }
+    } }`;
+    for (const way of [
+      'post-sse',
+      'get-sse',
+      'post-multipart',
+      'stream-post',
+      'stream-single',
+    ] as const) {
+      const answer = await DRIVERS[way](stack.endpoint, { query }, { headers: {} });
+      expect(answer.result?.errors, `${way}: ${answer.raw}`).toBeUndefined();
+      expect(answer.result?.data?.completionStream, `${way}: ${answer.raw}`).toEqual({
+        __typename: 'InvalidInputError',
+        argument: 'maxTokens',
+      });
+    }
     expect(generations()).toBe(0);
   });
 

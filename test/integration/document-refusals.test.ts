@@ -31,7 +31,7 @@ function expectOnlyError(answer: RawAnswer, status: number, error: Record<string
   expect(answer.json).toEqual({ errors: [error] });
 }
 
-describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIRECTIVES=2, MAX_DOCUMENT_TOKENS=80, MAX_OPERATION_COST=100)', () => {
+describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIRECTIVES=2, MAX_DOCUMENT_TOKENS=80, MAX_OPERATION_COST=100, DEFAULT_MAX_TOKENS=60)', () => {
   let gw: LoggedGateway;
   beforeAll(async () => {
     gw = await startLoggedGateway({
@@ -40,6 +40,7 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
       MAX_DIRECTIVES: '2',
       MAX_DOCUMENT_TOKENS: '80',
       MAX_OPERATION_COST: '100',
+      DEFAULT_MAX_TOKENS: '60',
     });
   });
   afterAll(() => gw.close());
@@ -98,17 +99,18 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
 
   it('prices maxTokens × n over every generation field, and says so with the cost and the limit', async () => {
     const before = generations(gw);
+    // Every field fits alone (≤ 100): the operation is refused for their sum.
     const cases: [string, number][] = [
-      [`mutation { ${complete('101')} }`, 101],
+      [`mutation { ${complete('51', 'a')} ${complete('50', 'b')} }`, 101],
       [`mutation { ${complete('60', 'a')} ${complete('41', 'b')} }`, 101],
-      [`mutation { ${complete('34', 'a', ', options: { n: 3 }')} }`, 102],
-      // maxTokens left out, 0 or negative: the default (256) is what the upstream may generate.
-      [`mutation { ${complete('')} }`, 256],
-      [`mutation { ${complete('0')} }`, 256],
-      [`mutation { ${complete('-5')} }`, 256],
+      [`mutation { ${complete('17', 'a', ', options: { n: 3 }')} ${complete('51', 'b')} }`, 102],
+      // maxTokens left out, 0 or negative: the default (60) is what the upstream may generate.
+      [`mutation { ${complete('', 'a')} ${complete('41', 'b')} }`, 101],
+      [`mutation { ${complete('0', 'a')} ${complete('41', 'b')} }`, 101],
+      [`mutation { ${complete('-5', 'a')} ${complete('41', 'b')} }`, 101],
       // n left out or below 1 counts once.
-      [`mutation { ${complete('101', 'a', ', options: { n: 0 }')} }`, 101],
-      [`mutation { ${complete('101', 'a', ', options: null')} }`, 101],
+      [`mutation { ${complete('51', 'a', ', options: { n: 0 }')} ${complete('50', 'b')} }`, 101],
+      [`mutation { ${complete('51', 'a', ', options: null')} ${complete('50', 'b')} }`, 101],
       [
         `mutation { ... on Mutation { ${complete('60', 'a')} } ...F } fragment F on Mutation { ${complete('41', 'b')} }`,
         101,
@@ -117,14 +119,10 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
         `mutation { ...G } fragment G on Mutation { ...F ${complete('1', 'x')} } fragment F on Mutation { ${complete('100', 'y')} }`,
         101,
       ],
-      [
-        `subscription { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], maxTokens: 200) { __typename } }`,
-        200,
-      ],
       // A fragment before the operation is not the operation.
       [
-        `fragment Cheap on Mutation { ${complete('1', 'x')} } mutation Dear { ${complete('500', 'y')} ...Cheap }`,
-        501,
+        `fragment Cheap on Mutation { ${complete('1', 'x')} } mutation Dear { ${complete('100', 'y')} ...Cheap }`,
+        101,
       ],
       // A fragment spread twice counts twice (an upper bound: merged fields run once).
       [
@@ -142,17 +140,17 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
   });
 
   it('prices a maxTokens or n variable that is not a positive integer as if it were left out', async () => {
-    const query = `mutation($t: Int, $o: GenerationOptions) { complete(model: "${MODEL}", prompt: "x", maxTokens: $t, options: $o) { __typename } }`;
+    const query = `mutation($t: Int, $o: GenerationOptions) { a: complete(model: "${MODEL}", prompt: "x", maxTokens: $t, options: $o) { __typename } ${complete('41', 'b')} }`;
     for (const t of [1.5, '50', 0, null]) {
       const answer = await post(gw, { query, variables: { t } });
       expect(answer.json?.errors?.[0]?.extensions, String(t)).toEqual({
         code: 'COST_LIMIT_EXCEEDED',
-        cost: 256,
+        cost: 60 + 41,
         limit: 100,
       });
     }
-    // n 1.5 counts once (70 ≤ 100): the refusal is then the variable's own, not the cost.
-    const n = await post(gw, { query, variables: { t: 70, o: { n: 1.5 } } });
+    // n 1.5 counts once (50 + 41 ≤ 100): the refusal is then the variable's own, not the cost.
+    const n = await post(gw, { query, variables: { t: 50, o: { n: 1.5 } } });
     expect(n.status, n.text).toBe(400);
     expect(n.json?.errors?.[0]?.message).toMatch(
       /^Variable "\$o" got invalid value 1\.5 at "o\.n"; Int cannot represent non-integer value: 1\.5$/,
@@ -160,29 +158,34 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
   });
 
   it('reads maxTokens and n from variables', async () => {
-    const query = `mutation($t: Int, $o: GenerationOptions) { complete(model: "${MODEL}", prompt: "x", maxTokens: $t, options: $o) { __typename } }`;
-    const refused = await post(gw, { query, variables: { t: 51, o: { n: 2 } } });
+    const query = `mutation($t: Int, $o: GenerationOptions) { a: complete(model: "${MODEL}", prompt: "x", maxTokens: $t, options: $o) { __typename } ${complete('51', 'b')} }`;
+    const refused = await post(gw, { query, variables: { t: 25, o: { n: 2 } } });
     expect(refused.json?.errors?.[0]?.extensions).toEqual({
       code: 'COST_LIMIT_EXCEEDED',
-      cost: 102,
+      cost: 101,
       limit: 100,
     });
-    const served = await post(gw, { query, variables: { t: 50, o: { n: 2 } } });
+    const served = await post(gw, { query, variables: { t: 24, o: { n: 2 } } });
     expect(served.status, served.text).toBe(200);
-    expect(served.json?.data).toEqual({ complete: { __typename: 'Completion' } });
+    expect(served.json?.data).toEqual({
+      a: { __typename: 'Completion' },
+      b: { __typename: 'Completion' },
+    });
   });
 
   it('prices each request by its own variables: a document once refused runs with cheaper ones (Yoga caches validation)', async () => {
-    const mutation = `mutation Priced($t: Int) { complete(model: "${MODEL}", prompt: "x", maxTokens: $t) { __typename } }`;
+    // The mutation's two fields are refused together (COST_LIMIT_EXCEEDED); the stream's one field
+    // alone over the limit is its own typed error (an InvalidInputError event).
+    const mutation = `mutation Priced($t: Int) { a: complete(model: "${MODEL}", prompt: "x", maxTokens: $t) { __typename } ${complete('50', 'b')} }`;
     const stream = `subscription PricedStream($t: Int) { completionStream(model: "${MODEL}", prompt: "x", maxTokens: $t) { __typename } }`;
-    for (const [query, accept] of [
-      [mutation, 'application/graphql-response+json'],
-      [stream, 'text/event-stream'],
+    for (const [query, accept, marker, dear] of [
+      [mutation, 'application/graphql-response+json', 'COST_LIMIT_EXCEEDED', 60],
+      [stream, 'text/event-stream', '"InvalidInputError"', 200],
     ] as const) {
       for (const [t, refused] of [
-        [5000, true],
+        [dear, true],
         [5, false],
-        [5000, true],
+        [dear, true],
         [5, false],
       ] as const) {
         const answer = await gw.raw(
@@ -191,14 +194,15 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
           { 'content-type': 'application/json', accept },
           JSON.stringify({ query, variables: { t } }),
         );
-        expect(answer.text.includes('COST_LIMIT_EXCEEDED'), `${t}: ${answer.text}`).toBe(refused);
+        expect(answer.text.includes(marker), `${t}: ${answer.text}`).toBe(refused);
         if (!refused) expect(answer.status, answer.text).toBe(200);
       }
     }
   });
 
   it('prices the operation that runs, not every operation of the document', async () => {
-    const document = `mutation Cheap { ${complete('5')} } mutation Dear { ${complete('500')} }`;
+    const dear = `${complete('60', 'a')} ${complete('41', 'b')}`;
+    const document = `mutation Cheap { ${complete('5')} } mutation Dear { ${dear} }`;
     const cheap = await post(gw, { query: document, operationName: 'Cheap' });
     expect(cheap.status, cheap.text).toBe(200);
     expect(cheap.json?.data).toEqual({ c: { __typename: 'Completion' } });
@@ -213,9 +217,68 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
     });
     // Without a name, the only operation of a document is the one priced.
     expect(
-      (await post(gw, { query: `mutation Dear { ${complete('500')} }` })).json?.errors?.[0]
-        ?.extensions?.code,
+      (await post(gw, { query: `mutation Dear { ${dear} }` })).json?.errors?.[0]?.extensions?.code,
     ).toBe('COST_LIMIT_EXCEEDED');
+  });
+
+  it('answers a field that alone costs more than an operation may with its typed InvalidInputError, and runs the rest', async () => {
+    const message = (cost: number, rule = 'maxTokens × n') =>
+      `maxTokens: this field may use up to ${cost} tokens (${rule}); one operation may use at most 100`;
+    const typed = `__typename ... on InvalidInputError { code argument message }`;
+    const before = generations(gw);
+    for (const [field, cost] of [
+      [`complete(model: "${MODEL}", prompt: "x", maxTokens: 101)`, 101],
+      [`complete(model: "${MODEL}", prompt: "x", maxTokens: 34, options: { n: 3 })`, 102],
+      // Left out, maxTokens is DEFAULT_MAX_TOKENS for each of the n choices.
+      [`complete(model: "${MODEL}", prompt: "x", options: { n: 2 })`, 120],
+    ] as const) {
+      for (let i = 0; i < 3; i++) {
+        const answer = await post(gw, {
+          query: `mutation { over: ${field} { ${typed} } ${complete('5')} }`,
+        });
+        expect(answer.status, answer.text).toBe(200);
+        expect(answer.json, answer.text).toEqual({
+          data: {
+            over: {
+              __typename: 'InvalidInputError',
+              code: 'BAD_USER_INPUT',
+              argument: 'maxTokens',
+              message: message(cost),
+            },
+            c: { __typename: 'Completion' },
+          },
+        });
+      }
+    }
+    // The cheap field ran each time; the one over the limit never reached the upstream.
+    expect(generations(gw)).toBe(before + 9);
+    // A chat counts its images too, and says so.
+    const chat = await post(gw, {
+      query: `mutation { chat(model: "${MODEL}", maxTokens: 101, messages: [{ role: USER, content: "hi" }]) { ${typed} } }`,
+    });
+    expect(chat.json?.data?.chat).toMatchObject({
+      argument: 'maxTokens',
+      message: message(101, 'maxTokens × n, and 1024 for each image'),
+    });
+    // A stream: the typed error is its one event, and no upstream stream opens.
+    const stream = await gw.raw(
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', accept: 'text/event-stream' },
+      JSON.stringify({
+        query: `subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 101) { ${typed} } }`,
+      }),
+    );
+    expect(stream.status, stream.text).toBe(200);
+    expect(stream.text).toContain(
+      JSON.stringify({
+        __typename: 'InvalidInputError',
+        code: 'BAD_USER_INPUT',
+        argument: 'maxTokens',
+        message: message(101),
+      }),
+    );
+    expect(generations(gw)).toBe(before + 9);
   });
 
   it('lets an operation within the cost and the limits run, and a query costs nothing', async () => {

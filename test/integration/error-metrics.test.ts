@@ -47,6 +47,9 @@ describe('errors by code and breaker state in /metrics', () => {
       query: COMPLETE,
       variables: { model: MODEL, prompt: 'Hi', maxTokens: 1_000_000 },
     });
+    // Two fields within MAX_OPERATION_COST (32,768) alone, over it together.
+    const half = `complete(model: "${MODEL}", prompt: "Hi", maxTokens: 4096, options: { n: 5 }) { __typename }`;
+    await post({ query: `mutation { a: ${half} b: ${half} }` });
     await post({ query: '{ models { id } }' }, {});
     await fetch(`${stack.endpoint}?query=${encodeURIComponent('{ models { id } }')}`, {
       headers: auth,
@@ -57,6 +60,7 @@ describe('errors by code and breaker state in /metrics', () => {
       '{code="GRAPHQL_VALIDATION_FAILED"}': 2,
       '{code="GRAPHQL_PARSE_FAILED"}': 1,
       '{code="MODEL_NOT_FOUND"}': 1,
+      '{code="BAD_USER_INPUT"}': 1,
       '{code="COST_LIMIT_EXCEEDED"}': 1,
       // The gate's refusals carry their own code.
       '{code="UNAUTHENTICATED"}': 1,

@@ -21,7 +21,8 @@ const DOCS = {
   unknownField: 'query Unknown { models { idd } }',
   variable: 'query Variable($id: ID!) { model(id: $id) { id } }',
   mutation: `mutation Cheap { complete(model: "${MODEL}", prompt: "x", maxTokens: 1) { __typename } }`,
-  costly: `mutation Costly { complete(model: "${MODEL}", prompt: "x", maxTokens: 2000) { __typename } }`,
+  // Each field within MAX_OPERATION_COST (1000) alone, not both.
+  costly: `mutation Costly { a: complete(model: "${MODEL}", prompt: "x", maxTokens: 600) { __typename } b: complete(model: "${MODEL}", prompt: "x", maxTokens: 600) { __typename } }`,
   spendy: `mutation Spendy { complete(model: "${MODEL}", prompt: "x", maxTokens: 600) { __typename } }`,
   unknownModel: 'query NoSuchModel { models { id } }',
   deepLiteral: `mutation DeepLiteral { chat(model: "${MODEL}", messages: [{ role: USER, content: "x" }], responseFormat: { type: JSON_SCHEMA, schema: ${'{ a: '.repeat(70)}1${' }'.repeat(70)} }) { __typename } }`,

@@ -18,6 +18,10 @@ import { DRIVERS, type Answer, type Params } from '../support/ways.ts';
 const KEY = 'matrix-key-0123456789abcdef';
 const SPENT_KEY = 'matrix-spent-key-0123456789ab';
 const MODEL = 'sim/lorem-8b-instruct';
+const EMBEDDER = 'sim/lorem-embed-1b';
+/** About 4 characters a token: 600 and 1,100 tokens. */
+const COSTLY_INPUT = { t: ['x'.repeat(2400)] };
+const OVER_INPUT = { t: ['x'.repeat(4400)] };
 const REQUESTS_PER_MINUTE = 60;
 const MAX_REQUEST_BYTES = 20_000;
 const nest = (depth: number): string => (depth === 0 ? '1' : `{a: ${nest(depth - 1)}}`);
@@ -29,7 +33,11 @@ const DOCS = {
   fieldTypo: 'query FieldTypo { models { idd } }',
   enumTypo: `subscription EnumTypo { chatStream(model: "${MODEL}", messages: [{ role: USR, content: "hi" }]) { __typename } }`,
   depthBomb: `subscription DepthBomb { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }]) { ... on ChatDone { choices { message { content } } } } }`,
-  costly: `subscription Costly { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], maxTokens: 2000) { __typename } }`,
+  // Two embed fields of 600 tokens each (COSTLY_INPUT) under MAX_OPERATION_COST=1000: each fits, not both.
+  costly: `query Costly($t: [String!]!) { a: embed(model: "${EMBEDDER}", input: $t) { __typename } b: embed(model: "${EMBEDDER}", input: $t) { __typename } }`,
+  // One field of 1,100 tokens (OVER_INPUT): over the limit alone, so a typed error of that field.
+  overField: `query OverField($t: [String!]!) { embed(model: "${EMBEDDER}", input: $t) { __typename ... on InvalidInputError { code argument } } }`,
+  notInManifest: 'query NotInManifest { models { id } }',
   deepLiteral: `subscription DeepLiteral { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], responseFormat: { type: JSON_SCHEMA, schema: ${nest(100)} }) { __typename } }`,
   deepVariable: `subscription DeepVariable($f: ResponseFormatInput) { chatStream(model: "${MODEL}", messages: [{ role: USER, content: "hi" }], responseFormat: $f) { __typename } }`,
   broken: 'query Broken { models { id ',
@@ -51,7 +59,9 @@ interface Gw {
 let sim: Simulator;
 let gateway: Gw;
 const generations = () =>
-  sim.countRequests('/v1/completions') + sim.countRequests('/v1/chat/completions');
+  sim.countRequests('/v1/completions') +
+  sim.countRequests('/v1/chat/completions') +
+  sim.countRequests('/v1/embeddings');
 let ids = 0;
 
 interface Probe {
@@ -131,10 +141,7 @@ const PROBES: Record<Protection, Probe> = {
     }
   },
   async trustedDocuments(_way, _gw, send) {
-    await refusedBeforeUpstream(
-      () => send({ query: DOCS.costly.replace('2000', '4') }),
-      'PERSISTED_QUERY_ONLY',
-    );
+    await refusedBeforeUpstream(() => send({ query: DOCS.notInManifest }), 'PERSISTED_QUERY_ONLY');
     await refusedBeforeUpstream(
       () =>
         send({
@@ -149,7 +156,20 @@ const PROBES: Record<Protection, Probe> = {
     await refusedBeforeUpstream(() => send(byHash(DOCS.depthBomb)), 'GRAPHQL_VALIDATION_FAILED');
   },
   async cost(_way, _gw, send) {
-    await refusedBeforeUpstream(() => send(byHash(DOCS.costly)), 'COST_LIMIT_EXCEEDED');
+    await refusedBeforeUpstream(
+      () => send(byHash(DOCS.costly, COSTLY_INPUT)),
+      'COST_LIMIT_EXCEEDED',
+    );
+    // A field over the limit alone: its typed error, the same before any upstream call.
+    const before = generations();
+    const answer = await send(byHash(DOCS.overField, OVER_INPUT));
+    expect(answer.result?.errors, answer.raw).toBeUndefined();
+    expect(answer.result?.data?.embed, answer.raw).toEqual({
+      __typename: 'InvalidInputError',
+      code: 'BAD_USER_INPUT',
+      argument: 'input',
+    });
+    expect(generations()).toBe(before);
   },
   async rateLimits(_way, gw, send) {
     // The spent key has run its operations of the minute (beforeAll): its next one is refused.
@@ -214,7 +234,7 @@ const PROBES: Record<Protection, Probe> = {
     const ok = `matrix-${++ids}`;
     const refused = `matrix-${++ids}`;
     await send(byHash(DOCS.models), { id: ok });
-    await send(byHash(DOCS.costly), { id: refused });
+    await send(byHash(DOCS.costly, COSTLY_INPUT), { id: refused });
     await expect.poll(() => gw.lines.some((l) => l.requestId === refused)).toBe(true);
     const of = (id: string) => gw.lines.filter((l) => l.msg === 'operation' && l.requestId === id);
     expect(of(ok).length).toBeGreaterThan(0);

@@ -94,7 +94,8 @@ describe('a refused subscription is logged and counted as refused', () => {
   beforeAll(async () => {
     gw = await startLoggedGateway({
       GATEWAY_API_KEYS: keyOf(2),
-      RATE_LIMIT_REQUESTS_PER_MINUTE: '1',
+      // The over-cost stream runs (its typed error) and the served one: two.
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '2',
       MAX_OPERATION_COST: '100',
     });
   });
@@ -119,8 +120,9 @@ describe('a refused subscription is logged and counted as refused', () => {
     const labels = { operation: 'Story', type: 'subscription', outcome: 'refused' };
     const before = sample(await gw.metrics(), 'nim_graphql_operations_total', labels);
     const costly = nextId();
+    // Alone over MAX_OPERATION_COST: the field's typed error, the stream's one event.
     expect((await subscribe(costly, 'text/event-stream', 500)).text).toContain(
-      'COST_LIMIT_EXCEEDED',
+      '"__typename":"InvalidInputError"',
     );
     const served = nextId();
     expect((await subscribe(served, 'text/event-stream')).status).toBe(200);
@@ -134,14 +136,14 @@ describe('a refused subscription is logged and counted as refused', () => {
     expect(gw.linesOf(served)).toEqual([
       expect.objectContaining({ operation: 'Story', status: 200, outcome: 'ok', errorCode: null }),
     ]);
-    // Over SSE a document that is not run is answered on an accepted stream (the GraphQL-over-SSE
-    // protocol): status 200, still refused.
+    // The field over the cost ran and answered its typed error, no upstream call: an error, not a refusal.
     expect(gw.linesOf(costly)).toEqual([
       expect.objectContaining({
         operation: 'Story',
         status: 200,
-        outcome: 'refused',
-        errorCode: 'COST_LIMIT_EXCEEDED',
+        outcome: 'error',
+        errorCode: 'BAD_USER_INPUT',
+        upstreamCalls: 0,
       }),
     ]);
     for (const id of [events, json]) {
@@ -156,7 +158,7 @@ describe('a refused subscription is logged and counted as refused', () => {
       ]);
     }
     const after = await gw.metrics();
-    expect(sample(after, 'nim_graphql_operations_total', labels)).toBe(before + 3);
+    expect(sample(after, 'nim_graphql_operations_total', labels)).toBe(before + 2);
     expect(sample(after, 'nim_graphql_open_streams')).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 // Embedding and ranking input tokens count where generated tokens do: the cost limit refuses an
-// operation whose estimated input is over MAX_OPERATION_COST, the token rate limit spends the
+// operation whose estimated input is over MAX_OPERATION_COST (a field over it alone with its typed
+// error), the token rate limit spends the
 // tokens the upstream reported, and the token metric counts them, as prompt tokens of the model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -41,17 +42,30 @@ describe('retrieval in the cost limit', () => {
     expect(stack.sim.countRequests('/v1/embeddings')).toBe(1);
   });
 
-  it('counts a rerank as the query read with each passage', async () => {
+  it('counts a rerank as the query read with each passage: alone over the limit, its typed error', async () => {
     // (12 + 28) / 4 = 10 tokens a pair, 11 pairs: 110.
     const passages = Array.from({ length: 11 }, () => `"${'p'.repeat(28)}"`).join(', ');
     const refused = await stack.gql(
-      `{ rerank(model: "${RERANK}", query: "${'q'.repeat(12)}", passages: [${passages}]) { __typename } }`,
+      `{ rerank(model: "${RERANK}", query: "${'q'.repeat(12)}", passages: [${passages}]) { __typename ... on InvalidInputError { argument message } } }`,
     );
-    expect(refused.errors?.[0]?.extensions).toMatchObject({
-      code: 'COST_LIMIT_EXCEEDED',
-      cost: 110,
+    expect(refused.errors).toBeUndefined();
+    expect(refused.data?.rerank).toEqual({
+      __typename: 'InvalidInputError',
+      argument: 'passages',
+      message:
+        'passages: this field may use up to 110 tokens (the query with each passage, about 4 characters a token); one operation may use at most 100',
+    });
+    // An embed alone over it too: 404 characters, 101 tokens.
+    const embed = await stack.gql(
+      `{ embed(model: "${SYMMETRIC}", input: ["${'x'.repeat(404)}"]) { ... on InvalidInputError { argument message } } }`,
+    );
+    expect(embed.data?.embed).toEqual({
+      argument: 'input',
+      message:
+        'input: this field may use up to 101 tokens (about 4 characters a token); one operation may use at most 100',
     });
     expect(stack.sim.countRequests('/v1/ranking')).toBe(0);
+    expect(stack.sim.countRequests('/v1/embeddings')).toBe(1);
   });
 });
 

@@ -17,7 +17,7 @@ export const PROTECTIONS = {
   /** MAX_DEPTH and friends: graphql-armor at parse and validation (envelop). */
   shapeLimits: 'document depth, aliases, directives and tokens bounded',
   /** MAX_OPERATION_COST: at execute/subscribe, before any resolver (envelop), src/plugins/use-operation-cost.ts. */
-  cost: 'an operation over the token cost is refused before any upstream call',
+  cost: 'an operation over the token cost is refused before any upstream call, and a field over it alone gets its typed InvalidInputError',
   /** RATE_LIMIT_*: at execute/subscribe (envelop), src/plugins/use-rate-limits.ts. */
   rateLimits: 'a client over its budget is refused before any upstream call',
   /** JSON arguments nested too deep: the JSON scalar (src/schema/builder.ts). */

@@ -6,7 +6,7 @@ import { operationCost } from '../../src/plugins/use-operation-cost.ts';
 import { tokenCostOf } from '../../src/schema/cost.ts';
 import { schema } from '../../src/schema/index.ts';
 
-const rules = { defaultMaxTokens: 256 };
+const rules = { defaultMaxTokens: 256, maxOperationCost: 32_768 };
 
 describe('token cost declared on the field', () => {
   it('every mutation and subscription field has one, and the queries that call a model; the rest call none', () => {
@@ -33,6 +33,20 @@ describe('token cost declared on the field', () => {
       100 * 3 + 256 + 10,
     );
     expect(operationCost(schema, parse('{ models { id } }'), {}, null, rules)).toBe(0);
+  });
+
+  it('counts a field that alone is over the limit for nothing: its own resolver refuses it', () => {
+    const document = parse(`
+      mutation($n: Int) {
+        over: complete(model: "x", prompt: "p", maxTokens: 4096, options: { n: $n }) { __typename }
+        fits: complete(model: "x", prompt: "p", maxTokens: 100) { __typename }
+      }
+    `);
+    const limit = { ...rules, maxOperationCost: 4096 * 8 };
+    // 4096 × 8 is the limit itself: counted.
+    expect(operationCost(schema, document, { n: 8 }, null, limit)).toBe(4096 * 8 + 100);
+    // One more choice and the field alone is over it.
+    expect(operationCost(schema, document, { n: 9 }, null, limit)).toBe(100);
   });
 
   it('prices embed and rerank by their estimated input: 4 characters a token, the query with each passage', () => {
