@@ -149,20 +149,108 @@ const OPERATIONS = [
   'ChatStreamSubscription',
 ];
 
+/** One generated artifact of a compiled project, as the app imports it. */
+async function artifact<T = ConcreteRequest>(dir: string, name: string): Promise<T> {
+  const file = join(dir, 'src', '__generated__', `${name}.graphql.ts`);
+  return ((await import(pathToFileURL(file).href)) as { default: T }).default;
+}
+
+/** The README's environment (examples/snippets/relay.ts) on another URL. */
+function relayEnvironment(url: string): Environment {
+  const body = (operation: RequestParameters, variables: Variables) =>
+    operation.id === null
+      ? { query: operation.text ?? '', variables }
+      : {
+          query: '',
+          variables,
+          extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } },
+        };
+  const sse = createClient({ url });
+  const network = Network.create(
+    async (operation, variables) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body(operation, variables)),
+      });
+      return (await response.json()) as GraphQLResponse;
+    },
+    (operation, variables) =>
+      Observable.create<GraphQLResponse>((sink) =>
+        sse.subscribe(body(operation, variables), {
+          next: (result) => sink.next(result as GraphQLResponse),
+          error: (error) => sink.error(error as Error),
+          complete: () => sink.complete(),
+        }),
+      ),
+  );
+  return new Environment({
+    network,
+    store: new Store(new RecordSource()),
+    getDataID: (value, typeName) => (typeName === 'Model' ? `Model:${value.id}` : null),
+  });
+}
+
+/** fetchQuery of ModelListQuery, and each model's ModelRow_model fragment read from the store. */
+async function modelRows(environment: Environment, dir: string) {
+  const query = await artifact(dir, 'ModelListQuery');
+  const data = (await fetchQuery(environment, query, { kind: 'GENERATION' }).toPromise()) as {
+    models: object[];
+  };
+  const fragment = await artifact<ReaderFragment>(dir, 'ModelRow_model');
+  return data.models.map((ref) => environment.lookup(getSelector(fragment, ref) as never).data);
+}
+
+function mutate(environment: Environment, mutation: ConcreteRequest, variables: Variables) {
+  return new Promise<Record<string, any>>((resolve, reject) =>
+    commitMutation(environment, {
+      mutation,
+      variables,
+      onCompleted: (response, errors) =>
+        errors ? reject(new Error(JSON.stringify(errors))) : resolve(response as never),
+      onError: reject,
+    }),
+  );
+}
+
+/** requestSubscription of ChatStreamSubscription: every event's chatStream, until complete. */
+async function chatEvents(environment: Environment, dir: string) {
+  const subscription = await artifact(dir, 'ChatStreamSubscription');
+  return new Promise<Record<string, any>[]>((resolve, reject) => {
+    const seen: Record<string, any>[] = [];
+    requestSubscription(environment, {
+      subscription,
+      variables: { model: MODEL, messages: [{ role: 'USER', content: 'Hi' }] },
+      onNext: (response) => seen.push((response as Record<string, any>).chatStream),
+      onError: reject,
+      onCompleted: () => resolve(seen),
+    });
+  });
+}
+
+/** Chunks, then exactly one ChatDone whose reply is the chunks' text. */
+function expectChatStream(events: Record<string, any>[]) {
+  const kinds = events.map((event) => event.__typename as string);
+  expect(kinds.at(-1)).toBe('ChatDone');
+  expect(kinds.length).toBeGreaterThan(1);
+  expect(new Set(kinds.slice(0, -1))).toEqual(new Set(['ChatChunk']));
+  const text = events
+    .slice(0, -1)
+    .map((event) => event.content as string)
+    .join('');
+  expect(events.at(-1)).toMatchObject({
+    reply: { content: text, toolCalls: [] },
+    usage: { totalTokens: expect.any(Number) },
+  });
+}
+
 describe('relay-compiler against schema.graphql', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relay-compiler-'));
   const generated = (name: string) =>
     readFileSync(join(dir, 'src', '__generated__', `${name}.graphql.ts`), 'utf8');
-  const artifact = async <T>(name: string) =>
-    (
-      (await import(
-        pathToFileURL(join(dir, 'src', '__generated__', `${name}.graphql.ts`)).href
-      )) as { default: T }
-    ).default;
   let compiled: Compiled;
   let manifest: Record<string, string>;
-  const textOf = async (name: string) =>
-    manifest[(await artifact<ConcreteRequest>(name)).params.id!]!;
+  const textOf = async (name: string) => manifest[(await artifact(dir, name)).params.id!]!;
   beforeAll(async () => {
     compiled = await compile(dir, SOURCES, {
       persistConfig: { file: './persisted-queries.json', algorithm: 'SHA256' },
@@ -184,7 +272,7 @@ describe('relay-compiler against schema.graphql', () => {
   it('persists every operation: the artifact has the id and no text, the manifest maps the SHA-256 of the text to it', async () => {
     expect(Object.keys(manifest)).toHaveLength(OPERATIONS.length);
     for (const name of OPERATIONS) {
-      const { params } = await artifact<ConcreteRequest>(name);
+      const { params } = await artifact(dir, name);
       expect(params).toMatchObject({ name, text: null });
       const text = manifest[params.id!];
       expect(text, name).toMatch(new RegExp(`^(query|mutation|subscription) ${name}\\b`));
@@ -246,53 +334,16 @@ describe('relay-compiler against schema.graphql', () => {
     let environment: Environment;
     beforeAll(async () => {
       stack = await startStack({ TRUSTED_DOCUMENTS_FILE: join(dir, 'persisted-queries.json') });
-      // The hash where the gateway reads it; graphql-sse's protocol wants a query string, so "".
-      const body = (operation: RequestParameters, variables: Variables) => ({
-        query: '',
-        variables,
-        extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } },
-      });
-      const sse = createClient({ url: stack.endpoint });
-      const network = Network.create(
-        async (operation, variables) => {
-          const response = await fetch(stack.endpoint, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(body(operation, variables)),
-          });
-          return (await response.json()) as GraphQLResponse;
-        },
-        (operation, variables) =>
-          Observable.create<GraphQLResponse>((sink) =>
-            sse.subscribe(body(operation, variables), {
-              next: (result) => sink.next(result as GraphQLResponse),
-              error: (error) => sink.error(error as Error),
-              complete: () => sink.complete(),
-            }),
-          ),
-      );
-      environment = new Environment({
-        network,
-        store: new Store(new RecordSource()),
-        getDataID: (value, typeName) => (typeName === 'Model' ? `Model:${value.id}` : null),
-      });
+      environment = relayEnvironment(stack.endpoint);
     });
     afterAll(() => stack?.close());
 
-    it('fetches a query and reads its fragment from the store', async () => {
-      const query = await artifact<ConcreteRequest>('ModelListQuery');
-      const data = (await fetchQuery(environment, query, { kind: 'GENERATION' }).toPromise()) as {
-        models: object[];
-      };
-      expect(data.models.length).toBeGreaterThan(0);
-      const fragment = await artifact<ReaderFragment>('ModelRow_model');
-      const rows = data.models.map(
-        (ref) => environment.lookup(getSelector(fragment, ref) as never).data,
-      );
-      expect(rows).toContainEqual(
+    it('fetches a query by its id and reads its fragment from the store', async () => {
+      expect(await modelRows(environment, dir)).toContainEqual(
         expect.objectContaining({
           id: MODEL,
           kind: 'GENERATION',
+          created: expect.any(String),
           capabilities: expect.objectContaining({ tools: expect.any(Boolean) }),
         }),
       );
@@ -303,24 +354,12 @@ describe('relay-compiler against schema.graphql', () => {
       });
     });
 
-    const mutate = async (name: string, variables: Variables) => {
-      const mutation = await artifact<ConcreteRequest>(name);
-      return new Promise<Record<string, any>>((resolve, reject) =>
-        commitMutation(environment, {
-          mutation,
-          variables,
-          onCompleted: (response, errors) =>
-            errors ? reject(new Error(JSON.stringify(errors))) : resolve(response as never),
-          onError: reject,
-        }),
-      );
-    };
-
     it('commits the mutation: a completion, and a typed error with its own and GatewayError fields', async () => {
-      const done = await mutate('CompleteMutation', { model: MODEL, prompt: 'Once' });
+      const complete = await artifact(dir, 'CompleteMutation');
+      const done = await mutate(environment, complete, { model: MODEL, prompt: 'Once' });
       expect(done.complete).toMatchObject({ __typename: 'Completion', text: expect.any(String) });
       expect(done.complete.created).toMatch(/^\d{4}-\d\d-\d\dT/);
-      const missing = await mutate('CompleteMutation', { model: 'nope/none', prompt: 'Once' });
+      const missing = await mutate(environment, complete, { model: 'nope/none', prompt: 'Once' });
       expect(missing.complete).toMatchObject({
         __typename: 'ModelNotFoundError',
         code: 'MODEL_NOT_FOUND',
@@ -328,39 +367,20 @@ describe('relay-compiler against schema.graphql', () => {
         requestedModel: 'nope/none',
         availableModels: expect.arrayContaining([MODEL]),
       });
-      const aliased = await mutate('CompleteAliasedMutation', { model: 'nope/none', prompt: 'x' });
-      expect(aliased.complete).toMatchObject({
+      const aliased = await artifact(dir, 'CompleteAliasedMutation');
+      expect(
+        (await mutate(environment, aliased, { model: 'nope/none', prompt: 'x' })).complete,
+      ).toMatchObject({
         __typename: 'ModelNotFoundError',
         error: { code: 'MODEL_NOT_FOUND', message: expect.any(String) },
       });
-      const fine = await mutate('CompleteAliasedMutation', { model: MODEL, prompt: 'x' });
-      expect(fine.complete).toMatchObject({ __typename: 'Completion', error: null });
+      expect(
+        (await mutate(environment, aliased, { model: MODEL, prompt: 'x' })).complete,
+      ).toMatchObject({ __typename: 'Completion', error: null });
     });
 
     it('subscribes through graphql-sse: the chunks, one ChatDone, then complete', async () => {
-      const subscription = await artifact<ConcreteRequest>('ChatStreamSubscription');
-      const events = await new Promise<Record<string, any>[]>((resolve, reject) => {
-        const seen: Record<string, any>[] = [];
-        requestSubscription(environment, {
-          subscription,
-          variables: { model: MODEL, messages: [{ role: 'USER', content: 'Hi' }] },
-          onNext: (response) => seen.push((response as Record<string, any>).chatStream),
-          onError: reject,
-          onCompleted: () => resolve(seen),
-        });
-      });
-      const kinds = events.map((event) => event.__typename as string);
-      expect(kinds.at(-1)).toBe('ChatDone');
-      expect(kinds.slice(0, -1).length).toBeGreaterThan(0);
-      expect(new Set(kinds.slice(0, -1))).toEqual(new Set(['ChatChunk']));
-      const text = events
-        .slice(0, -1)
-        .map((event) => event.content as string)
-        .join('');
-      expect(events.at(-1)).toMatchObject({
-        reply: { content: text, toolCalls: [] },
-        usage: { totalTokens: expect.any(Number) },
-      });
+      expectChatStream(await chatEvents(environment, dir));
       // getDataID keyed only Model: the answer is no record of its own under the upstream's id.
       const source = environment.getStore().getSource();
       const done = source.getRecordIDs().filter((id) => source.get(id)?.__typename === 'ChatDone');
@@ -369,7 +389,7 @@ describe('relay-compiler against schema.graphql', () => {
     });
 
     it("Relay's own persisted-query body ({doc_id} or {id}, as its docs send it) is refused today", async () => {
-      const { params } = await artifact<ConcreteRequest>('ModelListQuery');
+      const { params } = await artifact(dir, 'ModelListQuery');
       for (const key of ['doc_id', 'id']) {
         const response = await fetch(stack.endpoint, {
           method: 'POST',
@@ -391,6 +411,30 @@ describe('relay-compiler against schema.graphql', () => {
         });
       }
     });
+  });
+});
+
+describe('relay-compiler without persistConfig, on a gateway without trusted documents', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-compiler-'));
+  let stack: Stack;
+  beforeAll(async () => {
+    const compiled = await compile(dir, SOURCES);
+    expect(compiled.code, compiled.output).toBe(0);
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends the operation text: the query with its fragment, and the subscription', async () => {
+    const { params } = await artifact(dir, 'ChatStreamSubscription');
+    expect(params).toMatchObject({ id: null, text: expect.stringMatching(/^subscription /) });
+    const environment = relayEnvironment(stack.endpoint);
+    expect(await modelRows(environment, dir)).toContainEqual(
+      expect.objectContaining({ id: MODEL, kind: 'GENERATION' }),
+    );
+    expectChatStream(await chatEvents(environment, dir));
   });
 });
 
