@@ -35,6 +35,17 @@ const require = createRequire(import.meta.url);
 /** The compiler binary for this platform (null on one it has none for), as the package's bin script finds it. */
 const RELAY = require('relay-compiler') as string | null;
 
+/** The README's relay.config.json, less persistConfig (the persisted run adds it). */
+const CONFIG = {
+  src: './src',
+  schema: './schema.graphql',
+  language: 'typescript',
+  artifactDirectory: './src/__generated__',
+  useImportTypeSyntax: true,
+  customScalarTypes: { DateTime: 'string', JSON: 'unknown' },
+};
+const PERSIST = { persistConfig: { file: './persisted-queries.json', algorithm: 'SHA256' } };
+
 interface Compiled {
   code: number;
   /** stdout and stderr, without colours. */
@@ -52,15 +63,7 @@ function compile(
   writeFileSync(join(dir, 'persisted-queries.json'), '{}');
   writeFileSync(
     join(dir, 'relay.config.json'),
-    JSON.stringify({
-      src: './src',
-      schema: SCHEMA,
-      language: 'typescript',
-      artifactDirectory: './src/__generated__',
-      useImportTypeSyntax: true,
-      customScalarTypes: { DateTime: 'string', JSON: 'unknown' },
-      ...config,
-    }),
+    JSON.stringify({ ...CONFIG, schema: SCHEMA, ...config }),
   );
   for (const [name, text] of Object.entries(sources))
     writeFileSync(join(dir, 'src', name), `import { graphql } from 'relay-runtime';\n${text}`);
@@ -252,15 +255,19 @@ describe('relay-compiler against schema.graphql', () => {
   let manifest: Record<string, string>;
   const textOf = async (name: string) => manifest[(await artifact(dir, name)).params.id!]!;
   beforeAll(async () => {
-    compiled = await compile(dir, SOURCES, {
-      persistConfig: { file: './persisted-queries.json', algorithm: 'SHA256' },
-    });
+    compiled = await compile(dir, SOURCES, PERSIST);
     manifest = JSON.parse(readFileSync(join(dir, 'persisted-queries.json'), 'utf8')) as Record<
       string,
       string
     >;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles with the README's relay.config.json", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const shown = /\n## Relay\n[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(JSON.parse(shown ?? 'null')).toEqual({ ...CONFIG, ...PERSIST });
+  });
 
   it('compiles the queries, the mutations, the subscription and the fragments', () => {
     expect(compiled.output).toContain('Compilation completed.');
