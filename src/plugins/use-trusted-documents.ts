@@ -2,7 +2,10 @@
 // hash, as frontends ship them (GraphQL Code Generator's persisted-documents.json: {hash: document}).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import {
+  defaultExtractPersistedOperationId,
+  usePersistedOperations,
+} from '@graphql-yoga/plugin-persisted-operations';
 import type { Plugin } from 'graphql-yoga';
 import { ConfigError } from '../config.ts';
 
@@ -135,6 +138,15 @@ export function useTrustedDocuments(documents: TrustedDocuments): Plugin {
   return usePersistedOperations({
     getPersistedOperation: (hash) => documents.get(hash),
     allowArbitraryOperations: false,
+    // Apollo's APQ extension (GraphQL Code Generator's clients), or a top-level `doc_id`, the body
+    // Relay's docs have its network layer send with the compiler's id (a POST's JSON body only).
+    extractPersistedOperationId: (params, request, context) => {
+      const docId = (params as { doc_id?: unknown }).doc_id;
+      return (
+        defaultExtractPersistedOperationId(params, request, context) ??
+        (typeof docId === 'string' ? docId : null)
+      );
+    },
     customErrors: {
       persistedQueryOnly: {
         message:
@@ -143,7 +155,7 @@ export function useTrustedDocuments(documents: TrustedDocuments): Plugin {
       },
       keyNotFound: {
         message:
-          'Send extensions.persistedQuery with version 1 and the sha256Hash of a document in the manifest.',
+          'Send extensions.persistedQuery with version 1 and the sha256Hash of a document in the manifest (or, as Relay does, its id as doc_id).',
         extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED', http: { status: 400, spec: true } },
       },
       notFound: {

@@ -395,23 +395,34 @@ describe('relay-compiler against schema.graphql', () => {
       expect(done[0]).toMatch(/^client:/);
     });
 
-    it("Relay's own persisted-query body ({doc_id} or {id}, as its docs send it) is refused today", async () => {
+    it("runs Relay's own persisted-query body ({doc_id, variables}, as its docs send it)", async () => {
       const { params } = await artifact(dir, 'ModelListQuery');
-      for (const key of ['doc_id', 'id']) {
+      const send = async (body: Record<string, unknown>) => {
         const response = await fetch(stack.endpoint, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
             accept: 'application/graphql-response+json',
           },
-          body: JSON.stringify({ [key]: params.id, variables: {} }),
+          body: JSON.stringify(body),
         });
-        expect(response.status, key).toBe(400);
-        expect(await response.json(), key).toEqual({
+        return { status: response.status, json: (await response.json()) as Record<string, any> };
+      };
+      const served = await send({ doc_id: params.id, variables: {} });
+      expect(served.status).toBe(200);
+      expect(served.json.data.models.length).toBeGreaterThan(0);
+      const unknown = await send({ doc_id: 'f'.repeat(64), variables: {} });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+      // Neither a string doc_id nor the extension: no id at all.
+      for (const body of [{ doc_id: 42 }, { id: params.id }]) {
+        const refused = await send({ ...body, variables: {} });
+        expect(refused.status, JSON.stringify(body)).toBe(400);
+        expect(refused.json, JSON.stringify(body)).toEqual({
           errors: [
             {
               message:
-                'Send extensions.persistedQuery with version 1 and the sha256Hash of a document in the manifest.',
+                'Send extensions.persistedQuery with version 1 and the sha256Hash of a document in the manifest (or, as Relay does, its id as doc_id).',
               extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' },
             },
           ],
