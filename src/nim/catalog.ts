@@ -217,6 +217,7 @@ export class RequestModels {
   /** An upstream "no such model" for `id` refreshes the catalog and names the models served now. */
   async explain(error: unknown, id: string): Promise<unknown> {
     if (!(error instanceof NimError) || error.kind !== 'model_not_found') return error;
+    // Stryker disable next-line ArrowFunction: undefined reads as null below.
     const fresh = await this.catalog.refresh(this.caller).catch(() => null);
     return new NimError({
       kind: 'model_not_found',

@@ -48,8 +48,10 @@ export function probeUpstream(catalog: ModelCatalog, options: ProbeOptions): Ups
   const attempt = async (): Promise<void> => {
     const result = await probeOnce(catalog, timeoutMs);
     if (stopped) return;
+    // Stryker disable next-line StringLiteral: only ever compared with another result's, spelt the same way.
     const seen = `${result.outcome} ${'status' in result ? result.status : ''}`;
     if (seen !== last) options.report(result, last === undefined);
+    // Stryker disable next-line ConditionalExpression: a promise settles once; later results do not change it.
     if (last === undefined) settleFirst(result);
     last = seen;
     if (result.outcome === 'ok') return;

@@ -1,11 +1,13 @@
 // NimClient and its transport as their caller (the schema's resolvers) sees them, against real
 // upstreams on 127.0.0.1: what each call sends and returns, every failure as the NimError it
 // becomes, the attempts reported to observers, the circuit, the pool's stats, and closing.
+import { getEventListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type GatewayConfig } from '../../src/config.ts';
 import { NimClient, type UpstreamAttempt } from '../../src/nim/client.ts';
 import { NimError } from '../../src/nim/errors.ts';
+import type { GenerationParams } from '../../src/nim/params.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/server.ts';
 import { sendModels, startUpstream, type Answer, type TestUpstream } from '../support/upstream.ts';
 
@@ -480,8 +482,9 @@ describe('streams that do not open', () => {
     const answers: ((res: ServerResponse) => void)[] = [
       (res) => json(res, 200, { error: { message: 'model is loading', code: 503 } }),
       (res) => {
+        // A body that never ends: only throwing it away frees the connection.
         res.writeHead(200, { 'content-type': 'text/html' });
-        res.end('<html>login</html>');
+        res.write('<html>login');
       },
       (res) => {
         res.removeHeader('content-type');
@@ -504,6 +507,10 @@ describe('streams that do not open', () => {
     expect((await failure(nim.streamChat(chat))).message).toBe(
       'upstream stream was not an event stream (content-type application/json)',
     );
+    // Each body was thrown away, not left holding its connection.
+    for (let i = 0; i < 100 && nim.stats().running > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(nim.stats().running).toBe(0);
   });
 
   it('reads at most the response limit of a JSON answer to a stream', async () => {
@@ -582,8 +589,11 @@ describe('open streams', () => {
     expect(nim.stats()).toMatchObject({ inFlight: 1, queued: 0, connected: 1, running: 1 });
     await stream.return(undefined);
     expect(nim.stats()).toMatchObject({ inFlight: 0, queued: 0 });
+    // Closed at once, not read off for a second as after [DONE].
+    const left = performance.now();
     while (closed === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(closed).toBe(1);
+    expect(performance.now() - left).toBeLessThan(800);
   });
 
   it('counts a stream that breaks once open against the upstream', async () => {
@@ -621,15 +631,148 @@ describe('open streams', () => {
   });
 
   it('waits between events for the stream’s own idle timeout, not the JSON body timeout', async () => {
+    // undici's timers tick about once a second: a gap of 1.5 s outlasts its body timeout of 50 ms.
     const up = await upstream((_req, res) => {
       sse(res);
       res.write(`data: ${CHUNK.replace('"stop"', 'null')}\n\n`);
-      setTimeout(() => res.end(`data: ${CHUNK}\n\ndata: [DONE]\n\n`), 300);
+      setTimeout(() => res.end(`data: ${CHUNK}\n\ndata: [DONE]\n\n`), 1500);
     });
     const parts = [];
     for await (const part of client(up.url, { UPSTREAM_BODY_TIMEOUT_MS: '50' }).streamChat(chat))
       parts.push(part);
     expect(parts.at(-1)).toMatchObject({ type: 'done' });
+  });
+});
+
+describe('how a stream counts, and what it asks', () => {
+  const open = CHUNK.replace('"stop"', 'null');
+
+  it('counts a stream that reaches [DONE] as a success and one its caller left as nothing', async () => {
+    const up = await upstream((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (req.headers['x-leave'] === undefined) res.end(`data: ${CHUNK}\n\ndata: [DONE]\n\n`);
+      else res.write(`data: ${open}\n\n`);
+    });
+    // One failure would open the circuit.
+    const nim = client(up.url, { UPSTREAM_BREAKER_FAILURES: '1' });
+    for (let i = 0; i < 2; i++) {
+      const parts = [];
+      for await (const part of nim.streamChat(chat)) parts.push(part);
+      expect(parts.at(-1)).toMatchObject({ type: 'done' });
+      const left = nim.streamChat(chat, { headers: { 'x-leave': '1' } });
+      expect((await left.next()).value).toMatchObject({ type: 'delta' });
+      await left.return(undefined);
+    }
+    expect(nim.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('hears a retried stream opening under its endpoint', async () => {
+    let calls = 0;
+    const up = await upstream((_req, res) => {
+      if (++calls === 1) return json(res, 503, { error: { message: 'busy' } });
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${CHUNK}\n\ndata: [DONE]\n\n`);
+    });
+    const nim = client(up.url, {
+      UPSTREAM_MAX_RETRIES: '1',
+      UPSTREAM_RETRY_BASE_DELAY_MS: '1',
+      UPSTREAM_RETRY_BUDGET_RATIO: '1',
+    });
+    const retries: string[] = [];
+    nim.onAttempts(
+      () => undefined,
+      (endpoint) => retries.push(endpoint),
+    );
+    const parts = [];
+    for await (const part of nim.streamChat(chat)) parts.push(part);
+    expect(parts.at(-1)).toMatchObject({ type: 'done' });
+    expect(retries).toEqual(['/v1/chat/completions']);
+  });
+
+  it('gives a retried stream opening a first-token clock of its own', async () => {
+    // Each attempt answers after 600 ms (the first a 503): the second answers 1.2 s after the first
+    // began, within its own 1 s, not the first attempt's.
+    let calls = 0;
+    const up = await upstream((_req, res) => {
+      const first = ++calls === 1;
+      setTimeout(() => {
+        if (first) return json(res, 503, { error: { message: 'busy' } });
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${CHUNK}\n\ndata: [DONE]\n\n`);
+      }, 600);
+    });
+    const nim = client(up.url, {
+      UPSTREAM_MAX_RETRIES: '1',
+      UPSTREAM_RETRY_BASE_DELAY_MS: '1',
+      UPSTREAM_RETRY_BUDGET_RATIO: '1',
+      STREAM_FIRST_TOKEN_TIMEOUT_MS: '1000',
+    });
+    const parts = [];
+    for await (const part of nim.streamChat(chat)) parts.push(part);
+    expect(parts.at(-1)).toMatchObject({ type: 'done' });
+    expect(calls).toBe(2);
+  });
+
+  it('fails with the caller’s own reason when the caller aborts before the stream opens', async () => {
+    const up = await upstream(() => undefined);
+    // Nor is it the upstream's failure: one would open the circuit.
+    const nim = client(up.url, { UPSTREAM_BREAKER_FAILURES: '1' });
+    const caller = new AbortController();
+    const stream = nim.streamChat(chat, { signal: caller.signal });
+    setTimeout(() => caller.abort(new Error('the client left')), 50);
+    const error = await failure(stream);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(NimError);
+    expect(error.message).toBe('the client left');
+    expect(nim.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('reads an error only from a JSON answer to a stream: an error-shaped text/plain is a broken stream', async () => {
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(JSON.stringify({ error: { message: 'model is loading', code: 503 } }));
+    });
+    const error = await failure(client(up.url).streamChat(chat));
+    expect(error).toMatchObject({ kind: 'upstream', status: 200 });
+    expect(error.message).toBe('upstream stream was not an event stream (content-type text/plain)');
+  });
+
+  it('waits for every choice asked for: n 2 with one finished at [DONE] is cut short', async () => {
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${CHUNK}\n\ndata: [DONE]\n\n`);
+    });
+    const nim = client(up.url);
+    const options: GenerationParams = { n: 2 };
+    const cut = await failure(nim.streamChat({ ...chat, params: options }));
+    expect(cut).toBeInstanceOf(NimError);
+    const completion = { model: MODEL, prompt: 'Hi', maxTokens: 4, params: options };
+    const text = JSON.stringify({
+      id: 'c-2',
+      object: 'text_completion',
+      created: 1,
+      model: MODEL,
+      choices: [{ index: 0, text: 'hi', finish_reason: 'stop' }],
+    });
+    const up2 = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${text}\n\ndata: [DONE]\n\n`);
+    });
+    expect(await failure(client(up2.url).streamCompletion(completion))).toBeInstanceOf(NimError);
+  });
+});
+
+describe('what one caller leaves behind', () => {
+  it('no abort listener on a signal shared by many calls, and no timer per call', async () => {
+    const up = await upstream((_req, res) => sendModels(res, MODEL));
+    const nim = client(up.url, { UPSTREAM_TOTAL_TIMEOUT_MS: '600000' });
+    const signal = new AbortController().signal;
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await nim.listModels({ signal });
+    const before = timers();
+    for (let i = 0; i < 10; i++) await nim.listModels({ signal });
+    expect(getEventListeners(signal, 'abort')).toEqual([]);
+    expect(timers() - before).toBeLessThan(5);
   });
 });
 
