@@ -137,6 +137,8 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
     mutate: ['src/plugins/use-observability.ts'],
     tests: [
       'test/integration/observability.test.ts',
+      'test/integration/observability-edges.test.ts',
+      'test/integration/error-metrics.test.ts',
       'test/integration/observability-details.test.ts',
       'test/integration/tracing.test.ts',
       'test/integration/gate-refusals.test.ts',

@@ -50,7 +50,7 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
   // Refused: answered 4xx before it ran, or a document not run whatever its status; error: ran and failed.
   const outcome: Outcome = trace.cancelled
     ? 'cancelled'
-    : (status !== null && status >= 400) || NOT_RUN.has(trace.errorCode ?? '')
+    : (status ?? 0) >= 400 || NOT_RUN.has(trace.errorCode ?? '')
       ? 'refused'
       : trace.errorCode !== null
         ? 'error'
@@ -67,7 +67,7 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
   if (trace.cancelled) metrics.cancellations.inc();
   const codes = new Set(trace.resultErrorCodes);
   if (trace.errorCode !== null) codes.add(trace.errorCode);
-  if (codes.size === 0 && status !== null && status >= 400) codes.add(`HTTP_${status}`);
+  if (codes.size === 0 && (status ?? 0) >= 400) codes.add(`HTTP_${status}`);
   for (const code of codes) metrics.countError(code);
   const who = trace.client?.startsWith('key:') ? trace.client : 'anonymous';
   // With several models in one operation the tokens go to the first: the log line has the split.
@@ -143,11 +143,10 @@ function traceRequest(observability: Observability, request: Request): RequestTr
  */
 function traceResponse(
   observability: Observability,
+  trace: RequestTrace,
   request: Request,
   response: { status: number; headers: { set(name: string, value: string): void } },
 ): void {
-  const trace = observability.traces.get(request);
-  if (trace === undefined) return;
   observability.metrics.inFlight.dec();
   response.headers.set('x-request-id', trace.requestId);
   if (trace.streaming) return;
@@ -193,6 +192,8 @@ const QUIET_PATHS = /^\/(health\/|metrics$|graphiql\/)/;
 
 export function useObservability(observability: Observability): Plugin<Context> {
   const { metrics } = observability;
+  /** Each request's stream until it is answered: Yoga answers 406 without reading one it cannot send. */
+  const unsent = new WeakMap<Request, AsyncIterable<unknown>>();
   return {
     // Synchronous unless it answers /metrics: a promise per request is a step Yoga must wait for.
     onRequest({ request, url, endResponse }) {
@@ -211,7 +212,6 @@ export function useObservability(observability: Observability): Plugin<Context> 
       const { trace, client } = args.contextValue;
       trace.client = client;
       describeOperation(trace, args.document, args.operationName);
-      if (args.contextValue.signal.aborted) trace.cancelled = true;
     },
     onSubscribe({ args }) {
       const { trace, client } = args.contextValue;
@@ -220,6 +220,8 @@ export function useObservability(observability: Observability): Plugin<Context> 
       trace.streaming = true;
       metrics.openStreams.inc();
       const end = () => {
+        // Never sent (a 406): counted and logged as it was answered.
+        if (!trace.streaming) return;
         metrics.openStreams.dec();
         if (args.contextValue.signal.aborted && trace.errorCode === null) trace.cancelled = true;
         finishOnce(observability, trace, 200);
@@ -247,10 +249,19 @@ export function useObservability(observability: Observability): Plugin<Context> 
       }
     },
     onResultProcess({ request, result }) {
+      if (isAsyncIterable(result)) unsent.set(request, result);
       noteResult(observability, request, result);
     },
     onResponse({ request, response }) {
-      if (observability.traces.has(request)) traceResponse(observability, request, response);
+      const trace = observability.traces.get(request);
+      if (trace?.streaming && response.status === 406) {
+        // No Accept it can stream under: the stream is closed unread (its upstream call never
+        // starts, its reservations are given back) and the request is a refusal like any other.
+        trace.streaming = false;
+        metrics.openStreams.dec();
+        void unsent.get(request)?.[Symbol.asyncIterator]().return?.();
+      }
+      if (trace !== undefined) traceResponse(observability, trace, request, response);
       else if (!response.headers.has('x-request-id'))
         response.headers.set('x-request-id', requestIdOf(request.headers));
     },
