@@ -1,0 +1,12 @@
+// `npx vite examples/urql` serves the app on http://localhost:5175, the origin to list in the
+// gateway's CORS_ORIGINS; `npx vite build examples/urql` writes examples/urql/dist/ (git-ignored).
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  // TSX with React's automatic runtime, compiled by Vite's own transformer (no React plugin, so no
+  // Fast Refresh: an edit reloads the page).
+  oxc: { jsx: { runtime: 'automatic' } },
+  // Another port would be another origin, one the gateway's CORS_ORIGINS does not list: fail instead.
+  server: { port: 5175, strictPort: true },
+  preview: { port: 5175, strictPort: true },
+});
