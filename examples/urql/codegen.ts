@@ -1,6 +1,7 @@
 // GraphQL Code Generator for a frontend on urql with Graphcache: copy this file into the app and run
-// `npx graphql-codegen` there (it needs @graphql-codegen/cli, @graphql-codegen/client-preset and
-// @graphql-codegen/fragment-matcher). Paths are relative to the app's folder; this repository's
+// `npx graphql-codegen` there (it needs @graphql-codegen/cli, @graphql-codegen/client-preset,
+// @graphql-codegen/fragment-matcher, and @graphql-typed-document-node/core for the types the
+// generated documents import). Paths are relative to the app's folder; this repository's
 // `npm run codegen` runs it too (the root codegen.ts), so a schema change that breaks the app
 // fails `npm test`.
 import type { CodegenConfig } from '@graphql-codegen/cli';

@@ -40,7 +40,7 @@ function listenOnLoopback(server: Server, sockets: Set<Socket>): Promise<string>
 }
 
 /** Serves the built page: GET only, files under `root` only, `/` is index.html. */
-export async function startStaticServer(root: string): Promise<Site> {
+async function startStaticServer(root: string): Promise<Site> {
   const sockets = new Set<Socket>();
   const server = createHttpServer(async (req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);

@@ -12,7 +12,7 @@ import { chatStreamSubscription } from './operations.ts';
 type StreamEvent = ChatStreamSubscription['chatStream'];
 type Done = Extract<StreamEvent, { __typename: 'ChatDone' }>;
 /** Every member of the union but the chunk and Done: the typed errors. */
-export type StreamError = Exclude<StreamEvent, { __typename: 'ChatChunk' | 'ChatDone' }>;
+type StreamError = Exclude<StreamEvent, { __typename: 'ChatChunk' | 'ChatDone' }>;
 
 export type ChatStreamState =
   | { phase: 'idle'; text: '' }
