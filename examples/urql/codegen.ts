@@ -1,6 +1,6 @@
 // GraphQL Code Generator for a frontend on urql with Graphcache: copy this file into the app and run
 // `npx graphql-codegen` there (it needs @graphql-codegen/cli, @graphql-codegen/client-preset,
-// @graphql-codegen/fragment-matcher, and @graphql-typed-document-node/core for the types the
+// @graphql-codegen/urql-introspection, and @graphql-typed-document-node/core for the types the
 // generated documents import). Paths are relative to the app's folder; this repository's
 // `npm run codegen` runs it too (the root codegen.ts), so a schema change that breaks the app
 // fails `npm test`.
@@ -16,11 +16,12 @@ const config: CodegenConfig = {
   // a bundler-resolved app can leave it out.
   importExtension: '.ts',
   generates: {
-    // Graphcache cacheExchange({ possibleTypes }): without it the cache cannot tell that
-    // ModelNotFoundError implements GatewayError, and a typed error loses its code and message.
-    'src/gql/possible-types.ts': {
-      plugins: ['fragment-matcher'],
-      config: { apolloClientVersion: 3, useExplicitTyping: true },
+    // Graphcache's schema awareness, cacheExchange({ schema }): it knows every type, union and
+    // interface, so a typed error reads back with its fields (a ModelNotFoundError's code and
+    // message), and the fragments of a union's other members are neither written nor warned about.
+    'src/gql/introspection.ts': {
+      plugins: ['urql-introspection'],
+      config: { useTypeImports: true },
     },
     'src/gql/': {
       preset: 'client',

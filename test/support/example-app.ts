@@ -66,6 +66,7 @@ export function describeExampleApp(app: ExampleApp): void {
     let calls: GatewayCall[];
     let pageErrors: string[];
     let consoleErrors: string[];
+    let consoleWarnings: string[];
 
     /** Runs one of the app's documents by hash, as the app does, from the test. */
     async function persisted(operationName: string, variables: Json): Promise<Json> {
@@ -107,6 +108,7 @@ export function describeExampleApp(app: ExampleApp): void {
       calls = [];
       pageErrors = [];
       consoleErrors = [];
+      consoleWarnings = [];
       context = await chromium.browser.newContext({ viewport: { width: 1000, height: 1100 } });
       context.on('request', (request) => {
         requested.push(request.url());
@@ -121,6 +123,7 @@ export function describeExampleApp(app: ExampleApp): void {
       context.on('weberror', (error) => pageErrors.push(error.error().message));
       context.on('console', (message) => {
         if (message.type() === 'error') consoleErrors.push(message.text());
+        if (message.type() === 'warning') consoleWarnings.push(message.text());
       });
     });
 
@@ -139,6 +142,9 @@ export function describeExampleApp(app: ExampleApp): void {
       ).toEqual([]);
       expect(pageErrors, 'uncaught page errors').toEqual([]);
       expect(consoleErrors, 'console errors').toEqual([]);
+      // The bundles are development builds (see buildAndServe): React's and the caches' warnings
+      // (a fragment that does not match, data lost in the cache) would show here.
+      expect(consoleWarnings, 'console warnings').toEqual([]);
       // Trusted documents: every operation went as a hash of the app's manifest, none as text.
       expect(calls.length).toBeGreaterThan(0);
       for (const { body } of calls) {

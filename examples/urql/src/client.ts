@@ -8,7 +8,7 @@ import { persistedExchange } from '@urql/exchange-persisted';
 import { Client, fetchExchange } from 'urql';
 import { graphcacheKeys } from '../../gql/cache-keys.ts';
 import { fetchEndingQuietly } from './fetch.ts';
-import possibleTypes from './gql/possible-types.ts';
+import schema from './gql/introspection.ts';
 import { persistedHash } from './persisted.ts';
 
 export function createUrqlClient(url: string): Client {
@@ -17,12 +17,11 @@ export function createUrqlClient(url: string): Client {
     fetchSubscriptions: true,
     fetch: fetchEndingQuietly,
     exchanges: [
-      // Graphcache, the normalised cache: only Model is keyed (by id), every other type is a value
-      // embedded in its parent. possibleTypes tells it which types implement GatewayError and make
-      // up each result union, so a ModelNotFoundError reads back with its code and message. (Without
-      // a full schema Graphcache writes every fragment of a result, and a development build warns
-      // once about each field a fragment of another type lacks; production builds say nothing.)
-      cacheExchange({ keys: graphcacheKeys, possibleTypes: possibleTypes.possibleTypes }),
+      // Graphcache, the normalised cache, aware of the schema: it knows which types implement
+      // GatewayError and make up each result union, so a ModelNotFoundError reads back with its
+      // code and message. Only Model is keyed (by id); every other type is a value embedded in its
+      // parent.
+      cacheExchange({ schema, keys: graphcacheKeys }),
       // urql's exchange for persisted queries: every operation, subscriptions included, goes as its
       // manifest hash (extensions.persistedQuery), never as text, and as a POST (the gateway's CSRF
       // prevention refuses a bare GET).
