@@ -3,83 +3,21 @@
 // Debian's chromium with playwright-core: the model list fills, a completion streams in token by
 // token and ends with Done, a typed error shows its code, and Stop aborts the upstream request.
 // Nothing may leave loopback: the browser's proxy is a sink that records every attempt.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type LoopbackChromium } from '../support/browser.ts';
 import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
+import { buildAndServe, type Site } from '../support/static-site.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('../../examples/web/', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const TOKEN_DELAY_MS = 50;
 const COMPLETIONS_PATH = '/v1/completions';
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-
-interface Closable {
-  url: string;
-  close(): Promise<void>;
-}
-
-function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  });
-}
-
-function listenOnLoopback(server: Server, sockets: Set<Socket>): Promise<string> {
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
-}
-
-/** Serves the built page: GET only, files under `root` only, `/` is index.html. */
-async function startStaticServer(root: string): Promise<Closable> {
-  const sockets = new Set<Socket>();
-  const server = createHttpServer(async (req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(root, pathname === '/' ? 'index.html' : pathname));
-    if (req.method !== 'GET' || !file.startsWith(root.endsWith(sep) ? root : root + sep)) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      res
-        .writeHead(200, {
-          'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-        })
-        .end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  const url = await listenOnLoopback(server, sockets);
-  return { url, close: () => closeServer(server, sockets) };
-}
-
 describe('examples/web in chromium', () => {
-  let outDir: string;
-  let site: Closable;
+  let site: Site;
   let chromium: LoopbackChromium;
   let stack: Stack;
   let context: BrowserContext;
@@ -89,15 +27,7 @@ describe('examples/web in chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    outDir = mkdtempSync(join(tmpdir(), 'nim-graphql-web-'));
-    await build({
-      root: WEB_ROOT,
-      configFile: join(WEB_ROOT, 'vite.config.ts'),
-      mode: 'production',
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
-    site = await startStaticServer(outDir);
+    site = await buildAndServe(WEB_ROOT);
     // The page is served from another origin than the gateway's: only a listed origin gets CORS headers.
     stack = await startStack({ CORS_ORIGINS: site.url }, { tokenDelayMs: TOKEN_DELAY_MS });
     chromium = await launchChromium();
@@ -106,7 +36,6 @@ describe('examples/web in chromium', () => {
   afterAll(async () => {
     await chromium?.close();
     await Promise.all([stack?.close(), site?.close()]);
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
