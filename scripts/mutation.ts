@@ -185,6 +185,9 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/upstream-key-secrecy.test.ts',
       'test/integration/error-statuses.test.ts',
       'test/integration/generation-answers.test.ts',
+      // Streamed tool calls and reasoning, assembled by stream.ts.
+      'test/integration/tools.test.ts',
+      'test/integration/reasoning.test.ts',
     ],
   },
   // Embedding and ranking: the batched embed calls, what each model is for (MODEL_KINDS), and the
