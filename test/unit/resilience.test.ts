@@ -294,6 +294,19 @@ describe('which failures may be retried, by cause', () => {
     );
     expect(broken.status).toBeNull();
     expect(isUpstreamFault(broken)).toBe(true);
+    // An answer without a status, or one whose connection was lost after a 2xx.
+    expect(isUpstreamFault(new NimError({ kind: 'upstream', model: 'm', message: 'x' }))).toBe(
+      true,
+    );
+    const lost = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    expect(
+      isUpstreamFault(
+        new NimError({ kind: 'upstream', status: 200, model: 'm', message: 'x', cause: lost }),
+      ),
+    ).toBe(true);
+    expect(
+      isUpstreamFault(new NimError({ kind: 'upstream', status: 200, model: 'm', message: 'x' })),
+    ).toBe(false);
     expect(isUpstreamFault(transport('UND_ERR_BODY_TIMEOUT'))).toBe(true);
     expect(isUpstreamFault(new NimError({ kind: 'bad_request', model: 'm', message: 'x' }))).toBe(
       false,
@@ -544,6 +557,23 @@ describe('Resilience, across attempts', () => {
     expect(resilience.limit.inFlight).toBe(0);
   });
 
+  it('counts a stream broken off after its 200 as a failure, and what is not the upstream’s as nothing', () => {
+    const resilience = new Resilience(config);
+    const cut = new NimError({ kind: 'upstream', status: 200, model: 'm', message: 'cut short' });
+    resilience.recordStreamFailure(cut);
+    resilience.recordStreamFailure(cut);
+    // Not from the upstream: it neither counts nor resets the count.
+    resilience.recordStreamFailure(new Error('not from the upstream'));
+    expect(resilience.circuit().consecutiveFailures).toBe(2);
+    // An error the upstream sent in the stream with a 4xx: a healthy upstream's answer.
+    resilience.recordStreamFailure(
+      new NimError({ kind: 'upstream', status: 418, model: 'm', message: 'in band' }),
+    );
+    expect(resilience.circuit().consecutiveFailures).toBe(0);
+    for (let i = 0; i < 3; i++) resilience.recordStreamFailure(cut);
+    expect(resilience.circuit().state).toBe('open');
+  });
+
   it('hears a stream that broke off after it began: upstream faults open the circuit, anything else does not', () => {
     const resilience = new Resilience(config);
     resilience.recordStreamFailure(new Error('not from the upstream'));
@@ -568,6 +598,14 @@ describe('the rest of what a caller and readiness see', () => {
     expect(isMisconfigured(fromResponse(404, 'Not Found', undefined, null))).toBe(true);
     expect(isMisconfigured(fromResponse(404, 'Not Found', undefined, 'm'))).toBe(false);
     expect(isMisconfigured(status(400))).toBe(false);
+    // Only its own key refused (401, 403) or that 404: no other status of any call.
+    expect(isMisconfigured(status(401))).toBe(true);
+    expect(isMisconfigured(status(403))).toBe(true);
+    expect(isMisconfigured(status(500))).toBe(false);
+    expect(isMisconfigured(fromResponse(500, 'x', undefined, null))).toBe(false);
+    expect(isMisconfigured(new NimError({ kind: 'bad_request', status: 401, message: 'x' }))).toBe(
+      false,
+    );
   });
 
   it('a breaker permit counts once, however often it is settled', () => {
