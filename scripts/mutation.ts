@@ -51,6 +51,9 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'src/plugins/result-errors.ts',
     ],
     tests: [
+      'test/unit/trusted-documents.test.ts',
+      'test/unit/token-cost.test.ts',
+      'test/integration/error-statuses.test.ts',
       'test/integration/abuse.test.ts',
       'test/integration/document-refusals.test.ts',
       'test/integration/gate-findings.test.ts',

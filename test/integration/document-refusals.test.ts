@@ -221,6 +221,22 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
     ).toBe('COST_LIMIT_EXCEEDED');
   });
 
+  it('refuses a stream whose one field, spread twice, counts over the limit, before the upstream stream opens', async () => {
+    const before = generations(gw);
+    const answer = await gw.raw(
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', accept: 'text/event-stream' },
+      JSON.stringify({
+        query: `subscription { ...S ...S } fragment S on Subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 60) { __typename } }`,
+      }),
+    );
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.text).toContain('"code":"COST_LIMIT_EXCEEDED"');
+    expect(answer.text).toContain('"cost":120');
+    expect(generations(gw)).toBe(before);
+  });
+
   it('answers a field that alone costs more than an operation may with its typed InvalidInputError, and runs the rest', async () => {
     const message = (cost: number, rule = 'maxTokens × n') =>
       `maxTokens: this field may use up to ${cost} tokens (${rule}); one operation may use at most 100`;
@@ -396,6 +412,13 @@ describe('trusted documents (TRUSTED_DOCUMENTS_FILE)', () => {
     });
     expect(served.status, served.text).toBe(200);
     expect((served.json?.data?.models as unknown[]).length).toBeGreaterThan(0);
+    // Relay's body: the id as doc_id; a doc_id that is no string is no id.
+    const relay = await post(gw, { doc_id: hash, variables: {} });
+    expect(relay.status, relay.text).toBe(200);
+    expect((relay.json?.data?.models as unknown[]).length).toBeGreaterThan(0);
+    expect((await post(gw, { doc_id: 1 })).json?.errors?.[0]?.extensions?.code).toBe(
+      'PERSISTED_QUERY_ID_REQUIRED',
+    );
     expectOnlyError(await post(gw, { query: models }), 400, {
       message:
         'Only trusted documents run here: send extensions.persistedQuery.sha256Hash of a document in the manifest, without a query.',
