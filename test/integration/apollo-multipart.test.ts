@@ -1,6 +1,6 @@
 // Apollo Client's own HttpLink, with its defaults, against the gateway: queries as JSON, and
 // subscriptions over Apollo's multipart protocol on the same endpoint, typed errors included.
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
@@ -151,16 +151,36 @@ describe('the multipart protocol on the wire', () => {
     for (const accept of [
       'multipart/mixed; boundary="graphql"; subscriptionSpec="1.0", application/json',
       'Multipart/Mixed;SUBSCRIPTIONSPEC=1.0',
+      // Second in the list, and spaces inside the parameter.
+      'application/json;q=0.5, multipart/mixed;subscriptionSpec = "1.0"',
     ]) {
       const response = await post(chat, accept);
       expect(response.headers.get('content-type'), accept).toMatch(/^multipart\/mixed/);
       await response.body?.cancel();
     }
-    for (const accept of ['multipart/mixed', 'multipart/mixed;subscriptionSpec=2.0']) {
+    for (const accept of [
+      'multipart/mixed',
+      'multipart/mixed;subscriptionSpec=2.0',
+      // The parameter on another type is not Apollo's protocol.
+      'application/json;subscriptionSpec=1.0',
+    ]) {
       const response = await post(chat, accept);
       expect(response.status, accept).toBe(406);
       await response.body?.cancel();
     }
+    // No Accept at all (fetch would send */*): not multipart, and not a failure of the gateway.
+    const bare = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpRequest(
+        stack.endpoint,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        resolve,
+      )
+        .on('error', reject)
+        .end(JSON.stringify(chat)),
+    );
+    expect(bare.headers['content-type'] ?? '').not.toMatch(/^multipart/);
+    expect(bare.statusCode).toBeLessThan(500);
+    bare.destroy();
   });
 
   it('a subscription refused before it starts is a JSON answer Apollo reads', async () => {
