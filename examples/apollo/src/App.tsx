@@ -1,12 +1,13 @@
 // The app: the gateway's models, a completion, a chat (a conversation, with the typed error a
-// result union carries), and a streamed chat with Stop. Every operation is a typed document from
-// src/operations.ts; every result union is switched on `__typename`.
+// result union carries), and a streamed chat with Stop. Every operation is a typed document of
+// src/gql (codegen.ts writes them from ../react-shared/operations.graphql); every result union is
+// switched on `__typename`.
 import { CombinedGraphQLErrors } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type ReactNode } from 'react';
 import { useChatStream, type ChatStreamState } from './chat-stream.ts';
 import type { ChatMessageInput, ErrorCode, ModelsQuery } from './gql/graphql.ts';
-import { chatMutation, completeMutation, modelsQuery } from './operations.ts';
+import { ChatDocument, CompleteDocument, ModelsDocument } from './gql/graphql.ts';
 
 /** What every typed error has: its type, its stable code, and a message for people. */
 interface TypedErrorFields {
@@ -63,7 +64,7 @@ function Models({ models, onPick }: { models: Model[]; onPick: (id: string) => v
 
 function Complete({ model, maxTokens }: { model: string; maxTokens: number | null }) {
   const [prompt, setPrompt] = useState('Once upon a time');
-  const [complete, { data, loading, error }] = useMutation(completeMutation);
+  const [complete, { data, loading, error }] = useMutation(CompleteDocument);
   const result = data?.complete;
   return (
     <section id="complete-panel">
@@ -108,7 +109,7 @@ function Complete({ model, maxTokens }: { model: string; maxTokens: number | nul
 function Chat({ model, maxTokens }: { model: string; maxTokens: number | null }) {
   const [message, setMessage] = useState('Tell me about lighthouses.');
   const [history, setHistory] = useState<ChatMessageInput[]>([]);
-  const [chat, { data, loading, error }] = useMutation(chatMutation);
+  const [chat, { data, loading, error }] = useMutation(ChatDocument);
   const result = data?.chat;
 
   async function send(): Promise<void> {
@@ -236,7 +237,7 @@ function Stream({ model, maxTokens }: { model: string; maxTokens: number | null 
 }
 
 export function App({ endpoint }: { endpoint: string }) {
-  const { data, loading, error } = useQuery(modelsQuery);
+  const { data, loading, error } = useQuery(ModelsDocument);
   const models = data?.models ?? [];
   // Only the models that generate text can complete or chat.
   const generation = models.filter((m) => m.kind === 'GENERATION').map((m) => m.id);

@@ -6,8 +6,11 @@
 import { useApolloClient } from '@apollo/client/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Subscription } from 'rxjs';
-import type { ChatStreamSubscription, ChatStreamSubscriptionVariables } from './gql/graphql.ts';
-import { chatStreamSubscription } from './operations.ts';
+import {
+  ChatStreamDocument,
+  type ChatStreamSubscription,
+  type ChatStreamSubscriptionVariables,
+} from './gql/graphql.ts';
 
 type StreamEvent = ChatStreamSubscription['chatStream'];
 type Done = Extract<StreamEvent, { __typename: 'ChatDone' }>;
@@ -62,7 +65,7 @@ export function useChatStream(): {
       current.current?.unsubscribe();
       setState({ phase: 'streaming', text: '' });
       const subscription = client
-        .subscribe({ query: chatStreamSubscription, variables, fetchPolicy: 'no-cache' })
+        .subscribe({ query: ChatStreamDocument, variables, fetchPolicy: 'no-cache' })
         .subscribe({
           next({ data, error }) {
             if (error) setState((s) => onEnd(s, error.message));

@@ -5,8 +5,11 @@
 // cast, and a new member of the union fails the type check until it is handled.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useClient } from 'urql';
-import type { ChatStreamSubscription, ChatStreamSubscriptionVariables } from './gql/graphql.ts';
-import { chatStreamSubscription } from './operations.ts';
+import {
+  ChatStreamDocument,
+  type ChatStreamSubscription,
+  type ChatStreamSubscriptionVariables,
+} from './gql/graphql.ts';
 
 type StreamEvent = ChatStreamSubscription['chatStream'];
 type Done = Extract<StreamEvent, { __typename: 'ChatDone' }>;
@@ -61,7 +64,7 @@ export function useChatStream(): {
       current.current?.unsubscribe();
       setState({ phase: 'streaming', text: '' });
       current.current = client
-        .subscription(chatStreamSubscription, variables)
+        .subscription(ChatStreamDocument, variables)
         .subscribe(({ data, error, hasNext }) => {
           if (error) setState((s) => onEnd(s, error.message));
           else if (data) setState((s) => onEvent(s, data.chatStream));
