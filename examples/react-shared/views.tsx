@@ -65,6 +65,25 @@ export interface Generation {
   maxTokens: number | null;
 }
 
+/** A labelled text box, two rows high. */
+function TextBox({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label} <textarea id={id} rows={2} value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
 type Model = ModelsQuery['models'][number];
 
 function ModelList({ models, onPick }: { models: Model[]; onPick: (id: string) => void }) {
@@ -109,15 +128,7 @@ export function CompletePanel({
           complete({ model, prompt, maxTokens });
         }}
       >
-        <label>
-          Prompt{' '}
-          <textarea
-            id="prompt"
-            rows={2}
-            value={prompt}
-            onChange={(e) => setPrompt(e.target.value)}
-          />
-        </label>
+        <TextBox id="prompt" label="Prompt" value={prompt} onChange={setPrompt} />
         <button id="complete" type="submit" disabled={loading || model === ''}>
           Complete
         </button>
@@ -179,15 +190,7 @@ export function ChatPanel({
           void send();
         }}
       >
-        <label>
-          Message{' '}
-          <textarea
-            id="chat-message"
-            rows={2}
-            value={message}
-            onChange={(e) => setMessage(e.target.value)}
-          />
-        </label>
+        <TextBox id="chat-message" label="Message" value={message} onChange={setMessage} />
         <div className="buttons">
           <button id="chat-send" type="submit" disabled={loading || model === '' || message === ''}>
             Send
@@ -247,15 +250,7 @@ export function StreamPanel({ model, maxTokens, stream }: Generation & { stream:
           start({ model, messages: [{ role: 'USER', content: message }], maxTokens });
         }}
       >
-        <label>
-          Message{' '}
-          <textarea
-            id="stream-message"
-            rows={2}
-            value={message}
-            onChange={(e) => setMessage(e.target.value)}
-          />
-        </label>
+        <TextBox id="stream-message" label="Message" value={message} onChange={setMessage} />
         <div className="buttons">
           <button id="stream" type="submit" disabled={streaming || model === ''}>
             Stream
