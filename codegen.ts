@@ -1,11 +1,12 @@
 // GraphQL Code Generator, `npm run codegen` (`-- --check` in `npm test`): typed documents from the
 // committed SDL, for the operations in examples/operations (examples/gql/) and for each example
 // app, whose own codegen.ts (the config a frontend copies) is run here too, so a schema change that
-// breaks an app fails `npm test`.
+// breaks an app fails `npm test`, with the types of the parts the apps share (examples/react-shared).
 import { posix } from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import apollo from './examples/apollo/codegen.ts';
 import urql from './examples/urql/codegen.ts';
+import reactShared from './examples/react-shared/codegen.ts';
 
 type Outputs = CodegenConfig['generates'];
 
@@ -70,6 +71,7 @@ const config: CodegenConfig = {
     },
     ...fromRoot('examples/apollo', apollo),
     ...fromRoot('examples/urql', urql),
+    ...fromRoot('examples/react-shared', reactShared),
   },
 };
 

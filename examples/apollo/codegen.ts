@@ -10,8 +10,9 @@ import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-p
 const config: CodegenConfig = {
   // The gateway's SDL (in an app: node_modules/nim-graphql/schema.graphql, or the running endpoint).
   schema: '../../schema.graphql',
-  // The operations are written with `graphql(…)` from ./src/gql in the app's own files.
-  documents: ['src/**/*.{ts,tsx}', '!src/gql/**'],
+  // The operations: the documents the two example apps share. An app of its own lists its own,
+  // .graphql files or `graphql(…)` calls in its code ('src/**/*.{ts,tsx}', '!src/gql/**').
+  documents: ['../react-shared/operations.graphql'],
   // Relative imports with their extension (this repository type-checks with nodenext resolution);
   // a bundler-resolved app can leave it out.
   importExtension: '.ts',

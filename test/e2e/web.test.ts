@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type LoopbackChromium } from '../support/browser.ts';
+import { expectQuietPages, watchPages, type PageActivity } from '../support/pages.ts';
 import { COMPLETE, MODEL, startStack, type Stack } from '../support/stack.ts';
 import { buildAndServe, type Site } from '../support/static-site.ts';
 
@@ -21,9 +22,7 @@ describe('examples/web in chromium', () => {
   let chromium: LoopbackChromium;
   let stack: Stack;
   let context: BrowserContext;
-  let requested: string[];
-  let pageErrors: string[];
-  let consoleErrors: string[];
+  let pages: PageActivity;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -41,32 +40,13 @@ describe('examples/web in chromium', () => {
   beforeEach(async () => {
     stack.sim.reset();
     stack.sim.configure({ tokenDelayMs: TOKEN_DELAY_MS });
-    requested = [];
-    pageErrors = [];
-    consoleErrors = [];
     context = await chromium.browser.newContext({ viewport: { width: 1000, height: 760 } });
-    context.on('request', (request) => requested.push(request.url()));
-    context.on('weberror', (error) => pageErrors.push(error.error().message));
-    context.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
+    pages = watchPages(context);
   });
 
   afterEach(async () => {
     await context.close();
-    const elsewhere = requested.filter(
-      (url) =>
-        !url.startsWith(`${site.url}/`) &&
-        !url.startsWith(`${stack.server.url}/`) &&
-        !url.startsWith('data:'),
-    );
-    expect(elsewhere, 'requests to anything but the page and the gateway').toEqual([]);
-    expect(
-      chromium.unexpectedAttempts(),
-      'connections the browser tried to open to non-loopback hosts',
-    ).toEqual([]);
-    expect(pageErrors, 'uncaught page errors').toEqual([]);
-    expect(consoleErrors, 'console errors').toEqual([]);
+    expectQuietPages(chromium, pages, { page: site.url, gateway: stack.server.url });
   });
 
   const output = (page: Page) =>

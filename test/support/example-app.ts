@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type LoopbackChromium } from './browser.ts';
+import { expectQuietPages, watchPages, type PageActivity } from './pages.ts';
 import { MODEL, startStack, type Stack } from './stack.ts';
 import { buildAndServe, type Site } from './static-site.ts';
 
@@ -62,11 +63,8 @@ export function describeExampleApp(app: ExampleApp): void {
     let chromium: LoopbackChromium;
     let stack: Stack;
     let context: BrowserContext;
-    let requested: string[];
+    let pages: PageActivity;
     let calls: GatewayCall[];
-    let pageErrors: string[];
-    let consoleErrors: string[];
-    let consoleWarnings: string[];
 
     /** Runs one of the app's documents by hash, as the app does, from the test. */
     async function persisted(operationName: string, variables: Json): Promise<Json> {
@@ -104,14 +102,10 @@ export function describeExampleApp(app: ExampleApp): void {
     beforeEach(async () => {
       stack.sim.reset();
       stack.sim.configure({ tokenDelayMs: TOKEN_DELAY_MS });
-      requested = [];
       calls = [];
-      pageErrors = [];
-      consoleErrors = [];
-      consoleWarnings = [];
       context = await chromium.browser.newContext({ viewport: { width: 1000, height: 1100 } });
+      pages = watchPages(context);
       context.on('request', (request) => {
-        requested.push(request.url());
         if (request.url() === stack.endpoint && request.method() === 'POST') {
           calls.push({
             request,
@@ -120,31 +114,14 @@ export function describeExampleApp(app: ExampleApp): void {
           });
         }
       });
-      context.on('weberror', (error) => pageErrors.push(error.error().message));
-      context.on('console', (message) => {
-        if (message.type() === 'error') consoleErrors.push(message.text());
-        if (message.type() === 'warning') consoleWarnings.push(message.text());
-      });
     });
 
     afterEach(async () => {
       await context.close();
-      const elsewhere = requested.filter(
-        (url) =>
-          !url.startsWith(`${site.url}/`) &&
-          !url.startsWith(`${stack.server.url}/`) &&
-          !url.startsWith('data:'),
-      );
-      expect(elsewhere, 'requests to anything but the page and the gateway').toEqual([]);
-      expect(
-        chromium.unexpectedAttempts(),
-        'connections the browser tried to open to non-loopback hosts',
-      ).toEqual([]);
-      expect(pageErrors, 'uncaught page errors').toEqual([]);
-      expect(consoleErrors, 'console errors').toEqual([]);
+      expectQuietPages(chromium, pages, { page: site.url, gateway: stack.server.url });
       // The bundles are development builds (see buildAndServe): React's and the caches' warnings
       // (a fragment that does not match, data lost in the cache) would show here.
-      expect(consoleWarnings, 'console warnings').toEqual([]);
+      expect(pages.consoleWarnings, 'console warnings').toEqual([]);
       // Trusted documents: every operation went as a hash of the app's manifest, none as text.
       expect(calls.length).toBeGreaterThan(0);
       for (const { body } of calls) {

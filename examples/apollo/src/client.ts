@@ -5,8 +5,8 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { apolloTypePolicies } from '../../gql/cache-keys.ts';
+import { persistedHash } from '../../react-shared/persisted.ts';
 import possibleTypes from './gql/possible-types.ts';
-import { persistedHash } from './persisted.ts';
 
 export function createApolloClient(uri: string): ApolloClient {
   return new ApolloClient({

@@ -1,290 +1,78 @@
-// The app: the gateway's models, a completion, a chat (a conversation, with the typed error a
-// result union carries), and a streamed chat with Stop. Every operation is a typed document from
-// src/operations.ts; every result union is switched on `__typename`.
-import { useState, type ReactNode } from 'react';
+// The app on urql: useQuery and useMutation run the operations, typed documents of src/gql
+// (codegen.ts writes them from ../react-shared/operations.graphql), and the page the two example
+// apps share (../react-shared/views.tsx) shows their results.
 import { useMutation, useQuery, type CombinedError } from 'urql';
-import { useChatStream, type ChatStreamState } from './chat-stream.ts';
-import type { ChatMessageInput, ErrorCode, ModelsQuery } from './gql/graphql.ts';
-import { chatMutation, completeMutation, modelsQuery } from './operations.ts';
+import {
+  ChatPanel,
+  CompletePanel,
+  Page,
+  StreamPanel,
+  type Generation,
+  type RequestFailure,
+} from '../../react-shared/views.tsx';
+import { useChatStream } from './chat-stream.ts';
+import { ChatDocument, CompleteDocument, ModelsDocument } from './gql/graphql.ts';
 
-/** What every typed error has: its type, its stable code, and a message for people. */
-interface TypedErrorFields {
-  __typename: string;
-  code: ErrorCode;
-  message: string;
-}
-
-function TypedError({ error, children }: { error: TypedErrorFields; children?: ReactNode }) {
-  return (
-    <div className="typed-error" role="alert" data-typename={error.__typename}>
-      <strong className="typename">{error.__typename}</strong>{' '}
-      <code className="code">{error.code}</code> <span className="message">{error.message}</span>
-      {children}
-    </div>
-  );
-}
-
-/** A request that got no result: the gateway refused it (e.g. a top-level error), or is unreachable. */
-function RequestError({ error }: { error: CombinedError }) {
+/**
+ * A request that got no result: the gateway refused it (graphQLErrors, with their codes), or urql
+ * got no answer at all (a networkError alone), e.g. the gateway is unreachable.
+ */
+function failure(error: CombinedError | undefined): RequestFailure | undefined {
+  if (!error) return undefined;
   if (error.networkError && error.graphQLErrors.length === 0) {
-    return (
-      <p className="request-error" role="alert">
-        {error.networkError.message} (is the gateway running, with CORS_ORIGINS={location.origin}?)
-      </p>
-    );
+    return { message: error.networkError.message, unreachable: true };
   }
+  return {
+    message: error.graphQLErrors
+      .map((e) => `${String(e.extensions.code ?? 'ERROR')}: ${e.message}`)
+      .join('; '),
+    unreachable: false,
+  };
+}
+
+function Complete(generation: Generation) {
+  const [{ data, fetching, error }, complete] = useMutation(CompleteDocument);
   return (
-    <p className="request-error" role="alert">
-      {error.graphQLErrors
-        .map((e) => `${String(e.extensions.code ?? 'ERROR')}: ${e.message}`)
-        .join('; ')}
-    </p>
+    <CompletePanel
+      {...generation}
+      loading={fetching}
+      failure={failure(error)}
+      result={data?.complete}
+      // urql's promise always resolves: a failed request shows through `error`.
+      complete={(variables) => void complete(variables)}
+    />
   );
 }
 
-type Model = ModelsQuery['models'][number];
-
-function Models({ models, onPick }: { models: Model[]; onPick: (id: string) => void }) {
+function Chat(generation: Generation) {
+  const [{ data, fetching, error }, chat] = useMutation(ChatDocument);
   return (
-    <ul id="models">
-      {models.map((m) => (
-        <li key={m.id} data-id={m.id} data-kind={m.kind}>
-          <button type="button" disabled={m.kind !== 'GENERATION'} onClick={() => onPick(m.id)}>
-            {m.id}
-          </button>{' '}
-          <small>
-            {m.kind}
-            {m.ownedBy ? ` · ${m.ownedBy}` : ''}
-            {m.parent ? ` · adapter of ${m.parent.id}` : ''}
-            {m.maxModelLength ? ` · ${m.maxModelLength} tokens` : ''}
-          </small>
-        </li>
-      ))}
-    </ul>
+    <ChatPanel
+      {...generation}
+      loading={fetching}
+      failure={failure(error)}
+      result={data?.chat}
+      // urql's promise always resolves: a failed request has no data, and shows through `error`.
+      chat={async (variables) => (await chat(variables)).data?.chat}
+    />
   );
 }
 
-function Complete({ model, maxTokens }: { model: string; maxTokens: number | null }) {
-  const [prompt, setPrompt] = useState('Once upon a time');
-  const [{ data, fetching: loading, error }, complete] = useMutation(completeMutation);
-  const result = data?.complete;
-  return (
-    <section id="complete-panel">
-      <h2>Complete</h2>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          // urql's promise always resolves: a failed request shows through `error`.
-          void complete({ model, prompt, maxTokens });
-        }}
-      >
-        <label>
-          Prompt{' '}
-          <textarea
-            id="prompt"
-            rows={2}
-            value={prompt}
-            onChange={(e) => setPrompt(e.target.value)}
-          />
-        </label>
-        <button id="complete" type="submit" disabled={loading || model === ''}>
-          Complete
-        </button>
-      </form>
-      {loading ? <p className="status">Completing…</p> : null}
-      {error ? <RequestError error={error} /> : null}
-      {result?.__typename === 'Completion' ? (
-        <>
-          <pre id="completion">{result.text}</pre>
-          <p className="status">
-            {result.choices[0]?.finishReason ?? 'no finish reason'}
-            {result.usage ? ` · ${result.usage.totalTokens} tokens` : ''}
-          </p>
-        </>
-      ) : result ? (
-        <TypedError error={result} />
-      ) : null}
-    </section>
-  );
-}
-
-function Chat({ model, maxTokens }: { model: string; maxTokens: number | null }) {
-  const [message, setMessage] = useState('Tell me about lighthouses.');
-  const [history, setHistory] = useState<ChatMessageInput[]>([]);
-  const [{ data, fetching: loading, error }, chat] = useMutation(chatMutation);
-  const result = data?.chat;
-
-  async function send(): Promise<void> {
-    const messages: ChatMessageInput[] = [...history, { role: 'USER', content: message }];
-    // A failed request or a typed error is shown below, and the turn is not kept.
-    const reply = (await chat({ model, messages, maxTokens })).data?.chat;
-    if (reply?.__typename !== 'ChatCompletion') return;
-    setHistory([...messages, { role: 'ASSISTANT', content: reply.reply.content ?? '' }]);
-    setMessage('');
-  }
-
-  return (
-    <section id="chat-panel">
-      <h2>Chat</h2>
-      <ol id="chat-log">
-        {history.map((turn, i) => (
-          <li key={i} data-role={turn.role}>
-            <b>{turn.role === 'USER' ? 'You' : 'Model'}:</b> {turn.content}
-          </li>
-        ))}
-      </ol>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void send();
-        }}
-      >
-        <label>
-          Message{' '}
-          <textarea
-            id="chat-message"
-            rows={2}
-            value={message}
-            onChange={(e) => setMessage(e.target.value)}
-          />
-        </label>
-        <div className="buttons">
-          <button id="chat-send" type="submit" disabled={loading || model === '' || message === ''}>
-            Send
-          </button>
-          <button id="chat-clear" type="button" onClick={() => setHistory([])}>
-            New conversation
-          </button>
-        </div>
-      </form>
-      {loading ? <p className="status">Waiting for the model…</p> : null}
-      {error ? <RequestError error={error} /> : null}
-      {result && result.__typename !== 'ChatCompletion' ? (
-        <TypedError error={result}>
-          {result.__typename === 'ModelNotFoundError' ? (
-            <p className="available">
-              {result.requestedModel} is not served; these are: {result.availableModels.join(', ')}
-            </p>
-          ) : null}
-        </TypedError>
-      ) : null}
-    </section>
-  );
-}
-
-function streamStatus(state: ChatStreamState): ReactNode {
-  switch (state.phase) {
-    case 'idle':
-      return '';
-    case 'streaming':
-      return 'Streaming…';
-    case 'done': {
-      const { choices, usage } = state.done;
-      const tokens = usage
-        ? ` · ${usage.promptTokens} prompt + ${usage.completionTokens} completion = ${usage.totalTokens} tokens`
-        : '';
-      return `Done: ${choices[0]?.finishReason ?? 'no finish reason'}${tokens}`;
-    }
-    case 'failed':
-      return <TypedError error={state.error} />;
-    case 'broken':
-      return `Request failed: ${state.message}`;
-    case 'stopped':
-      return 'Stopped.';
-  }
-}
-
-function Stream({ model, maxTokens }: { model: string; maxTokens: number | null }) {
-  const [message, setMessage] = useState('Tell me a long story about the harbor.');
-  const { state, start, stop } = useChatStream();
-  const streaming = state.phase === 'streaming';
-  return (
-    <section id="stream-panel">
-      <h2>Stream a chat</h2>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          start({ model, messages: [{ role: 'USER', content: message }], maxTokens });
-        }}
-      >
-        <label>
-          Message{' '}
-          <textarea
-            id="stream-message"
-            rows={2}
-            value={message}
-            onChange={(e) => setMessage(e.target.value)}
-          />
-        </label>
-        <div className="buttons">
-          <button id="stream" type="submit" disabled={streaming || model === ''}>
-            Stream
-          </button>
-          <button id="stop" type="button" disabled={!streaming} onClick={stop}>
-            Stop
-          </button>
-        </div>
-      </form>
-      <pre id="stream-output" aria-live="polite">
-        {state.text}
-      </pre>
-      <div id="stream-status" role="status" data-state={state.phase}>
-        {streamStatus(state)}
-      </div>
-    </section>
-  );
+function Stream(generation: Generation) {
+  const stream = useChatStream();
+  return <StreamPanel {...generation} stream={stream} />;
 }
 
 export function App({ endpoint }: { endpoint: string }) {
-  const [{ data, fetching: loading, error }] = useQuery({ query: modelsQuery });
-  const models = data?.models ?? [];
-  // Only the models that generate text can complete or chat.
-  const generation = models.filter((m) => m.kind === 'GENERATION').map((m) => m.id);
-  const [model, setModel] = useState<string | null>(null);
-  const [maxTokens, setMaxTokens] = useState('64');
-  const chosen = model ?? generation[0] ?? '';
-  const tokens = maxTokens === '' ? null : Number(maxTokens);
+  const [{ data, fetching, error }] = useQuery({ query: ModelsDocument });
   return (
-    <main>
-      <h1>nim-graphql · urql</h1>
-      <p className="endpoint">
-        Endpoint: <code id="endpoint">{endpoint}</code>
-      </p>
-      <section id="models-panel">
-        <h2>Models</h2>
-        {loading ? <p className="status">Loading models…</p> : null}
-        {error ? <RequestError error={error} /> : null}
-        <Models models={models} onPick={setModel} />
-      </section>
-      <fieldset>
-        <label>
-          Model{' '}
-          <input
-            id="model"
-            list="model-ids"
-            value={chosen}
-            onChange={(e) => setModel(e.target.value)}
-          />
-        </label>
-        <datalist id="model-ids">
-          {generation.map((id) => (
-            <option key={id} value={id} />
-          ))}
-        </datalist>
-        <label>
-          Max tokens{' '}
-          <input
-            id="max-tokens"
-            type="number"
-            min={1}
-            value={maxTokens}
-            onChange={(e) => setMaxTokens(e.target.value)}
-          />
-        </label>
-      </fieldset>
-      <Complete model={chosen} maxTokens={tokens} />
-      <Chat model={chosen} maxTokens={tokens} />
-      <Stream model={chosen} maxTokens={tokens} />
-    </main>
+    <Page
+      client="urql"
+      endpoint={endpoint}
+      loading={fetching}
+      failure={failure(error)}
+      result={data?.models}
+      panels={{ Complete, Chat, Stream }}
+    />
   );
 }

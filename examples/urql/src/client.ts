@@ -7,9 +7,9 @@ import { cacheExchange } from '@urql/exchange-graphcache';
 import { persistedExchange } from '@urql/exchange-persisted';
 import { Client, fetchExchange } from 'urql';
 import { graphcacheKeys } from '../../gql/cache-keys.ts';
+import { persistedHash } from '../../react-shared/persisted.ts';
 import { fetchEndingQuietly } from './fetch.ts';
 import schema from './gql/introspection.ts';
-import { persistedHash } from './persisted.ts';
 
 export function createUrqlClient(url: string): Client {
   return new Client({

@@ -1,7 +1,8 @@
-// Trusted documents: the gateway (TRUSTED_DOCUMENTS_FILE=src/gql/persisted-documents.json) runs only
-// the documents of the app's manifest, asked for by hash. Codegen embeds each document's hash in
-// it (persistedDocuments: embedHashInDocument), as `__meta__.hash`, which the generated types do
-// not declare: this reads it without a cast.
+// Trusted documents, for both example apps: the gateway (TRUSTED_DOCUMENTS_FILE = the app's
+// src/gql/persisted-documents.json) runs only the documents of the app's manifest, asked for by
+// hash. Codegen embeds each document's hash in it (persistedDocuments: embedHashInDocument), as
+// `__meta__.hash`, which the generated types do not declare: this reads it without a cast, for the
+// client's own link or exchange for persisted queries.
 import type { DocumentNode } from 'graphql';
 
 /** The manifest hash codegen embedded in a document ("sha256:…"). */
