@@ -72,6 +72,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   };
   let draining = false;
   const { security } = config;
+  // What an operation may cost, for the cost limit and the token rate limit alike.
+  const costRules = {
+    defaultMaxTokens: config.limits.defaultMaxTokens,
+    maxOperationCost: security.maxOperationCost,
+  };
   const trusted =
     security.trustedDocumentsFile === undefined
       ? null
@@ -181,19 +186,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       useFinalEvent(),
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...useOperationLimits(security),
-      useOperationCost({
-        defaultMaxTokens: config.limits.defaultMaxTokens,
-        maxOperationCost: security.maxOperationCost,
-      }),
+      useOperationCost(costRules),
       ...(security.introspection ? [] : useIntrospectionOff()),
-      ...(rateLimits
-        ? [
-            useRateLimits(rateLimits, {
-              defaultMaxTokens: config.limits.defaultMaxTokens,
-              maxOperationCost: security.maxOperationCost,
-            }),
-          ]
-        : []),
+      ...(rateLimits ? [useRateLimits(rateLimits, costRules)] : []),
     ],
   });
 
