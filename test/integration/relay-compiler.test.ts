@@ -10,24 +10,18 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createClient } from 'graphql-sse';
 import {
   commitMutation,
-  Environment,
   fetchQuery,
   getSelector,
-  Network,
-  Observable,
-  RecordSource,
   requestSubscription,
-  Store,
   type ConcreteRequest,
-  type GraphQLResponse,
+  type Environment,
   type ReaderFragment,
-  type RequestParameters,
   type Variables,
 } from 'relay-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRelayEnvironment } from '../../examples/snippets/relay.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
 const SCHEMA = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
@@ -156,42 +150,6 @@ const OPERATIONS = [
 async function artifact<T = ConcreteRequest>(dir: string, name: string): Promise<T> {
   const file = join(dir, 'src', '__generated__', `${name}.graphql.ts`);
   return ((await import(pathToFileURL(file).href)) as { default: T }).default;
-}
-
-/** The README's environment (examples/snippets/relay.ts) on another URL. */
-function relayEnvironment(url: string): Environment {
-  const body = (operation: RequestParameters, variables: Variables) =>
-    operation.id === null
-      ? { query: operation.text ?? '', variables }
-      : {
-          query: '',
-          variables,
-          extensions: { persistedQuery: { version: 1, sha256Hash: operation.id } },
-        };
-  const sse = createClient({ url });
-  const network = Network.create(
-    async (operation, variables) => {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body(operation, variables)),
-      });
-      return (await response.json()) as GraphQLResponse;
-    },
-    (operation, variables) =>
-      Observable.create<GraphQLResponse>((sink) =>
-        sse.subscribe(body(operation, variables), {
-          next: (result) => sink.next(result as GraphQLResponse),
-          error: (error) => sink.error(error as Error),
-          complete: () => sink.complete(),
-        }),
-      ),
-  );
-  return new Environment({
-    network,
-    store: new Store(new RecordSource()),
-    getDataID: (value, typeName) => (typeName === 'Model' ? `Model:${value.id}` : null),
-  });
 }
 
 /** fetchQuery of ModelListQuery, and each model's ModelRow_model fragment read from the store. */
@@ -341,7 +299,7 @@ describe('relay-compiler against schema.graphql', () => {
     let environment: Environment;
     beforeAll(async () => {
       stack = await startStack({ TRUSTED_DOCUMENTS_FILE: join(dir, 'persisted-queries.json') });
-      environment = relayEnvironment(stack.endpoint);
+      environment = createRelayEnvironment(stack.endpoint);
     });
     afterAll(() => stack?.close());
 
@@ -448,7 +406,7 @@ describe('relay-compiler without persistConfig, on a gateway without trusted doc
   it('sends the operation text: the query with its fragment, and the subscription', async () => {
     const { params } = await artifact(dir, 'ChatStreamSubscription');
     expect(params).toMatchObject({ id: null, text: expect.stringMatching(/^subscription /) });
-    const environment = relayEnvironment(stack.endpoint);
+    const environment = createRelayEnvironment(stack.endpoint);
     expect(await modelRows(environment, dir)).toContainEqual(
       expect.objectContaining({ id: MODEL, kind: 'GENERATION' }),
     );
