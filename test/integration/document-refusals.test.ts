@@ -14,6 +14,8 @@ import {
   type RawAnswer,
 } from '../support/logged-gateway.ts';
 import { MODEL } from '../support/stack.ts';
+import { tokenCostOf } from '../../src/schema/cost.ts';
+import { schema } from '../../src/schema/index.ts';
 
 const JSON_HEADERS = {
   'content-type': 'application/json',
@@ -295,6 +297,67 @@ describe('shape limits and the token cost (MAX_DEPTH=3, MAX_ALIASES=2, MAX_DIREC
       }),
     );
     expect(generations(gw)).toBe(before + 9);
+  });
+
+  it('refuses every field that declares a token cost by itself when it alone is over the limit: none is left out', async () => {
+    // One use over the limit (100) for each priced field of the schema. A field that declares a
+    // cost and is missing here fails the first assertion; one whose resolver does not refuse fails
+    // the second (the operation limit counts it for nothing, so nothing else would).
+    const over: Record<string, [string, string]> = {
+      'Mutation.complete': ['mutation', `complete(model: "${MODEL}", prompt: "x", maxTokens: 101)`],
+      'Mutation.chat': [
+        'mutation',
+        `chat(model: "${MODEL}", maxTokens: 101, messages: [{ role: USER, content: "hi" }])`,
+      ],
+      'Subscription.completionStream': [
+        'subscription',
+        `completionStream(model: "${MODEL}", prompt: "x", options: { n: 2 })`,
+      ],
+      'Subscription.chatStream': [
+        'subscription',
+        `chatStream(model: "${MODEL}", maxTokens: 101, messages: [{ role: USER, content: "hi" }])`,
+      ],
+      'Query.embed': ['query', `embed(model: "sim/lorem-embed-1b", input: ["${'x'.repeat(404)}"])`],
+      'Query.rerank': [
+        'query',
+        `rerank(model: "sim/lorem-rerank-1b", query: "q", passages: ["${'x'.repeat(404)}"])`,
+      ],
+    };
+    const priced = [
+      schema.getQueryType()!,
+      schema.getMutationType()!,
+      schema.getSubscriptionType()!,
+    ]
+      .flatMap((root) =>
+        Object.values(root.getFields())
+          .filter((field) => tokenCostOf(field.extensions) !== null)
+          .map((field) => `${root.name}.${field.name}`),
+      )
+      .sort();
+    expect(Object.keys(over).sort()).toEqual(priced);
+    const calls = () =>
+      generations(gw) +
+      gw.sim.countRequests('/v1/embeddings') +
+      gw.sim.countRequests('/v1/ranking');
+    const before = calls();
+    for (const [name, [kind, field]] of Object.entries(over)) {
+      const query = `${kind} { ${field} { __typename ... on InvalidInputError { code argument message } } }`;
+      const answer =
+        kind === 'subscription'
+          ? await gw.raw(
+              'POST',
+              '/graphql',
+              { 'content-type': 'application/json', accept: 'text/event-stream' },
+              JSON.stringify({ query }),
+            )
+          : await post(gw, { query });
+      expect(answer.status, `${name}: ${answer.text}`).toBe(200);
+      expect(answer.text, name).toContain(
+        '"__typename":"InvalidInputError","code":"BAD_USER_INPUT"',
+      );
+      expect(answer.text, name).toContain('one operation may use at most 100');
+    }
+    expect(calls()).toBe(before);
   });
 
   it('lets an operation within the cost and the limits run, and a query costs nothing', async () => {
