@@ -23,6 +23,55 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * The writes of one turn of the event loop leave in one system call: an event stream's events come
+ * one by one through Yoga's adapter (a `write` each), and those of one upstream read would otherwise
+ * each be their own `writev`. After a response's first write (a unary answer is one write, and a
+ * stream's first event is not held), plain writes are gathered and written together once the turn's
+ * I/O is done; `end()` and a write with an encoding or a callback write what was gathered first.
+ * Backpressure is the socket's: once a gathered write is refused, writes answer false until 'drain'.
+ * (`cork()` would do this, but corking a chunked response breaks its framing on Node 24.)
+ */
+function coalesceWrites(response: ServerResponse): void {
+  const write = response.write;
+  const end = response.end;
+  let first = true;
+  let pending: (string | Uint8Array)[] = [];
+  let blocked = false;
+  const unblock = () => {
+    blocked = false;
+  };
+  const flush = () => {
+    if (pending.length === 0) return;
+    const chunks = pending;
+    pending = [];
+    // The client left: nothing more to send.
+    if (response.destroyed || response.writableEnded) return;
+    const data =
+      chunks.length === 1
+        ? chunks[0]!
+        : Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+    if (!(write as (chunk: unknown) => boolean).call(response, data)) {
+      blocked = true;
+      response.once('drain', unblock);
+    }
+  };
+  response.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    if (first || rest.length > 0 || (typeof chunk !== 'string' && !(chunk instanceof Uint8Array))) {
+      first = false;
+      flush();
+      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    }
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(chunk);
+    return !blocked;
+  } as typeof write;
+  response.end = function (this: ServerResponse, ...args: unknown[]) {
+    flush();
+    return (end as (...args: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof end;
+}
+
 export async function listen(gateway: Gateway, host: string, port: number): Promise<RunningServer> {
   const server = createServer();
   let draining = false;
@@ -30,6 +79,7 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   // Registered before the app, so that a response still has its headers to set while draining.
   server.on('request', (_request, response: ServerResponse) => {
     open.add(response);
+    coalesceWrites(response);
     if (draining) response.setHeader('connection', 'close');
     response.once('close', () => open.delete(response));
     // A keep-alive connection would otherwise idle on after its last response until its timeout.
