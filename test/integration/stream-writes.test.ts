@@ -19,7 +19,6 @@ function stream(stack: Stack, maxTokens: number, pauseMs = 0): Promise<string> {
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        highWaterMark: 1024,
       },
       (res) => {
         let body = '';
