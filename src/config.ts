@@ -7,10 +7,24 @@ import { parseCapabilityRules, type CapabilityRule } from './nim/capabilities.ts
 import { NIM_DIALECTS } from './nim/parameters.ts';
 import { parseKindRules, type KindRule } from './nim/kinds.ts';
 import { parseThinkingRules, type ThinkingRule } from './nim/thinking.ts';
-import type { ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
+import type { FleetUpstream, ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
+import { readUpstreamsFile } from './upstreams-file.ts';
 
 /** The value of NIM_PROXY_BASE_URL that asks for the built-in simulator by name (the only way in production). */
 export const SIMULATOR = 'simulator';
+
+const second = 1000;
+const minute = 60 * second;
+
+// An upstream of UPSTREAMS_FILE may set these for itself, within the same ranges as the variables.
+const PER_UPSTREAM = {
+  UPSTREAM_CONNECT_TIMEOUT_MS: { fallback: 5 * second, min: 1, max: 10 * minute },
+  UPSTREAM_HEADERS_TIMEOUT_MS: { fallback: 2 * minute, min: 1, max: 60 * minute },
+  UPSTREAM_TOTAL_TIMEOUT_MS: { fallback: 5 * minute, min: 1, max: 120 * minute },
+  STREAM_FIRST_TOKEN_TIMEOUT_MS: { fallback: 2 * minute, min: 1, max: 60 * minute },
+  STREAM_IDLE_TIMEOUT_MS: { fallback: 30 * second, min: 1, max: 60 * minute },
+  UPSTREAM_MAX_CONCURRENCY: { fallback: 256, min: 1, max: 100_000 },
+};
 
 export interface Limits {
   maxTokens: number;
@@ -74,6 +88,8 @@ export interface Config {
   tracing: { endpoint: string; serviceName: string } | null;
   upstream: UpstreamConfig;
   resilience: ResilienceConfig;
+  /** The upstreams of UPSTREAMS_FILE, each with its own settings over the environment's; null = unset. */
+  upstreams: readonly FleetUpstream[] | null;
   security: SecurityConfig;
   rateLimit: RateLimitConfig;
   modelsCacheTtlMs: number;
@@ -113,50 +129,37 @@ export function loadConfig(
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): Config {
   const read = new EnvReader(env);
-  const second = 1000;
-  const minute = 60 * second;
   const production = read.string('NODE_ENV', '') === 'production';
   const simulatorByName = read.optional('NIM_PROXY_BASE_URL') === SIMULATOR;
   const upstream: UpstreamConfig = {
     baseUrl: simulatorByName ? undefined : read.baseUrl('NIM_PROXY_BASE_URL'),
     apiKey: read.optional('NIM_PROXY_API_KEY'),
     rankingBaseUrl: read.baseUrl('NIM_RANKING_BASE_URL'),
-    connectTimeoutMs: read.int('UPSTREAM_CONNECT_TIMEOUT_MS', {
-      fallback: 5 * second,
-      min: 1,
-      max: 10 * minute,
-    }),
-    headersTimeoutMs: read.int('UPSTREAM_HEADERS_TIMEOUT_MS', {
-      fallback: 2 * minute,
-      min: 1,
-      max: 60 * minute,
-    }),
+    connectTimeoutMs: read.int(
+      'UPSTREAM_CONNECT_TIMEOUT_MS',
+      PER_UPSTREAM.UPSTREAM_CONNECT_TIMEOUT_MS,
+    ),
+    headersTimeoutMs: read.int(
+      'UPSTREAM_HEADERS_TIMEOUT_MS',
+      PER_UPSTREAM.UPSTREAM_HEADERS_TIMEOUT_MS,
+    ),
     bodyTimeoutMs: read.int('UPSTREAM_BODY_TIMEOUT_MS', {
       fallback: 30 * second,
       min: 1,
       max: 60 * minute,
     }),
-    totalTimeoutMs: read.int('UPSTREAM_TOTAL_TIMEOUT_MS', {
-      fallback: 5 * minute,
-      min: 1,
-      max: 120 * minute,
-    }),
+    totalTimeoutMs: read.int('UPSTREAM_TOTAL_TIMEOUT_MS', PER_UPSTREAM.UPSTREAM_TOTAL_TIMEOUT_MS),
     connections: read.int('UPSTREAM_CONNECTIONS', { fallback: 64, min: 1, max: 10_000 }),
     maxResponseBytes: read.int('UPSTREAM_MAX_RESPONSE_BYTES', {
       fallback: 8 * 1024 * 1024,
       min: 1024,
       max: 1024 ** 3,
     }),
-    firstTokenTimeoutMs: read.int('STREAM_FIRST_TOKEN_TIMEOUT_MS', {
-      fallback: 2 * minute,
-      min: 1,
-      max: 60 * minute,
-    }),
-    idleTimeoutMs: read.int('STREAM_IDLE_TIMEOUT_MS', {
-      fallback: 30 * second,
-      min: 1,
-      max: 60 * minute,
-    }),
+    firstTokenTimeoutMs: read.int(
+      'STREAM_FIRST_TOKEN_TIMEOUT_MS',
+      PER_UPSTREAM.STREAM_FIRST_TOKEN_TIMEOUT_MS,
+    ),
+    idleTimeoutMs: read.int('STREAM_IDLE_TIMEOUT_MS', PER_UPSTREAM.STREAM_IDLE_TIMEOUT_MS),
     dialect: read.choice('NIM_API_DIALECT', NIM_DIALECTS, 'top-level'),
     streamUsage: read.boolean('STREAM_INCLUDE_USAGE', true),
   };
@@ -189,7 +192,7 @@ export function loadConfig(
       min: 1,
       max: 60 * minute,
     }),
-    maxConcurrency: read.int('UPSTREAM_MAX_CONCURRENCY', { fallback: 256, min: 1, max: 100_000 }),
+    maxConcurrency: read.int('UPSTREAM_MAX_CONCURRENCY', PER_UPSTREAM.UPSTREAM_MAX_CONCURRENCY),
     queueLimit: read.int('UPSTREAM_QUEUE_LIMIT', { fallback: 1024, min: 0, max: 1_000_000 }),
     queueTimeoutMs: read.int('UPSTREAM_QUEUE_TIMEOUT_MS', {
       fallback: 10 * second,
@@ -202,6 +205,24 @@ export function loadConfig(
       max: 60 * minute,
     }),
   };
+  const upstreamsFile = read.optional('UPSTREAMS_FILE');
+  let upstreams: FleetUpstream[] | null = null;
+  if (upstreamsFile !== undefined) {
+    if (read.optional('NIM_PROXY_BASE_URL') !== undefined)
+      read.problems.push(
+        'UPSTREAMS_FILE and NIM_PROXY_BASE_URL are both set; they are alternatives (NIM_PROXY_BASE_URL is the shorthand for one upstream): ' +
+          'unset NIM_PROXY_BASE_URL and list every upstream in the file, or unset UPSTREAMS_FILE',
+      );
+    const fleet = readUpstreamsFile(upstreamsFile, readFile, env, {
+      upstream,
+      resilience,
+      ranges: PER_UPSTREAM,
+    });
+    read.problems.push(...fleet.problems);
+    // The variables holding upstream keys are read too: no typos.
+    for (const name of fleet.keyVariables) read.names.add(name);
+    upstreams = fleet.upstreams;
+  }
   const security: SecurityConfig = {
     apiKeys: read.keys('GATEWAY_API_KEYS', 'GATEWAY_API_KEYS_FILE', readFile),
     corsOrigins: read.origins('CORS_ORIGINS'),
@@ -251,6 +272,7 @@ export function loadConfig(
     port: read.int('PORT', { fallback: 4000, min: 0, max: 65_535 }),
     upstream,
     resilience,
+    upstreams,
     security,
     rateLimit,
     modelsCacheTtlMs: read.int('MODELS_CACHE_TTL_MS', {
@@ -311,7 +333,11 @@ export function loadConfig(
     config.warnings.push(
       'FAST_PATH is set, but nim-graphql no longer reads it: every request takes the same path (BENCHMARKS.md)',
     );
-  if (production && read.optional('NIM_PROXY_BASE_URL') === undefined) {
+  if (
+    production &&
+    upstreamsFile === undefined &&
+    read.optional('NIM_PROXY_BASE_URL') === undefined
+  ) {
     const typo = typos.find((t) => t.suggestion === 'NIM_PROXY_BASE_URL');
     read.problems.push(
       "NIM_PROXY_BASE_URL is not set, and with NODE_ENV=production the gateway does not fall back to the simulator's fake models: " +

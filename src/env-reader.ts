@@ -191,30 +191,37 @@ export class EnvReader {
   baseUrl(name: string): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
-    const expected = `expected an http(s) URL of NIM Proxy without /v1, e.g. ${name}=http://nemo-nim-proxy:8000`;
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      this.problems.push(`${name}=${JSON.stringify(value)} is not a URL; ${expected}`);
-      return undefined;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      this.problems.push(
-        `${name}=${JSON.stringify(value)} has protocol ${url.protocol}; ${expected}`,
-      );
-      return undefined;
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      this.problems.push(
-        `${name} must not carry a query, fragment or credentials (use NIM_PROXY_API_KEY); ${expected}`,
-      );
-      return undefined;
-    }
-    // Exactly one /v1 is added per call: a trailing slash or /v1 here would double it.
-    const path = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
-    return `${url.origin}${path}`;
+    const parsed = parseBaseUrl(value, 'NIM_PROXY_API_KEY');
+    if ('url' in parsed) return parsed.url;
+    this.problems.push(
+      `${name}${parsed.problem}; expected an http(s) URL of NIM Proxy without /v1, e.g. ${name}=http://nemo-nim-proxy:8000`,
+    );
+    return undefined;
   }
+}
+
+/**
+ * An http(s) base URL without a trailing slash or `/v1`, or what is wrong with it as the words that
+ * follow its name (`="ftp://x" has protocol ftp:`); `keyHint` is where the key goes instead.
+ */
+export function parseBaseUrl(
+  value: string,
+  keyHint: string,
+): { url: string } | { problem: string } {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { problem: `=${JSON.stringify(value)} is not a URL` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { problem: `=${JSON.stringify(value)} has protocol ${url.protocol}` };
+  // Not shown: credentials in the URL are a secret.
+  if (url.search || url.hash || url.username || url.password)
+    return { problem: ` must not carry a query, fragment or credentials (use ${keyHint})` };
+  // Exactly one /v1 is added per call: a trailing slash or /v1 here would double it.
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+  return { url: `${url.origin}${path}` };
 }
 
 /** Variables of the program's own families; one of them that the program does not read is a typo. */
@@ -240,16 +247,29 @@ export function lookAlikes(env: Env, known: ReadonlySet<string>): LookAlike[] {
   for (const name of Object.keys(env)) {
     if (known.has(name) || SERVICE_LINK.test(name)) continue;
     const upper = name.toUpperCase();
-    let suggestion: string | undefined;
-    let best = 3;
-    for (const candidate of known) {
-      const distance = upper === candidate ? 0 : editDistance(upper, candidate, best);
-      if (distance < best && candidate.length >= 6) [suggestion, best] = [candidate, distance];
-    }
+    const suggestion = nearest(name, known, 6);
     if (suggestion !== undefined || OWN_PREFIXES.some((prefix) => upper.startsWith(prefix)))
       found.push({ name, suggestion });
   }
   return found;
+}
+
+/** The candidate of at least `minLength` characters nearest `word` within two edits, case ignored. */
+export function nearest(
+  word: string,
+  candidates: Iterable<string>,
+  minLength: number,
+): string | undefined {
+  const upper = word.toUpperCase();
+  let suggestion: string | undefined;
+  let best = 3;
+  for (const candidate of candidates) {
+    if (candidate.length < minLength) continue;
+    const other = candidate.toUpperCase();
+    const distance = upper === other ? 0 : editDistance(upper, other, best);
+    if (distance < best) [suggestion, best] = [candidate, distance];
+  }
+  return suggestion;
 }
 
 /** Levenshtein distance, or `limit` as soon as it must be at least that. */
