@@ -10,8 +10,9 @@ import { createGateway } from './yoga.ts';
 
 async function main(config: Config, logger: Logger): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
+  const fleet = config.upstreams;
   const simulator: Simulator | undefined =
-    config.upstream.baseUrl === undefined
+    config.upstream.baseUrl === undefined && fleet === null
       ? await startSimulator({
           host: '127.0.0.1',
           port: 0,
@@ -27,13 +28,19 @@ async function main(config: Config, logger: Logger): Promise<void> {
       { simulator: simulator.url },
       `${why} the built-in NIM simulator serves at ${simulator.url} (fake models, deterministic text)`,
     );
+  } else if (fleet !== null) {
+    const named = fleet.map((u) => `${u.name} (${u.upstream.baseUrl})`);
+    logger.info(
+      { upstreams: Object.fromEntries(fleet.map((u) => [u.name, u.upstream.baseUrl])) },
+      `using ${fleet.length} upstream${fleet.length === 1 ? '' : 's'} from UPSTREAMS_FILE: ${named.join(', ')}`,
+    );
   } else {
     logger.info(
       { upstream: config.upstream.baseUrl },
       `using NIM Proxy at ${config.upstream.baseUrl}`,
     );
   }
-  const upstream = simulator?.url ?? config.upstream.baseUrl ?? '';
+  const upstream = simulator?.url ?? config.upstream.baseUrl ?? fleet?.[0]?.upstream.baseUrl ?? '';
   const gatewayConfig: GatewayConfig = {
     ...config,
     upstream: { ...config.upstream, baseUrl: upstream },
@@ -54,7 +61,11 @@ async function main(config: Config, logger: Logger): Promise<void> {
     `GraphQL${config.security.graphiql ? ' and GraphiQL' : ''} at ${url}`,
   );
 
-  const name = simulator ? 'the built-in simulator' : `NIM Proxy at ${upstream}`;
+  const name = simulator
+    ? 'the built-in simulator'
+    : fleet !== null
+      ? 'the upstreams of UPSTREAMS_FILE'
+      : `NIM Proxy at ${upstream}`;
   const probe = probeUpstream(gateway.services.catalog, {
     report: (result, first) =>
       reportProbe(logger, result, first, name, config.upstream.apiKey !== undefined),

@@ -55,7 +55,7 @@ export interface Gateway {
 
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const nim = new NimClient(config.upstream, config.resilience);
+  const nim = new NimClient(config.upstream, config.resilience, config.upstreams ?? undefined);
   const catalog = new ModelCatalog(nim, {
     ttlMs: config.modelsCacheTtlMs,
     refreshMinIntervalMs: config.modelsRefreshMinIntervalMs,
@@ -91,20 +91,28 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   );
   nim.onAttempts(
     (attempt) => {
-      const labels = { endpoint: attempt.endpoint, status: String(attempt.status) };
+      const labels = {
+        upstream: attempt.upstream,
+        endpoint: attempt.endpoint,
+        status: String(attempt.status),
+      };
       metrics.upstreamRequests.inc(labels);
       metrics.upstreamDuration.observe(labels, attempt.ms / 1000);
     },
-    (endpoint) => metrics.retries.inc({ endpoint }),
+    (endpoint, upstream) => metrics.retries.inc({ upstream, endpoint }),
   );
+  nim.onFailover((failover) => metrics.failovers.inc({ ...failover }));
   // An outage is news at warn level, not only in the operation lines.
-  nim.onCircuitChange((change) =>
+  nim.onCircuitChange((change, upstream) =>
     change.to === 'open'
       ? logger.warn(
-          { circuit: 'open', failures: change.failures },
-          `upstream circuit open after ${change.failures} consecutive failures: failing fast for ${change.cooldownMs} ms, then one probe`,
+          { circuit: 'open', upstream, failures: change.failures },
+          `upstream ${upstream} circuit open after ${change.failures} consecutive failures: failing fast for ${change.cooldownMs} ms, then one probe`,
         )
-      : logger.warn({ circuit: 'closed' }, 'upstream circuit closed: the probe call succeeded'),
+      : logger.warn(
+          { circuit: 'closed', upstream },
+          `upstream ${upstream} circuit closed: the probe call succeeded`,
+        ),
   );
   const tracing = config.tracing ? new Tracing(config.tracing) : null;
   const observability: Observability = { metrics, logger, traces: new WeakMap(), tracing };
@@ -171,6 +179,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       useReadiness(services, {
         readyMaxAgeMs: config.resilience.readyMaxAgeMs,
         draining: () => draining,
+        fleet: config.upstreams !== null,
       }),
       useExecutionCancellation(),
       // Subscription events from the operation's compiled selection, not an execution each.

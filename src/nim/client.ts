@@ -1,9 +1,12 @@
 // NimClient: the only code that speaks to NIM Proxy: the model list, completions and chats, JSON or
 // streamed as server-sent events with first-token and idle timeouts, embeddings and rankings. It
-// holds the HTTP side (NimTransport; a second one when rankings have their own upstream) and says
-// what to call; the stream's reading is in event-stream.ts.
+// holds the HTTP side (a Fleet of NimTransports, one for NIM_PROXY_BASE_URL; another when rankings
+// have their own upstream), says what to call and fails over to the next upstream while nothing of
+// an answer came; the stream's reading is in event-stream.ts.
+import type { z } from 'zod';
 import type { CircuitChange, CircuitStatus } from './breaker.ts';
-import { upstreamEvents } from './event-stream.ts';
+import { upstreamEvents, type StreamAttempt } from './event-stream.ts';
+import { Fleet, FleetMember, type UpstreamHealth } from './fleet.ts';
 import {
   chatBody,
   completionBody,
@@ -11,7 +14,8 @@ import {
   type ChatInput,
   type CompletionInput,
 } from './params.ts';
-import type { ResilienceConfig } from './settings.ts';
+import { isSafeToFailOver } from './retry.ts';
+import type { FleetUpstream, ResilienceConfig } from './settings.ts';
 import {
   assembleChat,
   assembleCompletion,
@@ -21,7 +25,6 @@ import {
 } from './stream.ts';
 import {
   NimTransport,
-  type Call,
   type CallOptions,
   type NimClientOptions,
   type UpstreamAttempt,
@@ -32,9 +35,10 @@ import {
   completionChunk,
   completionResponse,
   embeddingResponse,
-  modelList,
   rankingResponse,
+  type ChatCompletionRequest,
   type ChatCompletionResponse,
+  type CompletionRequest,
   type CompletionResponse,
   type EmbeddingRequest,
   type EmbeddingResponse,
@@ -45,93 +49,167 @@ import {
 
 export type { CallOptions, UpstreamAttempt } from './transport.ts';
 
-export class NimClient {
-  readonly #transport: NimTransport;
-  /** The ranking upstream: the same transport unless NIM_RANKING_BASE_URL names another. */
-  readonly #ranking: NimTransport;
+export type { UpstreamHealth } from './fleet.ts';
 
-  constructor(options: NimClientOptions, resilience: ResilienceConfig) {
-    this.#transport = new NimTransport(options, resilience);
-    const ranking = options.rankingBaseUrl;
+/** A call went to the next upstream: `from` failed it before any answer. */
+export interface Failover {
+  from: string;
+  to: string;
+  endpoint: string;
+}
+
+export class NimClient {
+  readonly #fleet: Fleet;
+  /** The ranking upstream: the fleet unless NIM_RANKING_BASE_URL names another. */
+  readonly #ranking: Fleet;
+  readonly #failoverListeners: ((failover: Failover) => void)[] = [];
+
+  /** One upstream (`options`), or the fleet of an upstreams file when `upstreams` is given. */
+  constructor(
+    options: NimClientOptions,
+    resilience: ResilienceConfig,
+    upstreams?: readonly FleetUpstream[],
+  ) {
+    const members =
+      upstreams === undefined
+        ? [new FleetMember('default', new NimTransport(options, resilience), 1, ANY_MODEL)]
+        : upstreams.map(
+            (u) =>
+              new FleetMember(
+                u.name,
+                new NimTransport(u.upstream, u.resilience, u.name),
+                u.weight,
+                u.models,
+              ),
+          );
+    this.#fleet = new Fleet(members);
+    const ranking = upstreams === undefined ? options.rankingBaseUrl : undefined;
     this.#ranking =
       ranking === undefined || ranking === options.baseUrl
-        ? this.#transport
-        : new NimTransport({ ...options, baseUrl: ranking }, resilience);
+        ? this.#fleet
+        : new Fleet([
+            new FleetMember(
+              'ranking',
+              new NimTransport({ ...options, baseUrl: ranking }, resilience, 'ranking'),
+              1,
+              ANY_MODEL,
+            ),
+          ]);
   }
 
   #transports(): NimTransport[] {
-    return this.#ranking === this.#transport ? [this.#transport] : [this.#transport, this.#ranking];
+    const members =
+      this.#ranking === this.#fleet
+        ? this.#fleet.members
+        : [...this.#fleet.members, ...this.#ranking.members];
+    return members.map((m) => m.transport);
   }
 
-  /** The circuit breaker's view of the upstream (readiness). */
+  get #first(): NimTransport {
+    return this.#fleet.members[0]!.transport;
+  }
+
+  /** The circuit breaker's view of the upstream (readiness); of the first one in a fleet. */
   circuit(): CircuitStatus {
-    return this.#transport.circuit();
+    return this.#first.circuit();
   }
 
-  /** Calls holding or awaiting a concurrency slot, and the pool's sockets and requests (metrics, leak checks). */
+  /** Each upstream by name with its health (readiness, `Model.upstreams`). */
+  upstreams(): UpstreamHealth[] {
+    return this.#fleet.members.map((m) => m.health());
+  }
+
+  /** The upstreams serving `model`, each with its health. */
+  upstreamsOf(model: string): UpstreamHealth[] {
+    return this.#fleet.upstreamsOf(model);
+  }
+
+  /** Calls holding or awaiting a concurrency slot, and the pools' sockets and requests, summed over the upstreams (metrics, leak checks). */
   stats(): ReturnType<NimTransport['stats']> {
-    return this.#transport.stats();
+    const sum = { inFlight: 0, queued: 0, connected: 0, running: 0, pending: 0 };
+    for (const member of this.#fleet.members) {
+      const stats = member.transport.stats();
+      for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += stats[key];
+    }
+    return sum;
   }
 
   /** `listener` hears every attempt (metrics); `onRetry` every retry the resilience layer makes. */
   onAttempts(
     listener: (attempt: UpstreamAttempt) => void,
-    onRetry?: (endpoint: string) => void,
+    onRetry?: (endpoint: string, upstream: string) => void,
   ): void {
-    for (const transport of this.#transports()) transport.onAttempts(listener, onRetry);
+    for (const transport of this.#transports())
+      transport.onAttempts(listener, onRetry && ((endpoint) => onRetry(endpoint, transport.name)));
   }
 
-  /** `listener` hears the circuit breaker open and close (the operator's log). */
-  onCircuitChange(listener: (change: CircuitChange) => void): void {
-    for (const transport of this.#transports()) transport.onCircuitChange(listener);
+  /** `listener` hears each call that went on to the next upstream (metrics). */
+  onFailover(listener: (failover: Failover) => void): void {
+    this.#failoverListeners.push(listener);
   }
 
-  /** `listener` hears each time the upstream answers as a healthy upstream does (readiness). */
+  /** `listener` hears the circuit breakers open and close (the operator's log). */
+  onCircuitChange(listener: (change: CircuitChange, upstream: string) => void): void {
+    for (const transport of this.#transports())
+      transport.onCircuitChange((change) => listener(change, transport.name));
+  }
+
+  /** `listener` hears each time an upstream answers as a healthy upstream does (readiness). */
   onAnswered(listener: (at: number) => void): void {
-    this.#transport.onAnswered(listener);
+    for (const member of this.#fleet.members) member.transport.onAnswered(listener);
   }
 
-  /** Closes the pool once its calls are done; what is still running after `graceMs` is cut. */
+  /** Closes the pools once their calls are done; what is still running after `graceMs` is cut. */
   async close(graceMs?: number): Promise<void> {
     await Promise.all(this.#transports().map((transport) => transport.close(graceMs)));
   }
 
-  async listModels(options: CallOptions = {}): Promise<ModelCard[]> {
-    const body = await this.#transport.json(
-      { ...options, method: 'GET', path: '/v1/models', model: null },
-      modelList,
-    );
-    return body.data;
+  listModels(options: CallOptions = {}): Promise<ModelCard[]> {
+    return this.#fleet.listModels(options);
   }
 
   async complete(input: CompletionInput, options: CallOptions = {}): Promise<CompletionResponse> {
-    const body = completionBody(input, this.#transport.options.dialect);
-    return this.#transport.json(
-      { ...options, method: 'POST', path: '/v1/completions', body, model: input.model },
+    return this.#json(
+      this.#fleet,
+      input.model,
+      '/v1/completions',
+      options,
       completionResponse,
+      (m) =>
+        completionBody({ ...input, model: m.upstreamId(input.model) }, m.transport.options.dialect),
     );
   }
 
   async chat(input: ChatInput, options: CallOptions = {}): Promise<ChatCompletionResponse> {
-    const body = chatBody(input, this.#transport.options.dialect);
-    return this.#transport.json(
-      { ...options, method: 'POST', path: '/v1/chat/completions', body, model: input.model },
+    return this.#json(
+      this.#fleet,
+      input.model,
+      '/v1/chat/completions',
+      options,
       chatCompletionResponse,
+      (m) => chatBody({ ...input, model: m.upstreamId(input.model) }, m.transport.options.dialect),
     );
   }
 
   async embed(body: EmbeddingRequest, options: CallOptions = {}): Promise<EmbeddingResponse> {
-    return this.#transport.json(
-      { ...options, method: 'POST', path: '/v1/embeddings', body, model: body.model },
+    return this.#json(
+      this.#fleet,
+      body.model,
+      '/v1/embeddings',
+      options,
       embeddingResponse,
+      (m) => ({
+        ...body,
+        model: m.upstreamId(body.model),
+      }),
     );
   }
 
   async rank(body: RankingRequest, options: CallOptions = {}): Promise<RankingResponse> {
-    return this.#ranking.json(
-      { ...options, method: 'POST', path: '/v1/ranking', body, model: body.model },
-      rankingResponse,
-    );
+    return this.#json(this.#ranking, body.model, '/v1/ranking', options, rankingResponse, (m) => ({
+      ...body,
+      model: m.upstreamId(body.model),
+    }));
   }
 
   /** Streams a completion: deltas as they arrive, then the assembled result (only after `[DONE]`). */
@@ -139,19 +217,11 @@ export class NimClient {
     input: CompletionInput,
     options: CallOptions = {},
   ): AsyncGenerator<StreamPart<CompletionResponse>> {
-    const body = streaming(
-      completionBody(input, this.#transport.options.dialect),
-      this.#transport.options.streamUsage,
+    const attempts = this.#streamAttempts(input.model, '/v1/completions', options, (m) =>
+      completionBody({ ...input, model: m.upstreamId(input.model) }, m.transport.options.dialect),
     );
-    const call: Call = {
-      ...options,
-      method: 'POST',
-      path: '/v1/completions',
-      body,
-      model: input.model,
-    };
     return assembleCompletion(
-      upstreamEvents(this.#transport, call, completionChunk, completionHasContent),
+      upstreamEvents(attempts, completionChunk, completionHasContent, this.#failOver),
       input.model,
       input.params?.n ?? 1,
     );
@@ -161,21 +231,73 @@ export class NimClient {
     input: ChatInput,
     options: CallOptions = {},
   ): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
-    const body = streaming(
-      chatBody(input, this.#transport.options.dialect),
-      this.#transport.options.streamUsage,
+    const attempts = this.#streamAttempts(input.model, '/v1/chat/completions', options, (m) =>
+      chatBody({ ...input, model: m.upstreamId(input.model) }, m.transport.options.dialect),
     );
-    const call: Call = {
-      ...options,
-      method: 'POST',
-      path: '/v1/chat/completions',
-      body,
-      model: input.model,
-    };
     return assembleChat(
-      upstreamEvents(this.#transport, call, chatChunk, chatHasContent),
+      upstreamEvents(attempts, chatChunk, chatHasContent, this.#failOver),
       input.model,
       input.params?.n ?? 1,
     );
   }
+
+  /** One JSON call, at the next upstream serving the model while the one before failed it before any answer. */
+  async #json<T extends z.ZodType>(
+    fleet: Fleet,
+    model: string,
+    path: string,
+    options: CallOptions,
+    schema: T,
+    body: (member: FleetMember) => unknown,
+  ): Promise<z.output<T>> {
+    const route = fleet.route(model);
+    for (let next = 1; ; next++) {
+      const member = route[next - 1]!;
+      try {
+        return await member.transport.json(
+          { ...options, method: 'POST', path, body: body(member), model },
+          schema,
+        );
+      } catch (error) {
+        const then = route[next];
+        if (then === undefined || options.signal?.aborted || !isSafeToFailOver(error)) throw error;
+        this.#failedOver({ from: member.name, to: then.name, endpoint: path });
+      }
+    }
+  }
+
+  #streamAttempts(
+    model: string,
+    path: string,
+    options: CallOptions,
+    body: (member: FleetMember) => CompletionRequest | ChatCompletionRequest,
+  ): [StreamAttempt, ...StreamAttempt[]] {
+    const [first, ...rest] = this.#fleet.route(model).map((member) => ({
+      transport: member.transport,
+      call: {
+        ...options,
+        method: 'POST' as const,
+        path,
+        body: streaming(body(member), member.transport.options.streamUsage),
+        model,
+      },
+    }));
+    return [first!, ...rest];
+  }
+
+  readonly #failOver = (error: unknown, from: StreamAttempt, to: StreamAttempt): boolean => {
+    if (!isSafeToFailOver(error)) return false;
+    this.#failedOver({
+      from: from.transport.name,
+      to: to.transport.name,
+      endpoint: from.call.path,
+    });
+    return true;
+  };
+
+  #failedOver(failover: Failover): void {
+    for (const listener of this.#failoverListeners) listener(failover);
+  }
 }
+
+const ANY_MODEL = { include: null, aliases: {} } as const;

@@ -9,6 +9,11 @@ import { readInBandError } from './wire.ts';
 
 type Phase = 'first_token' | 'idle';
 
+interface StreamTimeouts {
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
 /**
  * A stream's two clocks on one timer: the first-token clock runs until the first event with
  * content (a role preamble is none), then the idle clock between upstream reads. It stops while
@@ -19,11 +24,16 @@ class StreamClock {
   #timer: NodeJS.Timeout | undefined;
   #answering = false;
   readonly #controller: AbortController;
-  readonly #ms: Record<Phase, number>;
+  #ms: Record<Phase, number> = { first_token: 0, idle: 0 };
 
-  constructor(controller: AbortController, firstTokenMs: number, idleMs: number) {
+  constructor(controller: AbortController, timeouts: StreamTimeouts) {
     this.#controller = controller;
-    this.#ms = { first_token: firstTokenMs, idle: idleMs };
+    this.use(timeouts);
+  }
+
+  /** The upstream being tried has timeouts of its own. */
+  use(timeouts: StreamTimeouts): void {
+    this.#ms = { first_token: timeouts.firstTokenTimeoutMs, idle: timeouts.idleTimeoutMs };
   }
 
   startFirstToken(): void {
@@ -68,29 +78,50 @@ class StreamClock {
   }
 }
 
+/** One upstream to try a stream at: its transport, and the call as it is sent there. */
+export interface StreamAttempt {
+  transport: NimTransport;
+  call: Call;
+}
+
 /**
  * Each event's data parsed with `schema`, until `[DONE]`. Streams have no total timeout (see
  * StreamClock). An in-band error event, malformed data, or an end without `[DONE]` throws.
  * Retries happen only before a 2xx response arrived; the concurrency slot is held until the
- * stream ends.
+ * stream ends. The attempts are tried in order while `failOver` allows it, only before a stream
+ * opened: once it has, its failure is the stream's (no text is stitched from two upstreams).
  */
 export async function* upstreamEvents<T extends z.ZodType>(
-  transport: NimTransport,
-  call: Call,
+  attempts: readonly [StreamAttempt, ...StreamAttempt[]],
   schema: T,
   hasContent: (chunk: z.output<T>) => boolean,
+  failOver: (error: unknown, from: StreamAttempt, to: StreamAttempt) => boolean = () => false,
 ): AsyncGenerator<z.output<T>> {
-  const { firstTokenTimeoutMs, idleTimeoutMs, maxResponseBytes } = transport.options;
+  let { transport, call } = attempts[0];
   const controller = new AbortController();
-  const clock = new StreamClock(controller, firstTokenTimeoutMs, idleTimeoutMs);
+  const clock = new StreamClock(controller, transport.options);
   const onAbort = () => controller.abort(call.signal?.reason);
   call.signal?.addEventListener('abort', onAbort, { once: true });
   let stream: OpenStream | undefined;
   let complete = false;
   try {
     call.signal?.throwIfAborted();
-    stream = await transport.openStream(call, controller.signal, clock);
-    for await (const batch of eventBatches(stream.body, maxResponseBytes)) {
+    for (let next = 1; stream === undefined; next++) {
+      try {
+        stream = await transport.openStream(call, controller.signal, clock);
+      } catch (error) {
+        const then = attempts[next];
+        if (
+          then === undefined ||
+          controller.signal.aborted ||
+          !failOver(error, { transport, call }, then)
+        )
+          throw error;
+        ({ transport, call } = then);
+        clock.use(transport.options);
+      }
+    }
+    for await (const batch of eventBatches(stream.body, transport.options.maxResponseBytes)) {
       clock.readArrived();
       for (const data of batch) {
         if (data.trim() === '[DONE]') {

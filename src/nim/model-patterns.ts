@@ -14,7 +14,8 @@ export interface Matched<T> {
   rule: string;
 }
 
-function globRegExp(pattern: string): RegExp {
+/** `*` any run of characters (`/` included), case ignored, the whole id. */
+export function globRegExp(pattern: string): RegExp {
   const literal = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${literal.join('.*')}$`, 'i');
 }

@@ -53,6 +53,20 @@ export function isSafeToRetry(error: NimError, method: Method, progress: Attempt
   return method === 'GET' && isUpstreamFault(error);
 }
 
+/**
+ * Whether another upstream may take a call this one failed: nothing of an answer came. It never
+ * reached a server (refused, unresolvable, a connect timeout, this upstream's breaker or queue), the
+ * upstream refused it outright (429, 503), or no response headers came in time.
+ */
+export function isSafeToFailOver(error: unknown): boolean {
+  if (!(error instanceof NimError)) return false;
+  if (error.status === 429 || error.status === 503) return true;
+  if (error.kind === 'timeout') return error.phase === 'connect' || error.phase === 'headers';
+  if (error.kind !== 'unavailable' || error.status !== null) return false;
+  // The breaker's and the queue's refusals have no cause: nothing was sent.
+  return error.cause === undefined || NEVER_SENT.has(transportCode(error.cause) ?? '');
+}
+
 export interface BackoffConfig {
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;

@@ -43,3 +43,23 @@ export interface ResilienceConfig {
   /** /health/ready says ready when the upstream answered within this long. */
   readyMaxAgeMs: number;
 }
+
+/** Which of an upstream's models the gateway serves, and under which ids. */
+export interface ModelSelection {
+  /** Model id patterns (`*` any run of characters, case ignored) of the upstream's ids to serve; null = all. */
+  include: readonly string[] | null;
+  /** Public id → the upstream's own id: the model is served under the public id (and not under its own). */
+  aliases: Readonly<Record<string, string>>;
+}
+
+/** One upstream of a fleet (UPSTREAMS_FILE): its own pool, breaker, concurrency limit and retry budget. */
+export interface FleetUpstream {
+  /** Unique, `[a-z0-9_-]`: in metrics, logs, readiness and `Model.upstreams`. */
+  name: string;
+  /** The environment's upstream settings with this upstream's own values over them. */
+  upstream: UpstreamConfig & { baseUrl: string };
+  resilience: ResilienceConfig;
+  /** Share of the traffic among the healthy upstreams serving a model (relative, > 0). */
+  weight: number;
+  models: ModelSelection;
+}

@@ -48,6 +48,8 @@ export interface OpeningClock {
 
 /** One try at the upstream, as reported to observers: status 0 when no response came. */
 export interface UpstreamAttempt {
+  /** The fleet's name for the upstream (`default` for NIM_PROXY_BASE_URL). */
+  upstream: string;
   endpoint: string;
   status: number;
   ms: number;
@@ -69,6 +71,8 @@ export interface Call extends CallOptions {
 
 export class NimTransport {
   readonly options: NimClientOptions;
+  /** In metrics, logs and readiness. */
+  readonly name: string;
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
@@ -80,9 +84,10 @@ export class NimTransport {
   /** How much of a cut body's tail may hold part of the key. */
   private readonly keyLength: number = 0;
 
-  constructor(options: NimClientOptions, resilience: ResilienceConfig) {
+  constructor(options: NimClientOptions, resilience: ResilienceConfig, name = 'default') {
     const url = new URL(options.baseUrl);
     this.options = options;
+    this.name = name;
     this.resilience = new Resilience(resilience);
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, {
@@ -254,7 +259,12 @@ export class NimTransport {
   }
 
   private report(call: Call, status: number, started: number): void {
-    const attempt = { endpoint: call.path, status, ms: performance.now() - started };
+    const attempt = {
+      upstream: this.name,
+      endpoint: call.path,
+      status,
+      ms: performance.now() - started,
+    };
     call.onAttempt?.(attempt);
     for (const listener of this.attemptListeners) listener(attempt);
   }

@@ -38,14 +38,14 @@ export class GatewayMetrics {
   });
   readonly upstreamRequests = new Counter({
     name: 'nim_graphql_upstream_requests_total',
-    help: 'Calls to NIM Proxy by endpoint and HTTP status (0 = no response).',
-    labelNames: ['endpoint', 'status'] as const,
+    help: 'Calls to NIM Proxy by upstream, endpoint and HTTP status (0 = no response).',
+    labelNames: ['upstream', 'endpoint', 'status'] as const,
     registers: [this.registry],
   });
   readonly upstreamDuration = new Histogram({
     name: 'nim_graphql_upstream_request_duration_seconds',
-    help: 'Duration of calls to NIM Proxy by endpoint and status (streams: until the last event).',
-    labelNames: ['endpoint', 'status'] as const,
+    help: 'Duration of calls to NIM Proxy by upstream, endpoint and status (streams: until the last event).',
+    labelNames: ['upstream', 'endpoint', 'status'] as const,
     buckets: LATENCY,
     registers: [this.registry],
   });
@@ -103,8 +103,14 @@ export class GatewayMetrics {
   private readonly errorCodes = new Set<string>();
   readonly retries = new Counter({
     name: 'nim_graphql_upstream_retries_total',
-    help: 'Retried calls to NIM Proxy by endpoint.',
-    labelNames: ['endpoint'] as const,
+    help: 'Retried calls to NIM Proxy by upstream and endpoint.',
+    labelNames: ['upstream', 'endpoint'] as const,
+    registers: [this.registry],
+  });
+  readonly failovers = new Counter({
+    name: 'nim_graphql_upstream_failovers_total',
+    help: 'Calls an upstream failed before any answer that went on to the next upstream serving the model (UPSTREAMS_FILE).',
+    labelNames: ['from', 'to', 'endpoint'] as const,
     registers: [this.registry],
   });
   readonly escapedErrors = new Counter({

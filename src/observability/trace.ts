@@ -24,6 +24,8 @@ export function requestIdOf(headers: { get(name: string): string | null }): stri
 }
 
 export interface UpstreamCall {
+  /** Which upstream of the fleet answered (`default` for NIM_PROXY_BASE_URL). */
+  upstream: string;
   endpoint: string;
   status: number;
   ms: number;
@@ -118,5 +120,10 @@ export class RequestTrace {
 
   get lastStatus(): number | null {
     return this.calls.at(-1)?.status ?? null;
+  }
+
+  /** The upstream of the last call: the one that answered, after any failover. */
+  get lastUpstream(): string | null {
+    return this.calls.at(-1)?.upstream ?? null;
   }
 }

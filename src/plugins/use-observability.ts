@@ -96,6 +96,7 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
       upstreamMs: Math.round(trace.upstreamMs * 1000) / 1000,
       upstreamCalls: trace.calls.length,
       upstreamStatus: trace.lastStatus,
+      upstream: trace.lastUpstream,
       promptTokens: trace.promptTokens,
       completionTokens: trace.completionTokens,
       ...(trace.streaming ? { chunks: trace.chunks } : {}),

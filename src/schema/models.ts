@@ -1,3 +1,4 @@
+import type { UpstreamHealth } from '../nim/client.ts';
 import type { ModelCard } from '../nim/wire.ts';
 import { builder } from './builder.ts';
 import { ModelCapabilitiesRef } from './capabilities.ts';
@@ -5,6 +6,31 @@ import { toGraphQLError } from './errors.ts';
 import { ModelKindEnum } from './kinds.ts';
 
 export const ModelRef = builder.objectRef<ModelCard>('Model');
+
+const CircuitStateEnum = builder.enumType('CircuitState', {
+  description: "An upstream's circuit breaker.",
+  values: {
+    CLOSED: { value: 'closed', description: 'Calls flow.' },
+    OPEN: { value: 'open', description: 'After a run of failures: calls fail fast until a probe.' },
+    HALF_OPEN: { value: 'half-open', description: 'One probe call decides whether it closes.' },
+  } as const,
+});
+
+const ModelUpstreamRef = builder.objectRef<UpstreamHealth>('ModelUpstream').implement({
+  description: 'An upstream that serves a model (UPSTREAMS_FILE), with its health.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Its name in the upstreams file.' }),
+    circuit: t.field({
+      type: CircuitStateEnum,
+      description: 'Its circuit breaker.',
+      resolve: (u) => u.circuit,
+    }),
+    healthy: t.exposeBoolean('healthy', {
+      description:
+        'Its circuit is not open and its last model list was read: calls are routed to it.',
+    }),
+  }),
+});
 
 ModelRef.implement({
   description: 'A model deployment that NIM Proxy routes to, as listed by `GET /v1/models`.',
@@ -57,6 +83,12 @@ ModelRef.implement({
       description:
         'The rule that decided `kind`, as `configured <pattern>` or `default <pattern>`.',
       resolve: (m, _args, ctx) => ctx.kinds.of(m.id).rule,
+    }),
+    upstreams: t.field({
+      type: [ModelUpstreamRef],
+      description:
+        'The upstreams serving it, each with its health; calls go to the healthy ones by weight.',
+      resolve: (m, _args, ctx) => ctx.nim.upstreamsOf(m.id),
     }),
     maxModelLength: t.exposeInt('max_model_len', {
       nullable: true,

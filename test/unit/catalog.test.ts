@@ -222,7 +222,8 @@ describe('ModelCatalog, as operators and readiness see it', () => {
       calls: 0,
       async listModels(caller: RefreshCaller = {}) {
         upstream.calls++;
-        attempt = (status) => caller.onAttempt?.({ endpoint: '/v1/models', status, ms: 1 });
+        attempt = (status) =>
+          caller.onAttempt?.({ upstream: 'default', endpoint: '/v1/models', status, ms: 1 });
         attempt(503);
         await new Promise((r) => setTimeout(r, 5));
         attempt(200);
