@@ -9,6 +9,8 @@ import { parseKindRules, type KindRule } from './nim/kinds.ts';
 import { parseThinkingRules, type ThinkingRule } from './nim/thinking.ts';
 import type { FleetUpstream, ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
 import { readUpstreamsFile } from './upstreams-file.ts';
+import { namedKey } from './gate/client-auth.ts';
+import { parseBudgetRules, type BudgetRule } from './usage/budgets.ts';
 
 /** The value of NIM_PROXY_BASE_URL that asks for the built-in simulator by name (the only way in production). */
 export const SIMULATOR = 'simulator';
@@ -63,6 +65,8 @@ export interface SecurityConfig {
   maxOperationCost: number;
   /** Path of a persisted-documents manifest ({hash: document}); set = only those documents run. */
   trustedDocumentsFile: string | undefined;
+  /** Names of keys (`name:key` in GATEWAY_API_KEYS) that may read every key's usage. */
+  adminKeys: readonly string[];
 }
 
 export interface RateLimitConfig {
@@ -92,6 +96,8 @@ export interface Config {
   upstreams: readonly FleetUpstream[] | null;
   security: SecurityConfig;
   rateLimit: RateLimitConfig;
+  /** Token budgets per key and period (TOKEN_BUDGETS), in Redis when REDIS_URL is set. */
+  budgets: readonly BudgetRule[];
   modelsCacheTtlMs: number;
   modelsRefreshMinIntervalMs: number;
   limits: Limits;
@@ -244,7 +250,9 @@ export function loadConfig(
       max: 1_000_000_000,
     }),
     trustedDocumentsFile: read.optional('TRUSTED_DOCUMENTS_FILE'),
+    adminKeys: read.list('GATEWAY_ADMIN_KEYS'),
   };
+  checkKeyNames(read, security);
   const rateLimit: RateLimitConfig = {
     requestsPerMinute: read.int('RATE_LIMIT_REQUESTS_PER_MINUTE', {
       fallback: 0,
@@ -258,6 +266,12 @@ export function loadConfig(
     }),
     redisUrl: read.redisUrl('REDIS_URL'),
   };
+  const budgets = read.parsed(
+    'TOKEN_BUDGETS',
+    parseBudgetRules,
+    'web=2000000/day;*=10000000/month',
+  );
+  checkBudgets(read, budgets, security.apiKeys);
   const config: Config = {
     production,
     simulatorByName,
@@ -275,6 +289,7 @@ export function loadConfig(
     upstreams,
     security,
     rateLimit,
+    budgets,
     modelsCacheTtlMs: read.int('MODELS_CACHE_TTL_MS', {
       fallback: minute,
       min: 0,
@@ -353,4 +368,50 @@ export function loadConfig(
     });
   }
   return config;
+}
+
+/** A named key's own part is a key as any other; names are unique; admins are named keys. */
+function checkKeyNames(read: EnvReader, security: SecurityConfig): void {
+  const names = new Set<string>();
+  for (const entry of security.apiKeys) {
+    const { name, key } = namedKey(entry);
+    if (name === null) continue;
+    if (key.length < 16)
+      read.problems.push(
+        `GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE: the key named ${name} has ${key.length} characters; expected name:key with a key of at least 16 characters`,
+      );
+    if (names.has(name))
+      read.problems.push(
+        `GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE: the name ${name} is given to two keys; each key needs its own name`,
+      );
+    names.add(name);
+  }
+  for (const admin of security.adminKeys) {
+    if (!names.has(admin))
+      read.problems.push(
+        `GATEWAY_ADMIN_KEYS names ${JSON.stringify(admin)}, which is no key name of GATEWAY_API_KEYS; name a key there (name:key), e.g. GATEWAY_API_KEYS=ops:<key> and GATEWAY_ADMIN_KEYS=ops`,
+      );
+  }
+}
+
+/** Budgets are per key: they need keys, and a rule names a named key or `*`. */
+function checkBudgets(
+  read: EnvReader,
+  rules: readonly BudgetRule[],
+  keys: readonly string[],
+): void {
+  if (rules.length === 0) return;
+  if (keys.length === 0) {
+    read.problems.push(
+      'TOKEN_BUDGETS is set, but budgets are per client key and GATEWAY_API_KEYS is not: set keys, e.g. GATEWAY_API_KEYS=web:<key>',
+    );
+    return;
+  }
+  const names = new Set(keys.map((entry) => namedKey(entry).name));
+  for (const rule of rules) {
+    if (rule.key !== '*' && !names.has(rule.key))
+      read.problems.push(
+        `TOKEN_BUDGETS: ${rule.text} names the key ${rule.key}, which GATEWAY_API_KEYS does not name; name it there (${rule.key}:<key>) or use *`,
+      );
+  }
 }

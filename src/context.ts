@@ -8,6 +8,7 @@ import { RequestModels, type ModelCatalog } from './nim/catalog.ts';
 import type { CallOptions, NimClient } from './nim/client.ts';
 import type { Usage } from './nim/wire.ts';
 import { RequestTrace } from './observability/trace.ts';
+import { Spending, type UsageServices } from './usage/spending.ts';
 
 /** What outlives a request: shared by every context. */
 export interface GatewayServices {
@@ -19,6 +20,8 @@ export interface GatewayServices {
   capabilities: CapabilityMap;
   kinds: ModelKindMap;
   thinking: ThinkingMap;
+  /** Usage per key and model, and the budgets (TOKEN_BUDGETS). */
+  usage: UsageServices;
 }
 
 /**
@@ -58,6 +61,8 @@ export interface Context {
   /** Who calls, never a secret: `key:<sha-256 prefix of the API key>`, or `ip:<address>` without client auth. */
   client: string;
   meter: GenerationMeter;
+  /** The caller's budgets and usage. */
+  spending: Spending;
   /** What this request did (log line, metrics, Server-Timing). */
   trace: RequestTrace;
   /** For every upstream call of this request: its signal, the request id and trace context to forward, timing. */
@@ -91,7 +96,7 @@ export function createContext(
       embed: (body) => services.nim.embed(body, upstream),
       batchSize: services.limits.embedBatchSize,
       onUsage: (model, usage, inputs) =>
-        recordInput(
+        void recordInput(
           context,
           model,
           usage?.prompt_tokens ?? null,
@@ -101,14 +106,16 @@ export function createContext(
     signal: request.signal,
     client,
     meter: new GenerationMeter(),
+    spending: new Spending(services.usage, client),
   };
   return context;
 }
 
-/** A generation succeeded: the token rate limit and the request's trace both hear its usage. */
-export function recordGeneration(ctx: Context, model: string, usage: Usage | null): void {
+/** A generation succeeded: the token rate limit, the request's trace and the key's usage hear its usage. */
+export function recordGeneration(ctx: Context, model: string, usage: Usage | null): Promise<void> {
   ctx.meter.generated(usage?.completion_tokens ?? null);
   ctx.trace.usage(model, usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0);
+  return ctx.spending.used(model, usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0);
 }
 
 /**
@@ -120,8 +127,9 @@ export function recordInput(
   model: string,
   reported: number | null,
   estimated: number,
-): void {
+): Promise<void> {
   const tokens = reported ?? estimated;
   ctx.meter.generated(tokens);
   ctx.trace.usage(model, tokens, 0);
+  return ctx.spending.used(model, tokens, 0);
 }

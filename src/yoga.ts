@@ -31,6 +31,8 @@ import { GatewayMetrics } from './observability/metrics.ts';
 import { Tracing } from './observability/tracing.ts';
 import { useObservability, type Observability } from './plugins/use-observability.ts';
 import { schema } from './schema/index.ts';
+import { Budgets } from './usage/budgets.ts';
+import { createLedger } from './usage/ledger.ts';
 
 const ENDPOINT = '/graphql';
 
@@ -61,7 +63,21 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     refreshMinIntervalMs: config.modelsRefreshMinIntervalMs,
     warn: (fields, message) => logger.warn(fields, message),
   });
+  const metrics = new GatewayMetrics();
+  const rateLimits = createRateLimitStore(config.rateLimit);
+  // Usage and budgets in the same Redis as the rate limits, on their connection when they have one.
+  const ledger = createLedger({
+    redisUrl: config.rateLimit.redisUrl,
+    shared: rateLimits?.connection ?? null,
+    logger: { warn: (message) => logger.warn({ event: 'usage' }, message) },
+  });
   const services: GatewayServices = {
+    usage: {
+      ledger,
+      budgets: config.budgets.length === 0 ? null : new Budgets(config.budgets, ledger),
+      admins: new Set(config.security.adminKeys),
+      onRecord: (key, model, counts) => metrics.keyUsage(key, model, counts),
+    },
     nim,
     catalog,
     limits: config.limits,
@@ -84,7 +100,6 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           warn: (message) => logger.warn({ event: 'trusted_documents' }, message),
         });
 
-  const metrics = new GatewayMetrics();
   metrics.watch(
     () => catalog.stats,
     () => ({ ...nim.stats(), circuit: nim.circuit().state }),
@@ -125,7 +140,6 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     graphiql: security.graphiql,
     assetPrefix: GRAPHIQL_ASSETS,
   });
-  const rateLimits = createRateLimitStore(config.rateLimit);
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -219,6 +233,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       await yoga.dispose();
       await nim.close();
       await rateLimits?.close();
+      await ledger.close();
       await tracing?.shutdown();
     },
   };

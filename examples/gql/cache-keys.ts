@@ -4,6 +4,7 @@
 /** urql Graphcache: `cacheExchange({ keys: graphcacheKeys, possibleTypes })`. */
 export const graphcacheKeys = {
   Model: (data: { id?: unknown }) => String(data.id),
+  BudgetExceededError: () => null,
   ChatChoice: () => null,
   ChatChunk: () => null,
   ChatCompletion: () => null,
@@ -17,6 +18,7 @@ export const graphcacheKeys = {
   Embeddings: () => null,
   InputUsage: () => null,
   InvalidInputError: () => null,
+  KeyUsage: () => null,
   ModelCapabilities: () => null,
   ModelNotFoundError: () => null,
   ModelUpstream: () => null,
@@ -32,12 +34,14 @@ export const graphcacheKeys = {
   UpstreamError: () => null,
   UpstreamTimeoutError: () => null,
   Usage: () => null,
+  UsageReport: () => null,
   WrongModelKindError: () => null,
 };
 
 /** Apollo Client: `new InMemoryCache({ typePolicies: apolloTypePolicies, possibleTypes })`. */
 export const apolloTypePolicies = {
   Model: { keyFields: ['id'] },
+  BudgetExceededError: { keyFields: false as const },
   ChatChoice: { keyFields: false as const },
   ChatChunk: { keyFields: false as const },
   ChatCompletion: { keyFields: false as const },
@@ -51,6 +55,7 @@ export const apolloTypePolicies = {
   Embeddings: { keyFields: false as const },
   InputUsage: { keyFields: false as const },
   InvalidInputError: { keyFields: false as const },
+  KeyUsage: { keyFields: false as const },
   ModelCapabilities: { keyFields: false as const },
   ModelNotFoundError: { keyFields: false as const },
   ModelUpstream: { keyFields: false as const },
@@ -66,5 +71,6 @@ export const apolloTypePolicies = {
   UpstreamError: { keyFields: false as const },
   UpstreamTimeoutError: { keyFields: false as const },
   Usage: { keyFields: false as const },
+  UsageReport: { keyFields: false as const },
   WrongModelKindError: { keyFields: false as const },
 };

@@ -52,12 +52,16 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   /** An argument is invalid; `argument` names it. Fix the request, do not retry it as is. */
   | 'BAD_USER_INPUT'
+  /** The calling key's token budget (TOKEN_BUDGETS) has less left than the field may use; refused before any upstream call, until `resetsAt`. */
+  | 'BUDGET_EXCEEDED'
   /** Prompt plus maxTokens is longer than the model's context window; for embed and rerank with `truncate: NONE` (or left out), an input longer than the model takes. */
   | 'CONTEXT_LENGTH_EXCEEDED'
   /** Whole-request refusal: The operation may generate more than MAX_OPERATION_COST tokens; `extensions.cost` and `extensions.limit` say by how much. */
   | 'COST_LIMIT_EXCEEDED'
   /** Whole-request refusal: A request any web page could make a browser send, without the `x-graphql-yoga-csrf` header. */
   | 'CSRF_HEADER_REQUIRED'
+  /** The calling key may not do this: only the keys GATEWAY_ADMIN_KEYS names read every key's usage. */
+  | 'FORBIDDEN'
   /** Whole-request refusal: The document does not parse, or is over MAX_DOCUMENT_TOKENS. */
   | 'GRAPHQL_PARSE_FAILED'
   /** Whole-request refusal: The document does not validate: unknown fields or arguments, over MAX_DEPTH, MAX_ALIASES or MAX_DIRECTIVES, introspection off. */
@@ -198,6 +202,7 @@ export type ChatMutationVariables = Exact<{
 
 
 export type ChatMutation = { chat:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'ChatCompletion', id: string, reply: { role: ChatRole, content: string }, choices: Array<{ index: number, finishReason: FinishReason | null }>, usage: { promptTokens: number, completionTokens: number, totalTokens: number } | null }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string, argument: string | null }
@@ -219,6 +224,7 @@ export type ChatStreamSubscriptionVariables = Exact<{
 
 
 export type ChatStreamSubscription = { chatStream:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'ChatChunk', index: number, content: string, finishReason: FinishReason | null }
     | { __typename: 'ChatDone', reply: { content: string }, choices: Array<{ index: number, finishReason: FinishReason | null }>, usage: { promptTokens: number, completionTokens: number, totalTokens: number } | null }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
@@ -241,6 +247,7 @@ export type ChatToolsMutationVariables = Exact<{
 
 
 export type ChatToolsMutation = { chat:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'ChatCompletion', reply: { content: string, toolCalls: Array<{ id: string, name: string, arguments: unknown, argumentsText: string, complete: boolean }> }, choices: Array<{ finishReason: FinishReason | null }> }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
@@ -261,6 +268,7 @@ export type CompleteMutationVariables = Exact<{
 
 
 export type CompleteMutation = { complete:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'Completion', id: string, text: string, choices: Array<{ index: number, finishReason: FinishReason | null }>, usage: { promptTokens: number, completionTokens: number, totalTokens: number } | null, model: { id: string, maxModelLength: number | null } }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string, argument: string | null }
@@ -281,6 +289,7 @@ export type CompletionStreamSubscriptionVariables = Exact<{
 
 
 export type CompletionStreamSubscription = { completionStream:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'CompletionChunk', index: number, text: string, finishReason: FinishReason | null }
     | { __typename: 'CompletionDone', text: string, choices: Array<{ index: number, finishReason: FinishReason | null }>, usage: { promptTokens: number, completionTokens: number, totalTokens: number } | null }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
@@ -308,6 +317,7 @@ export type SearchQueryVariables = Exact<{
 
 
 export type SearchQuery = { query:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
     | { __typename: 'Embeddings', dimensions: number, vectors: Array<Array<number>>, usage: { promptTokens: number } | null }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
@@ -317,6 +327,7 @@ export type SearchQuery = { query:
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
     | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
   , passages:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
     | { __typename: 'Embeddings', base64: Array<string> }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
@@ -326,6 +337,7 @@ export type SearchQuery = { query:
     | { __typename: 'UpstreamTimeoutError', code: ErrorCode, message: string }
     | { __typename: 'WrongModelKindError', code: ErrorCode, message: string }
   , rerank:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
     | { __typename: 'ModelNotFoundError', code: ErrorCode, message: string }

@@ -2,6 +2,7 @@
       export type PossibleTypesResultData = {
   "possibleTypes": {
     "ChatResult": [
+      "BudgetExceededError",
       "ChatCompletion",
       "ContextLengthExceededError",
       "InvalidInputError",
@@ -14,6 +15,7 @@
       "WrongModelKindError"
     ],
     "ChatStreamEvent": [
+      "BudgetExceededError",
       "ChatChunk",
       "ChatDone",
       "ContextLengthExceededError",
@@ -27,6 +29,7 @@
       "WrongModelKindError"
     ],
     "CompleteResult": [
+      "BudgetExceededError",
       "Completion",
       "ContextLengthExceededError",
       "InvalidInputError",
@@ -38,6 +41,7 @@
       "WrongModelKindError"
     ],
     "CompletionStreamEvent": [
+      "BudgetExceededError",
       "CompletionChunk",
       "CompletionDone",
       "ContextLengthExceededError",
@@ -50,6 +54,7 @@
       "WrongModelKindError"
     ],
     "EmbedResult": [
+      "BudgetExceededError",
       "ContextLengthExceededError",
       "Embeddings",
       "InvalidInputError",
@@ -60,6 +65,7 @@
       "WrongModelKindError"
     ],
     "GatewayError": [
+      "BudgetExceededError",
       "ContextLengthExceededError",
       "InvalidInputError",
       "ModelNotFoundError",
@@ -77,6 +83,7 @@
       "CompletionDone"
     ],
     "RerankResult": [
+      "BudgetExceededError",
       "ContextLengthExceededError",
       "InvalidInputError",
       "ModelNotFoundError",
@@ -91,6 +98,7 @@
       const result: PossibleTypesResultData = {
   "possibleTypes": {
     "ChatResult": [
+      "BudgetExceededError",
       "ChatCompletion",
       "ContextLengthExceededError",
       "InvalidInputError",
@@ -103,6 +111,7 @@
       "WrongModelKindError"
     ],
     "ChatStreamEvent": [
+      "BudgetExceededError",
       "ChatChunk",
       "ChatDone",
       "ContextLengthExceededError",
@@ -116,6 +125,7 @@
       "WrongModelKindError"
     ],
     "CompleteResult": [
+      "BudgetExceededError",
       "Completion",
       "ContextLengthExceededError",
       "InvalidInputError",
@@ -127,6 +137,7 @@
       "WrongModelKindError"
     ],
     "CompletionStreamEvent": [
+      "BudgetExceededError",
       "CompletionChunk",
       "CompletionDone",
       "ContextLengthExceededError",
@@ -139,6 +150,7 @@
       "WrongModelKindError"
     ],
     "EmbedResult": [
+      "BudgetExceededError",
       "ContextLengthExceededError",
       "Embeddings",
       "InvalidInputError",
@@ -149,6 +161,7 @@
       "WrongModelKindError"
     ],
     "GatewayError": [
+      "BudgetExceededError",
       "ContextLengthExceededError",
       "InvalidInputError",
       "ModelNotFoundError",
@@ -166,6 +179,7 @@
       "CompletionDone"
     ],
     "RerankResult": [
+      "BudgetExceededError",
       "ContextLengthExceededError",
       "InvalidInputError",
       "ModelNotFoundError",

@@ -26,11 +26,24 @@ function remoteAddress(serverContext: unknown): string {
   return address?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') ?? 'unknown';
 }
 
+/** `name:key` names a key (in usage, budgets, logs and metrics); a bare key is named by its fingerprint. */
+export function namedKey(entry: string): { name: string | null; key: string } {
+  const match = /^([a-z0-9][a-z0-9_-]{0,62}):(.+)$/.exec(entry);
+  return match ? { name: match[1]!, key: match[2]! } : { name: null, key: entry };
+}
+
 export class ClientAuth {
   readonly #digests: readonly Buffer[];
+  /** The name of each key, by its digest's hex. */
+  readonly #names = new Map<string, string>();
 
   constructor(keys: readonly string[]) {
-    this.#digests = keys.map(sha256);
+    this.#digests = keys.map((entry) => {
+      const { name, key } = namedKey(entry);
+      const digest = sha256(key);
+      if (name !== null) this.#names.set(digest.toString('hex'), name);
+      return digest;
+    });
   }
 
   get enabled(): boolean {
@@ -52,14 +65,15 @@ export class ClientAuth {
   }
 
   /**
-   * A stable, non-secret name for the caller, the same on every gateway instance (rate limits in Redis
-   * are shared by it): `key:` + 12 hex digits of the key's SHA-256, or `ip:<address>` without client auth.
+   * A stable, non-secret name for the caller, the same on every gateway instance (rate limits and
+   * budgets in Redis are shared by it): `key:<name>` for a named key, else `key:` + 12 hex digits of
+   * the key's SHA-256, or `ip:<address>` without client auth.
    */
   identify(request: Request, serverContext: unknown): string {
     const token = this.enabled ? bearerToken(request.headers.get('authorization')) : null;
     const digest = token === null ? null : this.match(token);
-    return digest === null
-      ? `ip:${remoteAddress(serverContext)}`
-      : `key:${digest.toString('hex').slice(0, 12)}`;
+    if (digest === null) return `ip:${remoteAddress(serverContext)}`;
+    const hex = digest.toString('hex');
+    return `key:${this.#names.get(hex) ?? hex.slice(0, 12)}`;
   }
 }

@@ -107,6 +107,18 @@ export class GatewayMetrics {
     labelNames: ['upstream', 'endpoint'] as const,
     registers: [this.registry],
   });
+  readonly keyTokens = new Counter({
+    name: 'nim_graphql_key_tokens_total',
+    help: 'Tokens per client key name (never the key) and model, as the upstream reported them: kind prompt or completion.',
+    labelNames: ['key', 'model', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly keyRequests = new Counter({
+    name: 'nim_graphql_key_requests_total',
+    help: 'Upstream calls per client key name and model: outcome ok or error.',
+    labelNames: ['key', 'model', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly failovers = new Counter({
     name: 'nim_graphql_upstream_failovers_total',
     help: 'Calls an upstream failed before any answer that went on to the next upstream serving the model (UPSTREAMS_FILE).',
@@ -131,6 +143,19 @@ export class GatewayMetrics {
       (this.errorCodes.has(code) || this.errorCodes.size < MAX_ERROR_CODES);
     if (known) this.errorCodes.add(code);
     this.errors.inc({ code: known ? code : 'OTHER' });
+  }
+
+  /** A client key's call to a model (src/usage/spending.ts). */
+  keyUsage(
+    key: string,
+    model: string,
+    counts: { promptTokens: number; completionTokens: number; errors: number },
+  ): void {
+    if (counts.promptTokens > 0)
+      this.keyTokens.inc({ key, model, kind: 'prompt' }, counts.promptTokens);
+    if (counts.completionTokens > 0)
+      this.keyTokens.inc({ key, model, kind: 'completion' }, counts.completionTokens);
+    this.keyRequests.inc({ key, model, outcome: counts.errors > 0 ? 'error' : 'ok' });
   }
 
   /** Counters kept by the model catalog, gauges of the upstream queue and its breaker, read at each scrape. */

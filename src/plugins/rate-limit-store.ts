@@ -157,6 +157,11 @@ export class RateLimitStore {
     return redis;
   }
 
+  /** Its Redis connection, which the usage ledger shares. */
+  get connection(): Redis | null {
+    return this.#redis;
+  }
+
   async close(): Promise<void> {
     if (this.#redis === null) return;
     this.#closing = true;

@@ -23,7 +23,7 @@ import {
   type Prepared,
 } from './generation.ts';
 import { parsedJson } from './options.ts';
-import { chatCost, requireWithinCostLimit } from './cost.ts';
+import { chatCost } from './cost.ts';
 
 const ROLES = ['SYSTEM', 'USER', 'ASSISTANT', 'TOOL'] as const;
 type RoleName = (typeof ROLES)[number];
@@ -335,8 +335,7 @@ export function prepareChat(
       (m.tool_calls ?? []).reduce((n, c) => n + c.function.arguments.length, 0),
     0,
   );
-  const prepared = prepareGeneration(ctx, args, 'chat', { argument: 'messages', chars });
-  requireWithinCostLimit(ctx, chatCost, args);
+  const prepared = prepareGeneration(ctx, args, 'chat', { argument: 'messages', chars }, chatCost);
   if (images.length > 0) requireCapability(ctx, prepared.model, 'vision', 'messages');
   const tools = readTools(ctx, prepared, args);
   if (args.thinking == null) return { ...prepared, messages, tools, extra: {} };

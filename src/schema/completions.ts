@@ -14,7 +14,7 @@ import {
   type Prepared,
 } from './generation.ts';
 import { parsedJson } from './options.ts';
-import { generationCost, requireWithinCostLimit } from './cost.ts';
+import { generationCost } from './cost.ts';
 
 type CompletionChoice = CompletionResponse['choices'][number];
 export type CompletionResult = Formatted<CompletionResponse>;
@@ -70,11 +70,13 @@ export function prepareCompletion(
   args: Parameters<typeof prepareGeneration>[1] & { prompt: string },
 ): Prepared & { prompt: string } {
   if (args.prompt === '') throw new InvalidInputError('prompt', 'prompt: must not be empty');
-  const prepared = prepareGeneration(ctx, args, 'completion', {
-    argument: 'prompt',
-    chars: args.prompt.length,
-  });
-  requireWithinCostLimit(ctx, generationCost, args);
+  const prepared = prepareGeneration(
+    ctx,
+    args,
+    'completion',
+    { argument: 'prompt', chars: args.prompt.length },
+    generationCost,
+  );
   return { ...prepared, prompt: args.prompt };
 }
 

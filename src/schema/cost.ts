@@ -29,7 +29,7 @@ const generation: TokenCost = (args, { defaultMaxTokens }) => {
 /**
  * What a field declares: its cost, and the argument named when the field alone is over the limit.
  */
-type DeclaredCost = {
+export type DeclaredCost = {
   tokenCost: TokenCost;
   /** The argument an InvalidInputError names when this field alone costs more than an operation may. */
   costArgument: string;
@@ -97,7 +97,7 @@ export const rankingCost: DeclaredCost = {
 };
 
 /**
- * One field that alone may cost more than MAX_OPERATION_COST can never run: it is refused as a bad
+ * What the field may cost, its budget reservation (schema/budget.ts). One field that alone may cost more than MAX_OPERATION_COST can never run: it is refused as a bad
  * argument of that field (a typed InvalidInputError in its result, the rest of the operation runs),
  * before any upstream call. The operation's limit counts it for nothing (use-operation-cost.ts).
  */
@@ -105,7 +105,7 @@ export function requireWithinCostLimit(
   ctx: Pick<Context, 'limits' | 'maxOperationCost'>,
   declared: DeclaredCost,
   args: object,
-): void {
+): number {
   // The resolver's arguments, as the cost plugin reads them from the document and variables.
   const cost = declared.tokenCost(args as Readonly<Record<string, unknown>>, ctx.limits);
   if (cost > ctx.maxOperationCost)
@@ -113,4 +113,5 @@ export function requireWithinCostLimit(
       declared.costArgument,
       `${declared.costArgument}: this field may use up to ${cost} tokens (${declared.costRule}); one operation may use at most ${ctx.maxOperationCost}`,
     );
+  return cost;
 }

@@ -11,6 +11,7 @@ import {
 } from '../nim/embeddings.ts';
 import type { InputType, Truncate } from '../nim/wire.ts';
 import { builder } from './builder.ts';
+import { withinBudget } from './budget.ts';
 import { embeddingCost, requireWithinCostLimit } from './cost.ts';
 import { toFailure } from './errors.ts';
 import { InvalidInputError, RETRIEVAL_FAILURES } from './failures.ts';
@@ -79,7 +80,7 @@ interface EmbedArgs {
 }
 
 /** Checks what an embed takes against the model's kind and the configured limits, before any upstream call. */
-function prepareEmbed(ctx: Context, args: EmbedArgs): EmbedQuery {
+function prepareEmbed(ctx: Context, args: EmbedArgs): EmbedQuery & { cost: number } {
   const model = readRetrievalModel(args.model);
   requireKind(ctx, model, 'embedding');
   const { asymmetric, rule } = ctx.kinds.of(model);
@@ -106,8 +107,9 @@ function prepareEmbed(ctx: Context, args: EmbedArgs): EmbedQuery {
     );
   if (args.dimensions != null && args.dimensions < 1)
     throw new InvalidInputError('dimensions', 'dimensions: must be at least 1');
-  requireWithinCostLimit(ctx, embeddingCost, args);
+  const cost = requireWithinCostLimit(ctx, embeddingCost, args);
   return {
+    cost,
     model,
     inputs: args.input,
     inputType: args.inputType ?? null,
@@ -155,8 +157,17 @@ builder.queryField('embed', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       try {
-        const query = prepareEmbed(ctx, args);
-        const embedded = await ctx.models.withModel(query.model, () => ctx.embeddings.load(query));
+        const { cost, ...query } = prepareEmbed(ctx, args);
+        // Fields share upstream calls, so each is charged its own estimate (the usage query has what the calls reported).
+        const embedded = await ctx.models.withModel(query.model, () =>
+          withinBudget(
+            ctx,
+            query.model,
+            cost,
+            () => ctx.embeddings.load(query),
+            () => null,
+          ),
+        );
         const first = embedded.vectors[0];
         return { ...embedded, dimensions: first === undefined ? 0 : vectorLength(first) };
       } catch (error) {

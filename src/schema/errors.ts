@@ -11,6 +11,7 @@ import {
   InvalidInputError,
   ModelNotFoundError,
   RateLimitedError,
+  BudgetExceededError,
   TIMEOUT_PHASES,
   UpstreamError,
   UpstreamTimeoutError,
@@ -36,6 +37,10 @@ const CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   CONTEXT_LENGTH_EXCEEDED:
     "Prompt plus maxTokens is longer than the model's context window; for embed and rerank with `truncate: NONE` (or left out), an input longer than the model takes.",
   RATE_LIMITED: 'Too many requests; retry after `retryAfterSeconds` when given.',
+  FORBIDDEN:
+    "The calling key may not do this: only the keys GATEWAY_ADMIN_KEYS names read every key's usage.",
+  BUDGET_EXCEEDED:
+    "The calling key's token budget (TOKEN_BUDGETS) has less left than the field may use; refused before any upstream call, until `resetsAt`.",
   UPSTREAM_TIMEOUT: 'NIM Proxy did not answer in time; `phase` says which timeout fired.',
   UPSTREAM_UNAVAILABLE:
     'NIM Proxy or the model deployment is unreachable or overloaded; safe to retry later.',
@@ -171,6 +176,28 @@ builder.objectType(RateLimitedError, {
     retryAfterSeconds: t.exposeInt('retryAfterSeconds', {
       nullable: true,
       description: 'Seconds to wait before retrying, when known.',
+    }),
+  }),
+});
+
+builder.objectType(BudgetExceededError, {
+  ...gatewayError,
+  name: 'BudgetExceededError',
+  description:
+    "The calling key's token budget has less left than the field may use (maxTokens × n, or the input's estimate): nothing was sent upstream.",
+  fields: (t) => ({
+    budget: t.exposeString('budget', {
+      description:
+        'The budget that refused, as TOKEN_BUDGETS declares it (e.g. `web=2000000/day`).',
+    }),
+    limit: t.exposeInt('limit', { description: 'Its tokens per period.' }),
+    used: t.exposeInt('used', {
+      description: 'Tokens used and held by calls in flight, in this period.',
+    }),
+    resetsAt: t.expose('resetsAt', {
+      type: 'DateTime',
+      description:
+        'When its period ends and it starts again at 0 (UTC midnight, or the 1st of the month).',
     }),
   }),
 });

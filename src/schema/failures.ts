@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'CONTEXT_LENGTH_EXCEEDED',
   'RATE_LIMITED',
+  'BUDGET_EXCEEDED',
+  'FORBIDDEN',
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_ERROR',
@@ -135,6 +137,27 @@ export class RateLimitedError extends GatewayFailure {
   }
 }
 
+/** The calling key may not do this (only GATEWAY_ADMIN_KEYS read every key's usage). */
+export class ForbiddenError extends GatewayFailure {
+  readonly code = 'FORBIDDEN';
+}
+
+/** The calling key's token budget (TOKEN_BUDGETS) has less left than the field may use. */
+export class BudgetExceededError extends GatewayFailure {
+  readonly code = 'BUDGET_EXCEEDED';
+  readonly budget: string;
+  readonly limit: number;
+  readonly used: number;
+  readonly resetsAt: Date;
+  constructor(message: string, budget: string, limit: number, used: number, resetsAt: Date) {
+    super(message);
+    this.budget = budget;
+    this.limit = limit;
+    this.used = used;
+    this.resetsAt = resetsAt;
+  }
+}
+
 export class UpstreamTimeoutError extends GatewayFailure {
   readonly code = 'UPSTREAM_TIMEOUT';
   readonly phase: TimeoutPhaseName;
@@ -168,6 +191,7 @@ export const GENERATION_FAILURES = [
   InvalidInputError,
   ContextLengthExceededError,
   RateLimitedError,
+  BudgetExceededError,
   UpstreamTimeoutError,
   UpstreamError,
 ];
@@ -182,6 +206,7 @@ export const RETRIEVAL_FAILURES = [
   InvalidInputError,
   ContextLengthExceededError,
   RateLimitedError,
+  BudgetExceededError,
   UpstreamTimeoutError,
   UpstreamError,
 ];

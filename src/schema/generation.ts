@@ -9,7 +9,9 @@ import type {
   TokenLogprob,
   Usage,
 } from '../nim/wire.ts';
+import { withinBudget } from './budget.ts';
 import { builder, type BuilderTypes } from './builder.ts';
+import { requireWithinCostLimit, type DeclaredCost } from './cost.ts';
 import { toFailure } from './errors.ts';
 import { InvalidInputError, UnsupportedByModelError } from './failures.ts';
 import { requireKind } from './kinds.ts';
@@ -181,6 +183,8 @@ interface GenerationArgs {
 
 export interface Prepared {
   model: string;
+  /** The most tokens it may use (its declared cost): what its budgets reserve. */
+  cost: number;
   maxTokens: number;
   params: GenerationParams;
   responseFormat: ResponseFormat | null;
@@ -195,6 +199,7 @@ export function prepareGeneration(
   args: GenerationArgs,
   kind: 'completion' | 'chat',
   prompt: { argument: string; chars: number },
+  declared: DeclaredCost,
 ): Prepared {
   const model = String(args.model).trim();
   if (model === '') throw new InvalidInputError('model', 'model: must not be empty');
@@ -220,7 +225,8 @@ export function prepareGeneration(
       responseFormat.type === 'grammar')
   )
     requireCapability(ctx, model, 'guidedDecoding', 'responseFormat');
-  return { model, maxTokens, params, responseFormat };
+  const cost = requireWithinCostLimit(ctx, declared, args);
+  return { model, cost, maxTokens, params, responseFormat };
 }
 
 /** Refuses, before any upstream call, what the model's capabilities say it cannot do. */
@@ -246,8 +252,16 @@ export async function generate<Input extends Prepared, Response extends { usage:
 ): Promise<Formatted<Response>> {
   try {
     const input = prepare();
-    const response = await ctx.models.withModel(input.model, () => call(input));
-    recordGeneration(ctx, input.model, response.usage);
+    const response = await ctx.models.withModel(input.model, () =>
+      withinBudget(
+        ctx,
+        input.model,
+        input.cost,
+        () => call(input),
+        (r) => r.usage?.completion_tokens ?? null,
+      ),
+    );
+    await recordGeneration(ctx, input.model, response.usage);
     return { ...response, responseFormat: input.responseFormat };
   } catch (error) {
     throw ctx.trace.fail(toFailure(error));

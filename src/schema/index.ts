@@ -7,5 +7,6 @@ import './chat.ts';
 import './streaming.ts';
 import './embeddings.ts';
 import './ranking.ts';
+import './usage.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

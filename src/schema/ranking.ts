@@ -1,9 +1,9 @@
 // Reranking (`POST /v1/ranking`, on NIM_RANKING_BASE_URL): passages scored against a query, best
 // first. A query field, as embed is (see README, "Embeddings and reranking").
 import { recordInput, type Context } from '../context.ts';
-import { estimateTokens } from '../nim/embeddings.ts';
 import type { RankingRequest, Truncate } from '../nim/wire.ts';
 import { builder } from './builder.ts';
+import { withinBudget } from './budget.ts';
 import { rankingCost, requireWithinCostLimit } from './cost.ts';
 import { toFailure } from './errors.ts';
 import { InvalidInputError, RETRIEVAL_FAILURES } from './failures.ts';
@@ -66,7 +66,10 @@ interface RerankArgs {
   truncate?: Truncate | null;
 }
 
-function prepareRerank(ctx: Context, args: RerankArgs): RankingRequest & { topN: number | null } {
+function prepareRerank(
+  ctx: Context,
+  args: RerankArgs,
+): RankingRequest & { topN: number | null; cost: number } {
   const model = readRetrievalModel(args.model);
   requireKind(ctx, model, 'ranking');
   const { limits } = ctx;
@@ -88,8 +91,9 @@ function prepareRerank(ctx: Context, args: RerankArgs): RankingRequest & { topN:
     );
   if (args.topN != null && args.topN < 1)
     throw new InvalidInputError('topN', 'topN: must be at least 1');
-  requireWithinCostLimit(ctx, rankingCost, args);
+  const cost = requireWithinCostLimit(ctx, rankingCost, args);
   return {
+    cost,
     model,
     query: { text: args.query },
     passages: args.passages.map((text) => ({ text })),
@@ -125,12 +129,17 @@ builder.queryField('rerank', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       try {
-        const { topN, ...body } = prepareRerank(ctx, args);
+        const { topN, cost, ...body } = prepareRerank(ctx, args);
         const response = await ctx.models.withModel(body.model, () =>
-          ctx.nim.rank(body, ctx.upstream),
+          withinBudget(
+            ctx,
+            body.model,
+            cost,
+            () => ctx.nim.rank(body, ctx.upstream),
+            (r) => r.usage?.prompt_tokens ?? null,
+          ),
         );
-        const estimated = args.passages.reduce((sum, p) => sum + estimateTokens(args.query + p), 0);
-        recordInput(ctx, body.model, response.usage?.prompt_tokens ?? null, estimated);
+        await recordInput(ctx, body.model, response.usage?.prompt_tokens ?? null, cost);
         const rankings = response.rankings
           .filter((r) => r.index < args.passages.length)
           .sort((a, b) => b.logit - a.logit)

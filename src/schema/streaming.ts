@@ -20,7 +20,9 @@ import {
   type CompletionResult,
 } from './completions.ts';
 import { toFailure } from './errors.ts';
-import { CHAT_FAILURES, GENERATION_FAILURES } from './failures.ts';
+import { BudgetExceededError, CHAT_FAILURES, GENERATION_FAILURES } from './failures.ts';
+import { reserveBudget } from './budget.ts';
+import type { BudgetHold } from '../usage/budgets.ts';
 import { finishReasonField, GenerationRef, logprobsField, type Formatted } from './generation.ts';
 import { chatCost, generationCost } from './cost.ts';
 
@@ -138,7 +140,7 @@ export function endsStream(ctx: Context): boolean {
  * terminal typed error, which the errors plugin yields as the last event.
  */
 async function* relay<
-  Input extends { model: string; responseFormat: ResponseFormat | null },
+  Input extends { model: string; cost: number; responseFormat: ResponseFormat | null },
   Final extends { usage: Usage | null },
 >(
   ctx: Context,
@@ -146,13 +148,19 @@ async function* relay<
   open: (input: Input) => AsyncIterable<StreamPart<Final>>,
 ): AsyncGenerator<ChoiceDelta | Formatted<Final>> {
   let model: string | null = null;
+  // What the stream holds of its caller's budgets until its Done settles it.
+  let held: BudgetHold | null = null;
+  let settled = false;
   try {
     const input = prepare();
     model = input.model;
     await ctx.models.require(model);
+    held = await reserveBudget(ctx, model, input.cost);
     for await (const part of open(input)) {
       if (part.type === 'done') {
-        recordGeneration(ctx, model, part.result.usage);
+        settled = true;
+        await ctx.spending.settle(held, part.result.usage?.completion_tokens ?? null);
+        await recordGeneration(ctx, model, part.result.usage);
         ending.add(ctx);
       } else ctx.trace.chunk();
       yield part.type === 'delta'
@@ -165,9 +173,17 @@ async function* relay<
       ctx.trace.cancelled = true;
       return;
     }
+    if (model !== null && !settled) {
+      settled = true;
+      await ctx.spending.release(held);
+      if (!(error instanceof BudgetExceededError)) await ctx.spending.failed(model);
+    }
     const failure = toFailure(model === null ? error : await ctx.models.explain(error, model));
     ending.add(ctx);
     throw ctx.trace.fail(failure);
+  } finally {
+    // Left before its Done (the client closed it): what it generated is unknown, so all of it counts.
+    if (!settled) await ctx.spending.settle(held, null);
   }
 }
 

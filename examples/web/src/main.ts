@@ -131,6 +131,7 @@ function render(event: StreamEvent): { state: State; text: string } | null {
     case 'InvalidInputError':
     case 'ModelNotFoundError':
     case 'RateLimitedError':
+    case 'BudgetExceededError':
     case 'UnsupportedByModelError':
     case 'WrongModelKindError':
     case 'UpstreamError':

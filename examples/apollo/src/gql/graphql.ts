@@ -52,12 +52,16 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   /** An argument is invalid; `argument` names it. Fix the request, do not retry it as is. */
   | 'BAD_USER_INPUT'
+  /** The calling key's token budget (TOKEN_BUDGETS) has less left than the field may use; refused before any upstream call, until `resetsAt`. */
+  | 'BUDGET_EXCEEDED'
   /** Prompt plus maxTokens is longer than the model's context window; for embed and rerank with `truncate: NONE` (or left out), an input longer than the model takes. */
   | 'CONTEXT_LENGTH_EXCEEDED'
   /** Whole-request refusal: The operation may generate more than MAX_OPERATION_COST tokens; `extensions.cost` and `extensions.limit` say by how much. */
   | 'COST_LIMIT_EXCEEDED'
   /** Whole-request refusal: A request any web page could make a browser send, without the `x-graphql-yoga-csrf` header. */
   | 'CSRF_HEADER_REQUIRED'
+  /** The calling key may not do this: only the keys GATEWAY_ADMIN_KEYS names read every key's usage. */
+  | 'FORBIDDEN'
   /** Whole-request refusal: The document does not parse, or is over MAX_DOCUMENT_TOKENS. */
   | 'GRAPHQL_PARSE_FAILED'
   /** Whole-request refusal: The document does not validate: unknown fields or arguments, over MAX_DEPTH, MAX_ALIASES or MAX_DIRECTIVES, introspection off. */
@@ -144,6 +148,7 @@ export type CompleteMutationVariables = Exact<{
 
 
 export type CompleteMutation = { __typename: 'Mutation', complete:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'Completion', text: string, choices: Array<{ __typename: 'CompletionChoice', finishReason: FinishReason | null }>, usage: { __typename: 'Usage', totalTokens: number } | null }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
@@ -163,6 +168,7 @@ export type ChatMutationVariables = Exact<{
 
 
 export type ChatMutation = { __typename: 'Mutation', chat:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'ChatCompletion', reply: { __typename: 'ChatMessage', content: string }, choices: Array<{ __typename: 'ChatChoice', finishReason: FinishReason | null }>, usage: { __typename: 'Usage', totalTokens: number } | null }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
@@ -183,6 +189,7 @@ export type ChatStreamSubscriptionVariables = Exact<{
 
 
 export type ChatStreamSubscription = { chatStream:
+    | { __typename: 'BudgetExceededError', code: ErrorCode, message: string }
     | { __typename: 'ChatChunk', content: string }
     | { __typename: 'ChatDone', choices: Array<{ __typename: 'ChatChoice', finishReason: FinishReason | null }>, usage: { __typename: 'Usage', promptTokens: number, completionTokens: number, totalTokens: number } | null }
     | { __typename: 'ContextLengthExceededError', code: ErrorCode, message: string }

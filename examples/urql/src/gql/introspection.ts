@@ -16,6 +16,84 @@ export default {
     "types": [
       {
         "kind": "OBJECT",
+        "name": "BudgetExceededError",
+        "fields": [
+          {
+            "name": "budget",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "code",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "limit",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "message",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "resetsAt",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "used",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          }
+        ],
+        "interfaces": [
+          {
+            "kind": "INTERFACE",
+            "name": "GatewayError"
+          }
+        ]
+      },
+      {
+        "kind": "OBJECT",
         "name": "ChatChoice",
         "fields": [
           {
@@ -416,6 +494,10 @@ export default {
         "possibleTypes": [
           {
             "kind": "OBJECT",
+            "name": "BudgetExceededError"
+          },
+          {
+            "kind": "OBJECT",
             "name": "ChatCompletion"
           },
           {
@@ -460,6 +542,10 @@ export default {
         "kind": "UNION",
         "name": "ChatStreamEvent",
         "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "BudgetExceededError"
+          },
           {
             "kind": "OBJECT",
             "name": "ChatChunk"
@@ -510,6 +596,10 @@ export default {
         "kind": "UNION",
         "name": "CompleteResult",
         "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "BudgetExceededError"
+          },
           {
             "kind": "OBJECT",
             "name": "Completion"
@@ -842,6 +932,10 @@ export default {
         "possibleTypes": [
           {
             "kind": "OBJECT",
+            "name": "BudgetExceededError"
+          },
+          {
+            "kind": "OBJECT",
             "name": "CompletionChunk"
           },
           {
@@ -928,6 +1022,10 @@ export default {
         "kind": "UNION",
         "name": "EmbedResult",
         "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "BudgetExceededError"
+          },
           {
             "kind": "OBJECT",
             "name": "ContextLengthExceededError"
@@ -1070,6 +1168,10 @@ export default {
         ],
         "interfaces": [],
         "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "BudgetExceededError"
+          },
           {
             "kind": "OBJECT",
             "name": "ContextLengthExceededError"
@@ -1235,6 +1337,79 @@ export default {
             "name": "GatewayError"
           }
         ]
+      },
+      {
+        "kind": "OBJECT",
+        "name": "KeyUsage",
+        "fields": [
+          {
+            "name": "completionTokens",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "errors",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "key",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "model",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "promptTokens",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "requests",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          }
+        ],
+        "interfaces": []
       },
       {
         "kind": "OBJECT",
@@ -1875,6 +2050,39 @@ export default {
                 }
               }
             ]
+          },
+          {
+            "name": "usage",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "name": "UsageReport",
+                "kind": "OBJECT",
+                "ofType": null
+              }
+            },
+            "args": [
+              {
+                "name": "allKeys",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "Any"
+                  }
+                }
+              },
+              {
+                "name": "period",
+                "type": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "kind": "SCALAR",
+                    "name": "Any"
+                  }
+                }
+              }
+            ]
           }
         ],
         "interfaces": []
@@ -2022,6 +2230,10 @@ export default {
         "kind": "UNION",
         "name": "RerankResult",
         "possibleTypes": [
+          {
+            "kind": "OBJECT",
+            "name": "BudgetExceededError"
+          },
           {
             "kind": "OBJECT",
             "name": "ContextLengthExceededError"
@@ -2628,6 +2840,53 @@ export default {
               "ofType": {
                 "kind": "SCALAR",
                 "name": "Any"
+              }
+            },
+            "args": []
+          }
+        ],
+        "interfaces": []
+      },
+      {
+        "kind": "OBJECT",
+        "name": "UsageReport",
+        "fields": [
+          {
+            "name": "period",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "resetsAt",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "SCALAR",
+                "name": "Any"
+              }
+            },
+            "args": []
+          },
+          {
+            "name": "rows",
+            "type": {
+              "kind": "NON_NULL",
+              "ofType": {
+                "kind": "LIST",
+                "ofType": {
+                  "kind": "NON_NULL",
+                  "ofType": {
+                    "name": "KeyUsage",
+                    "kind": "OBJECT",
+                    "ofType": null
+                  }
+                }
               }
             },
             "args": []

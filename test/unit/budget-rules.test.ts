@@ -1,0 +1,91 @@
+// Key names, admin keys and token budgets as configured: each bad value one clear line, and which
+// budgets bind a key calling a model.
+import { describe, expect, it } from 'vitest';
+import { problems } from '../support/config.ts';
+import { loadConfig } from '../../src/config.ts';
+import { Budgets, parseBudgetRules } from '../../src/usage/budgets.ts';
+import { createLedger } from '../../src/usage/ledger.ts';
+
+const KEY = '0123456789abcdef';
+
+describe('TOKEN_BUDGETS, GATEWAY_ADMIN_KEYS and key names', () => {
+  it('reads named keys, admins and budgets', () => {
+    const config = loadConfig({
+      GATEWAY_API_KEYS: `web:${KEY},ops:${KEY}x,${KEY}yy`,
+      GATEWAY_ADMIN_KEYS: 'ops',
+      TOKEN_BUDGETS: ' web=100/day ; web@meta/*=50/month\n*=1000/month;',
+    });
+    expect(config.security.adminKeys).toEqual(['ops']);
+    expect(config.budgets).toEqual([
+      { key: 'web', model: null, tokens: 100, period: 'day', text: 'web=100/day' },
+      { key: 'web', model: 'meta/*', tokens: 50, period: 'month', text: 'web@meta/*=50/month' },
+      { key: '*', model: null, tokens: 1000, period: 'month', text: '*=1000/month' },
+    ]);
+  });
+
+  it.each([
+    [
+      { TOKEN_BUDGETS: 'web=100/week', GATEWAY_API_KEYS: `web:${KEY}` },
+      'TOKEN_BUDGETS: "web=100/week" is not key[@model]=tokens/day or key[@model]=tokens/month; e.g. TOKEN_BUDGETS=web=2000000/day;*=10000000/month',
+    ],
+    [
+      { TOKEN_BUDGETS: 'Web=100/day', GATEWAY_API_KEYS: `web:${KEY}` },
+      'TOKEN_BUDGETS: "Web=100/day": "Web" is no key name (lower-case letters, digits, _ and -, as GATEWAY_API_KEYS names them) nor *; e.g. TOKEN_BUDGETS=web=2000000/day;*=10000000/month',
+    ],
+    [
+      { TOKEN_BUDGETS: 'web=100/day' },
+      'TOKEN_BUDGETS is set, but budgets are per client key and GATEWAY_API_KEYS is not: set keys, e.g. GATEWAY_API_KEYS=web:<key>',
+    ],
+    [
+      { TOKEN_BUDGETS: 'batch=100/day', GATEWAY_API_KEYS: `web:${KEY}` },
+      'TOKEN_BUDGETS: batch=100/day names the key batch, which GATEWAY_API_KEYS does not name; name it there (batch:<key>) or use *',
+    ],
+    [
+      { GATEWAY_ADMIN_KEYS: 'ops', GATEWAY_API_KEYS: `web:${KEY}` },
+      'GATEWAY_ADMIN_KEYS names "ops", which is no key name of GATEWAY_API_KEYS; name a key there (name:key), e.g. GATEWAY_API_KEYS=ops:<key> and GATEWAY_ADMIN_KEYS=ops',
+    ],
+    [
+      { GATEWAY_API_KEYS: 'web:0123456789abc' },
+      'GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE: the key named web has 13 characters; expected name:key with a key of at least 16 characters',
+    ],
+    [
+      { GATEWAY_API_KEYS: `web:${KEY},web:${KEY}zz` },
+      'GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE: the name web is given to two keys; each key needs its own name',
+    ],
+  ])('refuses %j with one line', (env, line) => {
+    expect(problems(env)).toEqual([line]);
+  });
+
+  it('reports every bad rule at once', () => {
+    expect(parseBudgetRules('a=1/day;b;c=x/month;d@m=2/month').problems).toHaveLength(2);
+  });
+});
+
+describe('which budgets bind a call', () => {
+  const { rules } = parseBudgetRules(
+    'web=100/day;web@meta/llama-*=10/day;*=1000/month;*=500/day;*@acme/*=5/day',
+  );
+  const budgets = new Budgets(rules, createLedger({ redisUrl: undefined }));
+  const texts = (key: string, model: string) => budgets.rulesFor(key, model).map((r) => r.text);
+
+  it("a key's own rules, and `*` where it has none for the same models and period", () => {
+    expect(texts('web', 'meta/llama-3.1-8b')).toEqual([
+      'web=100/day',
+      'web@meta/llama-*=10/day',
+      '*=1000/month',
+    ]);
+    expect(texts('web', 'acme/x')).toEqual(['web=100/day', '*=1000/month', '*@acme/*=5/day']);
+    expect(texts('batch', 'meta/llama-3.1-8b')).toEqual(['*=1000/month', '*=500/day']);
+  });
+
+  it('gives every key its own bucket of a `*` rule, and names the rule that refused', async () => {
+    const one = new Budgets(
+      parseBudgetRules('*=10/day').rules,
+      createLedger({ redisUrl: undefined }),
+    );
+    expect('hold' in (await one.reserve('a', 'm', 10))).toBe(true);
+    expect('hold' in (await one.reserve('b', 'm', 10))).toBe(true);
+    const refused = await one.reserve('a', 'm', 1);
+    expect(refused).toMatchObject({ refusal: { rule: { text: '*=10/day' }, used: 10 } });
+  });
+});
