@@ -253,13 +253,15 @@ export class NimClient {
     const route = fleet.route(model);
     for (let next = 1; ; next++) {
       const member = route[next - 1]!;
+      const then = route[next];
+      // While another upstream can take the call, it is the retry: a sick upstream is not asked twice.
+      const maxRetries = then === undefined ? undefined : 0;
       try {
         return await member.transport.json(
-          { ...options, method: 'POST', path, body: body(member), model },
+          { ...options, method: 'POST', path, body: body(member), model, maxRetries },
           schema,
         );
       } catch (error) {
-        const then = route[next];
         if (then === undefined || options.signal?.aborted || !isSafeToFailOver(error)) throw error;
         this.#failedOver({ from: member.name, to: then.name, endpoint: path });
       }
@@ -272,7 +274,8 @@ export class NimClient {
     options: CallOptions,
     body: (member: FleetMember) => CompletionRequest | ChatCompletionRequest,
   ): [StreamAttempt, ...StreamAttempt[]] {
-    const [first, ...rest] = this.#fleet.route(model).map((member) => ({
+    const route = this.#fleet.route(model);
+    const [first, ...rest] = route.map((member, index) => ({
       transport: member.transport,
       call: {
         ...options,
@@ -280,6 +283,8 @@ export class NimClient {
         path,
         body: streaming(body(member), member.transport.options.streamUsage),
         model,
+        // As for JSON calls: the next upstream is the retry.
+        maxRetries: index < route.length - 1 ? 0 : undefined,
       },
     }));
     return [first!, ...rest];

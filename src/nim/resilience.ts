@@ -22,6 +22,8 @@ export interface GuardedCall {
   endpoint: string;
   model: string | null;
   signal?: AbortSignal | undefined;
+  /** Fewer retries than configured: 0 when another upstream of the fleet takes the call instead. */
+  maxRetries?: number | undefined;
 }
 
 /** An attempt's result and the concurrency slot it holds: a stream keeps it until it ends. */
@@ -159,8 +161,8 @@ export class Resilience {
     progress: AttemptProgress,
     retry: number,
   ): number | null {
-    if (retry >= this.config.maxRetries || !isSafeToRetry(error, call.method, progress))
-      return null;
+    const retries = Math.min(call.maxRetries ?? Infinity, this.config.maxRetries);
+    if (retry >= retries || !isSafeToRetry(error, call.method, progress)) return null;
     // A Retry-After beyond the cap is not waited for: the caller hears it at once.
     const wait = retryDelayMs(error, retry, this.config, this.random);
     if (wait === null || !this.budget.tryRetry()) return null;

@@ -67,6 +67,8 @@ export interface Call extends CallOptions {
   path: string;
   body?: unknown;
   model: string | null;
+  /** Fewer retries than configured (see GuardedCall). */
+  maxRetries?: number | undefined;
 }
 
 export class NimTransport {
