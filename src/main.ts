@@ -1,6 +1,7 @@
 // Process entry: config → (the simulator when asked for, or outside production when no upstream is
 // set) → listen → probe the upstream → graceful shutdown. Every line goes through the logger.
 import { ConfigError, loadConfig, SIMULATOR, type Config, type GatewayConfig } from './config.ts';
+import type { UpstreamHealth } from './nim/client.ts';
 import { probeUpstream, type ProbeResult } from './nim/upstream-probe.ts';
 import { installLastResort } from './observability/last-resort.ts';
 import { createProcessLogger, type Logger } from './observability/logger.ts';
@@ -67,8 +68,11 @@ async function main(config: Config, logger: Logger): Promise<void> {
       ? 'the upstreams of UPSTREAMS_FILE'
       : `NIM Proxy at ${upstream}`;
   const probe = probeUpstream(gateway.services.catalog, {
-    report: (result, first) =>
-      reportProbe(logger, result, first, name, config.upstream.apiKey !== undefined),
+    report: (result, first) => {
+      reportProbe(logger, result, first, name, config.upstream.apiKey !== undefined);
+      // A fleet answers when any upstream does: say which did not.
+      if (fleet !== null && first) reportUpstreams(logger, gateway.services.nim.upstreams());
+    },
   });
 
   let stopping = false;
@@ -97,6 +101,17 @@ async function main(config: Config, logger: Logger): Promise<void> {
 }
 
 /** One line per probe result that differs from the one before; the gateway serves either way. */
+function reportUpstreams(logger: Logger, upstreams: readonly UpstreamHealth[]): void {
+  for (const { name, circuit, healthy, listError } of upstreams) {
+    if (healthy) logger.info({ upstream: name, circuit }, `upstream ${name} listed its models`);
+    else
+      logger.warn(
+        { upstream: name, circuit, listError },
+        `upstream ${name} is not healthy (${listError ?? `circuit ${circuit}`}); its models go to the other upstreams meanwhile`,
+      );
+  }
+}
+
 function reportProbe(
   logger: Logger,
   result: ProbeResult,

@@ -20,6 +20,8 @@ export interface UpstreamHealth {
   circuit: CircuitState;
   /** Its circuit is not open and its last model list was read. */
   healthy: boolean;
+  /** Why its last model list could not be read; null when it was. */
+  listError: string | null;
 }
 
 export class FleetMember {
@@ -30,6 +32,7 @@ export class FleetMember {
   readonly #include: RegExp[] | null;
   #listing: Listing | null = null;
   #listedOk = false;
+  #listError: string | null = 'its model list was not read yet';
 
   constructor(name: string, transport: NimTransport, weight: number, selection: ModelSelection) {
     this.name = name;
@@ -51,7 +54,8 @@ export class FleetMember {
 
   health(): UpstreamHealth {
     const circuit = this.transport.circuit().state;
-    return { name: this.name, circuit, healthy: circuit !== 'open' && this.#listedOk };
+    const healthy = circuit !== 'open' && this.#listedOk;
+    return { name: this.name, circuit, healthy, listError: this.#listError };
   }
 
   get listing(): Listing | null {
@@ -66,9 +70,11 @@ export class FleetMember {
       );
       this.#listing = this.#select(body.data);
       this.#listedOk = true;
+      this.#listError = null;
       return this.#listing;
     } catch (error) {
       this.#listedOk = false;
+      this.#listError = error instanceof Error ? error.message : String(error);
       throw error;
     }
   }

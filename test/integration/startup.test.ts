@@ -1,6 +1,9 @@
 // What an operator sees when starting the gateway: a refusal without an upstream in production, the
 // log as JSON lines (or nothing at LOG_LEVEL=silent), and one line saying how the upstream answered.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, startSimulator, type Simulator } from '../../src/simulator/server.ts';
@@ -213,4 +216,38 @@ describe('the startup probe of the upstream', () => {
       expect(gateway.stdout.join('\n')).not.toContain(key);
     },
   );
+});
+
+describe('starting over an upstreams file', () => {
+  it('names each upstream, and says which could not list its models and why', async () => {
+    upstream = await startSimulator();
+    const dead = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-start-'));
+    const file = join(dir, 'upstreams.yaml');
+    writeFileSync(
+      file,
+      `upstreams:\n  - name: live\n    baseUrl: ${upstream.url}\n  - name: dead\n    baseUrl: http://127.0.0.1:${dead}\n`,
+    );
+    gateway = startGateway({ PORT: '0', UPSTREAMS_FILE: file, UPSTREAM_MAX_RETRIES: '0' });
+    expect(await gateway.waitForLog((line) => line.upstreams !== undefined)).toMatchObject({
+      upstreams: { live: upstream.url, dead: `http://127.0.0.1:${dead}` },
+      msg: `using 2 upstreams from UPSTREAMS_FILE: live (${upstream.url}), dead (http://127.0.0.1:${dead})`,
+    });
+    expect(await gateway.waitForLog((line) => line.probe !== undefined)).toMatchObject({
+      probe: 'ok',
+      msg: `the upstreams of UPSTREAMS_FILE answered GET /v1/models: ${DEFAULT_MODELS.length} models`,
+    });
+    expect(await gateway.waitForLog((line) => line.upstream === 'dead')).toMatchObject({
+      level: 40,
+      msg: 'upstream dead is not healthy (upstream unreachable (ECONNREFUSED)); its models go to the other upstreams meanwhile',
+    });
+    expect(await gateway.waitForLog((line) => line.upstream === 'live')).toMatchObject({
+      level: 30,
+      msg: 'upstream live listed its models',
+    });
+    // No simulator of its own: the file's upstreams serve.
+    expect(gateway.logs().some((line) => String(line.msg).includes('built-in'))).toBe(false);
+    const { endpoint } = await gateway.listening();
+    expect(await complete(endpoint)).toBe('Completion');
+  });
 });
