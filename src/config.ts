@@ -1,7 +1,7 @@
 // Environment → typed, validated Config. Every bad value becomes one line that names the
 // variable, says what is wrong with the value and shows the expected form.
 import { readFileSync } from 'node:fs';
-import { EnvReader, lookAlikes, type Env } from './env-reader.ts';
+import { EnvReader, lookAlikes, mayBeKey, shownUnlessKey, type Env } from './env-reader.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts';
 import { parseCapabilityRules, type CapabilityRule } from './nim/capabilities.ts';
 import { NIM_DIALECTS } from './nim/parameters.ts';
@@ -230,7 +230,12 @@ export function loadConfig(
     upstreams = fleet.upstreams;
   }
   const security: SecurityConfig = {
-    apiKeys: read.keys('GATEWAY_API_KEYS', 'GATEWAY_API_KEYS_FILE', readFile),
+    apiKeys: read.keys(
+      'GATEWAY_API_KEYS',
+      'GATEWAY_API_KEYS_FILE',
+      readFile,
+      (entry) => namedKey(entry).key,
+    ),
     corsOrigins: read.origins('CORS_ORIGINS'),
     introspection: read.boolean('INTROSPECTION', true),
     graphiql: read.boolean('GRAPHIQL', true),
@@ -344,6 +349,13 @@ export function loadConfig(
       `${name} is set, but nim-graphql reads no variable of that name; ${suggestion ? `did you mean ${suggestion}?` : 'see the configuration table in README.md'}`,
   );
   // Every request takes one path since the node:http fast path went: the switch does nothing now.
+  // With a file, each upstream names its own key variable and a reranking NIM is an upstream.
+  if (upstreams !== null)
+    for (const unused of ['NIM_PROXY_API_KEY', 'NIM_RANKING_BASE_URL'])
+      if (env[unused]?.trim())
+        config.warnings.push(
+          `${unused} is set, but with UPSTREAMS_FILE it is not used: ${unused === 'NIM_PROXY_API_KEY' ? 'give each upstream of the file its key with apiKeyEnv' : 'list the reranking NIM in the file as an upstream'}`,
+        );
   if ('FAST_PATH' in env)
     config.warnings.push(
       'FAST_PATH is set, but nim-graphql no longer reads it: every request takes the same path (BENCHMARKS.md)',
@@ -370,28 +382,31 @@ export function loadConfig(
   return config;
 }
 
-/** A named key's own part is a key as any other; names are unique; admins are named keys. */
+/** Each key once, each name once; admins are named keys. Nothing that may be a key is shown. */
 function checkKeyNames(read: EnvReader, security: SecurityConfig): void {
   const names = new Set<string>();
+  const owners = new Map<string, string>();
   for (const entry of security.apiKeys) {
     const { name, key } = namedKey(entry);
-    if (name === null) continue;
-    if (key.length < 16)
+    const owner = owners.get(key);
+    if (owner !== undefined)
       read.problems.push(
-        `GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE: the key named ${name} has ${key.length} characters; expected name:key with a key of at least 16 characters`,
+        `GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE hold the same key twice (as ${owner} and as ${name ?? 'a key without a name'}); each key once, under one name`,
       );
+    owners.set(key, name ?? 'a key without a name');
+    if (name === null) continue;
     if (names.has(name))
       read.problems.push(
         `GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE: the name ${name} is given to two keys; each key needs its own name`,
       );
     names.add(name);
   }
-  for (const admin of security.adminKeys) {
+  security.adminKeys.forEach((admin, index) => {
     if (!names.has(admin))
       read.problems.push(
-        `GATEWAY_ADMIN_KEYS names ${JSON.stringify(admin)}, which is no key name of GATEWAY_API_KEYS; name a key there (name:key), e.g. GATEWAY_API_KEYS=ops:<key> and GATEWAY_ADMIN_KEYS=ops`,
+        `GATEWAY_ADMIN_KEYS: entry ${index + 1}, ${shownUnlessKey(admin)}, is no key name of GATEWAY_API_KEYS; it takes the names of name:key entries, not keys, e.g. GATEWAY_API_KEYS=ops:<key> and GATEWAY_ADMIN_KEYS=ops`,
       );
-  }
+  });
 }
 
 /** Budgets are per key: they need keys, and a rule names a named key or `*`. */
@@ -411,7 +426,9 @@ function checkBudgets(
   for (const rule of rules) {
     if (rule.key !== '*' && !names.has(rule.key))
       read.problems.push(
-        `TOKEN_BUDGETS: ${rule.text} names the key ${rule.key}, which GATEWAY_API_KEYS does not name; name it there (${rule.key}:<key>) or use *`,
+        mayBeKey(rule.key)
+          ? `TOKEN_BUDGETS: a rule names a key by ${shownUnlessKey(rule.key)}, which GATEWAY_API_KEYS does not name; a rule takes a key's name (name:key in GATEWAY_API_KEYS), or *`
+          : `TOKEN_BUDGETS: ${rule.text} names the key ${rule.key}, which GATEWAY_API_KEYS does not name; name it there (${rule.key}:<key>) or use *`,
       );
   }
 }

@@ -126,7 +126,13 @@ export class EnvReader {
   }
 
   /** Keys from a comma-separated variable and/or a file with one key a line (# comments allowed). */
-  keys(name: string, fileName: string, readFile: (path: string) => string): string[] {
+  /** `keyOf` gives the key of an entry (an entry may name its key: `name:key`). */
+  keys(
+    name: string,
+    fileName: string,
+    readFile: (path: string) => string,
+    keyOf: (entry: string) => string = (entry) => entry,
+  ): string[] {
     const keys = this.list(name);
     const file = this.raw(fileName);
     if (file !== undefined) {
@@ -143,8 +149,9 @@ export class EnvReader {
         );
       }
     }
-    for (const key of keys) {
-      if (key.length < 16 || /\s/.test(key)) {
+    for (const entry of keys) {
+      const key = keyOf(entry);
+      if (key.length < 16 || /\s/.test(entry)) {
         this.problems.push(
           `${name}/${fileName} holds a key of ${key.length} characters; expected keys of at least 16 characters without spaces`,
         );
@@ -289,4 +296,19 @@ function editDistance(a: string, b: string, limit: number): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/**
+ * Whether a value in a problem line might be a key pasted into the wrong place (16 or more
+ * characters, not a conventional variable name such as EAST_API_KEY): such a value is not shown.
+ */
+export function mayBeKey(value: string): boolean {
+  return value.length >= 16 && !/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(value);
+}
+
+/** `value` quoted, or how long it is when it might be a key. */
+export function shownUnlessKey(value: string): string {
+  return mayBeKey(value)
+    ? `a value of ${value.length} characters (not shown: it may be a key)`
+    : JSON.stringify(value);
 }

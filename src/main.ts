@@ -102,12 +102,18 @@ async function main(config: Config, logger: Logger): Promise<void> {
 
 /** One line per probe result that differs from the one before; the gateway serves either way. */
 function reportUpstreams(logger: Logger, upstreams: readonly UpstreamHealth[]): void {
-  for (const { name, circuit, healthy, listError } of upstreams) {
+  for (const { name, circuit, healthy, listError, unlistedAliases } of upstreams) {
     if (healthy) logger.info({ upstream: name, circuit }, `upstream ${name} listed its models`);
     else
       logger.warn(
         { upstream: name, circuit, listError },
         `upstream ${name} is not healthy (${listError ?? `circuit ${circuit}`}); its models go to the other upstreams meanwhile`,
+      );
+    // An alias of an id the upstream does not list serves nothing: most likely the two ids swapped.
+    if (unlistedAliases.length > 0)
+      logger.warn(
+        { upstream: name, unlistedAliases },
+        `upstream ${name} lists no model for the aliases ${unlistedAliases.join(', ')}: models.aliases maps the id clients use to the id the upstream lists`,
       );
   }
 }

@@ -1,7 +1,7 @@
 // UPSTREAMS_FILE (JSON or YAML) → the fleet's upstreams. Every bad value becomes one line that
 // names its place in the file, says what is wrong and shows the expected form, as in env-reader.ts.
 import { parseDocument } from 'yaml';
-import { nearest, parseBaseUrl, type Env } from './env-reader.ts';
+import { mayBeKey, nearest, parseBaseUrl, type Env } from './env-reader.ts';
 import { NIM_DIALECTS, type NimDialect } from './nim/parameters.ts';
 import type {
   FleetUpstream,
@@ -191,18 +191,22 @@ class UpstreamsReader {
   private apiKey(value: unknown, at: string): string | undefined {
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || !VARIABLE.test(value)) {
+      // What is written here is often the key itself: never shown.
       this.problem(
         at,
-        `=${show(value)} is not a variable name; expected the name of the environment variable that holds the key, e.g. "apiKeyEnv": "EAST_KEY"`,
+        ` is not a variable name (its value is not shown: it may be a key); expected the name of the environment variable that holds the key, e.g. "apiKeyEnv": "EAST_KEY"`,
       );
       return undefined;
     }
     this.keyVariables.push(value);
     const key = this.env[value]?.trim();
     if (key) return key;
+    const tail = "to the upstream's key, or remove apiKeyEnv for an upstream without one";
     this.problem(
       at,
-      `=${show(value)} names a variable that is not set or empty; set ${value} to the upstream's key, or remove apiKeyEnv for an upstream without one`,
+      mayBeKey(value)
+        ? ` names a variable that is not set or empty (its name is not shown: it may be a key); set that variable ${tail}`
+        : `=${show(value)} names a variable that is not set or empty; set ${value} ${tail}`,
     );
     return undefined;
   }

@@ -102,7 +102,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   metrics.watch(
     () => catalog.stats,
-    () => ({ ...nim.stats(), circuit: nim.circuit().state }),
+    () => ({ ...nim.stats(), circuits: nim.upstreams() }),
   );
   nim.onAttempts(
     (attempt) => {

@@ -224,6 +224,7 @@ export class NimClient {
       upstreamEvents(attempts, completionChunk, completionHasContent, this.#failOver),
       input.model,
       input.params?.n ?? 1,
+      this.#aliased(input.model),
     );
   }
 
@@ -238,6 +239,7 @@ export class NimClient {
       upstreamEvents(attempts, chatChunk, chatHasContent, this.#failOver),
       input.model,
       input.params?.n ?? 1,
+      this.#aliased(input.model),
     );
   }
 
@@ -257,15 +259,21 @@ export class NimClient {
       // While another upstream can take the call, it is the retry: a sick upstream is not asked twice.
       const maxRetries = then === undefined ? undefined : 0;
       try {
-        return await member.transport.json(
+        const result = await member.transport.json(
           { ...options, method: 'POST', path, body: body(member), model, maxRetries },
           schema,
         );
+        return member.upstreamId(model) === model ? result : publicModel(result, model);
       } catch (error) {
         if (then === undefined || options.signal?.aborted || !isSafeToFailOver(error)) throw error;
         this.#failedOver({ from: member.name, to: then.name, endpoint: path });
       }
     }
+  }
+
+  /** Whether an upstream serves `model` under another id: its answers then keep the public one. */
+  #aliased(model: string): boolean {
+    return this.#fleet.members.some((m) => m.upstreamId(model) !== model);
   }
 
   #streamAttempts(
@@ -306,3 +314,9 @@ export class NimClient {
 }
 
 const ANY_MODEL = { include: null, aliases: {} } as const;
+
+/** An answer of an upstream that serves the model under an alias names the model as clients know it. */
+function publicModel<T>(result: T, model: string): T {
+  if (typeof result !== 'object' || result === null || !('model' in result)) return result;
+  return { ...result, model };
+}

@@ -13,6 +13,8 @@ interface Listing {
   cards: ModelCard[];
   /** Public id → the upstream's own id. */
   served: Map<string, string>;
+  /** Aliases whose own id the list does not have. */
+  unlistedAliases: string[];
 }
 
 export interface UpstreamHealth {
@@ -22,6 +24,8 @@ export interface UpstreamHealth {
   healthy: boolean;
   /** Why its last model list could not be read; null when it was. */
   listError: string | null;
+  /** Aliases whose own id its last model list did not have (served by no alias then). */
+  unlistedAliases: string[];
 }
 
 export class FleetMember {
@@ -55,7 +59,8 @@ export class FleetMember {
   health(): UpstreamHealth {
     const circuit = this.transport.circuit().state;
     const healthy = circuit !== 'open' && this.#listedOk;
-    return { name: this.name, circuit, healthy, listError: this.#listError };
+    const unlistedAliases = this.#listing?.unlistedAliases ?? [];
+    return { name: this.name, circuit, healthy, listError: this.#listError, unlistedAliases };
   }
 
   get listing(): Listing | null {
@@ -83,7 +88,7 @@ export class FleetMember {
   #select(cards: readonly ModelCard[]): Listing {
     const byId = new Map(cards.map((card) => [card.id, card]));
     const aliased = new Set(this.#aliases.values());
-    const listing: Listing = { cards: [], served: new Map() };
+    const listing: Listing = { cards: [], served: new Map(), unlistedAliases: [] };
     const add = (card: ModelCard, publicId: string) => {
       if (listing.served.has(publicId)) return;
       listing.served.set(publicId, card.id);
@@ -92,6 +97,7 @@ export class FleetMember {
     for (const [publicId, own] of this.#aliases) {
       const card = byId.get(own);
       if (card) add(card, publicId);
+      else listing.unlistedAliases.push(publicId);
     }
     for (const card of cards) {
       if (aliased.has(card.id)) continue;

@@ -61,16 +61,19 @@ class Assembly {
   readonly head: Head;
   readonly choices = new Map<number, ChoiceState>();
   private readonly expected: number;
+  /** The model keeps the id asked for, whatever the chunks say (an upstream serving it under an alias). */
+  private readonly fixedModel: boolean;
 
-  constructor(model: string, expectedChoices: number) {
+  constructor(model: string, expectedChoices: number, fixedModel: boolean) {
     this.head = { id: '', created: null, model, usage: null };
     this.expected = expectedChoices;
+    this.fixedModel = fixedModel;
   }
 
   note(chunk: ChunkHead): void {
     if (chunk.id && !this.head.id) this.head.id = chunk.id;
     if (chunk.created !== null && this.head.created === null) this.head.created = chunk.created;
-    if (chunk.model) this.head.model = chunk.model;
+    if (chunk.model && !this.fixedModel) this.head.model = chunk.model;
     if (chunk.usage) this.head.usage = chunk.usage;
   }
 
@@ -177,8 +180,9 @@ async function* assemble<Chunk extends ChunkHead, Choice>(
   expectedChoices: number,
   deltas: Deltas<Chunk>,
   choice: (index: number, state: ChoiceState) => Choice,
+  fixedModel: boolean,
 ): AsyncGenerator<StreamPart<Head & { choices: Choice[] }>> {
-  const assembly = new Assembly(model, expectedChoices);
+  const assembly = new Assembly(model, expectedChoices, fixedModel);
   const relayed = new Set<number>();
   for await (const chunk of chunks) {
     assembly.note(chunk);
@@ -202,19 +206,22 @@ export function assembleCompletion(
   chunks: AsyncIterable<CompletionChunk>,
   model: string,
   expectedChoices: number,
+  fixedModel = false,
 ): AsyncGenerator<StreamPart<CompletionResponse>> {
-  return assemble(chunks, model, expectedChoices, completionDeltas, (index, state) => ({
+  const choice = (index: number, state: ChoiceState) => ({
     index,
     text: state.text.join(''),
     finish_reason: state.finishReason,
     logprobs: state.logprobs,
-  }));
+  });
+  return assemble(chunks, model, expectedChoices, completionDeltas, choice, fixedModel);
 }
 
 export function assembleChat(
   chunks: AsyncIterable<ChatChunk>,
   model: string,
   expectedChoices: number,
+  fixedModel = false,
 ): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
   // Reasoning inline in the content (`<think>…</think>`, no reasoning parser upstream) is split out
   // per choice as it streams.
@@ -229,23 +236,29 @@ export function assembleChat(
       const reasoning = fed.reasoning + rest.reasoning;
       return { ...delta, text: fed.content + rest.content, reasoning: reasoning || null };
     });
-  return assemble(chunks, model, expectedChoices, deltas, (index, state) =>
-    settleToolCalls({
-      index,
-      message: {
-        // Stryker disable next-line StringLiteral: the schema reads an unknown role as ASSISTANT
-        role: state.role ?? 'assistant',
-        content: state.text.join(''),
-        reasoning_content: state.reasoning.length > 0 ? state.reasoning.join('') : null,
-        tool_calls: [...state.toolCalls.entries()]
-          .sort(([a], [b]) => a - b)
-          .map(([, call]) => ({
-            id: call.id,
-            function: { name: call.name, arguments: call.args.join('') },
-          })),
-      },
-      finish_reason: state.finishReason,
-      logprobs: state.logprobs,
-    }),
+  return assemble(
+    chunks,
+    model,
+    expectedChoices,
+    deltas,
+    (index, state) =>
+      settleToolCalls({
+        index,
+        message: {
+          // Stryker disable next-line StringLiteral: the schema reads an unknown role as ASSISTANT
+          role: state.role ?? 'assistant',
+          content: state.text.join(''),
+          reasoning_content: state.reasoning.length > 0 ? state.reasoning.join('') : null,
+          tool_calls: [...state.toolCalls.entries()]
+            .sort(([a], [b]) => a - b)
+            .map(([, call]) => ({
+              id: call.id,
+              function: { name: call.name, arguments: call.args.join('') },
+            })),
+        },
+        finish_reason: state.finishReason,
+        logprobs: state.logprobs,
+      }),
+    fixedModel,
   );
 }

@@ -161,7 +161,11 @@ export class GatewayMetrics {
   /** Counters kept by the model catalog, gauges of the upstream queue and its breaker, read at each scrape. */
   watch(
     catalog: () => CatalogCounts,
-    upstream: () => { inFlight: number; queued: number; circuit: string },
+    upstream: () => {
+      inFlight: number;
+      queued: number;
+      circuits: readonly { name: string; circuit: string }[];
+    },
   ): void {
     new Counter({
       name: 'nim_graphql_model_catalog_events_total',
@@ -196,12 +200,13 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'nim_graphql_upstream_circuit_state',
-      help: 'The upstream circuit breaker: 1 for its current state (closed, half-open or open), 0 for the others.',
-      labelNames: ['state'] as const,
+      help: "Each upstream's circuit breaker: 1 for its current state (closed, half-open or open), 0 for the others.",
+      labelNames: ['upstream', 'state'] as const,
       registers: [this.registry],
       collect() {
-        const current = upstream().circuit;
-        for (const state of CIRCUIT_STATES) this.set({ state }, state === current ? 1 : 0);
+        for (const { name, circuit } of upstream().circuits)
+          for (const state of CIRCUIT_STATES)
+            this.set({ upstream: name, state }, state === circuit ? 1 : 0);
       },
     });
   }

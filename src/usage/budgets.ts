@@ -1,6 +1,7 @@
 // Token budgets per client key (TOKEN_BUDGETS): a field reserves what it may use against every
 // budget of its caller and model before its upstream call, settles to what the upstream reported
 // after, and gives it back when the call failed. The counting is the ledger's (Redis when set).
+import { mayBeKey, shownUnlessKey } from '../env-reader.ts';
 import { globRegExp } from '../nim/model-patterns.ts';
 import type { BudgetBucket, Hold, Ledger, Period } from './ledger.ts';
 
@@ -26,8 +27,9 @@ export function parseBudgetRules(text: string): { rules: BudgetRule[]; problems:
     if (entry === '') continue;
     const match = RULE.exec(entry);
     if (!match) {
+      const who = entry.split(/[@=]/)[0] ?? '';
       problems.push(
-        `${JSON.stringify(entry)} is not key[@model]=tokens/day or key[@model]=tokens/month`,
+        `${mayBeKey(who) ? `a rule for ${shownUnlessKey(who)}` : JSON.stringify(entry)} is not key[@model]=tokens/day or key[@model]=tokens/month`,
       );
       continue;
     }
@@ -40,7 +42,9 @@ export function parseBudgetRules(text: string): { rules: BudgetRule[]; problems:
     ];
     if (!KEY_NAME.test(key)) {
       problems.push(
-        `${JSON.stringify(entry)}: ${JSON.stringify(key)} is no key name (lower-case letters, digits, _ and -, as GATEWAY_API_KEYS names them) nor *`,
+        mayBeKey(key)
+          ? `a rule for ${shownUnlessKey(key)} names no key name (lower-case letters, digits, _ and -, as GATEWAY_API_KEYS names them) nor *`
+          : `${JSON.stringify(entry)}: ${JSON.stringify(key)} is no key name (lower-case letters, digits, _ and -, as GATEWAY_API_KEYS names them) nor *`,
       );
       continue;
     }

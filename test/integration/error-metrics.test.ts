@@ -71,17 +71,17 @@ describe('errors by code and breaker state in /metrics', () => {
   it('shows the breaker closed, then open after consecutive upstream failures', async () => {
     const state = async () => samples(await metrics(), 'nim_graphql_upstream_circuit_state');
     expect(await state()).toEqual({
-      '{state="closed"}': 1,
-      '{state="half-open"}': 0,
-      '{state="open"}': 0,
+      '{upstream="default",state="closed"}': 1,
+      '{upstream="default",state="half-open"}': 0,
+      '{upstream="default",state="open"}': 0,
     });
     stack.sim.inject({ path: '/v1/completions', status: 500, times: 2 });
     for (let i = 0; i < 2; i += 1)
       await post({ query: COMPLETE, variables: { model: MODEL, prompt: 'Hi', maxTokens: 4 } });
     expect(await state()).toEqual({
-      '{state="closed"}': 0,
-      '{state="half-open"}': 0,
-      '{state="open"}': 1,
+      '{upstream="default",state="closed"}': 0,
+      '{upstream="default",state="half-open"}': 0,
+      '{upstream="default",state="open"}': 1,
     });
     expect(samples(await metrics(), 'nim_graphql_errors_total')['{code="UPSTREAM_ERROR"}']).toBe(2);
   });

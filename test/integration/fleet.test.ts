@@ -121,13 +121,30 @@ describe('a fleet of upstreams', () => {
     expect(byId.get('sim/lorem-embed-1b')).toEqual(['east', 'west']);
     expect(data.models[0].upstreams[0]).toEqual({ name: 'east', healthy: true, circuit: 'CLOSED' });
 
-    // The alias reaches west under west's own id; the filtered model only ever reaches east.
-    expect(await complete(fleet, 'team/lorem')).toMatchObject({ __typename: 'Completion' });
+    // The alias reaches west under west's own id, and its answers name it as clients know it.
+    expect(await complete(fleet, 'team/lorem')).toMatchObject({
+      __typename: 'Completion',
+      model: { id: 'team/lorem' },
+    });
+    const events = await collect(
+      fleet.endpoint,
+      `subscription { completionStream(model: "team/lorem", prompt: "Hi", maxTokens: 4) {
+        __typename ... on CompletionDone { model { id } } } }`,
+      {},
+    );
+    expect(events.at(-1)).toMatchObject({
+      __typename: 'CompletionDone',
+      model: { id: 'team/lorem' },
+    });
     const sent = fleet.sims.west!.requests.filter((r) => r.path === '/v1/completions');
-    expect(sent.map((r) => (r.body as { model: string }).model)).toEqual(['sim/lorem-8b-instruct']);
+    expect(sent.map((r) => (r.body as { model: string }).model)).toEqual([
+      'sim/lorem-8b-instruct',
+      'sim/lorem-8b-instruct',
+    ]);
+    // The filtered model only ever reaches east.
     for (let i = 0; i < 4; i++) await complete(fleet, 'sim/lorem-8b-instruct');
     expect(completions(fleet.sims.east!)).toBe(4);
-    expect(completions(fleet.sims.west!)).toBe(1);
+    expect(completions(fleet.sims.west!)).toBe(2);
   });
 
   it('routes by weight among the upstreams serving the model', async () => {

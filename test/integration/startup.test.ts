@@ -226,7 +226,7 @@ describe('starting over an upstreams file', () => {
     const file = join(dir, 'upstreams.yaml');
     writeFileSync(
       file,
-      `upstreams:\n  - name: live\n    baseUrl: ${upstream.url}\n  - name: dead\n    baseUrl: http://127.0.0.1:${dead}\n`,
+      `upstreams:\n  - name: live\n    baseUrl: ${upstream.url}\n    models: { aliases: { sim/lorem-70b-instruct: lorem-70b } }\n  - name: dead\n    baseUrl: http://127.0.0.1:${dead}\n`,
     );
     gateway = startGateway({ PORT: '0', UPSTREAMS_FILE: file, UPSTREAM_MAX_RETRIES: '0' });
     expect(await gateway.waitForLog((line) => line.upstreams !== undefined)).toMatchObject({
@@ -244,6 +244,12 @@ describe('starting over an upstreams file', () => {
     expect(await gateway.waitForLog((line) => line.upstream === 'live')).toMatchObject({
       level: 30,
       msg: 'upstream live listed its models',
+    });
+    // The second alias has the ids swapped: the upstream lists no `lorem-70b`.
+    expect(await gateway.waitForLog((line) => line.unlistedAliases !== undefined)).toMatchObject({
+      level: 40,
+      upstream: 'live',
+      msg: 'upstream live lists no model for the aliases sim/lorem-70b-instruct: models.aliases maps the id clients use to the id the upstream lists',
     });
     // No simulator of its own: the file's upstreams serve.
     expect(gateway.logs().some((line) => String(line.msg).includes('built-in'))).toBe(false);

@@ -42,15 +42,28 @@ describe('TOKEN_BUDGETS, GATEWAY_ADMIN_KEYS and key names', () => {
     ],
     [
       { GATEWAY_ADMIN_KEYS: 'ops', GATEWAY_API_KEYS: `web:${KEY}` },
-      'GATEWAY_ADMIN_KEYS names "ops", which is no key name of GATEWAY_API_KEYS; name a key there (name:key), e.g. GATEWAY_API_KEYS=ops:<key> and GATEWAY_ADMIN_KEYS=ops',
+      'GATEWAY_ADMIN_KEYS: entry 1, "ops", is no key name of GATEWAY_API_KEYS; it takes the names of name:key entries, not keys, e.g. GATEWAY_API_KEYS=ops:<key> and GATEWAY_ADMIN_KEYS=ops',
     ],
     [
       { GATEWAY_API_KEYS: 'web:0123456789abc' },
-      'GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE: the key named web has 13 characters; expected name:key with a key of at least 16 characters',
+      'GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE holds a key of 13 characters; expected keys of at least 16 characters without spaces',
     ],
     [
       { GATEWAY_API_KEYS: `web:${KEY},web:${KEY}zz` },
       'GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE: the name web is given to two keys; each key needs its own name',
+    ],
+    [
+      { GATEWAY_API_KEYS: `web:${KEY},batch:${KEY}` },
+      'GATEWAY_API_KEYS/GATEWAY_API_KEYS_FILE hold the same key twice (as web and as batch); each key once, under one name',
+    ],
+    // A key pasted where a name goes is never shown.
+    [
+      { GATEWAY_ADMIN_KEYS: `x${KEY}`, GATEWAY_API_KEYS: `web:${KEY}` },
+      'GATEWAY_ADMIN_KEYS: entry 1, a value of 17 characters (not shown: it may be a key), is no key name of GATEWAY_API_KEYS; it takes the names of name:key entries, not keys, e.g. GATEWAY_API_KEYS=ops:<key> and GATEWAY_ADMIN_KEYS=ops',
+    ],
+    [
+      { TOKEN_BUDGETS: `${KEY}x=100/day`, GATEWAY_API_KEYS: `web:${KEY}` },
+      "TOKEN_BUDGETS: a rule names a key by a value of 17 characters (not shown: it may be a key), which GATEWAY_API_KEYS does not name; a rule takes a key's name (name:key in GATEWAY_API_KEYS), or *",
     ],
   ])('refuses %j with one line', (env, line) => {
     expect(problems(env)).toEqual([line]);

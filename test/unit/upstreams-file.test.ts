@@ -98,6 +98,21 @@ describe('UPSTREAMS_FILE', () => {
     expect(loadConfig({}).upstreams).toBeNull();
   });
 
+  it('warns of the one-upstream settings it makes unused', () => {
+    const env = {
+      UPSTREAMS_FILE: 'u.json',
+      NIM_PROXY_API_KEY: 'nvapi-0123456789abcdef',
+      NIM_RANKING_BASE_URL: 'http://rerank:8000',
+      EAST_KEY: 'east-key-0123456789',
+    };
+    const { warnings } = load(env, { 'u.json': JSON_FILE });
+    expect(warnings).toEqual([
+      'NIM_PROXY_API_KEY is set, but with UPSTREAMS_FILE it is not used: give each upstream of the file its key with apiKeyEnv',
+      'NIM_RANKING_BASE_URL is set, but with UPSTREAMS_FILE it is not used: list the reranking NIM in the file as an upstream',
+    ]);
+    expect(warnings.join('\n')).not.toContain('nvapi-0123456789abcdef');
+  });
+
   it('reads a JSON file and the same as YAML to equal upstreams', () => {
     const env = { EAST_KEY: 'east-key-0123' };
     const contents = { '/u.json': JSON_FILE, '/u.yaml': YAML_FILE, '/u.yml': YAML_FILE };
@@ -383,7 +398,13 @@ describe('UPSTREAMS_FILE', () => {
       'apiKeyEnv no variable name',
       [{ ...EAST, apiKeyEnv: 'nvapi-0123' }],
       {},
-      'upstreams[0].apiKeyEnv="nvapi-0123" is not a variable name; expected the name of the environment variable that holds the key, e.g. "apiKeyEnv": "EAST_KEY"',
+      'upstreams[0].apiKeyEnv is not a variable name (its value is not shown: it may be a key); expected the name of the environment variable that holds the key, e.g. "apiKeyEnv": "EAST_KEY"',
+    ],
+    [
+      'apiKeyEnv naming an unset variable that may be a key',
+      [{ ...EAST, apiKeyEnv: 'nvapiAbCdEf0123456789SECRET' }],
+      {},
+      "upstreams[0].apiKeyEnv names a variable that is not set or empty (its name is not shown: it may be a key); set that variable to the upstream's key, or remove apiKeyEnv for an upstream without one",
     ],
     [
       'an upstream not an object',
