@@ -77,6 +77,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       budgets: config.budgets.length === 0 ? null : new Budgets(config.budgets, ledger),
       admins: new Set(config.security.adminKeys),
       onRecord: (key, model, counts) => metrics.keyUsage(key, model, counts),
+      onRefused: (key, model) => metrics.keyRequests.inc({ key, model, outcome: 'refused' }),
     },
     nim,
     catalog,

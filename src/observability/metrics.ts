@@ -115,7 +115,7 @@ export class GatewayMetrics {
   });
   readonly keyRequests = new Counter({
     name: 'nim_graphql_key_requests_total',
-    help: 'Upstream calls per client key name and model: outcome ok or error.',
+    help: 'Calls per client key name and model: outcome ok or error (upstream calls), or refused (by a token budget, before any upstream call).',
     labelNames: ['key', 'model', 'outcome'] as const,
     registers: [this.registry],
   });

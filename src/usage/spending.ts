@@ -11,6 +11,8 @@ export interface UsageServices {
   admins: ReadonlySet<string>;
   /** Hears every record (Prometheus counters by key name). */
   onRecord?: (key: string, model: string, counts: UsageCounts) => void;
+  /** Hears every call a budget refused (it made no upstream call, so the ledger does not count it). */
+  onRefused?: (key: string, model: string) => void;
 }
 
 /** `key:<name>` (a named or fingerprinted key) is the key `<name>`; a caller without a key is itself. */
@@ -52,7 +54,9 @@ export class Spending {
   ): Promise<{ hold: BudgetHold | null } | { refusal: BudgetRefusal }> {
     const { budgets } = this.#services;
     if (budgets === null || !this.#keyed) return { hold: null };
-    return budgets.reserve(this.key, model, tokens);
+    const reserved = await budgets.reserve(this.key, model, tokens);
+    if ('refusal' in reserved) this.#services.onRefused?.(this.key, model);
+    return reserved;
   }
 
   /** The call used `tokens` of its reservation (all of it when the upstream did not say). */

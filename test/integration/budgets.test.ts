@@ -136,6 +136,10 @@ describe('budgets and usage on one gateway', () => {
         );
       expect(Number(line?.split(' ').at(-1))).toBe(row.completionTokens);
     }
+    // The budget's refusals (one mutation, one stream), counted apart from the upstream calls.
+    expect(metrics).toContain(
+      `nim_graphql_key_requests_total{key="web",model="${MODEL}",outcome="refused"} 2`,
+    );
     // Never the key itself.
     expect(metrics).not.toContain(WEB);
   });
