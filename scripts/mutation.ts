@@ -32,6 +32,30 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/integration/abuse.test.ts',
     ],
   },
+  // Several upstreams: the merged catalog, routing by weight and health, failover only before an answer.
+  fleet: {
+    mutate: ['src/nim/fleet.ts', 'src/config/upstreams-file.ts'],
+    tests: [
+      'test/integration/fleet.test.ts',
+      'test/unit/upstreams-file.test.ts',
+      'test/unit/catalog.test.ts',
+    ],
+  },
+  // Usage per key and the token budgets: the ledger (memory and Redis), the rules, each request's share.
+  usage: {
+    mutate: [
+      'src/usage/ledger.ts',
+      'src/usage/budgets.ts',
+      'src/usage/spending.ts',
+      'src/schema/budget.ts',
+    ],
+    tests: [
+      'test/unit/ledger.test.ts',
+      'test/unit/budget-rules.test.ts',
+      'test/integration/ledger-redis.test.ts',
+      'test/integration/budgets.test.ts',
+    ],
+  },
   'rate-limits': {
     mutate: ['src/plugins/use-rate-limits.ts', 'src/plugins/rate-limit-store.ts'],
     tests: [

@@ -1,14 +1,14 @@
 // Environment → typed, validated Config. Every bad value becomes one line that names the
 // variable, says what is wrong with the value and shows the expected form.
 import { readFileSync } from 'node:fs';
-import { EnvReader, lookAlikes, mayBeKey, shownUnlessKey, type Env } from './env-reader.ts';
+import { EnvReader, lookAlikes, mayBeKey, shownUnlessKey, type Env } from './config/env-reader.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts';
 import { parseCapabilityRules, type CapabilityRule } from './nim/capabilities.ts';
 import { NIM_DIALECTS } from './nim/parameters.ts';
 import { parseKindRules, type KindRule } from './nim/kinds.ts';
 import { parseThinkingRules, type ThinkingRule } from './nim/thinking.ts';
 import type { FleetUpstream, ResilienceConfig, UpstreamConfig } from './nim/settings.ts';
-import { readUpstreamsFile } from './upstreams-file.ts';
+import { readUpstreamsFile } from './config/upstreams-file.ts';
 import { namedKey } from './gate/client-auth.ts';
 import { parseBudgetRules, type BudgetRule } from './usage/budgets.ts';
 

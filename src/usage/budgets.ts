@@ -1,7 +1,7 @@
 // Token budgets per client key (TOKEN_BUDGETS): a field reserves what it may use against every
 // budget of its caller and model before its upstream call, settles to what the upstream reported
 // after, and gives it back when the call failed. The counting is the ledger's (Redis when set).
-import { mayBeKey, shownUnlessKey } from '../env-reader.ts';
+import { mayBeKey, shownUnlessKey } from '../config/env-reader.ts';
 import { globRegExp } from '../nim/model-patterns.ts';
 import type { BudgetBucket, Hold, Ledger, Period } from './ledger.ts';
 

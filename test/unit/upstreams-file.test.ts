@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../../src/config.ts';
-import { readUpstreamsFile } from '../../src/upstreams-file.ts';
+import { readUpstreamsFile } from '../../src/config/upstreams-file.ts';
 
 /** A readFile over these files; any other path is missing, as fs says it. */
 function files(contents: Record<string, string>): (path: string) => string {

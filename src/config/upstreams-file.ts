@@ -2,13 +2,13 @@
 // names its place in the file, says what is wrong and shows the expected form, as in env-reader.ts.
 import { parseDocument } from 'yaml';
 import { mayBeKey, nearest, parseBaseUrl, type Env } from './env-reader.ts';
-import { NIM_DIALECTS, type NimDialect } from './nim/parameters.ts';
+import { NIM_DIALECTS, type NimDialect } from '../nim/parameters.ts';
 import type {
   FleetUpstream,
   ModelSelection,
   ResilienceConfig,
   UpstreamConfig,
-} from './nim/settings.ts';
+} from '../nim/settings.ts';
 
 interface Range {
   min: number;
