@@ -36,6 +36,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
   fleet: {
     mutate: ['src/nim/fleet.ts', 'src/config/upstreams-file.ts'],
     tests: [
+      'test/unit/fleet.test.ts',
       'test/integration/fleet.test.ts',
       'test/unit/upstreams-file.test.ts',
       'test/unit/catalog.test.ts',
