@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateways, type Gateways, type Instance } from '../support/gateways.ts';
 import { COMPLETE_WITH_OPTIONS, SHORT } from '../support/operations.ts';
 import { startRedis, type RedisProcess } from '../support/redis.ts';
-import { collect } from '../support/sse.ts';
+import { collect, subscribe } from '../support/sse.ts';
 import { COMPLETE, MODEL, type GraphQLResult } from '../support/stack.ts';
 import { COMPLETION_STREAM } from '../support/streams.ts';
 
@@ -142,6 +142,60 @@ describe('budgets and usage on one gateway', () => {
     );
     // Never the key itself.
     expect(metrics).not.toContain(WEB);
+  });
+});
+
+describe('what a field is charged when its call fails or its client leaves', () => {
+  let cluster: Gateways;
+  let gw: Instance;
+  beforeAll(async () => {
+    cluster = await startGateways(
+      1,
+      { GATEWAY_API_KEYS: KEYS, TOKEN_BUDGETS: 'web=50/day;batch=50/day;ops=50/day' },
+      { tokenDelayMs: 20 },
+    );
+    gw = cluster.instances[0]!;
+  });
+  afterAll(() => cluster.close());
+  const stream = (key: string, init: { signal?: AbortSignal } = {}) =>
+    subscribe(
+      gw.endpoint,
+      COMPLETION_STREAM.replace(/}\s*}\s*$/, `${BUDGET_FIELDS} } }`),
+      { model: MODEL, prompt: 'Hi', maxTokens: 50 },
+      { ...init, headers: bearer(key).headers },
+    );
+
+  it('gives the reservation back when the call failed, JSON or stream', async () => {
+    cluster.sim.inject({ path: '/v1/completions', status: 500 });
+    expect((await complete(gw, WEB, 50)).data!.complete.__typename).toBe('UpstreamError');
+    expect((await complete(gw, WEB, 50)).data!.complete.__typename).toBe('Completion');
+
+    cluster.sim.inject({ path: '/v1/completions', stream: 'cut', afterTokens: 2 });
+    const events: string[] = [];
+    for await (const { payload } of stream(BATCH))
+      events.push(Object.values(payload.data ?? {})[0].__typename);
+    expect(events.at(-1)).toBe('UpstreamError');
+    expect((await complete(gw, BATCH, 50)).data!.complete.__typename).toBe('Completion');
+
+    const rows = (await usageOf(gw, WEB)).data!.usage.rows;
+    expect(rows).toEqual([expect.objectContaining({ key: 'web', requests: 2, errors: 1 })]);
+  });
+
+  it('charges all of it when the client leaves a stream before its Done', async () => {
+    const controller = new AbortController();
+    for await (const { payload } of stream(OPS, { signal: controller.signal })) {
+      expect(Object.values(payload.data ?? {})[0].__typename).toBe('CompletionChunk');
+      break;
+    }
+    controller.abort();
+    await cluster.sim.waitForAbort('/v1/completions', 5_000);
+    await expect
+      .poll(async () => (await complete(gw, OPS, 1)).data!.complete.__typename)
+      .toBe('BudgetExceededError');
+    const metrics = await (await fetch(`${gw.server.url}/metrics`)).text();
+    expect(metrics).toContain(
+      `nim_graphql_key_requests_total{key="ops",model="${MODEL}",outcome="refused"} 1`,
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import { problems } from '../support/config.ts';
 import { loadConfig } from '../../src/config.ts';
 import { Budgets, parseBudgetRules } from '../../src/usage/budgets.ts';
 import { createLedger } from '../../src/usage/ledger.ts';
+import { Spending } from '../../src/usage/spending.ts';
 
 const KEY = '0123456789abcdef';
 
@@ -100,5 +101,49 @@ describe('which budgets bind a call', () => {
     expect('hold' in (await one.reserve('b', 'm', 10))).toBe(true);
     const refused = await one.reserve('a', 'm', 1);
     expect(refused).toMatchObject({ refusal: { rule: { text: '*=10/day' }, used: 10 } });
+  });
+});
+
+describe("a request's spending", () => {
+  it('binds no budget to a caller without a key, names a key by its name, and tells of each refusal', async () => {
+    const ledger = createLedger({ redisUrl: undefined });
+    const refused: string[] = [];
+    const recorded: string[] = [];
+    const services = {
+      ledger,
+      budgets: new Budgets(parseBudgetRules('*=1/day').rules, ledger),
+      admins: new Set(['ops']),
+      onRecord: (key: string, model: string, counts: { errors: number }) =>
+        recorded.push(`${key} ${model} ${counts.errors}`),
+      onRefused: (key: string, model: string) => refused.push(`${key} ${model}`),
+    };
+    const anonymous = new Spending(services, 'ip:10.0.0.1');
+    expect([anonymous.key, anonymous.admin]).toEqual(['ip:10.0.0.1', false]);
+    expect(await anonymous.reserve('m', 100)).toEqual({ hold: null });
+    // A name that looks like an admin's, without a key, is no admin.
+    expect(new Spending(services, 'ip:ops').admin).toBe(false);
+
+    const ops = new Spending(services, 'key:ops');
+    expect([ops.key, ops.admin]).toEqual(['ops', true]);
+    expect('refusal' in (await ops.reserve('m', 2))).toBe(true);
+    expect(refused).toEqual(['ops m']);
+    const reserved = await ops.reserve('m', 1);
+    expect(refused).toEqual(['ops m']);
+    const held = 'hold' in reserved ? reserved.hold : null;
+    expect(held).not.toBeNull();
+    await ops.release(held);
+    expect('hold' in (await ops.reserve('m', 1))).toBe(true);
+
+    await ops.used('m', 3, 1);
+    await ops.failed('m');
+    expect(recorded).toEqual(['ops m 0', 'ops m 1']);
+    expect(await ops.usage('day', false)).toEqual([
+      { key: 'ops', model: 'm', promptTokens: 3, completionTokens: 1, requests: 2, errors: 1 },
+    ]);
+    // Without budgets nothing is held, and settling or releasing nothing does nothing.
+    const free = new Spending({ ledger, budgets: null, admins: new Set() }, 'key:web');
+    expect(await free.reserve('m', 1_000_000)).toEqual({ hold: null });
+    await free.settle(null, 5);
+    await free.release(null);
   });
 });
