@@ -176,6 +176,52 @@ describe('Redis ledger', () => {
   });
 });
 
+describe('the connection', () => {
+  const clients = async () =>
+    Number(/connected_clients:(\d+)/.exec(await probe.info('clients'))![1]) - 1;
+
+  it('closes its own connection when it is closed', async () => {
+    const before = await clients();
+    const own = createLedger({ redisUrl: redis.url });
+    await own.record('k', 'm', counts);
+    expect(await clients()).toBe(before + 1);
+    await own.close();
+    await expect.poll(clients).toBe(before);
+  });
+
+  it("uses a connection it is given (the rate limits'), leaves it open, and leaves its outages to its owner", async () => {
+    const shared = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    await new Promise((resolve) => shared.once('ready', resolve));
+    const before = await clients();
+    const warnings: string[] = [];
+    const borrowing = createLedger({
+      redisUrl: redis.url,
+      shared,
+      logger: { warn: (m) => warnings.push(m) },
+    });
+    await probe.flushdb();
+    await borrowing.record('k', 'm', counts);
+    // No connection of its own: the record went over the shared one.
+    expect(await clients()).toBe(before);
+    expect(await probe.keys('nim-graphql:usage:*')).toHaveLength(2);
+    await borrowing.close();
+    expect(shared.status).toBe('ready');
+    // Another on the same connection answers from memory once it is gone, without a warning of its own.
+    const second = createLedger({
+      redisUrl: redis.url,
+      shared,
+      logger: { warn: (m) => warnings.push(m) },
+    });
+    shared.disconnect();
+    await sleep(50);
+    await second.record('k', 'm', counts);
+    expect(await second.usage('k', 'day')).toEqual([
+      { key: 'k', model: 'm', promptTokens: 3, completionTokens: 4, requests: 1, errors: 0 },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+});
+
 describe('Redis out', () => {
   const reachedAgain = (lines: string[]) => lines.some((line) => line.includes('reachable again'));
 
