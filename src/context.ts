@@ -58,7 +58,7 @@ export interface Context {
   thinking: ThinkingMap;
   /** Aborts when the client goes away: upstream calls made for this request stop with it. */
   signal: AbortSignal;
-  /** Who calls, never a secret: `key:<sha-256 prefix of the API key>`, or `ip:<address>` without client auth. */
+  /** Who calls, never a secret: `key:<name>` for a named key, `key:<sha-256 prefix of the API key>`, or `ip:<address>` without client auth. */
   client: string;
   meter: GenerationMeter;
   /** The caller's budgets and usage. */

@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config.ts';
+import { openRedis } from '../usage/redis.ts';
 
-// rate-limiter-flexible and ioredis (~30 MB of heap together) load only when a limit is configured.
+// rate-limiter-flexible (and ioredis, src/usage/redis.ts) load only when a limit is configured.
 const require = createRequire(import.meta.url);
 const limiters = () => require('rate-limiter-flexible') as typeof import('rate-limiter-flexible');
 
@@ -124,19 +125,7 @@ export class RateLimitStore {
   }
 
   #connect(url: string): Redis {
-    const parsed = new URL(url);
-    // Logs name the server, never the password of the URL.
-    const where = `${parsed.hostname}:${parsed.port || '6379'}`;
-    const { Redis } = require('ioredis') as typeof import('ioredis');
-    const redis = new Redis(url, {
-      // Fail fast to the in-memory fallback instead of queueing commands or waiting on a hung server.
-      // Stryker disable next-line BooleanLiteral: rejectIfRedisNotReady already keeps the limiters from queueing while Redis is down.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 2000,
-      commandTimeout: 1000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    });
+    const { redis, where } = openRedis(url);
     const degrade = (reason: string) => {
       if (this.#degraded || this.#closing) return;
       this.#degraded = true;

@@ -1,11 +1,8 @@
 // Per-key token budgets (reserve before the upstream call, settle or release after) and usage counts
 // per key and model, by UTC day and month: in memory, or in Redis when REDIS_URL is set, so that
 // every gateway replica draws on one budget and reads one set of counts.
-import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
-
-// ioredis loads only when a Redis URL is configured.
-const require = createRequire(import.meta.url);
+import { openRedis } from './redis.ts';
 
 const PREFIX = 'nim-graphql:';
 const DAY_MS = 86_400_000;
@@ -415,18 +412,9 @@ class RedisLedger implements Ledger {
       this.#redis = shared;
       return;
     }
-    const parsed = new URL(url);
-    // Logs name the server, never the password of the URL.
-    this.#where = `${parsed.hostname}:${parsed.port || '6379'}`;
-    const { Redis } = require('ioredis') as typeof import('ioredis');
-    const redis = new Redis(url, {
-      // Fail fast to the memory fallback instead of queueing commands or waiting on a hung server.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 2000,
-      commandTimeout: 1000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    }) as LedgerRedis;
+    const opened = openRedis(url);
+    const redis = opened.redis as LedgerRedis;
+    this.#where = opened.where;
     this.#define(redis);
     redis.on('error', (error: NodeJS.ErrnoException) => this.#down(error.code ?? error.message));
     redis.on('close', () => this.#down('connection closed'));

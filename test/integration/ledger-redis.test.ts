@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLedger, type BudgetBucket, type Ledger } from '../../src/usage/ledger.ts';
+import { mulberry32 } from '../../src/simulator/text.ts';
 import { freePort, startRedis, type RedisProcess } from '../support/redis.ts';
 import { held, ledgerBehaviour, usedOf } from '../unit/ledger.test.ts';
 
@@ -22,18 +23,6 @@ afterAll(async () => {
 const DAY = 86_400;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const counts = { promptTokens: 3, completionTokens: 4, requests: 1, errors: 0 };
-
-/** A small seeded generator (mulberry32), so that a failing run can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('the behaviour suite in Redis', () => {
   const warnings: string[] = [];
@@ -66,7 +55,7 @@ describe('Redis ledger', () => {
 
   it('two replicas, 200 concurrent reserve/settle cycles on one bucket: never past the limit, exact in the end', async () => {
     const seed = Date.now();
-    const random = seeded(seed);
+    const random = mulberry32(seed);
     const limit = 2000;
     const bucket: BudgetBucket = { id: 'shared@meta/*', limit, period: 'day' };
     const replicas = [ledger(), ledger()];
