@@ -8,6 +8,7 @@ import { CapabilityMap } from './nim/capabilities.ts';
 import { ModelKindMap } from './nim/kinds.ts';
 import { ThinkingMap } from './nim/thinking.ts';
 import { NimClient } from './nim/client.ts';
+import { BodyStream } from './plugins/body-stream.ts';
 import { useCompiledEvents } from './plugins/use-compiled-events.ts';
 import { useCompression } from './plugins/use-compression.ts';
 import { GRAPHIQL_ASSETS, useGraphiQL } from './plugins/use-graphiql.ts';
@@ -169,6 +170,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // Checked by the gate on Content-Length before anything reads the body.
     maxRequestBodySize: false,
     multipart: false,
+    // Response bodies that stream (SSE, multipart, graphql-sse) as Node streams: see body-stream.ts.
+    fetchAPI: { ReadableStream: BodyStream as unknown as typeof ReadableStream },
     plugins: [
       // GraphiQL's page and assets are no operations: answered before the operation log, auth and CSRF, as Yoga's own GraphiQL was.
       ...(security.graphiql

@@ -1,0 +1,147 @@
+// The Node-stream ReadableStream the gateway's response bodies are built with: what Yoga's SSE
+// processor, graphql-sse's handler and the multipart writer rely on of a WHATWG stream.
+import { createSchema, createYoga, getSSEProcessor } from 'graphql-yoga';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { BodyStream } from '../../src/plugins/body-stream.ts';
+
+const text = async (stream: Readable): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+};
+// Yoga's own Fetch API, as the gateway gets it without the option.
+const defaultFetchAPI = createYoga({
+  schema: createSchema({ typeDefs: 'type Query { a: Int }' }),
+}).fetchAPI;
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('BodyStream', () => {
+  it('starts before the first pull, pulls while it is read, ends on close', async () => {
+    const calls: string[] = [];
+    let n = 0;
+    const stream = new BodyStream({
+      start(controller) {
+        calls.push('start');
+        controller.enqueue(new TextEncoder().encode('a'));
+      },
+      async pull(controller) {
+        calls.push('pull');
+        await tick();
+        n += 1;
+        controller.enqueue(Buffer.from(String(n)));
+        if (n === 3) controller.close();
+      },
+    });
+    expect(calls).toEqual(['start']);
+    expect(await text(stream)).toBe('a123');
+    expect(calls).toEqual(['start', 'pull', 'pull', 'pull']);
+  });
+
+  it('waits for an asynchronous start, and pulls again after a pull that gave nothing', async () => {
+    const calls: string[] = [];
+    let empty = 2;
+    const stream = new BodyStream({
+      async start() {
+        await tick();
+        calls.push('started');
+      },
+      pull(controller) {
+        calls.push('pull');
+        // Twice nothing (once at once, once later), then the end.
+        if (empty-- === 2) return;
+        if (empty === 0) return tick();
+        controller.enqueue('x');
+        controller.close();
+      },
+    });
+    expect(await text(stream)).toBe('x');
+    expect(calls).toEqual(['started', 'pull', 'pull', 'pull']);
+  });
+
+  it('tells its room, null once destroyed, and calls cancel when its reader goes', async () => {
+    let cancelled: unknown = 'not yet';
+    let size: (() => number | null) | undefined;
+    const stream = new BodyStream({
+      start(controller) {
+        size = () => controller.desiredSize;
+      },
+      pull: () => new Promise(() => undefined),
+      cancel(reason) {
+        cancelled = reason;
+      },
+    });
+    expect(size!()).toBe(stream.readableHighWaterMark);
+    stream.resume();
+    // As the server does when the client leaves: destroyed without an error.
+    stream.destroy();
+    await tick();
+    expect(cancelled).toBeUndefined();
+    expect(size!()).toBeNull();
+    const errored = new BodyStream({ cancel: (reason) => void (cancelled = reason) });
+    errored.on('error', () => undefined);
+    const reason = new Error('broken');
+    errored.destroy(reason);
+    await tick();
+    expect(cancelled).toBe(reason);
+  });
+
+  it('refuses to enqueue after close, and errors the stream from controller.error or a throwing pull', async () => {
+    const closed = new BodyStream({
+      start(controller) {
+        controller.close();
+        expect(() => controller.enqueue('late')).toThrow(TypeError);
+        expect(() => controller.close()).toThrow(TypeError);
+      },
+    });
+    expect(await text(closed)).toBe('');
+    const failed = new BodyStream({
+      pull(controller) {
+        controller.error(new Error('broken'));
+      },
+    });
+    await expect(text(failed)).rejects.toThrow('broken');
+    const thrown = new BodyStream({
+      pull() {
+        throw new Error('thrown');
+      },
+    });
+    await expect(text(thrown)).rejects.toThrow('thrown');
+  });
+
+  it("gives Yoga's SSE processor the same bytes as the Fetch ponyfill's stream does", async () => {
+    const results = [{ data: { a: 1 } }, { errors: [{ message: 'bad' }] }, { data: { a: 'é' } }];
+    async function* events() {
+      for (const result of results) {
+        await tick();
+        yield result;
+      }
+    }
+    const sse = getSSEProcessor();
+    const ours = sse(
+      events() as never,
+      {
+        ...defaultFetchAPI,
+        ReadableStream: BodyStream as unknown as typeof ReadableStream,
+      } as never,
+      'text/event-stream',
+    ) as unknown as Response;
+    const theirs = sse(
+      events() as never,
+      defaultFetchAPI as never,
+      'text/event-stream',
+    ) as unknown as Response;
+    const body = (await ours.text()) as string;
+    expect(body).toBe(await theirs.text());
+    expect(body).toContain('event: complete');
+    expect(ours.headers.get('content-type')).toBe('text/event-stream');
+  });
+
+  it('is taken by the Fetch ponyfill as a Node stream, piped as it is', () => {
+    const stream = new BodyStream({});
+    expect(stream).toBeInstanceOf(Readable);
+    const response = new defaultFetchAPI.Response(stream as never);
+    // The body the server pipes to the socket is this stream itself, not a bridge around it.
+    expect((response.body as unknown as { readable?: unknown }).readable).toBe(stream);
+  });
+});
