@@ -212,11 +212,14 @@ export class NimClient {
     }));
   }
 
-  /** Streams a completion: deltas as they arrive, then the assembled result (only after `[DONE]`). */
+  /**
+   * Streams a completion: deltas as they arrive, then the assembled result (only after `[DONE]`);
+   * the parts of one upstream read come as one array.
+   */
   streamCompletion(
     input: CompletionInput,
     options: CallOptions = {},
-  ): AsyncGenerator<StreamPart<CompletionResponse>> {
+  ): AsyncGenerator<StreamPart<CompletionResponse>[]> {
     const attempts = this.#streamAttempts(input.model, '/v1/completions', options, (m) =>
       completionBody({ ...input, model: m.upstreamId(input.model) }, m.transport.options.dialect),
     );
@@ -231,7 +234,7 @@ export class NimClient {
   streamChat(
     input: ChatInput,
     options: CallOptions = {},
-  ): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
+  ): AsyncGenerator<StreamPart<ChatCompletionResponse>[]> {
     const attempts = this.#streamAttempts(input.model, '/v1/chat/completions', options, (m) =>
       chatBody({ ...input, model: m.upstreamId(input.model) }, m.transport.options.dialect),
     );

@@ -18,11 +18,17 @@ interface StreamTimeouts {
  * A stream's two clocks on one timer: the first-token clock runs until the first event with
  * content (a role preamble is none), then the idle clock between upstream reads. It stops while
  * the consumer handles events: only upstream silence counts. When one fires, it aborts the call.
+ * Between reads the same timer is refreshed, not made anew: a paced stream has a read per token.
  */
 class StreamClock {
   #fired: Phase | null = null;
   #timer: NodeJS.Timeout | undefined;
+  /** The phase the timer counts, and for how long. */
+  #phase: Phase = 'first_token';
+  #timerMs = -1;
   #answering = false;
+  /** The consumer is handling a read's events: a timer that comes due meanwhile does not count. */
+  #handling = false;
   readonly #controller: AbortController;
   #ms: Record<Phase, number> = { first_token: 0, idle: 0 };
 
@@ -42,11 +48,11 @@ class StreamClock {
 
   /** An upstream read arrived: its events are the consumer's time. */
   readArrived(): void {
-    if (this.#answering) clearTimeout(this.#timer);
+    if (this.#answering) this.#handling = true;
   }
 
   /** True once an event with content arrived. */
-  // Stryker disable next-line BlockStatement: without it, answering() runs on every content event, and clears a timer readArrived() cleared already
+  // Stryker disable next-line BlockStatement: without it, answering() runs on every content event, and sets again what it set
   get answered(): boolean {
     return this.#answering;
   }
@@ -54,16 +60,18 @@ class StreamClock {
   /** An event with content arrived: from now on the idle clock counts. */
   answering(): void {
     this.#answering = true;
-    clearTimeout(this.#timer);
+    this.#handling = true;
   }
 
   /** The read's events are handled: wait for the next read. */
   readHandled(): void {
+    this.#handling = false;
     if (this.#answering) this.#arm('idle');
   }
 
   stop(): void {
     clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   timeout(model: string | null): NimError | null {
@@ -71,10 +79,19 @@ class StreamClock {
   }
 
   #arm(phase: Phase): void {
+    this.#phase = phase;
+    const ms = this.#ms[phase];
+    if (this.#timer !== undefined && this.#timerMs === ms) {
+      this.#timer.refresh();
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timerMs = ms;
     this.#timer = setTimeout(() => {
-      this.#fired = phase;
+      if (this.#handling) return;
+      this.#fired = this.#phase;
       this.#controller.abort();
-    }, this.#ms[phase]);
+    }, ms);
   }
 }
 
@@ -85,7 +102,8 @@ export interface StreamAttempt {
 }
 
 /**
- * Each event's data parsed with `schema`, until `[DONE]`. Streams have no total timeout (see
+ * Each event's data parsed with `schema`, until `[DONE]`: the chunks of one upstream read together,
+ * so that what follows handles a read, not each chunk, as one step. Streams have no total timeout (see
  * StreamClock). An in-band error event, malformed data, or an end without `[DONE]` throws.
  * Retries happen only before a 2xx response arrived; the concurrency slot is held until the
  * stream ends. The attempts are tried in order while `failOver` allows it, only before a stream
@@ -96,7 +114,7 @@ export async function* upstreamEvents<T extends z.ZodType>(
   schema: T,
   hasContent: (chunk: z.output<T>) => boolean,
   failOver: (error: unknown, from: StreamAttempt, to: StreamAttempt) => boolean = () => false,
-): AsyncGenerator<z.output<T>> {
+): AsyncGenerator<z.output<T>[]> {
   let { transport, call } = attempts[0];
   const controller = new AbortController();
   const clock = new StreamClock(controller, transport.options);
@@ -123,15 +141,25 @@ export async function* upstreamEvents<T extends z.ZodType>(
     }
     for await (const batch of eventBatches(stream.body, transport.options.maxResponseBytes)) {
       clock.readArrived();
+      const chunks: z.output<T>[] = [];
       for (const data of batch) {
         if (data.trim() === '[DONE]') {
           complete = true;
-          return;
+          break;
         }
-        const chunk = parseEvent(transport, call, data, schema);
+        let chunk: z.output<T>;
+        try {
+          chunk = parseEvent(transport, call, data, schema);
+        } catch (error) {
+          // What came before the bad event is the client's, as it would be a read earlier.
+          if (chunks.length > 0) yield chunks;
+          throw error;
+        }
         if (!clock.answered && hasContent(chunk)) clock.answering();
-        yield chunk;
+        chunks.push(chunk);
       }
+      if (chunks.length > 0) yield chunks;
+      if (complete) return;
       clock.readHandled();
     }
     throw brokenStream(call.model, 'closed before [DONE]: the answer may be truncated');

@@ -173,56 +173,64 @@ export const chatHasContent = (chunk: ChatChunk): boolean => chatDeltas(chunk).s
 /**
  * The shared loop: relay each meaningful delta, then build the final result from the assembly.
  * The role, announced by a preamble the client never sees, rides on each choice's first relayed delta.
+ * The chunks of one upstream read come in together, and their parts go out together.
  */
 async function* assemble<Chunk extends ChunkHead, Choice>(
-  chunks: AsyncIterable<Chunk>,
+  reads: AsyncIterable<Chunk[]>,
   model: string,
   expectedChoices: number,
   deltas: Deltas<Chunk>,
   choice: (index: number, state: ChoiceState) => Choice,
   fixedModel: boolean,
-): AsyncGenerator<StreamPart<Head & { choices: Choice[] }>> {
+): AsyncGenerator<StreamPart<Head & { choices: Choice[] }>[]> {
   const assembly = new Assembly(model, expectedChoices, fixedModel);
   const relayed = new Set<number>();
-  for await (const chunk of chunks) {
-    assembly.note(chunk);
-    for (const delta of deltas(chunk)) {
-      assembly.add(delta);
-      if (!meaningful(delta)) continue;
-      const first = !relayed.has(delta.index);
-      relayed.add(delta.index);
-      yield {
-        type: 'delta',
-        // Stryker disable next-line OptionalChaining: add() has just made this choice's state
-        delta: { ...delta, role: first ? (assembly.choices.get(delta.index)?.role ?? null) : null },
-      };
+  for await (const read of reads) {
+    const parts: StreamPart<Head & { choices: Choice[] }>[] = [];
+    for (const chunk of read) {
+      assembly.note(chunk);
+      for (const delta of deltas(chunk)) {
+        assembly.add(delta);
+        if (!meaningful(delta)) continue;
+        const first = !relayed.has(delta.index);
+        relayed.add(delta.index);
+        parts.push({
+          type: 'delta',
+          // Stryker disable next-line OptionalChaining: add() has just made this choice's state
+          delta: {
+            ...delta,
+            role: first ? (assembly.choices.get(delta.index)?.role ?? null) : null,
+          },
+        });
+      }
     }
+    if (parts.length > 0) yield parts;
   }
   const choices = assembly.finish().map(({ index, state }) => choice(index, state));
-  yield { type: 'done', result: { ...assembly.head, choices } };
+  yield [{ type: 'done', result: { ...assembly.head, choices } }];
 }
 
 export function assembleCompletion(
-  chunks: AsyncIterable<CompletionChunk>,
+  reads: AsyncIterable<CompletionChunk[]>,
   model: string,
   expectedChoices: number,
   fixedModel = false,
-): AsyncGenerator<StreamPart<CompletionResponse>> {
+): AsyncGenerator<StreamPart<CompletionResponse>[]> {
   const choice = (index: number, state: ChoiceState) => ({
     index,
     text: state.text.join(''),
     finish_reason: state.finishReason,
     logprobs: state.logprobs,
   });
-  return assemble(chunks, model, expectedChoices, completionDeltas, choice, fixedModel);
+  return assemble(reads, model, expectedChoices, completionDeltas, choice, fixedModel);
 }
 
 export function assembleChat(
-  chunks: AsyncIterable<ChatChunk>,
+  reads: AsyncIterable<ChatChunk[]>,
   model: string,
   expectedChoices: number,
   fixedModel = false,
-): AsyncGenerator<StreamPart<ChatCompletionResponse>> {
+): AsyncGenerator<StreamPart<ChatCompletionResponse>[]> {
   // Reasoning inline in the content (`<think>…</think>`, no reasoning parser upstream) is split out
   // per choice as it streams.
   const splitters = new Map<number, ThinkSplitter>();
@@ -237,7 +245,7 @@ export function assembleChat(
       return { ...delta, text: fed.content + rest.content, reasoning: reasoning || null };
     });
   return assemble(
-    chunks,
+    reads,
     model,
     expectedChoices,
     deltas,

@@ -145,7 +145,7 @@ async function* relay<
 >(
   ctx: Context,
   prepare: () => Input,
-  open: (input: Input) => AsyncIterable<StreamPart<Final>>,
+  open: (input: Input) => AsyncIterable<StreamPart<Final>[]>,
 ): AsyncGenerator<ChoiceDelta | Formatted<Final>> {
   let model: string | null = null;
   // What the stream holds of its caller's budgets until its Done settles it.
@@ -156,16 +156,19 @@ async function* relay<
     model = input.model;
     await ctx.models.require(model);
     held = await reserveBudget(ctx, model, input.cost);
-    for await (const part of open(input)) {
-      if (part.type === 'done') {
+    for await (const parts of open(input)) {
+      for (const part of parts) {
+        if (part.type === 'delta') {
+          ctx.trace.chunk();
+          yield part.delta;
+          continue;
+        }
         settled = true;
         await ctx.spending.settle(held, part.result.usage?.completion_tokens ?? null);
         await recordGeneration(ctx, model, part.result.usage);
         ending.add(ctx);
-      } else ctx.trace.chunk();
-      yield part.type === 'delta'
-        ? part.delta
-        : { ...part.result, responseFormat: input.responseFormat };
+        yield { ...part.result, responseFormat: input.responseFormat };
+      }
     }
   } catch (error) {
     // The client is gone: nobody is left to tell, and it is not a server error.

@@ -11,9 +11,9 @@ describe('NimClient streams without an AbortSignal', () => {
   });
   afterAll(() => stack.close());
 
-  const parts = async <T>(stream: AsyncGenerator<T>) => {
+  const parts = async <T>(stream: AsyncGenerator<T[]>) => {
     const seen: T[] = [];
-    for await (const part of stream) seen.push(part);
+    for await (const read of stream) seen.push(...read);
     return seen;
   };
 

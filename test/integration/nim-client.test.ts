@@ -104,14 +104,14 @@ describe('what each call sends and returns', () => {
     const sim = await simulator();
     const nim = client(sim.url);
     const parts = [];
-    for await (const part of nim.streamChat({ ...chat, params: { n: 2 } })) parts.push(part);
+    for await (const read of nim.streamChat({ ...chat, params: { n: 2 } })) parts.push(...read);
     const done = parts.at(-1)!;
     expect(done.type).toBe('done');
     if (done.type === 'done') expect(done.result.choices).toHaveLength(2);
     expect(parts.filter((part) => part.type === 'delta').length).toBeGreaterThan(0);
     const completion = [];
-    for await (const part of nim.streamCompletion({ model: MODEL, prompt: 'Once', maxTokens: 3 }))
-      completion.push(part);
+    for await (const read of nim.streamCompletion({ model: MODEL, prompt: 'Once', maxTokens: 3 }))
+      completion.push(...read);
     const last = completion.at(-1)!;
     expect(last.type).toBe('done');
     if (last.type === 'done') expect(last.result.choices).toHaveLength(1);
@@ -549,12 +549,45 @@ describe('open streams', () => {
     const attempts: UpstreamAttempt[] = [];
     nim.onAttempts((attempt) => attempts.push(attempt));
     const parts = [];
-    for await (const part of nim.streamChat(chat)) parts.push(part);
+    for await (const read of nim.streamChat(chat)) parts.push(...read);
     expect(parts.at(-1)).toMatchObject({ type: 'done' });
     expect(attempts.map(({ endpoint, status }) => `${endpoint} ${status}`)).toEqual([
       '/v1/chat/completions 200',
     ]);
     expect(nim.stats()).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+
+  it('does not count the time its consumer takes as upstream silence', async () => {
+    const up = await upstream((_req, res) => {
+      sse(res);
+      res.write(`data: ${CHUNK}\n\n`);
+      setTimeout(() => res.write(`data: ${CHUNK}\n\n`), 20);
+      setTimeout(() => res.end(`data: ${CHUNK}\n\ndata: [DONE]\n\n`), 40);
+    });
+    const stream = client(up.url, { STREAM_IDLE_TIMEOUT_MS: '100' }).streamChat(chat);
+    const parts = [...(await stream.next()).value!, ...(await stream.next()).value!];
+    // The consumer holds the second read (the idle clock's) for three idle timeouts; the rest is
+    // waiting upstream.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for await (const read of stream) parts.push(...read);
+    expect(parts.map((part) => part.type)).toEqual(['delta', 'delta', 'delta', 'done']);
+  });
+
+  it('gives the chunks of a read before a bad event in it, then the typed error', async () => {
+    const up = await upstream((_req, res) => {
+      sse(res);
+      res.end(`data: ${CHUNK}\n\ndata: ${CHUNK}\n\ndata: {not json\n\n`);
+    });
+    const parts: unknown[] = [];
+    const error = await (async () => {
+      try {
+        for await (const read of client(up.url).streamChat(chat)) parts.push(...read);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(parts).toHaveLength(2);
+    expect(error).toMatchObject({ message: 'upstream stream sent an event that is not JSON' });
   });
 
   it('keeps the connection after [DONE]', async () => {
@@ -566,7 +599,7 @@ describe('open streams', () => {
     for (let i = 0; i < 5; i++) {
       if (i === 1) before = sim.connections();
       const parts = [];
-      for await (const part of nim.streamChat(chat)) parts.push(part);
+      for await (const read of nim.streamChat(chat)) parts.push(...read);
       expect(parts.at(-1)).toMatchObject({ type: 'done' });
       // The rest of the response is read after [DONE], and the connection goes back to the pool.
       while (nim.stats().running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -585,7 +618,7 @@ describe('open streams', () => {
     const nim = client(up.url);
     const stream = nim.streamChat(chat);
     const first = await stream.next();
-    expect(first.value).toMatchObject({ type: 'delta' });
+    expect(first.value).toMatchObject([{ type: 'delta' }]);
     expect(nim.stats()).toMatchObject({ inFlight: 1, queued: 0, connected: 1, running: 1 });
     await stream.return(undefined);
     expect(nim.stats()).toMatchObject({ inFlight: 0, queued: 0 });
@@ -638,8 +671,8 @@ describe('open streams', () => {
       setTimeout(() => res.end(`data: ${CHUNK}\n\ndata: [DONE]\n\n`), 1500);
     });
     const parts = [];
-    for await (const part of client(up.url, { UPSTREAM_BODY_TIMEOUT_MS: '50' }).streamChat(chat))
-      parts.push(part);
+    for await (const read of client(up.url, { UPSTREAM_BODY_TIMEOUT_MS: '50' }).streamChat(chat))
+      parts.push(...read);
     expect(parts.at(-1)).toMatchObject({ type: 'done' });
   });
 });
@@ -657,10 +690,10 @@ describe('how a stream counts, and what it asks', () => {
     const nim = client(up.url, { UPSTREAM_BREAKER_FAILURES: '1' });
     for (let i = 0; i < 2; i++) {
       const parts = [];
-      for await (const part of nim.streamChat(chat)) parts.push(part);
+      for await (const read of nim.streamChat(chat)) parts.push(...read);
       expect(parts.at(-1)).toMatchObject({ type: 'done' });
       const left = nim.streamChat(chat, { headers: { 'x-leave': '1' } });
-      expect((await left.next()).value).toMatchObject({ type: 'delta' });
+      expect((await left.next()).value).toMatchObject([{ type: 'delta' }]);
       await left.return(undefined);
     }
     expect(nim.circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
@@ -684,7 +717,7 @@ describe('how a stream counts, and what it asks', () => {
       (endpoint) => retries.push(endpoint),
     );
     const parts = [];
-    for await (const part of nim.streamChat(chat)) parts.push(part);
+    for await (const read of nim.streamChat(chat)) parts.push(...read);
     expect(parts.at(-1)).toMatchObject({ type: 'done' });
     expect(retries).toEqual(['/v1/chat/completions']);
   });
@@ -708,7 +741,7 @@ describe('how a stream counts, and what it asks', () => {
       STREAM_FIRST_TOKEN_TIMEOUT_MS: '1000',
     });
     const parts = [];
-    for await (const part of nim.streamChat(chat)) parts.push(part);
+    for await (const read of nim.streamChat(chat)) parts.push(...read);
     expect(parts.at(-1)).toMatchObject({ type: 'done' });
     expect(calls).toBe(2);
   });
