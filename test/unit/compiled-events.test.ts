@@ -4,7 +4,16 @@
 // the events they should (chunks) instead of quietly leaving everything to execution.
 import { readFileSync } from 'node:fs';
 import { execute } from '@graphql-tools/executor';
-import { parse, type ExecutionResult } from 'graphql';
+import {
+  GraphQLInt,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLScalarType,
+  GraphQLSchema,
+  GraphQLString,
+  parse,
+  type ExecutionResult,
+} from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { compileEvents, UNANSWERED } from '../../src/plugins/compiled-events.ts';
 import { UpstreamTimeoutError, RateLimitedError } from '../../src/schema/failures.ts';
@@ -212,5 +221,127 @@ describe('compiled subscription events', () => {
     expect(
       compile('subscription { completionStream(model: "m", prompt: "p") { __typename } }'),
     ).not.toBeNull();
+  });
+
+  it('share one plan between the streams of a document, but not across the variables the selection reads', async () => {
+    const document = parse(operation('completionStream'));
+    const streams = Array.from({ length: 50 }, (_, i) =>
+      compileEvents({
+        schema,
+        document,
+        variableValues: { ...completionVariables, prompt: `prompt ${i}`, maxTokens: i + 1 },
+        contextValue: {},
+      }),
+    );
+    // Fifty streams that differ only in the root field's arguments: one plan.
+    expect(new Set(streams.map((stream) => stream!.plan)).size).toBe(1);
+    for (const stream of streams)
+      expect(wire((await stream!.answer(chunks[0])) as ExecutionResult)).toBe(
+        wire(await executed(document, completionVariables, chunks[0])),
+      );
+    // Another parse of the same text is another document: its own plan.
+    const again = compileEvents({
+      schema,
+      document: parse(operation('completionStream')),
+      variableValues: completionVariables,
+      contextValue: {},
+    });
+    expect(again!.plan).not.toBe(streams[0]!.plan);
+    // A variable an @include below the root field reads: a plan per value.
+    const chat = parse(`subscription($m: ID!, $withRole: Boolean!) {
+      chatStream(model: $m, messages: []) { ... on ChatChunk { content role @include(if: $withRole) } }
+    }`);
+    const chatStream = (m: string, withRole: boolean) =>
+      compileEvents({ schema, document: chat, variableValues: { m, withRole }, contextValue: {} })!;
+    expect(chatStream('a', true).plan).toBe(chatStream('b', true).plan);
+    expect(chatStream('a', true).plan).not.toBe(chatStream('a', false).plan);
+  });
+
+  it('answer each stream of a shared plan with its own context, variables and root arguments', async () => {
+    // A schema whose event fields read everything that differs between streams.
+    const Stamp = new GraphQLScalarType({
+      name: 'Stamp',
+      parseValue: (value) => new Date(value as number),
+      serialize: (value) => String(value),
+    });
+    const Tick = new GraphQLObjectType<Record<string, unknown>, { who: string }>({
+      name: 'Tick',
+      fields: {
+        n: { type: GraphQLInt },
+        label: { type: GraphQLString },
+        who: { type: GraphQLString, resolve: (_source, _args, context) => context.who },
+        variables: {
+          type: GraphQLString,
+          resolve: (_source, _args, _context, info) => JSON.stringify(info.variableValues),
+        },
+        times: {
+          type: GraphQLString,
+          args: { k: { type: GraphQLInt } },
+          resolve: (source, args: { k?: number | null }) => `${String(source.n)}x${args.k}`,
+        },
+        // A variable that coerces to a Date, which JSON cannot tell apart from a string.
+        when: {
+          type: GraphQLString,
+          args: { at: { type: Stamp } },
+          resolve: (_source, args: { at?: Date | null }) => args.at?.toISOString() ?? null,
+        },
+      },
+    });
+    const tickSchema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { x: { type: GraphQLInt } } }),
+      subscription: new GraphQLObjectType({
+        name: 'Subscription',
+        fields: {
+          tick: {
+            type: new GraphQLNonNull(Tick),
+            args: { label: { type: GraphQLString } },
+            resolve: (event: Record<string, unknown>, args: { label?: string }) => ({
+              ...event,
+              label: args.label,
+            }),
+          },
+        },
+      }),
+    });
+    const tickDocument = parse(`subscription($label: String, $k: Int, $show: Boolean!, $at: Stamp) {
+      tick(label: $label) {
+        n label who variables times(k: $k) @include(if: $show) t0: times(k: 0) @skip(if: $show) when(at: $at)
+      }
+      ... @include(if: false) { tick(label: "x") { n } }
+    }`);
+    type Stream = [Record<string, unknown>, { who: string }];
+    const streams: Stream[] = [
+      [{ label: 'a', k: 1, show: true }, { who: 'A' }],
+      [{ label: 'b', k: 1, show: true }, { who: 'B' }],
+      [{ label: 'c', k: 2, show: true }, { who: 'C' }],
+      [{ label: 'd', k: 1, show: false }, { who: 'D' }],
+      [{ label: 'e', show: true }, { who: 'E' }],
+      [{ label: 'f', k: null, show: true }, { who: 'F' }],
+      [{ label: 'g', k: 1, show: true, at: 5000 }, { who: 'G' }],
+      [{ label: 'h', k: 1, show: true, at: 5000 }, { who: 'H' }],
+    ];
+    const compiled = streams.map(([variableValues, contextValue]) =>
+      compileEvents({ schema: tickSchema, document: tickDocument, variableValues, contextValue }),
+    );
+    const plans = compiled.map((stream) => stream!.plan);
+    // a and b differ only in the root argument and the context: shared. k, show, an absent k and
+    // a null k are what the selection reads: each its own. A Date is not told apart by its JSON:
+    // g and h each compile their own.
+    expect(plans[1]).toBe(plans[0]);
+    expect(new Set(plans).size).toBe(7);
+    // Interleaved, so that one stream's first event compiles what another then uses.
+    for (const n of [1, 2, 3])
+      for (const [index, [variableValues, contextValue]] of streams.entries()) {
+        const expected = await (execute({
+          schema: tickSchema,
+          document: tickDocument,
+          variableValues,
+          contextValue,
+          rootValue: { n },
+        }) as ExecutionResult | Promise<ExecutionResult>);
+        const answer = await compiled[index]!.answer({ n });
+        expect(answer, `stream ${index}, event ${n}`).not.toBe(UNANSWERED);
+        expect(wire(answer as ExecutionResult), `stream ${index}, event ${n}`).toBe(wire(expected));
+      }
   });
 });
