@@ -1,5 +1,6 @@
 // Token streams as GraphQL subscriptions: one event per upstream delta, then exactly one terminal
 // event, a …Done or a typed error.
+import { errorTypeMap, wrapOrThrow } from '@pothos/plugin-errors';
 import { recordGeneration, type Context } from '../context.ts';
 import type { ResponseFormat } from '../nim/params.ts';
 import type { ChoiceDelta, StreamPart, ToolCallDelta } from '../nim/stream.ts';
@@ -20,7 +21,12 @@ import {
   type CompletionResult,
 } from './completions.ts';
 import { toFailure } from './errors.ts';
-import { BudgetExceededError, CHAT_FAILURES, GENERATION_FAILURES } from './failures.ts';
+import {
+  BudgetExceededError,
+  CHAT_FAILURES,
+  GENERATION_FAILURES,
+  type GatewayFailure,
+} from './failures.ts';
 import { reserveBudget } from './budget.ts';
 import type { BudgetHold } from '../usage/budgets.ts';
 import { finishReasonField, GenerationRef, logprobsField, type Formatted } from './generation.ts';
@@ -111,17 +117,32 @@ const ChatDoneRef = builder.objectRef<ChatResult>('ChatDone').implement({
 
 const isDelta = (value: object): value is ChoiceDelta => !('choices' in value);
 
-const CompletionStreamEvent = builder.errorUnion('CompletionStreamEvent', {
+/**
+ * A stream's events: its chunk, its Done, or one of its typed errors. Plain unions that resolve the
+ * errors as the errors plugin's own unions do (through the plugin's map of the errors it wrapped),
+ * not errorUnions: the plugin wraps a field that returns an errorUnion in an async resolver and an
+ * async generator, two steps more for every event; the relay below yields its one failure, wrapped
+ * by the plugin's own function, instead (the schema is the same either way).
+ */
+const eventType =
+  (chunk: string, done: string) =>
+  (value: object): string => {
+    const failure = errorTypeMap.get(value);
+    if (failure !== undefined) return builder.configStore.getTypeConfig(failure).name;
+    return isDelta(value) ? chunk : done;
+  };
+
+const CompletionStreamEvent = builder.unionType('CompletionStreamEvent', {
   description:
     'One event of completionStream: a chunk, or the terminal CompletionDone or typed error.',
   types: [CompletionChunkRef, CompletionDoneRef, ...GENERATION_FAILURES],
-  resolveType: (value) => (isDelta(value) ? 'CompletionChunk' : 'CompletionDone'),
+  resolveType: eventType('CompletionChunk', 'CompletionDone'),
 });
 
-const ChatStreamEvent = builder.errorUnion('ChatStreamEvent', {
+const ChatStreamEvent = builder.unionType('ChatStreamEvent', {
   description: 'One event of chatStream: a chunk, or the terminal ChatDone or typed error.',
   types: [ChatChunkRef, ChatDoneRef, ...CHAT_FAILURES],
-  resolveType: (value) => (isDelta(value) ? 'ChatChunk' : 'ChatDone'),
+  resolveType: eventType('ChatChunk', 'ChatDone'),
 });
 
 /** The subscriptions whose terminal event (Done, or a typed error) is the one being answered. */
@@ -137,16 +158,19 @@ export function endsStream(ctx: Context): boolean {
 
 /**
  * Relays a stream; every failure (bad input, unknown model, upstream fault) becomes the one
- * terminal typed error, which the errors plugin yields as the last event.
+ * terminal typed error, yielded as the last event (wrapped by the errors plugin, as its unions take
+ * them); anything else is thrown, a masked error.
  */
 async function* relay<
   Input extends { model: string; cost: number; responseFormat: ResponseFormat | null },
   Final extends { usage: Usage | null },
+  Failures extends readonly (new (...args: never[]) => GatewayFailure)[],
 >(
   ctx: Context,
   prepare: () => Input,
   open: (input: Input) => AsyncIterable<StreamPart<Final>[]>,
-): AsyncGenerator<ChoiceDelta | Formatted<Final>> {
+  failures: Failures,
+): AsyncGenerator<ChoiceDelta | Formatted<Final> | InstanceType<Failures[number]>> {
   let model: string | null = null;
   // What the stream holds of its caller's budgets until its Done settles it.
   let held: BudgetHold | null = null;
@@ -167,7 +191,9 @@ async function* relay<
         await ctx.spending.settle(held, part.result.usage?.completion_tokens ?? null);
         await recordGeneration(ctx, model, part.result.usage);
         ending.add(ctx);
-        yield { ...part.result, responseFormat: input.responseFormat };
+        const done: Formatted<Final> = { ...part.result, responseFormat: input.responseFormat };
+        // The same type: TypeScript does not simplify Awaited<> of a generic intersection.
+        yield done as Awaited<Formatted<Final>>;
       }
     }
   } catch (error) {
@@ -183,7 +209,8 @@ async function* relay<
     }
     const failure = toFailure(model === null ? error : await ctx.models.explain(error, model));
     ending.add(ctx);
-    throw ctx.trace.fail(failure);
+    // One of `failures` (wrapOrThrow throws anything else on): the union's error types.
+    yield wrapOrThrow(ctx.trace.fail(failure), [...failures]) as InstanceType<Failures[number]>;
   } finally {
     // Left before its Done (the client closed it): what it generated is unknown, so all of it counts.
     if (!settled) await ctx.spending.settle(held, null);
@@ -202,6 +229,7 @@ builder.subscriptionField('completionStream', (t) =>
         ctx,
         () => prepareCompletion(ctx, args),
         (input) => ctx.nim.streamCompletion(input, ctx.upstream),
+        GENERATION_FAILURES,
       ),
     resolve: (event) => event,
   }),
@@ -219,6 +247,7 @@ builder.subscriptionField('chatStream', (t) =>
         ctx,
         () => prepareChat(ctx, args),
         (input) => ctx.nim.streamChat(input, ctx.upstream),
+        CHAT_FAILURES,
       ),
     resolve: (event) => event,
   }),
