@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   createServer,
+  ServerResponse,
   STATUS_CODES,
   type IncomingMessage,
   type Server,
-  type ServerResponse,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
@@ -32,44 +32,71 @@ export interface RunningServer {
  * Backpressure is the socket's: once a gathered write is refused, writes answer false until 'drain'.
  * (`cork()` would do this, but corking a chunked response breaks its framing on Node 24.)
  */
+const { write: plainWrite, end: plainEnd } = ServerResponse.prototype;
+
+/** What a response has gathered; the functions below are shared by every response. */
+interface Gathered {
+  first: boolean;
+  pending: (string | Uint8Array)[];
+  blocked: boolean;
+  flushing: boolean;
+}
+
+const gathered = new WeakMap<ServerResponse, Gathered>();
+
+function unblock(this: ServerResponse): void {
+  gathered.get(this)!.blocked = false;
+}
+
+function flush(response: ServerResponse, state: Gathered): void {
+  state.flushing = false;
+  if (state.pending.length === 0) return;
+  const chunks = state.pending;
+  state.pending = [];
+  // The client left: nothing more to send.
+  if (response.destroyed || response.writableEnded) return;
+  const data =
+    chunks.length === 1
+      ? chunks[0]!
+      : Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+  if (!(plainWrite as (chunk: unknown) => boolean).call(response, data)) {
+    state.blocked = true;
+    response.once('drain', unblock);
+  }
+}
+
+function flushGathered(response: ServerResponse): void {
+  flush(response, gathered.get(response)!);
+}
+
+function gatheringWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+  const state = gathered.get(this)!;
+  if (
+    state.first ||
+    rest.length > 0 ||
+    (typeof chunk !== 'string' && !(chunk instanceof Uint8Array))
+  ) {
+    state.first = false;
+    flush(this, state);
+    return (plainWrite as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  }
+  if (!state.flushing) {
+    state.flushing = true;
+    setImmediate(flushGathered, this);
+  }
+  state.pending.push(chunk);
+  return !state.blocked;
+}
+
+function gatheringEnd(this: ServerResponse, ...args: unknown[]): ServerResponse {
+  flush(this, gathered.get(this)!);
+  return (plainEnd as (...args: unknown[]) => ServerResponse).apply(this, args);
+}
+
 function coalesceWrites(response: ServerResponse): void {
-  const write = response.write;
-  const end = response.end;
-  let first = true;
-  let pending: (string | Uint8Array)[] = [];
-  let blocked = false;
-  const unblock = () => {
-    blocked = false;
-  };
-  const flush = () => {
-    if (pending.length === 0) return;
-    const chunks = pending;
-    pending = [];
-    // The client left: nothing more to send.
-    if (response.destroyed || response.writableEnded) return;
-    const data =
-      chunks.length === 1
-        ? chunks[0]!
-        : Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
-    if (!(write as (chunk: unknown) => boolean).call(response, data)) {
-      blocked = true;
-      response.once('drain', unblock);
-    }
-  };
-  response.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    if (first || rest.length > 0 || (typeof chunk !== 'string' && !(chunk instanceof Uint8Array))) {
-      first = false;
-      flush();
-      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    }
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(chunk);
-    return !blocked;
-  } as typeof write;
-  response.end = function (this: ServerResponse, ...args: unknown[]) {
-    flush();
-    return (end as (...args: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof end;
+  gathered.set(response, { first: true, pending: [], blocked: false, flushing: false });
+  response.write = gatheringWrite as typeof response.write;
+  response.end = gatheringEnd as typeof response.end;
 }
 
 export async function listen(gateway: Gateway, host: string, port: number): Promise<RunningServer> {
@@ -77,15 +104,22 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   let draining = false;
   const open = new Set<ServerResponse>();
   // Registered before the app, so that a response still has its headers to set while draining.
+  // One listener function for every response (a response emits each once): no closure and no
+  // once-wrapper per response, which a held stream keeps for its life.
+  function onClose(this: ServerResponse) {
+    open.delete(this);
+  }
+  // A keep-alive connection would otherwise idle on after its last response until its timeout.
+  const closeIdle = () => server.closeIdleConnections();
+  function onFinish() {
+    if (draining) setImmediate(closeIdle);
+  }
   server.on('request', (_request, response: ServerResponse) => {
     open.add(response);
     coalesceWrites(response);
     if (draining) response.setHeader('connection', 'close');
-    response.once('close', () => open.delete(response));
-    // A keep-alive connection would otherwise idle on after its last response until its timeout.
-    response.once('finish', () => {
-      if (draining) setImmediate(() => server.closeIdleConnections());
-    });
+    response.on('close', onClose);
+    response.on('finish', onFinish);
   });
   // A request Node's parser refuses (malformed, headers over its limit) is answered as every other
   // refusal: JSON, with its code and a request id, instead of Node's bare status line.
