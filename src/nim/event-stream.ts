@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import { brokenStream, fromInBandError, fromTransport, NimError, streamTimeout } from './errors.ts';
 import { parseWith } from './chunk-reader.ts';
-import { eventBatches, EventTooLarge } from './sse.ts';
+import { EventReader, EventTooLarge } from './sse.ts';
 import { parseJson, type Call, type NimTransport, type OpenStream } from './transport.ts';
 import { readInBandError } from './wire.ts';
 
@@ -139,7 +139,10 @@ export async function* upstreamEvents<T extends z.ZodType>(
         clock.use(transport.options);
       }
     }
-    for await (const batch of eventBatches(stream.body, transport.options.maxResponseBytes)) {
+    const reader = new EventReader(transport.options.maxResponseBytes);
+    for await (const bytes of stream.body) {
+      const batch = reader.feed(bytes);
+      if (batch.length === 0) continue;
       clock.readArrived();
       const chunks: z.output<T>[] = [];
       for (const data of batch) {

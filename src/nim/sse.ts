@@ -1,26 +1,35 @@
-// Server-sent events off an upstream body, parsed with eventsource-parser: the data of every event
-// that one network read completed, in order, so the caller can stop its idle clock per read.
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+// Server-sent events off an upstream body, parsed with eventsource-parser: fed each network read,
+// it gives the data of every event that read completed, in order, so the caller can stop its idle
+// clock per read. Synchronous: the caller's loop over the body is the only one.
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 
 export class EventTooLarge extends Error {}
 
-export async function* eventBatches(
-  body: AsyncIterable<Buffer>,
-  maxEventBytes: number,
-): AsyncGenerator<string[]> {
-  const pending: EventSourceMessage[] = [];
-  let tooLarge = false;
-  const parser = createParser({
-    maxBufferSize: maxEventBytes,
-    onEvent: (event) => pending.push(event),
-    onError: (error) => {
-      if (error.type === 'max-buffer-size-exceeded') tooLarge = true;
-    },
-  });
-  const decoder = new TextDecoder();
-  for await (const bytes of body) {
-    parser.feed(decoder.decode(bytes, { stream: true }));
-    if (tooLarge) throw new EventTooLarge(`an event over ${maxEventBytes} bytes`);
-    if (pending.length > 0) yield pending.splice(0).map((event) => event.data);
+export class EventReader {
+  readonly #parser: EventSourceParser;
+  readonly #decoder = new TextDecoder();
+  readonly #maxEventBytes: number;
+  #pending: string[] = [];
+  #tooLarge = false;
+
+  constructor(maxEventBytes: number) {
+    this.#maxEventBytes = maxEventBytes;
+    this.#parser = createParser({
+      maxBufferSize: maxEventBytes,
+      onEvent: (event: EventSourceMessage) => void this.#pending.push(event.data),
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded') this.#tooLarge = true;
+      },
+    });
+  }
+
+  /** The data of the events this read completed (none, often, for a read that ends mid-event). */
+  feed(bytes: Uint8Array): string[] {
+    this.#parser.feed(this.#decoder.decode(bytes, { stream: true }));
+    if (this.#tooLarge) throw new EventTooLarge(`an event over ${this.#maxEventBytes} bytes`);
+    if (this.#pending.length === 0) return this.#pending;
+    const events = this.#pending;
+    this.#pending = [];
+    return events;
   }
 }

@@ -14,7 +14,7 @@ import {
   readText,
   type UpstreamBody,
 } from '../../src/nim/body.ts';
-import { eventBatches, EventTooLarge } from '../../src/nim/sse.ts';
+import { EventReader, EventTooLarge } from '../../src/nim/sse.ts';
 
 /** What the server writes for a path: pieces, each flushed apart, and whether it ends. */
 const replies = new Map<string, { pieces: (string | Buffer)[]; end: boolean }>();
@@ -102,12 +102,15 @@ describe('discard and drain', () => {
 
 async function batches(pieces: (string | Buffer)[], max = 1024): Promise<string[][]> {
   const out: string[][] = [];
-  for await (const batch of eventBatches((await body(pieces)) as AsyncIterable<Buffer>, max))
-    out.push(batch);
+  const reader = new EventReader(max);
+  for await (const bytes of (await body(pieces)) as AsyncIterable<Buffer>) {
+    const batch = reader.feed(bytes);
+    if (batch.length > 0) out.push(batch);
+  }
   return out;
 }
 
-describe('eventBatches', () => {
+describe('EventReader', () => {
   it('gives the events each read completed, and nothing for a read that completed none', async () => {
     expect(await batches(['data: a\n\ndata: b\n\n', 'data: c', '\n\n', ': comment\n\n'])).toEqual([
       ['a', 'b'],
