@@ -7,7 +7,7 @@ import {
   type IncomingMessage,
   type Server,
 } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from './yoga.ts';
 
@@ -114,12 +114,18 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   function onFinish() {
     if (draining) setImmediate(closeIdle);
   }
+  // A body that fails once its response began (an event stream's source throwing) cuts the
+  // response, so the client sees it broken instead of waiting on a stream that says nothing more.
+  function onPipe(this: ServerResponse, body: Readable) {
+    body.once('error', () => this.destroy());
+  }
   server.on('request', (_request, response: ServerResponse) => {
     open.add(response);
     coalesceWrites(response);
     if (draining) response.setHeader('connection', 'close');
     response.on('close', onClose);
     response.on('finish', onFinish);
+    response.on('pipe', onPipe);
   });
   // A request Node's parser refuses (malformed, headers over its limit) is answered as every other
   // refusal: JSON, with its code and a request id, instead of Node's bare status line.

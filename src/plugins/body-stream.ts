@@ -22,6 +22,8 @@ interface Source {
   cancel?(reason?: unknown): unknown;
 }
 
+const ignore = () => undefined;
+
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' &&
   value !== null &&
@@ -40,6 +42,10 @@ export class BodyStream extends Readable {
 
   constructor(source: Source = {}) {
     super();
+    // A stream that errors is destroyed with its error, for a consumer that listens (a Response's
+    // reader does). The server pipes it and pipe hears no errors: unheard, the error would end the
+    // process. It ends the response instead (src/server.ts).
+    this.on('error', ignore);
     this.#source = source;
     const stream = this;
     this.#controller = {

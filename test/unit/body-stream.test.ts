@@ -1,9 +1,12 @@
 // The Node-stream ReadableStream the gateway's response bodies are built with: what Yoga's SSE
 // processor, graphql-sse's handler and the multipart writer rely on of a WHATWG stream.
 import { createSchema, createYoga, getSSEProcessor } from 'graphql-yoga';
-import { Readable } from 'node:stream';
+import { request } from 'node:http';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BodyStream } from '../../src/plugins/body-stream.ts';
+import { listen } from '../../src/server.ts';
+import type { Gateway } from '../../src/yoga.ts';
 
 const text = async (stream: Readable): Promise<string> => {
   const chunks: Buffer[] = [];
@@ -143,5 +146,55 @@ describe('BodyStream', () => {
     const response = new defaultFetchAPI.Response(stream as never);
     // The body the server pipes to the socket is this stream itself, not a bridge around it.
     expect((response.body as unknown as { readable?: unknown }).readable).toBe(stream);
+  });
+
+  it('fails without ending the process when nobody listens for its error (piped, as the server does)', async () => {
+    const stream = new BodyStream({
+      pull(controller) {
+        controller.enqueue('a');
+        controller.error(new Error('broken'));
+      },
+    });
+    const out = new PassThrough();
+    stream.pipe(out);
+    // An unheard 'error' would be an uncaught exception: vitest fails the run on one.
+    await new Promise((resolve) => stream.once('close', resolve));
+    expect(stream.destroyed).toBe(true);
+    expect(stream.errored).toBeInstanceOf(Error);
+  });
+
+  it('cuts the response it is piped into, through the server, when it fails after it began', async () => {
+    const gateway = {
+      handle(_request, response) {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        let pulls = 0;
+        new BodyStream({
+          async pull(controller) {
+            await tick();
+            if (pulls++ === 0) controller.enqueue('data: first\n\n');
+            else controller.error(new Error('broken'));
+          },
+        }).pipe(response);
+      },
+      drain: () => undefined,
+      close: async () => undefined,
+    } as Pick<Gateway, 'handle' | 'drain' | 'close'> as Gateway;
+    const running = await listen(gateway, '127.0.0.1', 0);
+    try {
+      const got = await new Promise<{ body: string; cut: boolean }>((resolve, reject) => {
+        request(running.url, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ body, cut: false }));
+          res.on('error', () => resolve({ body, cut: true }));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(got).toEqual({ body: 'data: first\n\n', cut: true });
+    } finally {
+      await running.close();
+    }
   });
 });
