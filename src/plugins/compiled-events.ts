@@ -438,26 +438,14 @@ function selectionVariablesOf(
   return [...names].sort();
 }
 
-/** Whether JSON tells this value apart from every other a coerced variable can hold. */
+/**
+ * Whether JSON tells this value apart from every other a coerced variable can hold: a primitive
+ * (what @include/@skip and scalar arguments take). A list, an input object or a custom scalar's
+ * value gets its stream a plan of its own.
+ */
 function plain(value: unknown): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
-  if (typeof value !== 'object') return false;
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
-    for (let index = 0; index < value.length; index++)
-      if (!(index in value) || !plain(value[index])) return false;
-    return true;
-  }
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return false;
-  if (Object.getOwnPropertySymbols(value).length > 0) return false;
-  for (const key of Object.getOwnPropertyNames(value)) {
-    const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
-    if (!descriptor.enumerable || !('value' in descriptor) || !plain(descriptor.value))
-      return false;
-  }
-  return true;
+  return typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0);
 }
 
 /** The plan key of these variables' values, or null when JSON cannot tell them apart exactly. */

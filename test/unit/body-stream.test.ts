@@ -112,6 +112,136 @@ describe('BodyStream', () => {
     await expect(text(thrown)).rejects.toThrow('thrown');
   });
 
+  it('counts what it holds in its room, and names a closed stream in its refusals', async () => {
+    let controller: { desiredSize: number | null; enqueue(c: string): void; close(): void };
+    const stream = new BodyStream({
+      start(c) {
+        controller = c;
+        c.enqueue('abc');
+      },
+    });
+    expect(controller!.desiredSize).toBe(stream.readableHighWaterMark - 3);
+    controller!.close();
+    expect(controller!.desiredSize).toBe(0);
+    expect(() => controller!.enqueue('x')).toThrow('The stream is closed');
+    expect(() => controller!.close()).toThrow('The stream is closed');
+    expect(await text(stream)).toBe('abc');
+  });
+
+  it('pulls once per read when each pull enqueues at once, and never before it is read', async () => {
+    let pulls = 0;
+    const stream = new BodyStream({
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue(String(pulls));
+        if (pulls === 3) controller.close();
+      },
+    });
+    await tick();
+    expect(pulls).toBe(0);
+    expect(await text(stream)).toBe('123');
+    expect(pulls).toBe(3);
+  });
+
+  it('with an asynchronous start: no pull before it settles, none without a reader, its failure errors the stream', async () => {
+    let pulls = 0;
+    let started = () => undefined as void;
+    const waiting = new BodyStream({
+      start: () => new Promise<void>((resolve) => (started = resolve)),
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue('x');
+        controller.close();
+      },
+    });
+    started();
+    await tick();
+    expect(pulls).toBe(0);
+    expect(await text(waiting)).toBe('x');
+    expect(pulls).toBe(1);
+    const failing = new BodyStream({ start: () => Promise.reject(new Error('no start')) });
+    await expect(text(failing)).rejects.toThrow('no start');
+    const rejected = new BodyStream({ pull: () => Promise.reject(new Error('no pull')) });
+    await expect(text(rejected)).rejects.toThrow('no pull');
+  });
+
+  it('takes a start or pull that returns something that is no promise as done at once', async () => {
+    let pulls = 0;
+    const stream = new BodyStream({
+      start: () => null,
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue('y');
+        controller.close();
+        return { then: 'not a function' };
+      },
+    });
+    expect(await text(stream)).toBe('y');
+    expect(pulls).toBe(1);
+    // Nothing to pull from: it waits for what start gives.
+    let later: ((chunk: string) => void) | undefined;
+    const pushed = new BodyStream({
+      start: (c) => void (later = (x) => (c.enqueue(x), c.close())),
+    });
+    setTimeout(() => later!('z'), 5);
+    expect(await text(pushed)).toBe('z');
+  });
+
+  it('waits for an asynchronous cancel before it closes, and reports a cancel that fails', async () => {
+    const order: string[] = [];
+    const slow = new BodyStream({
+      pull: () => new Promise(() => undefined),
+      cancel: () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            order.push('cancelled');
+            resolve();
+          }, 5),
+        ),
+    });
+    slow.resume();
+    await tick();
+    slow.on('close', () => order.push('closed'));
+    slow.destroy();
+    await new Promise((resolve) => slow.once('close', resolve));
+    expect(order).toEqual(['cancelled', 'closed']);
+    const refusing = new BodyStream({
+      pull: () => new Promise(() => undefined),
+      cancel: () => Promise.reject(new Error('cancel failed')),
+    });
+    refusing.resume();
+    await tick();
+    refusing.destroy();
+    await new Promise((resolve) => refusing.once('close', resolve));
+    expect((refusing.errored as Error | null)?.message).toBe('cancel failed');
+    const throwing = new BodyStream({
+      cancel() {
+        throw new Error('cancel threw');
+      },
+    });
+    throwing.destroy();
+    await new Promise((resolve) => throwing.once('close', resolve));
+    expect((throwing.errored as Error | null)?.message).toBe('cancel threw');
+    let cancels = 0;
+    const closed = new BodyStream({
+      start: (c) => c.close(),
+      cancel: () => void (cancels += 1),
+    });
+    expect(await text(closed)).toBe('');
+    closed.destroy();
+    expect(cancels).toBe(0);
+  });
+
+  it('errors the stream when start throws', async () => {
+    const stream = new BodyStream({
+      start() {
+        throw new Error('start threw');
+      },
+    });
+    await new Promise((resolve) => stream.once('close', resolve));
+    expect((stream.errored as Error | null)?.message).toBe('start threw');
+  });
+
   it("gives Yoga's SSE processor the same bytes as the Fetch ponyfill's stream does", async () => {
     const results = [{ data: { a: 1 } }, { errors: [{ message: 'bad' }] }, { data: { a: 'é' } }];
     async function* events() {
