@@ -255,6 +255,27 @@ describe('compiled subscription events', () => {
       compileEvents({ schema, document: chat, variableValues: { m, withRole }, contextValue: {} })!;
     expect(chatStream('a', true).plan).toBe(chatStream('b', true).plan);
     expect(chatStream('a', true).plan).not.toBe(chatStream('a', false).plan);
+    // Variables the selection reads, by value: kept for 32 distinct values of an operation, then
+    // each stream compiles its own (a client cannot grow the cache without end).
+    const counted =
+      parse(`subscription($m: ID!, $a: Boolean!, $b: Boolean!, $c: Boolean!, $d: Boolean!, $e: Boolean!, $f: Boolean!) {
+      chatStream(model: $m, messages: []) { ... on ChatChunk { content @include(if: $a) role @include(if: $b) index @include(if: $c) reasoning @include(if: $d) finishReason @include(if: $e) toolCalls @include(if: $f) { index } } }
+    }`);
+    const bits = (n: number) =>
+      Object.fromEntries(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((name, i) => [name, ((n >> i) & 1) === 1]),
+      );
+    const plan = (n: number) =>
+      compileEvents({
+        schema,
+        document: counted,
+        variableValues: { m: 'x', ...bits(n) },
+        contextValue: {},
+      })!.plan;
+    const kept = Array.from({ length: 32 }, (_, n) => plan(n));
+    expect(new Set(kept).size).toBe(32);
+    for (let n = 0; n < 32; n++) expect(plan(n)).toBe(kept[n]);
+    expect(plan(40)).not.toBe(plan(40));
   });
 
   it('answer each stream of a shared plan with its own context, variables and root arguments', async () => {
