@@ -30,9 +30,13 @@ export function withJsonBody(
     )
       return next(request, response);
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.once('error', () => response.destroy());
+    const onData = (chunk: Buffer) => void chunks.push(chunk);
+    request.on('data', onData);
+    // No error listener: a body that breaks off destroys its socket, and node:http does not emit a
+    // request's error to no listener; the request is then dropped unanswered, with its chunks.
     request.once('end', () => {
+      // Nothing of the read stays on the request for as long as its answer takes (a held stream).
+      request.off('data', onData);
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       (request as WithBody).body = parsed(bytes) ?? bytes;
       next(request, response);
