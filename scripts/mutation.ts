@@ -236,16 +236,19 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
   },
   // The token relay: subscription events from the operation's compiled selection, the hand
   // readers of upstream stream chunks, each with the fallback it takes when it cannot be exact, and
-  // the Node-stream bodies the event streams are written through.
+  // the Node-stream bodies the event streams are written through, and the one wrapper that tells
+  // the plugins a stream ended.
   relay: {
     mutate: [
       'src/plugins/compiled-events.ts',
       'src/plugins/use-compiled-events.ts',
       'src/nim/chunk-reader.ts',
       'src/plugins/body-stream.ts',
+      'src/plugins/stream-end.ts',
     ],
     tests: [
       'test/unit/body-stream.test.ts',
+      'test/unit/stream-end.test.ts',
       'test/unit/compiled-events.test.ts',
       'test/unit/compiled-events-exact.test.ts',
       'test/unit/chunk-reader.test.ts',

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { RequestTrace, requestIdOf } from '../observability/trace.ts';
 import type { Tracing } from '../observability/tracing.ts';
+import { whenStreamEnds } from './stream-end.ts';
 
 export interface Observability {
   metrics: GatewayMetrics;
@@ -228,14 +229,12 @@ export function useObservability(observability: Observability): Plugin<Context> 
         finishOnce(observability, trace, 200);
       };
       return {
-        onSubscribeResult: ({ result }) => {
-          if (Symbol.asyncIterator in result) return { onEnd: end };
+        onSubscribeResult: ({ result, setResult }) => {
+          if (isAsyncIterable(result)) return whenStreamEnds(result, setResult, end);
           // Refused before it streamed: one result, logged with its status when it is answered.
           metrics.openStreams.dec();
           trace.streaming = false;
-          return undefined;
         },
-        onSubscribeError: end,
       };
     },
     // Top-level errors of every result (both handlers run this hook): the log line's code, and the errors by code.

@@ -5,6 +5,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Context, GenerationMeter } from '../context.ts';
 import type { RateLimitStore } from './rate-limit-store.ts';
+import { whenStreamEnds } from './stream-end.ts';
 import { operationCost, type CostRules } from './use-operation-cost.ts';
 
 type Limit = 'REQUESTS_PER_MINUTE' | 'TOKENS_PER_MINUTE';
@@ -80,41 +81,6 @@ function charge(reserved: number, meter: GenerationMeter, clientGone: boolean): 
   return meter.used;
 }
 
-/** Settles once, when the stream ends by itself, fails, or is closed by the client (return()). */
-function settledOnEnd<T>(
-  source: AsyncIterable<T>,
-  settle: (clientGone: boolean) => Promise<void>,
-): AsyncIterableIterator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  let settled: Promise<void> | undefined;
-  const finish = (clientGone: boolean) => (settled ??= settle(clientGone));
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next() {
-      try {
-        const step = await iterator.next();
-        if (step.done) await finish(false);
-        return step;
-      } catch (error) {
-        await finish(false);
-        throw error;
-      }
-    },
-    async return(value?: unknown) {
-      void finish(true);
-      // Stryker disable next-line OptionalChaining,LogicalOperator: Yoga's streams all have return(), and for-await ignores what it resolves to.
-      return (await iterator.return?.(value)) ?? { done: true, value: undefined };
-    },
-    async throw(error?: unknown) {
-      void finish(true);
-      if (iterator.throw) return iterator.throw(error);
-      throw error;
-    },
-  };
-}
-
 export function useRateLimits(store: RateLimitStore, rules: CostRules): Plugin<Context> {
   const settle = async (reservation: Reservation, context: Context, clientGone: boolean) => {
     const { client, points, windowEndsAt } = reservation;
@@ -152,7 +118,7 @@ export function useRateLimits(store: RateLimitStore, rules: CostRules): Plugin<C
       return {
         onSubscribeResult({ result, setResult }) {
           const done = (clientGone: boolean) => settle(reservation, args.contextValue, clientGone);
-          if (isAsyncIterable(result)) setResult(settledOnEnd(result, done));
+          if (isAsyncIterable(result)) whenStreamEnds(result, setResult, done);
           else void done(false);
         },
       };

@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StreamPart } from '../../src/nim/stream.ts';
 import type { CompletionResponse } from '../../src/nim/wire.ts';
+import { sample } from '../support/logged-gateway.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
 const QUERY = `subscription { completionStream(model: "${MODEL}", prompt: "x", maxTokens: 4) { __typename ... on CompletionChunk { text } } }`;
@@ -108,6 +109,9 @@ describe('a bug in the middle of a stream', () => {
       });
       expect(next.ending).toBe('end');
       expect(next.body).toContain('CompletionDone');
+      // Both streams ended for the accounting too: none is left counted as open.
+      const metrics = await (await fetch(stack.endpoint.replace(/\/graphql$/, '/metrics'))).text();
+      expect(sample(metrics, 'nim_graphql_open_streams')).toBe(0);
     },
   );
 });
