@@ -124,6 +124,95 @@ class Assembly {
   }
 }
 
+/**
+ * The deltas of one upstream read, joined: consecutive deltas of a choice that carry the same kind
+ * of thing (answer text, reasoning, or tool-call fragments) become one, its texts, logprobs and
+ * fragments joined in order, the role of its first delta, the finish reason of its last. A client
+ * that appends each delta to what came before for its choice, as the events' contract says, ends
+ * with the same text, and reasoning still comes before the answer it precedes; an upstream that
+ * sends tokens faster than they are relayed (a burst, or a gateway behind) is relayed in fewer,
+ * larger events. Nothing is joined across a Done.
+ */
+export function coalesceDeltas<Final>(parts: StreamPart<Final>[]): StreamPart<Final>[] {
+  if (parts.length < 2) return parts;
+  const out: StreamPart<Final>[] = [];
+  // The events being gathered, in the order they began, and each choice's open one.
+  let runs: ChoiceDelta[][] = [];
+  let open = new Map<number, { kind: DeltaKind; deltas: ChoiceDelta[] }>();
+  const flush = () => {
+    for (const deltas of runs)
+      out.push({ type: 'delta', delta: deltas.length === 1 ? deltas[0]! : joined(deltas) });
+    runs = [];
+    open = new Map();
+  };
+  for (const part of parts) {
+    if (part.type !== 'delta') {
+      flush();
+      out.push(part);
+      continue;
+    }
+    const kind = kindOf(part.delta);
+    const run = open.get(part.delta.index);
+    if (run !== undefined && run.kind === kind && kind !== 'mixed') {
+      run.deltas.push(part.delta);
+      continue;
+    }
+    const deltas = [part.delta];
+    runs.push(deltas);
+    open.set(part.delta.index, { kind, deltas });
+  }
+  flush();
+  return out;
+}
+
+type DeltaKind = 'text' | 'reasoning' | 'tools' | 'mixed';
+
+/** What a delta carries; a finish reason or logprobs alone go with the answer text. */
+function kindOf(delta: ChoiceDelta): DeltaKind {
+  const reasoning = delta.reasoning !== null && delta.reasoning !== '';
+  const tools = delta.toolCalls.length > 0;
+  const text = delta.text !== '';
+  if (reasoning) return text || tools ? 'mixed' : 'reasoning';
+  if (tools) return text ? 'mixed' : 'tools';
+  return 'text';
+}
+
+/** Several deltas of one choice, in order, as one. */
+function joined(deltas: ChoiceDelta[]): ChoiceDelta {
+  let text = '';
+  let role: string | null = null;
+  let reasoning: string | null = null;
+  let finishReason: string | null = null;
+  let logprobs: TokenLogprob[] | null = null;
+  const toolCalls: ToolCallDelta[] = [];
+  for (const delta of deltas) {
+    text += delta.text;
+    role ??= delta.role;
+    if (delta.reasoning !== null) reasoning = (reasoning ?? '') + delta.reasoning;
+    if (delta.finish_reason !== null) finishReason = delta.finish_reason;
+    if (delta.logprobs !== null) (logprobs ??= []).push(...delta.logprobs);
+    for (const fragment of delta.toolCalls) {
+      const last = toolCalls[toolCalls.length - 1];
+      // A fragment that goes on the call before it (same index, no id or name of its own) joins it.
+      if (last?.index === fragment.index && fragment.id === null && fragment.name === null)
+        toolCalls[toolCalls.length - 1] = {
+          ...last,
+          argumentsText: last.argumentsText + fragment.argumentsText,
+        };
+      else toolCalls.push(fragment);
+    }
+  }
+  return {
+    index: deltas[0]!.index,
+    text,
+    role,
+    reasoning,
+    finish_reason: finishReason,
+    logprobs,
+    toolCalls,
+  };
+}
+
 /** Whether a delta carries anything a client can use: the chat role preamble and empty deltas do not. */
 function meaningful(delta: ChoiceDelta): boolean {
   return (

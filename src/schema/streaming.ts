@@ -1,9 +1,14 @@
-// Token streams as GraphQL subscriptions: one event per upstream delta, then exactly one terminal
-// event, a …Done or a typed error.
+// Token streams as GraphQL subscriptions: one event per choice per upstream read (its deltas
+// joined), then exactly one terminal event, a …Done or a typed error.
 import { errorTypeMap, wrapOrThrow } from '@pothos/plugin-errors';
 import { recordGeneration, type Context } from '../context.ts';
 import type { ResponseFormat } from '../nim/params.ts';
-import type { ChoiceDelta, StreamPart, ToolCallDelta } from '../nim/stream.ts';
+import {
+  coalesceDeltas,
+  type ChoiceDelta,
+  type StreamPart,
+  type ToolCallDelta,
+} from '../nim/stream.ts';
 import type { Usage } from '../nim/wire.ts';
 import { builder } from './builder.ts';
 import {
@@ -33,7 +38,8 @@ import { finishReasonField, GenerationRef, logprobsField, type Formatted } from 
 import { chatCost, generationCost } from './cost.ts';
 
 const CompletionChunkRef = builder.objectRef<ChoiceDelta>('CompletionChunk').implement({
-  description: 'New text of one choice, as soon as the upstream produced it.',
+  description:
+    'New text of one choice, as soon as the upstream produced it: all of it that one upstream read brought.',
   fields: (t) => ({
     index: t.exposeInt('index', {
       description: 'The choice this text belongs to (0 unless several were asked for).',
@@ -66,7 +72,8 @@ const ToolCallDeltaRef = builder.objectRef<ToolCallDelta>('ToolCallDelta').imple
 });
 
 const ChatChunkRef = builder.objectRef<ChoiceDelta>('ChatChunk').implement({
-  description: 'New content of one choice of the answer, as soon as the upstream produced it.',
+  description:
+    'New content of one choice of the answer, as soon as the upstream produced it: all of one kind (answer, reasoning or tool-call fragments) that one upstream read brought.',
   fields: (t) => ({
     index: t.exposeInt('index', {
       description: 'The choice this delta belongs to (0 unless several were asked for).',
@@ -181,7 +188,7 @@ async function* relay<
     await ctx.models.require(model);
     held = await reserveBudget(ctx, model, input.cost);
     for await (const parts of open(input)) {
-      for (const part of parts) {
+      for (const part of coalesceDeltas(parts)) {
         if (part.type === 'delta') {
           ctx.trace.chunk();
           yield part.delta;

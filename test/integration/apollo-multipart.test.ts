@@ -144,7 +144,10 @@ describe('the multipart protocol on the wire', () => {
     const parts = await multipartParts(response);
     expect(parts.every((part) => Object.keys(part).join() === 'payload')).toBe(true);
     const names = parts.map((part) => (part.payload as Event).data.chatStream.__typename);
-    expect(names).toEqual(['ChatChunk', 'ChatChunk', 'ChatChunk', 'ChatDone']);
+    // The simulator's tokens come in one read here, relayed as one chunk or a few.
+    expect(names.at(-1)).toBe('ChatDone');
+    expect(names.length).toBeGreaterThan(1);
+    expect(new Set(names.slice(0, -1))).toEqual(new Set(['ChatChunk']));
   });
 
   it('takes the spec quoted, spaced or in capitals, and only with subscriptionSpec 1.0', async () => {

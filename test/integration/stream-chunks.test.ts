@@ -134,13 +134,14 @@ describe('streams written out event by event', () => {
       ),
     );
     const received = plain(await chat());
+    // One read: its reasoning deltas joined, then its answer deltas joined, the role on the first.
     expect(received.slice(0, -1)).toEqual([
       {
         __typename: 'ChatChunk',
         index: 0,
         role: 'ASSISTANT',
         content: '',
-        reasoningContent: 'Thi',
+        reasoningContent: 'Think',
         finishReason: null,
         logprobs: null,
       },
@@ -148,28 +149,10 @@ describe('streams written out event by event', () => {
         __typename: 'ChatChunk',
         index: 0,
         role: null,
-        content: '',
-        reasoningContent: 'nk',
-        finishReason: null,
-        logprobs: null,
-      },
-      {
-        __typename: 'ChatChunk',
-        index: 0,
-        role: null,
-        content: 'Hi',
-        reasoningContent: null,
-        finishReason: null,
-        logprobs: [TOKEN('Hi', -0.5)],
-      },
-      {
-        __typename: 'ChatChunk',
-        index: 0,
-        role: null,
-        content: ' there',
+        content: 'Hi there',
         reasoningContent: null,
         finishReason: 'STOP',
-        logprobs: [TOKEN(' there', -1)],
+        logprobs: [TOKEN('Hi', -0.5), TOKEN(' there', -1)],
       },
     ]);
     expect(received.at(-1)).toEqual({
@@ -239,23 +222,15 @@ describe('streams written out event by event', () => {
       ),
     );
     const received = plain(await completion(2));
+    // One read: each choice's deltas joined, the choices in the order they first came.
     expect(received.slice(0, -1)).toEqual([
-      { __typename: 'CompletionChunk', index: 1, text: 'B', finishReason: null, logprobs: null },
-      { __typename: 'CompletionChunk', index: 0, text: 'A', finishReason: null, logprobs: null },
+      { __typename: 'CompletionChunk', index: 1, text: 'B', finishReason: 'STOP', logprobs: null },
       {
         __typename: 'CompletionChunk',
         index: 0,
-        text: '',
-        finishReason: null,
-        logprobs: [TOKEN('', -2)],
-      },
-      { __typename: 'CompletionChunk', index: 1, text: '', finishReason: 'STOP', logprobs: null },
-      {
-        __typename: 'CompletionChunk',
-        index: 0,
-        text: '!',
+        text: 'A!',
         finishReason: 'LENGTH',
-        logprobs: null,
+        logprobs: [TOKEN('', -2)],
       },
     ]);
     expect(received.at(-1)).toEqual({
@@ -390,21 +365,13 @@ describe('streams written out event by event', () => {
       ),
     );
     const lenient = plain(await chat());
+    // One read: the text and the finish reason of the chunks that could be read, joined.
     expect(lenient).toEqual([
       {
         __typename: 'ChatChunk',
         index: 0,
         role: null,
         content: 'Hi',
-        reasoningContent: null,
-        finishReason: null,
-        logprobs: null,
-      },
-      {
-        __typename: 'ChatChunk',
-        index: 0,
-        role: null,
-        content: '',
         reasoningContent: null,
         finishReason: 'STOP',
         logprobs: null,

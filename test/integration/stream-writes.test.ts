@@ -1,9 +1,12 @@
-// The events of one upstream read leave the gateway in one write (src/server.ts, coalesceWrites),
+// The events ready in one turn leave the gateway in one write (src/server.ts, coalesceWrites),
 // not one write each (without it, Node's chunked framing made 1,039 socket writes of 257 events);
-// a client that stops reading gets every event, in order, once it reads again.
+// the tokens of one upstream read leave as one event (coalesceDeltas in src/nim/stream.ts); a
+// client that stops reading gets every event, in order, once it reads again.
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { StreamPart } from '../../src/nim/stream.ts';
+import type { CompletionResponse } from '../../src/nim/wire.ts';
 import { MODEL, startStack, type Stack } from '../support/stack.ts';
 
 const STREAM = (maxTokens: number) =>
@@ -58,31 +61,74 @@ describe('writes of an event stream', () => {
   });
   afterAll(() => stack.close());
 
-  it('sends the events of a burst in a few writes, every one of them, in order', async () => {
+  /** The next stream's upstream: `n` reads of one token each, all at once, then its end. */
+  const separateReads = (n: number) =>
+    vi
+      .spyOn(stack.gateway.services.nim, 'streamCompletion')
+      .mockImplementationOnce(async function* () {
+        for (let i = 0; i < n; i++)
+          yield [
+            {
+              type: 'delta',
+              delta: {
+                index: 0,
+                text: ` t${i}`,
+                role: null,
+                reasoning: null,
+                finish_reason: i === n - 1 ? 'length' : null,
+                logprobs: null,
+                toolCalls: [],
+              },
+            },
+          ] satisfies StreamPart<CompletionResponse>[];
+        yield [
+          {
+            type: 'done',
+            result: {
+              id: 'cmpl-1',
+              created: 1,
+              model: MODEL,
+              choices: [{ index: 0, text: '', finish_reason: 'length', logprobs: null }],
+              usage: null,
+            },
+          },
+        ] satisfies StreamPart<CompletionResponse>[];
+      });
+  const tokens = (n: number) => Array.from({ length: n }, (_, i) => ` t${i}`);
+
+  it('sends the events of many reads at once in a few writes, every one of them, in order', async () => {
+    separateReads(256);
     writes = 0;
-    const body = await stream(stack, 256);
-    const received = events(body);
-    // 256 chunks and the Done.
+    const received = events(await stream(stack, 256));
+    // 256 chunks (a read each) and the Done.
     expect(received.length).toBe(257);
     expect(received.at(-1).data.completionStream.__typename).toBe('CompletionDone');
-    const text = received
-      .slice(0, -1)
-      .map((e) => e.data.completionStream.text)
-      .join('');
-    // The same text, token by token, as the unary completion of the same request.
-    const unary = await stack.gql<{ complete: { text: string } }>(
-      `mutation { complete(model: "${MODEL}", prompt: "x", maxTokens: 256, options: { ignoreEos: true }) { ... on Completion { text } } }`,
-    );
-    expect(text).toBe(unary.data!.complete.text);
-    // One write per event would be over 257; the simulator's burst arrives in a few reads.
+    expect(received.slice(0, -1).map((e) => e.data.completionStream.text)).toEqual(tokens(256));
+    // One write per event would be over 257.
     expect(writes).toBeGreaterThan(0);
     expect(writes).toBeLessThan(257 / 4);
   });
 
+  it('relays the tokens of one upstream read as one chunk, the same text as the unary answer', async () => {
+    const received = events(await stream(stack, 256));
+    expect(received.at(-1).data.completionStream.__typename).toBe('CompletionDone');
+    // The simulator's burst arrives in a few reads: far fewer chunks than tokens.
+    const chunks = received.slice(0, -1);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.length).toBeLessThan(256 / 4);
+    const unary = await stack.gql<{ complete: { text: string } }>(
+      `mutation { complete(model: "${MODEL}", prompt: "x", maxTokens: 256, options: { ignoreEos: true }) { ... on Completion { text } } }`,
+    );
+    expect(chunks.map((e) => e.data.completionStream.text).join('')).toBe(
+      unary.data!.complete.text,
+    );
+  });
+
   it('gives a client that stopped reading every event once it reads again', async () => {
-    const body = await stream(stack, 2048, 300);
-    const received = events(body);
+    separateReads(2048);
+    const received = events(await stream(stack, 2048, 300));
     expect(received.length).toBe(2049);
     expect(received.at(-1).data.completionStream.__typename).toBe('CompletionDone');
+    expect(received.slice(0, -1).map((e) => e.data.completionStream.text)).toEqual(tokens(2048));
   });
 });
