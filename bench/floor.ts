@@ -5,9 +5,10 @@
 // (POST /graphql with the bench's completionStream body): each upstream event parsed
 // (eventsource-parser, JSON.parse) and written as a typed `next` event, one write per upstream read,
 // measured with the bench's stream rows. What any Node relay that reads each token pays.
+// With --streams --joined, each read's tokens go out as one event per choice, as the gateway's do.
 //   node bench/floor.ts            measure (the relay runs in its own child process)
-//   node bench/floor.ts --streams  measure the stream rows (burst at 10 clients, a token every 20 ms at 50 and 200)
-//   node bench/floor.ts --serve <upstream>   the relay itself
+//   node bench/floor.ts --streams [--joined]  measure the stream rows (burst at 10 clients, a token every 20 ms at 50 and 200)
+//   node bench/floor.ts --serve <upstream> [--joined]  the relay itself
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +21,12 @@ import { runStreams } from './streams.ts';
 import { directStream, gatewayStream, WORKLOADS } from './workloads.ts';
 
 /** One upstream token stream relayed as GraphQL-over-SSE events of completionStream. */
-function relayStream(pool: Pool, body: string, res: import('node:http').ServerResponse): void {
+function relayStream(
+  pool: Pool,
+  body: string,
+  res: import('node:http').ServerResponse,
+  joined: boolean,
+): void {
   const { variables } = JSON.parse(body) as {
     variables: { model: string; prompt: string; maxTokens: number };
   };
@@ -46,10 +52,22 @@ function relayStream(pool: Pool, body: string, res: import('node:http').ServerRe
       res.write(':\n\n');
       let out = '';
       const text: string[] = [];
+      // --joined: this read's texts by choice, sent as one event each when the read is parsed.
+      const read = new Map<number, { text: string; finishReason: string | null }>();
+      const flush = () => {
+        for (const [index, choice] of read)
+          out += next({ __typename: 'CompletionChunk', index, ...choice });
+        read.clear();
+      };
       const parser = createParser({
         onEvent: ({ data }) => {
           if (data === '[DONE]') {
-            out += next({ __typename: 'CompletionDone', text: text.join('') });
+            flush();
+            out += next({
+              __typename: 'CompletionDone',
+              text: text.join(''),
+              usage: { completionTokens: text.length },
+            });
             return;
           }
           const chunk = JSON.parse(data) as {
@@ -57,6 +75,14 @@ function relayStream(pool: Pool, body: string, res: import('node:http').ServerRe
           };
           for (const choice of chunk.choices) {
             text.push(choice.text);
+            if (joined) {
+              const earlier = read.get(choice.index);
+              read.set(choice.index, {
+                text: (earlier?.text ?? '') + choice.text,
+                finishReason: choice.finish_reason,
+              });
+              continue;
+            }
             out += next({
               __typename: 'CompletionChunk',
               index: choice.index,
@@ -69,6 +95,7 @@ function relayStream(pool: Pool, body: string, res: import('node:http').ServerRe
       const decoder = new TextDecoder();
       for await (const bytes of response.body) {
         parser.feed(decoder.decode(bytes as Buffer, { stream: true }));
+        flush();
         if (out !== '') res.write(out);
         out = '';
       }
@@ -77,14 +104,15 @@ function relayStream(pool: Pool, body: string, res: import('node:http').ServerRe
     .catch(() => res.destroy());
 }
 
-async function serve(upstream: string): Promise<void> {
+async function serve(upstream: string, joined: boolean): Promise<void> {
   // Room for the 200-stream row; the unary rows use at most 10.
   const pool = new Pool(upstream, { connections: 1000 });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (req.url === '/graphql') return relayStream(pool, Buffer.concat(chunks).toString(), res);
+      if (req.url === '/graphql')
+        return relayStream(pool, Buffer.concat(chunks).toString(), res, joined);
       const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       pool
         .request({
@@ -131,7 +159,7 @@ async function measure(): Promise<void> {
 }
 
 /** The stream rows of `npm run bench`, against the simulator and through the floor relay. */
-async function measureStreams(): Promise<void> {
+async function measureStreams(joined: boolean): Promise<void> {
   const rows = [
     { delay: 0, clients: 10, seconds: 5 },
     { delay: 20, clients: 50, seconds: 12 },
@@ -140,7 +168,7 @@ async function measureStreams(): Promise<void> {
   const tokens = 256;
   for (const row of rows) {
     const simulator = await startSimulatorProcess({ tokenDelayMs: row.delay });
-    const relay = await startRelay(simulator.url);
+    const relay = await startRelay(simulator.url, joined);
     try {
       const options = { concurrency: row.clients, expectedTokens: tokens };
       await runStreams(simulator.url, directStream(tokens), { ...options, count: row.clients });
@@ -158,7 +186,7 @@ async function measureStreams(): Promise<void> {
       const cpu = ((cpuMs(relay.pid) - before) / relayed.tokens) * 1000;
       const ms = (value: number) => value.toFixed(3);
       console.log(
-        `stream of ${tokens} tokens, a token every ${row.delay} ms, ${row.clients} clients: ` +
+        `stream of ${tokens} tokens${joined ? ' (joined by read)' : ''}, a token every ${row.delay} ms, ${row.clients} clients: ` +
           `direct TTFT p50 ${ms(direct.ttft.p50)} ms, ${direct.tokensPerSecond.toFixed(0)} tokens/s; ` +
           `relay TTFT p50 ${ms(relayed.ttft.p50)} ms (+${ms(relayed.ttft.p50 - direct.ttft.p50)}), ` +
           `${relayed.tokensPerSecond.toFixed(0)} tokens/s, relay CPU ${cpu.toFixed(1)} ms / 1k tokens, ` +
@@ -171,10 +199,17 @@ async function measureStreams(): Promise<void> {
   }
 }
 
-async function startRelay(upstream: string): Promise<{ url: string; pid: number; stop(): void }> {
-  const relay = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', upstream], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function startRelay(
+  upstream: string,
+  joined = false,
+): Promise<{ url: string; pid: number; stop(): void }> {
+  const args = [
+    fileURLToPath(import.meta.url),
+    '--serve',
+    upstream,
+    ...(joined ? ['--joined'] : []),
+  ];
+  const relay = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve) =>
     relay.stdout.on('data', (chunk: Buffer) => {
       const match = /relay at (\S+)/.exec(chunk.toString('utf8'));
@@ -185,6 +220,7 @@ async function startRelay(upstream: string): Promise<{ url: string; pid: number;
 }
 
 const [flag, upstream] = process.argv.slice(2);
-if (flag === '--serve' && upstream !== undefined) await serve(upstream);
-else if (flag === '--streams') await measureStreams();
+const joined = process.argv.includes('--joined');
+if (flag === '--serve' && upstream !== undefined) await serve(upstream, joined);
+else if (flag === '--streams') await measureStreams(joined);
 else await measure();

@@ -1,5 +1,6 @@
 // A minimal server-sent-events client over node:http: it clocks the first token with
-// process.hrtime.bigint() and counts tokens, without parsing JSON on the hot path.
+// process.hrtime.bigint() and counts tokens (token events, or the total its terminal event
+// reports), without parsing JSON on the hot path.
 import { request, type Agent } from 'node:http';
 import type { StreamSpec } from './workloads.ts';
 
@@ -84,6 +85,7 @@ export function openStream(
           callbacks.onToken?.(at);
         } else if (kind === 'done') {
           done = true;
+          tokens = spec.tokensAtDone?.(event) ?? tokens;
         } else if (kind === 'error') {
           error ??= event.slice(0, 300);
         }

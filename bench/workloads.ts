@@ -94,6 +94,11 @@ export interface StreamSpec {
   headers: Record<string, string>;
   /** Classifies one server-sent event (the text between blank lines). */
   classify(event: string): EventKind;
+  /**
+   * The stream's tokens, read from its terminal event, where a token event may carry several
+   * tokens (the gateway joins the tokens of one upstream read); without it, a token event is one.
+   */
+  tokensAtDone?(event: string): number | null;
 }
 
 /** The simulator's own SSE: one `data:` chunk a token, a usage chunk, then `[DONE]`. */
@@ -132,6 +137,10 @@ export function gatewayStream(maxTokens: number): StreamSpec {
       if (event.includes('"__typename":"CompletionChunk"')) return 'token';
       if (event.includes('"__typename":"CompletionDone"')) return 'done';
       return 'error';
+    },
+    tokensAtDone(event) {
+      const count = /"completionTokens":(\d+)/.exec(event);
+      return count === null ? null : Number(count[1]);
     },
   };
 }
