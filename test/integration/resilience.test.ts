@@ -289,7 +289,7 @@ describe('the circuit breaker', () => {
           signal: controller.signal,
         })) {
           events += 1;
-          if (events === 2) controller.abort();
+          if (events === 1) controller.abort();
         }
       } catch (error) {
         if (!controller.signal.aborted) throw error;
