@@ -198,6 +198,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
       'test/unit/wire.test.ts',
       'test/unit/bodies-and-events.test.ts',
       'test/unit/coalesce-deltas.test.ts',
+      'test/unit/event-stream.test.ts',
       'test/unit/published-schema.test.ts',
       'test/integration/stream-assembly.test.ts',
       'test/integration/stream-chunks.test.ts',
