@@ -9,6 +9,15 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 // A reader that closed the stream is not there to hear that a listener failed.
 const ignore = () => {};
 
+/** A listener's outcome as a promise, a listener that throws included: the others are told all the same. */
+function heard(listener: StreamEndListener, clientGone: boolean): Promise<void> {
+  try {
+    return Promise.resolve(listener(clientGone));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
 class EndingStream<T> implements AsyncIterableIterator<T> {
   readonly #iterator: AsyncIterator<T>;
   readonly #listeners: StreamEndListener[];
@@ -38,22 +47,27 @@ class EndingStream<T> implements AsyncIterableIterator<T> {
     return this.#iterator.next().then(this.#onStep, this.#onError);
   }
 
+  // The source is closed first (the relay's own clean-up runs whatever a listener does), then the
+  // listeners hear of it.
   return(value?: unknown): Promise<IteratorResult<T>> {
-    this.#end(true).catch(ignore);
     const returned = this.#iterator.return?.(value);
+    this.#end(true).catch(ignore);
     return returned === undefined ? Promise.resolve(DONE) : returned;
   }
 
   throw(error?: unknown): Promise<IteratorResult<T>> {
+    const thrown = this.#iterator.throw
+      ? this.#iterator.throw(error)
+      : Promise.reject(error as Error);
     this.#end(true).catch(ignore);
-    return this.#iterator.throw ? this.#iterator.throw(error) : Promise.reject(error);
+    return thrown;
   }
 
   /** Every listener once, whichever way the stream ends first; the stream's last step waits for them. */
   #end(clientGone: boolean): Promise<void> {
-    this.#ended ??= Promise.all(this.#listeners.map((listener) => listener(clientGone))).then(
-      () => undefined,
-    );
+    this.#ended ??= Promise.all(
+      this.#listeners.map((listener) => heard(listener, clientGone)),
+    ).then(() => undefined);
     return this.#ended;
   }
 }

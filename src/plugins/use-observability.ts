@@ -81,7 +81,9 @@ function finish(observability: Observability, trace: RequestTrace, status: numbe
     if (trace.firstChunkAt !== null) {
       metrics.timeToFirstToken.observe((trace.firstChunkAt - trace.startedAt) / 1000);
       const span = ((trace.lastChunkAt ?? trace.firstChunkAt) - trace.firstChunkAt) / 1000;
-      if (span > 0) metrics.tokensPerSecond.observe(trace.chunks / span);
+      // A chunk may hold several tokens (those of one upstream read): the usage counts them.
+      const tokens = trace.completionTokens > 0 ? trace.completionTokens : trace.chunks;
+      if (span > 0) metrics.tokensPerSecond.observe(tokens / span);
     }
   } else if (trace.calls.length > 0) {
     metrics.overhead.observe(Math.max(0, trace.elapsedMs - trace.upstreamMs) / 1000);

@@ -73,7 +73,7 @@ const ToolCallDeltaRef = builder.objectRef<ToolCallDelta>('ToolCallDelta').imple
 
 const ChatChunkRef = builder.objectRef<ChoiceDelta>('ChatChunk').implement({
   description:
-    'New content of one choice of the answer, as soon as the upstream produced it: all of one kind (answer, reasoning or tool-call fragments) that one upstream read brought.',
+    'New content of one choice of the answer, as soon as the upstream produced it: each run of one kind (answer, reasoning or tool-call fragments) that one upstream read brought.',
   fields: (t) => ({
     index: t.exposeInt('index', {
       description: 'The choice this delta belongs to (0 unless several were asked for).',

@@ -124,6 +124,39 @@ describe('whenStreamEnds', () => {
     expect(heard).toEqual([true, true]);
   });
 
+  it('closes the source before telling the listeners, and a listener that throws stops neither the others nor the close', async () => {
+    const heard: string[] = [];
+    let closed = false;
+    const source: Source = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => Promise.resolve({ done: false, value: 1 }),
+        return: () => ((closed = true), Promise.resolve({ done: true, value: undefined })),
+      }),
+    };
+    const { stream } = wrapped(
+      source,
+      () => {
+        heard.push(`first, source closed: ${closed}`);
+        throw new Error('listener bug');
+      },
+      (gone) => void heard.push(`second: ${gone}`),
+    );
+    await stream.return!();
+    expect(closed).toBe(true);
+    expect(heard).toEqual(['first, source closed: true', 'second: true']);
+    // Told once: a later ending tells nobody again.
+    await stream.return!();
+    expect(heard).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
+  it('a listener that throws fails the last step of a stream that ended by itself', async () => {
+    const { stream } = wrapped(numbers(0), () => {
+      throw new Error('listener bug');
+    });
+    await expect(stream.next()).rejects.toThrow('listener bug');
+  });
+
   it('is its own async iterator', () => {
     const { stream } = wrapped(numbers(1), () => {});
     expect(stream[Symbol.asyncIterator]()).toBe(stream);
