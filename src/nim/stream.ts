@@ -141,6 +141,7 @@ export function coalesceDeltas<Final>(parts: StreamPart<Final>[]): StreamPart<Fi
   let open = new Map<number, { kind: DeltaKind; deltas: ChoiceDelta[] }>();
   const flush = () => {
     for (const deltas of runs)
+      // Stryker disable next-line ConditionalExpression: joined() of one delta is an equal delta
       out.push({ type: 'delta', delta: deltas.length === 1 ? deltas[0]! : joined(deltas) });
     runs = [];
     open = new Map();

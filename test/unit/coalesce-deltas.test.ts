@@ -128,6 +128,25 @@ describe('coalesceDeltas', () => {
     ]);
   });
 
+  it('takes an empty reasoning for none, keeps a finish reason that came before a logprobs-only delta, and never joins two mixed deltas', () => {
+    const fragment = { index: 0, id: 'c', name: 'f', argumentsText: '{}' };
+    const joined = coalesceDeltas([
+      delta({ text: 'a', reasoning: '' }),
+      delta({ text: 'b', reasoning: '' }),
+      delta({ text: '', finish_reason: 'length' }),
+      delta({ text: '', logprobs: [lp('late')] }),
+      done,
+      delta({ text: 'c', toolCalls: [fragment] }),
+      delta({ text: 'd', toolCalls: [fragment] }),
+    ]);
+    expect(deltas(joined)).toMatchObject([
+      { text: 'ab', finish_reason: 'length', logprobs: [lp('late')] },
+      'the end',
+      { text: 'c' },
+      { text: 'd' },
+    ]);
+  });
+
   it('joins nothing across a Done', () => {
     const joined = coalesceDeltas([
       delta({ text: 'a' }),
