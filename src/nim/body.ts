@@ -35,6 +35,10 @@ export function discard(body: UpstreamBody): void {
 /** The rest of a body that is done with: read off (at most `limit` bytes, for `ms`) so the connection can be reused, else destroyed. */
 export function drain(body: UpstreamBody, limit: number, ms: number): void {
   guard(body);
+  // Closed already (a body read to its end closes itself, as a stream's does after [DONE]):
+  // nothing to read off, and no timer to make (its abort would build an error with a stack a
+  // second later, for nothing).
+  if (body.destroyed) return;
   body.dump({ limit, signal: AbortSignal.timeout(ms) }).catch(() => discard(body));
 }
 

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   BodyTooLarge,
   discard,
@@ -97,6 +97,26 @@ describe('discard and drain', () => {
     drain(long, 2, 1000);
     await expect.poll(() => long.destroyed).toBe(true);
     expect(long.readableEnded).toBe(false);
+  });
+
+  it('drain of a body read to its end, or closed, reads nothing and makes no timer', async () => {
+    const timeout = vi.spyOn(AbortSignal, 'timeout');
+    try {
+      const ended = await body(['ab']);
+      for await (const _ of ended as AsyncIterable<Buffer>);
+      expect(ended.readableEnded).toBe(true);
+      drain(ended, 1024, 1000);
+      const closed = await body(['ab', 'cd'], false);
+      closed.destroy();
+      drain(closed, 1024, 1000);
+      expect(timeout).not.toHaveBeenCalled();
+      const open = await body(['ab']);
+      drain(open, 1024, 1000);
+      expect(timeout).toHaveBeenCalledTimes(1);
+      await expect.poll(() => open.readableEnded).toBe(true);
+    } finally {
+      timeout.mockRestore();
+    }
   });
 });
 
