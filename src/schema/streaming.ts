@@ -1,5 +1,6 @@
-// Token streams as GraphQL subscriptions: one event per choice per upstream read (its deltas
-// joined), then exactly one terminal event, a …Done or a typed error.
+// Token streams as GraphQL subscriptions: for each upstream read, one event per choice and run of
+// one kind (its deltas joined: coalesceDeltas), then exactly one terminal event, a …Done or a
+// typed error.
 import { errorTypeMap, wrapOrThrow } from '@pothos/plugin-errors';
 import { recordGeneration, type Context } from '../context.ts';
 import type { ResponseFormat } from '../nim/params.ts';

@@ -20,6 +20,23 @@ async function* numbers(n: number, failAt?: number): AsyncGenerator<number> {
   }
 }
 
+/** A source of ones with no return() or throw(). */
+const bare = (): Source => ({
+  [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: false, value: 1 }) }),
+});
+
+/** A source of ones whose return() resolves to `value` and is seen through `closed()`. */
+function closable(value?: string) {
+  let closed = false;
+  const source: Source = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => Promise.resolve({ done: false, value: 1 }),
+      return: () => ((closed = true), Promise.resolve({ done: true, value })),
+    }),
+  };
+  return { source, closed: () => closed };
+}
+
 describe('whenStreamEnds', () => {
   it('passes every event through and tells every listener once when the stream ends', async () => {
     const heard: string[] = [];
@@ -74,17 +91,11 @@ describe('whenStreamEnds', () => {
 
   it('return() from the reader tells the listeners the client is gone, and closes the source', async () => {
     const heard: boolean[] = [];
-    let closed = false;
-    const source: Source = {
-      [Symbol.asyncIterator]: () => ({
-        next: () => Promise.resolve({ done: false, value: 1 }),
-        return: () => ((closed = true), Promise.resolve({ done: true, value: 'closed' })),
-      }),
-    };
+    const { source, closed } = closable('closed');
     const { stream } = wrapped(source, (gone) => void heard.push(gone));
     await stream.next();
     expect(await stream.return!()).toEqual({ done: true, value: 'closed' });
-    expect(closed).toBe(true);
+    expect(closed()).toBe(true);
     expect(heard).toEqual([true]);
     // Once, however the stream goes on ending.
     await stream.return!();
@@ -94,11 +105,8 @@ describe('whenStreamEnds', () => {
 
   it('return() of a source without one, and a listener failing then, end quietly', async () => {
     const heard: boolean[] = [];
-    const source: Source = {
-      [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: false, value: 1 }) }),
-    };
     const { stream } = wrapped(
-      source,
+      bare(),
       (gone) => void heard.push(gone),
       () => Promise.reject(new Error('nobody to tell')),
     );
@@ -116,33 +124,24 @@ describe('whenStreamEnds', () => {
     expect(heard).toEqual([true]);
     expect(await stream.next()).toEqual({ done: true, value: undefined });
 
-    const bare: Source = {
-      [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: false, value: 1 }) }),
-    };
-    const other = wrapped(bare, (gone) => void heard.push(gone)).stream;
+    const other = wrapped(bare(), (gone) => void heard.push(gone)).stream;
     await expect(other.throw!(new Error('no throw here'))).rejects.toThrow('no throw here');
     expect(heard).toEqual([true, true]);
   });
 
   it('closes the source before telling the listeners, and a listener that throws stops neither the others nor the close', async () => {
     const heard: string[] = [];
-    let closed = false;
-    const source: Source = {
-      [Symbol.asyncIterator]: () => ({
-        next: () => Promise.resolve({ done: false, value: 1 }),
-        return: () => ((closed = true), Promise.resolve({ done: true, value: undefined })),
-      }),
-    };
+    const { source, closed } = closable();
     const { stream } = wrapped(
       source,
       () => {
-        heard.push(`first, source closed: ${closed}`);
+        heard.push(`first, source closed: ${closed()}`);
         throw new Error('listener bug');
       },
       (gone) => void heard.push(`second: ${gone}`),
     );
     await stream.return!();
-    expect(closed).toBe(true);
+    expect(closed()).toBe(true);
     expect(heard).toEqual(['first, source closed: true', 'second: true']);
     // Told once: a later ending tells nobody again.
     await stream.return!();
