@@ -52,8 +52,6 @@ export interface Context {
   capabilities: CapabilityMap;
   /** What each model is for: generation, embedding or ranking. */
   kinds: ModelKindMap;
-  /** The operation's embed fields, batched into shared upstream calls. */
-  embeddings: EmbeddingBatcher;
   /** How each model's thinking is turned on and off. */
   thinking: ThinkingMap;
   /** Aborts when the client goes away: upstream calls made for this request stop with it. */
@@ -92,23 +90,38 @@ export function createContext(
     kinds: services.kinds,
     thinking: services.thinking,
     models: new RequestModels(services.catalog, upstream),
-    embeddings: new EmbeddingBatcher({
-      embed: (body) => services.nim.embed(body, upstream),
-      batchSize: services.limits.embedBatchSize,
-      onUsage: (model, usage, inputs) =>
-        void recordInput(
-          context,
-          model,
-          usage?.prompt_tokens ?? null,
-          inputs.reduce((sum, text) => sum + estimateTokens(text), 0),
-        ),
-    }),
     signal: request.signal,
     client,
     meter: new GenerationMeter(),
     spending: new Spending(services.usage, client),
   };
   return context;
+}
+
+/** Each request's embedding batcher, made by its first embed field: most requests have none. */
+const batchers = new WeakMap<CallOptions, EmbeddingBatcher>();
+
+/**
+ * The operation's embed fields, batched into shared upstream calls. Keyed by the request's
+ * `upstream` options, which only this request holds, so the batcher goes with the request.
+ */
+export function embeddingsOf(ctx: Context): EmbeddingBatcher {
+  let batcher = batchers.get(ctx.upstream);
+  if (batcher === undefined) {
+    batcher = new EmbeddingBatcher({
+      embed: (body) => ctx.nim.embed(body, ctx.upstream),
+      batchSize: ctx.limits.embedBatchSize,
+      onUsage: (model, usage, inputs) =>
+        void recordInput(
+          ctx,
+          model,
+          usage?.prompt_tokens ?? null,
+          inputs.reduce((sum, text) => sum + estimateTokens(text), 0),
+        ),
+    });
+    batchers.set(ctx.upstream, batcher);
+  }
+  return batcher;
 }
 
 /** A generation succeeded: the token rate limit, the request's trace and the key's usage hear its usage. */

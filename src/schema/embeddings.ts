@@ -1,7 +1,7 @@
 // Embeddings (`POST /v1/embeddings`): a query field, so that caching clients and GET with trusted
 // documents work, and so that several embed fields of one operation run together and share
 // upstream calls (mutation fields run one after the other).
-import type { Context } from '../context.ts';
+import { embeddingsOf, type Context } from '../context.ts';
 import {
   vectorBase64,
   vectorFloats,
@@ -164,7 +164,7 @@ builder.queryField('embed', (t) =>
             ctx,
             query.model,
             cost,
-            () => ctx.embeddings.load(query),
+            () => embeddingsOf(ctx).load(query),
             () => null,
           ),
         );
