@@ -2,8 +2,32 @@
 // what is handed on, what is passed through unread, and what is left on the request afterwards.
 import { createServer, request as send, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
+import { getHeapSnapshot } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withJsonBody } from '../../src/gate/json-body.ts';
+
+/** How many strings in this process's heap are `text` (a heap snapshot; strings have no identity to compare otherwise). */
+async function copiesInHeap(text: string): Promise<number> {
+  const parts: Buffer[] = [];
+  for await (const part of getHeapSnapshot()) parts.push(part as Buffer);
+  const snapshot = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const { node_fields: fields, node_types: types } = snapshot.snapshot.meta;
+  const type = fields.indexOf('type');
+  const name = fields.indexOf('name');
+  const stringType = types[0].indexOf('string');
+  let copies = 0;
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length)
+    if (
+      snapshot.nodes[i + type] === stringType &&
+      snapshot.strings[snapshot.nodes[i + name]!] === text
+    )
+      copies += 1;
+  return copies;
+}
 
 type Seen = { body: unknown; data: number; error: number; end: number };
 
@@ -57,6 +81,21 @@ describe('withJsonBody', () => {
     expect(seen[0]!.body).toEqual({ query: '{ a }' });
     // The data listener (and the chunks it gathered) is gone.
     expect(seen[0]!).toMatchObject({ data: 0, end: 0, error: 0 });
+  });
+
+  it('hands on one copy of a document that many requests send', async () => {
+    const seen: Seen[] = [];
+    const port = await serve(4096, seen);
+    const query = `query Shared { a } # ${'x'.repeat(300)} ${Math.random()}`;
+    const body = JSON.stringify({ query, variables: {} });
+    for (let i = 0; i < 10; i++)
+      await post(port, body, {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+      });
+    expect(seen.map((s) => (s.body as { query: string }).query)).toEqual(Array(10).fill(query));
+    // The test's own `query` and the one the ten bodies share: not one per body.
+    expect(await copiesInHeap(query)).toBeLessThanOrEqual(2);
   });
 
   it('hands on the bytes of a body the adapter would not take as it is', async () => {
