@@ -150,8 +150,9 @@ export function buildGateway(root: string = ROOT): void {
 }
 
 /**
- * The node flags the container image starts the gateway with (its NODE_OPTIONS): the deployed
- * defaults, which the bench measures. None for a tree whose image sets none.
+ * The node flags the container image starts the gateway with (its NODE_OPTIONS, then the flags of
+ * its CMD before dist/main.js): the deployed defaults, which the bench measures. None for a tree
+ * whose image sets none.
  */
 export function deployedNodeArgs(root: string = ROOT): string[] {
   let dockerfile: string;
@@ -160,8 +161,10 @@ export function deployedNodeArgs(root: string = ROOT): string[] {
   } catch {
     return [];
   }
-  const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
-  return options === undefined ? [] : options.split(/\s+/).filter(Boolean);
+  const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1]?.split(/\s+/).filter(Boolean);
+  const command = /^CMD \[(.*)\]$/m.exec(dockerfile)?.[1];
+  const words = command === undefined ? [] : (JSON.parse(`[${command}]`) as string[]);
+  return [...(options ?? []), ...words.slice(1, words.indexOf('dist/main.js'))];
 }
 
 /** The gateway exactly as deployed: `node <the image's flags> dist/main.js` (after buildGateway()), configured by environment. */

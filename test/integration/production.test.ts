@@ -55,7 +55,7 @@ describe('the production build, installed with npm ci --omit=dev', () => {
     const script = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).scripts[
       'start:prod'
     ] as string;
-    expect(script).toMatch(/^exec node (--max-\S+ )*--import \S+ dist\/main\.js$/);
+    expect(script).toMatch(/^exec node (--(?:max|heap)-\S+ )*--import \S+ dist\/main\.js$/);
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: dir,
       env: {
