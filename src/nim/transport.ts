@@ -16,6 +16,7 @@ import {
   totalTimeout,
   type Redact,
 } from './errors.ts';
+import { forgetRawHeaders } from './raw-headers.ts';
 import { Resilience, type Leased } from './resilience.ts';
 import type { AttemptProgress } from './retry.ts';
 import { readInBandError } from './wire.ts';
@@ -76,6 +77,8 @@ export class NimTransport {
   /** In metrics, logs and readiness. */
   readonly name: string;
   private readonly pool: Pool;
+  /** The pool, through which calls go. */
+  private readonly dispatcher: Dispatcher;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
   private readonly resilience: Resilience;
@@ -99,6 +102,7 @@ export class NimTransport {
       bodyTimeout: options.bodyTimeoutMs,
       keepAliveTimeout: 30_000,
     });
+    this.dispatcher = this.pool.compose(forgetRawHeaders);
     this.headers = { accept: 'application/json' };
     if (options.apiKey) this.headers.authorization = `Bearer ${options.apiKey}`;
     const key = options.apiKey;
@@ -402,7 +406,7 @@ export class NimTransport {
     signal: AbortSignal,
     bodyTimeout?: number,
   ): Promise<Dispatcher.ResponseData> {
-    return this.pool.request({
+    return this.dispatcher.request({
       method: call.method,
       path: `${this.basePath}${call.path}`,
       // The caller's headers first: they may never replace ours (the upstream key, the content type).
