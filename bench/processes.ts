@@ -162,9 +162,13 @@ export function deployedNodeArgs(root: string = ROOT): string[] {
     return [];
   }
   const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1]?.split(/\s+/).filter(Boolean);
-  const command = /^CMD \[(.*)\]$/m.exec(dockerfile)?.[1];
+  // Docker runs the last CMD; the HEALTHCHECK's is indented.
+  const command = [...dockerfile.matchAll(/^CMD \[(.*)\]\r?$/gm)].at(-1)?.[1];
   const words = command === undefined ? [] : (JSON.parse(`[${command}]`) as string[]);
-  return [...(options ?? []), ...words.slice(1, words.indexOf('dist/main.js'))];
+  const main = words.indexOf('dist/main.js');
+  if (command !== undefined && (words[0] !== 'node' || main < 0))
+    throw new Error(`the Dockerfile's CMD is not node … dist/main.js: ${command}`);
+  return [...(options ?? []), ...words.slice(1, main)];
 }
 
 /** The gateway exactly as deployed: `node <the image's flags> dist/main.js` (after buildGateway()), configured by environment. */

@@ -27,7 +27,7 @@ class ForgetRawHeaders implements Dispatcher.DispatchHandler {
     ...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>
   ): void {
     this.#handler.onResponseStart?.(...args);
-    (args[0] as { rawHeaders: unknown }).rawHeaders = null;
+    if (args[0]) (args[0] as { rawHeaders: unknown }).rawHeaders = null;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -42,6 +42,18 @@ class ForgetRawHeaders implements Dispatcher.DispatchHandler {
 
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
     this.#handler.onResponseError?.(controller, error);
+  }
+
+  onResponseStarted(): void {
+    this.#handler.onResponseStarted?.();
+  }
+
+  onBodySent(chunk: Buffer): void {
+    this.#handler.onBodySent?.(chunk);
+  }
+
+  onRequestSent(): void {
+    this.#handler.onRequestSent?.();
   }
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployedNodeArgs } from '../../bench/processes.ts';
 import { startProcess } from '../support/processes.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -51,12 +52,12 @@ describe('the production build, installed with npm ci --omit=dev', () => {
   });
 
   it('starts as the image does, serves a completion and a stream, and exits 0 on SIGTERM', async () => {
-    // The Dockerfile's CMD; `npm run start:prod` runs the same file after the Node check and .env (below).
+    // The Dockerfile's CMD, its node flags included; `npm run start:prod` runs the same file after the Node check and .env (below).
     const script = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).scripts[
       'start:prod'
     ] as string;
     expect(script).toMatch(/^exec node (--(?:max|heap)-\S+ )*--import \S+ dist\/main\.js$/);
-    const child = spawn(process.execPath, ['dist/main.js'], {
+    const child = spawn(process.execPath, [...deployedNodeArgs(), 'dist/main.js'], {
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',

@@ -21,13 +21,19 @@ describe('node flags', () => {
     ]);
   });
 
-  it("are ones node takes from the image's NODE_OPTIONS", () => {
+  it("are ones node takes, from the image's NODE_OPTIONS and on its command line", () => {
     const options = /NODE_OPTIONS="([^"]*)"/.exec(read('Dockerfile'))?.[1] ?? '';
-    const run = spawnSync(process.execPath, ['-e', '0'], {
+    const fromOptions = spawnSync(process.execPath, ['-e', '0'], {
       env: { ...process.env, NODE_OPTIONS: options },
       encoding: 'utf8',
     });
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
+    expect(fromOptions.stderr).toBe('');
+    expect(fromOptions.status).toBe(0);
+    const onCommandLine = spawnSync(process.execPath, [...deployedNodeArgs(), '-e', '0'], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+    });
+    expect(onCommandLine.stderr).toBe('');
+    expect(onCommandLine.status).toBe(0);
   });
 });

@@ -50,7 +50,7 @@ describe('forgetRawHeaders', () => {
       atEnd: undefined as unknown,
     };
     pool = new Pool(`http://127.0.0.1:${port}`);
-    // The watcher is outside: it is handed what forgetRawHeaders hands on.
+    // Composed after it, the watcher's handler is the one forgetRawHeaders hands each step on to.
     const dispatcher = pool.compose(forgetRawHeaders, watch(seen));
     const response = await dispatcher.request({ method: 'GET', path: '/' });
     expect(response.statusCode).toBe(200);
