@@ -85,3 +85,64 @@ async function read(
   }
   return { text: Buffer.concat(chunks, size).toString('utf8'), truncated };
 }
+
+/** What a body that closed before its end and without an error fails with (as Node's stream iterator does). */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+/** Whatever can end a wait for the next read: data to read, the end, an error, the close. */
+const CHANGES = ['readable', 'end', 'error', 'close'] as const;
+
+/**
+ * A body's reads, one at a time, for `for await`: what its own iterator with
+ * `destroyOnReturn: false` gives (each read's bytes; the body's error, or a premature close, thrown;
+ * leaving the loop early leaves the body open, to be drained), as one object with one listener.
+ * Node's iterator is a generator and an end-of-stream watcher with seven listeners, which a held
+ * stream keeps for its life (~1 KiB).
+ */
+export class BodyReads implements AsyncIterableIterator<Buffer> {
+  readonly #body: UpstreamBody;
+  #wake: (() => void) | null = null;
+  readonly #onChange = () => {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  };
+
+  constructor(body: UpstreamBody) {
+    this.#body = guard(body);
+    for (const event of CHANGES) body.on(event, this.#onChange);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Buffer>> {
+    const body = this.#body;
+    for (;;) {
+      const bytes = body.destroyed ? null : (body.read() as Buffer | null);
+      if (bytes !== null) return { value: bytes, done: false };
+      if (body.readableEnded) return this.#stop();
+      if (body.errored) throw this.#stopWith(body.errored);
+      if (body.destroyed) throw this.#stopWith(prematureClose());
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  /** The loop was left early: the body stays as it is. */
+  return(): Promise<IteratorResult<Buffer>> {
+    return Promise.resolve(this.#stop());
+  }
+
+  #stop(): IteratorResult<Buffer> {
+    for (const event of CHANGES) this.#body.off(event, this.#onChange);
+    return { value: undefined, done: true };
+  }
+
+  #stopWith(error: unknown): unknown {
+    this.#stop();
+    return error;
+  }
+}

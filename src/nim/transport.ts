@@ -5,7 +5,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ResilienceConfig, UpstreamConfig } from './settings.ts';
-import { BodyTooLarge, discard, drain, guard, readExcerpt, readText } from './body.ts';
+import { BodyReads, BodyTooLarge, discard, drain, guard, readExcerpt, readText } from './body.ts';
 import type { CircuitChange, CircuitStatus } from './breaker.ts';
 import {
   brokenStream,
@@ -218,7 +218,7 @@ export class NimTransport {
     return {
       // Leaving a loop over it must not destroy the body: after [DONE] it is read to its end, so
       // that the connection goes back to the pool instead of being closed.
-      body: lease.value.body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>,
+      body: new BodyReads(lease.value.body),
       settle: (complete) => this.settle(call, lease, complete, started),
     };
   }
