@@ -103,6 +103,8 @@ const CHANGES = ['readable', 'end', 'error', 'close'] as const;
  */
 export class BodyReads implements AsyncIterableIterator<Buffer> {
   readonly #body: UpstreamBody;
+  #listening = false;
+  #done = false;
   #wake: (() => void) | null = null;
   readonly #onChange = () => {
     const wake = this.#wake;
@@ -112,7 +114,6 @@ export class BodyReads implements AsyncIterableIterator<Buffer> {
 
   constructor(body: UpstreamBody) {
     this.#body = guard(body);
-    for (const event of CHANGES) body.on(event, this.#onChange);
   }
 
   [Symbol.asyncIterator](): this {
@@ -121,7 +122,14 @@ export class BodyReads implements AsyncIterableIterator<Buffer> {
 
   async next(): Promise<IteratorResult<Buffer>> {
     const body = this.#body;
+    // As Node's iterator, it listens from the first read on: a reader never asked leaves the body
+    // as it was (a `readable` listener would hold it paused, and a drain would never flow).
+    if (!this.#listening && !this.#done) {
+      this.#listening = true;
+      for (const event of CHANGES) body.on(event, this.#onChange);
+    }
     for (;;) {
+      if (this.#done) return DONE;
       const bytes = body.destroyed ? null : (body.read() as Buffer | null);
       if (bytes !== null) return { value: bytes, done: false };
       if (body.readableEnded) return this.#stop();
@@ -131,14 +139,19 @@ export class BodyReads implements AsyncIterableIterator<Buffer> {
     }
   }
 
-  /** The loop was left early: the body stays as it is. */
+  /** The loop was left early: the body stays as it is, and a read still awaited ends. */
   return(): Promise<IteratorResult<Buffer>> {
     return Promise.resolve(this.#stop());
   }
 
   #stop(): IteratorResult<Buffer> {
-    for (const event of CHANGES) this.#body.off(event, this.#onChange);
-    return { value: undefined, done: true };
+    this.#done = true;
+    if (this.#listening) {
+      this.#listening = false;
+      for (const event of CHANGES) this.#body.off(event, this.#onChange);
+    }
+    this.#onChange();
+    return DONE;
   }
 
   #stopWith(error: unknown): unknown {
@@ -146,3 +159,5 @@ export class BodyReads implements AsyncIterableIterator<Buffer> {
     return error;
   }
 }
+
+const DONE: IteratorResult<Buffer> = Object.freeze({ value: undefined, done: true });

@@ -45,9 +45,15 @@ class AnsweredStream implements AsyncIterableIterator<ExecutionResult> {
   readonly #signal: AbortSignal | undefined;
   #listening: boolean;
   readonly #onStep = (result: IteratorResult<unknown>) => this.#answerStep(result);
-  readonly #onError = (error: unknown): never => {
-    this.#stopListening();
-    return sourceError(error, this.#args);
+  /** The source failed: closed (as the executor's mapping does), and the stream fails as the executor reports it. */
+  readonly #onError = (error: unknown): Promise<never> => {
+    let reported: unknown;
+    try {
+      sourceError(error, this.#args);
+    } catch (wrapped) {
+      reported = wrapped;
+    }
+    return this.#closeWith(reported);
   };
 
   constructor(source: AsyncIterator<unknown>, args: ExecutionArgs, compiled: CompiledEvents) {

@@ -75,4 +75,24 @@ describe('BodyReads', () => {
     expect(await collect(new BodyReads(source))).toEqual(['all']);
     expect(await collect(new BodyReads(source))).toEqual([]);
   });
+
+  it('ends a read still awaited when the loop is left, and every read after', async () => {
+    const reads = new BodyReads(body());
+    const pending = reads.next();
+    await tick();
+    await reads.return();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(await reads.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('listens only once asked: a reader never read leaves the body free to flow', async () => {
+    const source = body();
+    new BodyReads(source);
+    expect(source.listenerCount('readable')).toBe(0);
+    const data: string[] = [];
+    source.on('data', (bytes: Buffer) => data.push(bytes.toString()));
+    source.push('flows');
+    await tick();
+    expect(data).toEqual(['flows']);
+  });
 });
