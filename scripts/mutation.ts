@@ -254,6 +254,7 @@ const CONCERNS: Record<string, { mutate: string[]; tests: string[]; static?: fal
     tests: [
       'test/unit/body-stream.test.ts',
       'test/unit/stream-end.test.ts',
+      'test/unit/answered-stream.test.ts',
       'test/unit/compiled-events.test.ts',
       'test/unit/compiled-events-exact.test.ts',
       'test/unit/chunk-reader.test.ts',

@@ -43,7 +43,6 @@ class AnsweredStream implements AsyncIterableIterator<ExecutionResult> {
   readonly #args: ExecutionArgs;
   readonly #compiled: CompiledEvents;
   readonly #signal: AbortSignal | undefined;
-  #listening: boolean;
   readonly #onStep = (result: IteratorResult<unknown>) => this.#answerStep(result);
   /** The source failed: closed (as the executor's mapping does), and the stream fails as the executor reports it. */
   readonly #onError = (error: unknown): Promise<never> => {
@@ -61,7 +60,6 @@ class AnsweredStream implements AsyncIterableIterator<ExecutionResult> {
     this.#args = args;
     this.#compiled = compiled;
     this.#signal = (args as { signal?: AbortSignal }).signal;
-    this.#listening = this.#signal !== undefined;
     // Stryker disable next-line ObjectLiteral,BooleanLiteral: the cancelled response returns the stream too (see above)
     this.#signal?.addEventListener('abort', this, { once: true });
   }
@@ -132,9 +130,8 @@ class AnsweredStream implements AsyncIterableIterator<ExecutionResult> {
     return Promise.resolve(this.#source.return?.()).then(rethrow, rethrow);
   }
 
+  /** The stream is over, whichever way: the signal has nothing left to close (a listener removed twice is removed once). */
   #stopListening(): void {
-    if (!this.#listening) return;
-    this.#listening = false;
     this.#signal?.removeEventListener('abort', this);
   }
 }
