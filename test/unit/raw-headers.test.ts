@@ -10,7 +10,9 @@ let server: Server | undefined;
 let pool: Pool | undefined;
 afterEach(async () => {
   await pool?.close();
+  pool = undefined;
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
 });
 
 /** Sees what the handler inside it is handed, and what the controller holds meanwhile. */
@@ -60,5 +62,68 @@ describe('forgetRawHeaders', () => {
     expect(seen.atData.length).toBeGreaterThan(0);
     expect(seen.atData.every((raw) => raw === null)).toBe(true);
     expect(seen.atEnd).toBeNull();
+  });
+
+  it('hands every step on to the handler inside it, as it came', () => {
+    const heard: unknown[][] = [];
+    const record =
+      (name: string) =>
+      (...args: unknown[]) =>
+        void heard.push([name, ...args]);
+    const inner: Dispatcher.DispatchHandler = {
+      onRequestStart: record('onRequestStart'),
+      onRequestUpgrade: record('onRequestUpgrade'),
+      onResponseStart: record('onResponseStart'),
+      onResponseData: record('onResponseData'),
+      onResponseEnd: record('onResponseEnd'),
+      onResponseError: record('onResponseError'),
+      onResponseStarted: record('onResponseStarted'),
+      onBodySent: record('onBodySent'),
+      onRequestSent: record('onRequestSent'),
+    };
+    let handed: Dispatcher.DispatchHandler | undefined;
+    const dispatch = forgetRawHeaders((_options, handler) => {
+      handed = handler;
+      return true;
+    });
+    expect(dispatch({ origin: 'http://x', path: '/', method: 'GET' }, inner)).toBe(true);
+    const controller = { rawHeaders: [Buffer.from('a'), Buffer.from('b')] } as never;
+    const chunk = Buffer.from('data');
+    const error = new Error('cut');
+    handed!.onRequestStart!(controller, 'context');
+    handed!.onRequestUpgrade!(controller, 101, { upgrade: 'x' }, 'socket' as never);
+    handed!.onResponseStarted!();
+    handed!.onResponseStart!(controller, 200, { a: 'b' }, 'OK');
+    handed!.onBodySent!(chunk);
+    handed!.onRequestSent!();
+    handed!.onResponseData!(controller, chunk);
+    handed!.onResponseEnd!(controller, { t: 'x' });
+    handed!.onResponseError!(controller, error);
+    expect(heard).toEqual([
+      ['onRequestStart', controller, 'context'],
+      ['onRequestUpgrade', controller, 101, { upgrade: 'x' }, 'socket'],
+      ['onResponseStarted'],
+      ['onResponseStart', controller, 200, { a: 'b' }, 'OK'],
+      ['onBodySent', chunk],
+      ['onRequestSent'],
+      ['onResponseData', controller, chunk],
+      ['onResponseEnd', controller, { t: 'x' }],
+      ['onResponseError', controller, error],
+    ]);
+    expect((controller as { rawHeaders: unknown }).rawHeaders).toBeNull();
+    // A handler with none of the steps is handed none of them, and nothing throws.
+    const dispatchBare = forgetRawHeaders((_options, handler) => {
+      handler.onRequestStart?.(controller, null);
+      handler.onResponseStart?.(undefined as never, 200, {}, 'OK');
+      handler.onResponseStarted?.();
+      handler.onBodySent?.(chunk);
+      handler.onRequestSent?.();
+      handler.onResponseData?.(controller, chunk);
+      handler.onResponseEnd?.(controller, {});
+      handler.onResponseError?.(controller, error);
+      handler.onRequestUpgrade?.(controller, 101, {}, 'socket' as never);
+      return true;
+    });
+    expect(dispatchBare({ origin: 'http://x', path: '/', method: 'GET' }, {})).toBe(true);
   });
 });
