@@ -146,10 +146,9 @@ export class BodyReads implements AsyncIterableIterator<Buffer> {
 
   #stop(): IteratorResult<Buffer> {
     this.#done = true;
-    if (this.#listening) {
-      this.#listening = false;
-      for (const event of CHANGES) this.#body.off(event, this.#onChange);
-    }
+    this.#listening = false;
+    // Removing a listener that was never added does nothing.
+    for (const event of CHANGES) this.#body.off(event, this.#onChange);
     this.#onChange();
     return DONE;
   }

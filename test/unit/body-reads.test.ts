@@ -19,15 +19,21 @@ describe('BodyReads', () => {
   it('gives what each read brought, in order, then ends with the body', async () => {
     const source = body();
     source.push('before the loop ');
-    const seen = collect(new BodyReads(source));
+    const reads = new BodyReads(source);
+    const seen = collect(reads);
     await tick();
     source.push('a');
     await tick();
+    // One listener for each change however many reads were asked for.
+    expect(['readable', 'end', 'close'].map((e) => source.listenerCount(e))).toEqual([1, 1, 1]);
     source.push('b');
     source.push('c');
     await tick();
     source.push(null);
     expect(await seen).toEqual(['before the loop ', 'a', 'bc']);
+    // Ended, it listens to nothing, and asking again does not listen anew.
+    expect(await reads.next()).toEqual({ value: undefined, done: true });
+    expect(['readable', 'end', 'close'].map((e) => source.listenerCount(e))).toEqual([0, 0, 0]);
   });
 
   it('throws the error the body failed with, also while a read is awaited', async () => {
@@ -37,6 +43,9 @@ describe('BodyReads', () => {
     await tick();
     source.destroy(new Error('socket hang up'));
     await expect(seen).rejects.toThrow('socket hang up');
+    // None of the reader's listeners is left (its own error listener, guard's, is).
+    expect(['readable', 'end', 'close'].map((e) => source.listenerCount(e))).toEqual([0, 0, 0]);
+    expect(source.listenerCount('error')).toBe(1);
   });
 
   it('throws a premature close for a body closed before its end without an error', async () => {
@@ -44,7 +53,10 @@ describe('BodyReads', () => {
     const seen = collect(new BodyReads(source));
     await tick();
     source.destroy();
-    await expect(seen).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    await expect(seen).rejects.toMatchObject({
+      message: 'Premature close',
+      code: 'ERR_STREAM_PREMATURE_CLOSE',
+    });
   });
 
   it('leaves the body open and unlistened to when the loop is left early', async () => {
