@@ -151,6 +151,9 @@ describe('the compiled events stream', () => {
     await expect(other.stream.throw!(new Error('stop'))).rejects.toThrow('stop');
     expect(other.asked).toEqual(['return']);
     expect(listeners(signal)).toBe(0);
+    // A source with neither: the stream fails with the error all the same.
+    const bare = await open({ events: [], withReturn: false });
+    await expect(bare.stream.throw!(new Error('stop'))).rejects.toThrow('stop');
   });
 
   it('fails as execution reports a failing source: located on the operation; the source closed', async () => {
