@@ -11,8 +11,8 @@ import { compileEvents, UNANSWERED, type CompiledEvents } from './compiled-event
 type Subscribe = (args: ExecutionArgs) => unknown;
 type Event = ExecutionResult | Promise<ExecutionResult>;
 
-/** As the executor reports an error of the source stream: located on the operation. */
-function sourceError(error: unknown, args: ExecutionArgs): never {
+/** An error of the source stream as the executor reports it: located on the operation. */
+function sourceError(error: unknown, args: ExecutionArgs): Error {
   const operation = args.document.definitions.find(
     (definition) =>
       definition.kind === 'OperationDefinition' &&
@@ -24,8 +24,8 @@ function sourceError(error: unknown, args: ExecutionArgs): never {
       nodes: operation ? [operation] : undefined,
     });
   if (error instanceof AggregateError)
-    throw new AggregateError(error.errors.map(wrap), error.message);
-  throw wrap(error);
+    return new AggregateError(error.errors.map(wrap), error.message);
+  return wrap(error);
 }
 
 const step = (value: ExecutionResult): IteratorResult<ExecutionResult> => ({ value, done: false });
@@ -45,15 +45,8 @@ class AnsweredStream implements AsyncIterableIterator<ExecutionResult> {
   readonly #signal: AbortSignal | undefined;
   readonly #onStep = (result: IteratorResult<unknown>) => this.#answerStep(result);
   /** The source failed: closed (as the executor's mapping does), and the stream fails as the executor reports it. */
-  readonly #onError = (error: unknown): Promise<never> => {
-    let reported: unknown;
-    try {
-      sourceError(error, this.#args);
-    } catch (wrapped) {
-      reported = wrapped;
-    }
-    return this.#closeWith(reported);
-  };
+  readonly #onError = (error: unknown): Promise<never> =>
+    this.#closeWith(sourceError(error, this.#args));
 
   constructor(source: AsyncIterator<unknown>, args: ExecutionArgs, compiled: CompiledEvents) {
     this.#source = source;
