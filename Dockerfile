@@ -10,7 +10,7 @@ RUN npm run build
 FROM node:24-slim
 # V8 sizes its young generation from the machine: on a large host it grew to 128 MB, and the
 # gateway to 325-365 MB at 10 clients. 16 MB semi-spaces, and old space let grow to twice its live
-# size before a full GC instead of up to four times, keep it near 230 MB at the same CPU per
+# size before a full GC instead of up to four times, keep it at 220-275 MB at the same CPU per
 # request (BENCHMARKS.md, Memory; growing it by half takes 15 MB more off for 15% more CPU, and
 # bounding old space costs a third more). `npm run start:prod` passes the same flags. NODE_OPTIONS
 # set at run time replaces the first; node takes the second only on its command line, hence the CMD.
